@@ -1,0 +1,20 @@
+// X-macro list of subcommands: BF_COMMAND(name, summary), guarded by the CMake definition
+// that says the component providing it is linked. Add a line when a component lands.
+#ifdef BAREFLOW_CMD_generate
+BF_COMMAND(generate, "generate text with a Llama checkpoint")
+#endif
+#ifdef BAREFLOW_CMD_quantize
+BF_COMMAND(quantize, "write a Q8_0 (version 2) checkpoint from an fp32 one")
+#endif
+#ifdef BAREFLOW_CMD_synth
+BF_COMMAND(synth, "write a checkpoint of random weights with a real model's shape")
+#endif
+#ifdef BAREFLOW_CMD_run
+BF_COMMAND(run, "run an LLVM bitcode program (tier 0 interpreter, JIT tiers)")
+#endif
+#ifdef BAREFLOW_CMD_boot
+BF_COMMAND(boot, "boot a static program in the unikernel under QEMU")
+#endif
+#ifdef BAREFLOW_CMD_image
+BF_COMMAND(image, "write a bootable disk image with the unikernel and a program")
+#endif
