@@ -1,0 +1,80 @@
+// Kernel set selection (CPU detection, BAREFLOW_KERNELS override) and IEEE half conversion.
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "llm/kernels.h"
+
+namespace bf::llm {
+
+namespace {
+
+// Chosen once; a plain atomic rather than a function-local static, whose guard would call into
+// the C++ runtime library (the engine also runs as bitcode with only libc behind it).
+std::atomic<const Kernels*> g_selected{nullptr};
+
+const Kernels* select_kernels() {
+  const char* want = std::getenv("BAREFLOW_KERNELS");
+  if (want != nullptr && std::strcmp(want, "scalar") == 0) return &scalar_kernels();
+  const Kernels* avx2 = avx2_kernels();
+  // "avx2" on a CPU without it falls back to scalar: running is better than faulting.
+  if (avx2 != nullptr) return avx2;
+  return &scalar_kernels();
+}
+
+uint32_t bits_of(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+float float_of(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+}  // namespace
+
+const Kernels& kernels() {
+  const Kernels* k = g_selected.load(std::memory_order_acquire);
+  if (k == nullptr) {
+    k = select_kernels();
+    g_selected.store(k, std::memory_order_release);
+  }
+  return *k;
+}
+
+float fp16_to_fp32(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exp = (h >> 10) & 0x1fu;
+  uint32_t mant = h & 0x3ffu;
+  if (exp == 0x1f) return float_of(sign | 0x7f800000u | (mant << 13));  // inf, NaN
+  if (exp != 0) return float_of(sign | ((exp + 112) << 23) | (mant << 13));
+  if (mant == 0) return float_of(sign);  // +-0
+  // Subnormal half: value = mant * 2^-24, exactly representable as a normal float.
+  const float mag = static_cast<float>(mant) * 0x1p-24f;
+  return sign != 0 ? -mag : mag;
+}
+
+uint16_t fp32_to_fp16(float f) {
+  const uint32_t u = bits_of(f);
+  const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
+  const uint32_t abs = u & 0x7fffffffu;
+  if (abs >= 0x7f800000u)  // inf stays inf, NaN stays a (quiet) NaN
+    return sign | (abs > 0x7f800000u ? 0x7e00u : 0x7c00u);
+  if (abs >= 0x477ff000u) return sign | 0x7c00u;  // rounds to >= 65520: overflow to inf
+  if (abs < 0x38800000u) {
+    // Result is subnormal (or zero): scale so that the half ulp 2^-24 becomes 1, round to even.
+    const float scaled = float_of(abs) * 0x1p24f;  // exact: |f| < 2^-14 keeps it in range
+    // Adding 2^23 makes the FPU round the fraction away with round-to-nearest-even.
+    const float rounded = (scaled + 0x1p23f) - 0x1p23f;
+    return sign | static_cast<uint16_t>(rounded);
+  }
+  // Normal: rebias exponent, round mantissa from 23 to 10 bits to nearest even.
+  const uint32_t mant_odd = (abs >> 13) & 1u;
+  const uint32_t rounded = abs + 0xfffu + mant_odd;
+  return sign | static_cast<uint16_t>((rounded - 0x38000000u) >> 13);
+}
+
+}  // namespace bf::llm

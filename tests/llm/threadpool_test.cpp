@@ -1,0 +1,102 @@
+// The pool must hand every row to exactly one thread, in chunks aligned as asked, whatever the
+// sizes; a pool of one must run on the caller's thread.
+#include "llm/threadpool.h"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <atomic>
+#include <vector>
+
+namespace bf::llm {
+namespace {
+
+struct CountCtx {
+  std::vector<std::atomic<int>>* hits;
+  int align;
+  int n;
+  std::atomic<int> misaligned{0};
+};
+
+void count_rows(void* p, int begin, int end) {
+  auto* c = static_cast<CountCtx*>(p);
+  // Every chunk starts on a multiple of align and, unless it is the last, ends on one.
+  if (begin % c->align != 0 || (end != c->n && end % c->align != 0) || begin >= end)
+    c->misaligned.fetch_add(1);
+  for (int i = begin; i < end; i++) (*c->hits)[i].fetch_add(1);
+}
+
+TEST(ThreadPool, EveryRowExactlyOnce) {
+  for (int threads : {1, 2, 3, 4, 7}) {
+    ThreadPool pool(threads);
+    ASSERT_GE(pool.size(), 1);
+    ASSERT_LE(pool.size(), threads);
+    for (int n : {1, 2, 3, 5, 8, 31, 64, 100, 1000, 32000}) {
+      for (int align : {1, 2, 4, 8, 16, 64}) {
+        std::vector<std::atomic<int>> hits(n);
+        CountCtx ctx{&hits, align, n};
+        pool.parallel_for(n, count_rows, &ctx, align);
+        EXPECT_EQ(ctx.misaligned.load(), 0) << threads << " threads, n=" << n << " align=" << align;
+        for (int i = 0; i < n; i++)
+          ASSERT_EQ(hits[i].load(), 1)
+              << "row " << i << ", " << threads << " threads, n=" << n << " align=" << align;
+      }
+    }
+  }
+}
+
+TEST(ThreadPool, ZeroRowsCallsNothing) {
+  ThreadPool pool(2);
+  std::vector<std::atomic<int>> hits(1);
+  CountCtx ctx{&hits, 1, 0};
+  pool.parallel_for(0, count_rows, &ctx);
+  EXPECT_EQ(hits[0].load(), 0);
+}
+
+struct ThreadCtx {
+  pthread_t seen[64];
+  int calls = 0;
+};
+
+void record_thread(void* p, int, int) {
+  auto* c = static_cast<ThreadCtx*>(p);
+  c->seen[c->calls++] = pthread_self();  // size 1 only: no concurrent calls
+}
+
+TEST(ThreadPool, SizeOneRunsOnCaller) {
+  ThreadPool pool(1);
+  EXPECT_EQ(pool.size(), 1);
+  ThreadCtx ctx;
+  pool.parallel_for(1000, record_thread, &ctx, 4);
+  ASSERT_EQ(ctx.calls, 1);
+  EXPECT_TRUE(pthread_equal(ctx.seen[0], pthread_self()));
+}
+
+struct SumCtx {
+  const std::vector<int>* v;
+  std::atomic<long> total{0};
+};
+
+void sum_rows(void* p, int begin, int end) {
+  auto* c = static_cast<SumCtx*>(p);
+  long s = 0;
+  for (int i = begin; i < end; i++) s += (*c->v)[i];
+  c->total.fetch_add(s);
+}
+
+// Many back-to-back jobs, as a forward pass issues them: none may be lost or run twice.
+TEST(ThreadPool, ManySmallJobs) {
+  ThreadPool pool(2);
+  std::vector<int> v(257);
+  for (int i = 0; i < 257; i++) v[i] = i;
+  for (int rep = 0; rep < 20000; rep++) {
+    SumCtx ctx{&v};
+    pool.parallel_for(257, sum_rows, &ctx, 8);
+    ASSERT_EQ(ctx.total.load(), 257L * 256 / 2) << "job " << rep;
+  }
+}
+
+TEST(ThreadPool, CpuCountIsPositive) { EXPECT_GE(cpu_count(), 1); }
+
+}  // namespace
+}  // namespace bf::llm
