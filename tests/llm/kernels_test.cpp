@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -152,6 +153,260 @@ TEST(Fp16, EveryHalfRoundTrips) {
     if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0) continue;  // NaN payloads need not survive
     ASSERT_EQ(fp32_to_fp16(fp16_to_fp32(static_cast<uint16_t>(h))), h) << std::hex << h;
   }
+}
+
+// ---- every kernel set against the scalar reference ----
+
+constexpr float kEps = 1.1920929e-7f;  // FLT_EPSILON
+
+std::vector<const Kernels*> simd_sets() {
+  std::vector<const Kernels*> sets;
+  if (const Kernels* k = avx2_kernels()) sets.push_back(k);
+  return sets;
+}
+
+// Sums in another order than the reference differ by rounding: for a sum of n terms we allow
+// 8 * eps * sqrt(n) * sum|terms| (the random-walk bound of rounding errors, with margin).
+float sum_tolerance(double abs_terms, int n) {
+  return static_cast<float>(8.0 * kEps * std::sqrt(static_cast<double>(n) + 1) * abs_terms) +
+         1e-30f;
+}
+
+const int kSizes[] = {1, 3, 7, 8, 15, 16, 17, 33, 65, 172, 1000};
+const int kRows[] = {1, 3, 4, 5, 67};
+
+TEST(SimdKernels, MatmulF32MatchesScalar) {
+  std::mt19937 rng(10);
+  for (const Kernels* k : simd_sets()) {
+    for (int n : kSizes) {
+      for (int d : kRows) {
+        auto w = random_floats(n * d, rng), x = random_floats(n, rng);
+        std::vector<float> want(d), got(d);
+        scalar_kernels().matmul_f32(want.data(), x.data(), w.data(), n, d);
+        k->matmul_f32(got.data(), x.data(), w.data(), n, d);
+        for (int i = 0; i < d; i++) {
+          double abs_terms = 0;
+          for (int j = 0; j < n; j++) abs_terms += std::fabs(w[i * n + j] * x[j]);
+          ASSERT_NEAR(got[i], want[i], sum_tolerance(abs_terms, n))
+              << k->name << " n=" << n << " d=" << d << " row " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, DotAndAxpyMatchScalar) {
+  std::mt19937 rng(11);
+  for (const Kernels* k : simd_sets()) {
+    for (int n : kSizes) {
+      auto a = random_floats(n, rng), b = random_floats(n, rng);
+      double abs_terms = 0;
+      for (int j = 0; j < n; j++) abs_terms += std::fabs(a[j] * b[j]);
+      EXPECT_NEAR(k->dot(a.data(), b.data(), n), scalar_kernels().dot(a.data(), b.data(), n),
+                  sum_tolerance(abs_terms, n))
+          << k->name << " n=" << n;
+      // axpy: one fused rounding instead of two, per element.
+      auto y1 = b, y2 = b;
+      scalar_kernels().axpy(y1.data(), 0.37f, a.data(), n);
+      k->axpy(y2.data(), 0.37f, a.data(), n);
+      for (int j = 0; j < n; j++)
+        ASSERT_NEAR(y2[j], y1[j], 2 * kEps * (std::fabs(b[j]) + std::fabs(0.37f * a[j])))
+            << k->name << " n=" << n << " at " << j;
+    }
+  }
+}
+
+struct Q8Matrix {
+  std::vector<int8_t> q;
+  std::vector<float> s;
+};
+
+// Quantized with the reference quantizer, as the engine does it.
+Q8Matrix quantize(const std::vector<float>& x, int gs) {
+  Q8Matrix m{std::vector<int8_t>(x.size()), std::vector<float>(x.size() / gs)};
+  scalar_kernels().quantize_q8(m.q.data(), m.s.data(), x.data(), static_cast<int>(x.size()), gs);
+  return m;
+}
+
+TEST(SimdKernels, QuantizeQ8IsBitExact) {
+  std::mt19937 rng(12);
+  for (const Kernels* k : simd_sets()) {
+    for (int gs : {4, 8, 16, 32, 64, 256}) {
+      for (int groups : {1, 3, 7}) {
+        const int n = gs * groups;
+        auto x = random_floats(n, rng, 3.0f);
+        for (int i = 0; i < gs; i++) x[i] = 0.0f;  // an all-zero group
+        if (groups > 1) x[gs] = 1e30f;                // a group where all else rounds to 0
+        std::vector<int8_t> q1(n), q2(n);
+        std::vector<float> s1(groups), s2(groups);
+        scalar_kernels().quantize_q8(q1.data(), s1.data(), x.data(), n, gs);
+        k->quantize_q8(q2.data(), s2.data(), x.data(), n, gs);
+        ASSERT_EQ(std::memcmp(s1.data(), s2.data(), groups * sizeof(float)), 0)
+            << k->name << " gs=" << gs << " n=" << n;
+        ASSERT_EQ(q1, q2) << k->name << " gs=" << gs << " n=" << n;
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, QuantizeQ8RoundsHalvesAwayFromZero) {
+  // Group max 127 gives scale 1 exactly, so x / scale = x and the ties are real ties.
+  std::vector<float> x = {127.0f, 0.5f, -0.5f, 1.5f, -2.5f, 2.5f, -126.5f, 3.49f};
+  for (const Kernels* k : {&scalar_kernels(), avx2_kernels()}) {
+    if (k == nullptr) continue;
+    int8_t q[8];
+    float s;
+    k->quantize_q8(q, &s, x.data(), 8, 8);
+    EXPECT_EQ(s, 1.0f) << k->name;
+    const int8_t want[8] = {127, 1, -1, 2, -3, 3, -127, 3};
+    for (int i = 0; i < 8; i++) EXPECT_EQ(q[i], want[i]) << k->name << " at " << i;
+  }
+}
+
+TEST(SimdKernels, MatmulQ8MatchesScalar) {
+  std::mt19937 rng(13);
+  for (const Kernels* k : simd_sets()) {
+    for (int gs : {4, 16, 32, 64, 128}) {
+      for (int groups : {1, 3, 7}) {
+        for (int d : kRows) {
+          const int n = gs * groups;
+          const Q8Matrix w = quantize(random_floats(n * d, rng), gs);
+          const Q8Matrix x = quantize(random_floats(n, rng), gs);
+          std::vector<float> want(d), got(d);
+          scalar_kernels().matmul_q8(want.data(), x.q.data(), x.s.data(), w.q.data(), w.s.data(),
+                                     n, d, gs);
+          k->matmul_q8(got.data(), x.q.data(), x.s.data(), w.q.data(), w.s.data(), n, d, gs);
+          for (int i = 0; i < d; i++) {
+            // Integer dots are exact; only the float sum over groups is reassociated.
+            double abs_terms = 0;
+            for (int j = 0; j < n; j++)
+              abs_terms += std::fabs(static_cast<double>(w.q[i * n + j]) * x.q[j] *
+                                     w.s[(i * n + j) / gs] * x.s[j / gs]);
+            ASSERT_NEAR(got[i], want[i], sum_tolerance(abs_terms, groups + 8))
+                << k->name << " gs=" << gs << " n=" << n << " d=" << d << " row " << i;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, MatmulQ8BlocksMatchesScalar) {
+  std::mt19937 rng(14);
+  std::uniform_int_distribution<int> qdist(-127, 127);
+  std::uniform_real_distribution<float> sdist(1e-4f, 2e-2f);
+  for (const Kernels* k : simd_sets()) {
+    for (int nb : {1, 2, 3, 7, 24}) {
+      for (int d : kRows) {
+        const int n = nb * kGgufQ8BlockSize;
+        std::vector<GgufQ8Block> w(nb * d);
+        for (auto& b : w) {
+          b.d = fp32_to_fp16(sdist(rng));
+          for (auto& v : b.qs) v = static_cast<int8_t>(qdist(rng));
+        }
+        const Q8Matrix x = quantize(random_floats(n, rng), kGgufQ8BlockSize);
+        std::vector<float> want(d), got(d);
+        scalar_kernels().matmul_q8_blocks(want.data(), x.q.data(), x.s.data(), w.data(), n, d);
+        k->matmul_q8_blocks(got.data(), x.q.data(), x.s.data(), w.data(), n, d);
+        for (int i = 0; i < d; i++) {
+          double abs_terms = 0;
+          for (int j = 0; j < n; j++)
+            abs_terms += std::fabs(static_cast<double>(w[i * nb + j / 32].qs[j % 32]) * x.q[j] *
+                                   fp16_to_fp32(w[i * nb + j / 32].d) * x.s[j / 32]);
+          ASSERT_NEAR(got[i], want[i], sum_tolerance(abs_terms, nb + 8))
+              << k->name << " n=" << n << " d=" << d << " row " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, RmsnormMatchesScalar) {
+  std::mt19937 rng(15);
+  for (const Kernels* k : simd_sets()) {
+    for (int n : kSizes) {
+      auto x = random_floats(n, rng), w = random_floats(n, rng);
+      std::vector<float> want(n), got(n);
+      scalar_kernels().rmsnorm(want.data(), x.data(), w.data(), n, 1e-5f);
+      k->rmsnorm(got.data(), x.data(), w.data(), n, 1e-5f);
+      // The sum of squares is reassociated (all terms positive: relative error ~ eps sqrt(n));
+      // the rest is the same arithmetic.
+      for (int i = 0; i < n; i++)
+        ASSERT_NEAR(got[i], want[i], 8 * kEps * std::sqrt(n + 1.0f) * std::fabs(want[i]) + 1e-30f)
+            << k->name << " n=" << n << " at " << i;
+    }
+  }
+}
+
+TEST(SimdKernels, SoftmaxMatchesScalar) {
+  std::mt19937 rng(16);
+  for (const Kernels* k : simd_sets()) {
+    for (float spread : {1.0f, 30.0f}) {  // 30: many lanes underflow to (almost) zero
+      for (int n : kSizes) {
+        auto x = random_floats(n, rng, spread);
+        auto want = x, got = x;
+        scalar_kernels().softmax(want.data(), n);
+        k->softmax(got.data(), n);
+        // The vector exp is within 2 ulp of expf (so 4 eps relative, with margin); the sum is
+        // reassociated. Absolute 1e-37 covers lanes that underflow.
+        for (int i = 0; i < n; i++)
+          ASSERT_NEAR(got[i], want[i], (8 + 8 * std::sqrt(n + 1.0f)) * kEps * want[i] + 1e-37f)
+              << k->name << " n=" << n << " spread=" << spread << " at " << i;
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, SwigluMatchesScalar) {
+  std::mt19937 rng(17);
+  for (const Kernels* k : simd_sets()) {
+    for (float spread : {1.0f, 40.0f}) {  // 40: exp(-x) overflows and underflows
+      for (int n : kSizes) {
+        auto h = random_floats(n, rng, spread), g = random_floats(n, rng);
+        auto want = h, got = h;
+        scalar_kernels().swiglu(want.data(), g.data(), n);
+        k->swiglu(got.data(), g.data(), n);
+        // exp within 2 ulp, then a division and a product: 8 eps relative; absolute 1e-30
+        // where silu(x) underflows for very negative x.
+        for (int i = 0; i < n; i++)
+          ASSERT_NEAR(got[i], want[i], 8 * kEps * std::fabs(want[i]) + 1e-30f)
+              << k->name << " n=" << n << " x=" << h[i];
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, RopeIsBitExact) {
+  std::mt19937 rng(18);
+  for (const Kernels* k : simd_sets()) {
+    for (int head_size : {2, 6, 8, 48, 64, 128}) {
+      for (int heads : {1, 3, 12}) {
+        for (int pos : {0, 1, 7, 255, 2047}) {
+          const int n = head_size * heads;
+          auto want = random_floats(n, rng);
+          auto got = want;
+          scalar_kernels().rope(want.data(), n, head_size, pos, 10000.0f);
+          k->rope(got.data(), n, head_size, pos, 10000.0f);
+          ASSERT_EQ(std::memcmp(want.data(), got.data(), n * sizeof(float)), 0)
+              << k->name << " head_size=" << head_size << " heads=" << heads << " pos=" << pos;
+        }
+      }
+    }
+  }
+}
+
+// BAREFLOW_KERNELS=scalar forces the reference set (CTest runs this test both ways).
+TEST(Dispatch, HonoursEnvironment) {
+  const char* want = std::getenv("BAREFLOW_KERNELS");
+  const Kernels& k = kernels();
+  if (want != nullptr && std::strcmp(want, "scalar") == 0) {
+    EXPECT_STREQ(k.name, "scalar");
+  } else if (avx2_kernels() != nullptr) {
+    EXPECT_STREQ(k.name, "avx2");
+  } else {
+    EXPECT_STREQ(k.name, "scalar");
+  }
+  EXPECT_EQ(&kernels(), &k);  // chosen once
 }
 
 }  // namespace
