@@ -1,0 +1,58 @@
+// The llama2.c tokenizer: byte-pair merges by score over a SentencePiece vocabulary, with a
+// dummy leading space and byte fallback (<0xXX> tokens, id = byte + 3). Encoding and decoding
+// follow llama2.c run.c exactly, so token ids and printed text match its reference outputs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "llm/buffer.h"
+#include "llm/model.h"
+#include "llm/status.h"
+
+namespace bf::llm {
+
+constexpr int kBosToken = 1;
+constexpr int kEosToken = 2;
+
+class Tokenizer {
+ public:
+  // llama2.c tokenizer.bin: int32 max_token_length, then per token float32 score, int32 length,
+  // bytes. The file must hold exactly `vocab_size` tokens.
+  bool parse_bin(std::span<const uint8_t> bytes, int vocab_size, Status& st);
+  bool load_bin(const char* path, int vocab_size, Status& st);
+  // The vocabulary embedded in a GGUF file; SentencePiece's U+2581 becomes a space.
+  bool load_gguf(const GgufVocab& vocab, Status& st);
+
+  int vocab_size() const { return vocab_size_; }
+  const char* piece(int id) const { return pool_.data() + offsets_[id]; }
+  float score(int id) const { return scores_[id]; }
+
+  // Writes the ids of `text` (NUL-terminated) to `tokens`, which must hold
+  // max_tokens(text) ids; returns how many. BOS first when `bos`, EOS last when `eos`.
+  int encode(const char* text, bool bos, bool eos, int* tokens) const;
+  static int max_tokens(const char* text);
+
+  // The bytes to print for `token` following `prev`: the leading space is dropped after BOS,
+  // and <0xXX> pieces become the byte itself. Never null.
+  const char* decode(int prev, int token) const;
+
+  // -1 when `s` is not a piece.
+  int lookup(const char* s) const;
+
+ private:
+  bool finish(Status& st);  // builds the sorted index
+
+  int vocab_size_ = 0;
+  Buffer<char> pool_;         // NUL-terminated pieces, back to back
+  Buffer<uint32_t> offsets_;  // (vocab_size) piece start in pool_
+  Buffer<float> scores_;      // (vocab_size)
+  Buffer<int32_t> sorted_;    // (vocab_size) ids ordered by piece (strcmp), for lookup
+  mutable Buffer<char> scratch_;  // merge candidate: two pieces joined
+  char byte_pieces_[512] = {};  // each byte as a 1-char string
+};
+
+// run.c's safe_printf rule: a lone byte that is neither printable nor whitespace is not shown.
+bool is_printable_piece(const char* piece);
+
+}  // namespace bf::llm

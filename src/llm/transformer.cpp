@@ -1,0 +1,144 @@
+#include "llm/transformer.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace bf::llm {
+
+namespace {
+
+struct MatmulJob {
+  const Kernels* k;
+  float* out;
+  const float* x;
+  const int8_t* xq;
+  const float* xs;
+  const Matrix* w;
+};
+
+void matmul_rows(void* ctx, int begin, int end) {
+  const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
+  const Matrix& w = *j.w;
+  const size_t row0 = size_t(begin) * w.cols;
+  const int rows = end - begin;
+  switch (w.type) {
+    case WeightType::kF32:
+      j.k->matmul_f32(j.out + begin, j.x, static_cast<const float*>(w.data) + row0, w.cols, rows);
+      break;
+    case WeightType::kQ8Groups:
+      j.k->matmul_q8(j.out + begin, j.xq, j.xs, static_cast<const int8_t*>(w.data) + row0,
+                     w.scales + row0 / w.group_size, w.cols, rows, w.group_size);
+      break;
+    case WeightType::kQ8Blocks:
+      j.k->matmul_q8_blocks(j.out + begin, j.xq, j.xs,
+                            static_cast<const GgufQ8Block*>(w.data) + row0 / kGgufQ8BlockSize,
+                            w.cols, rows);
+      break;
+  }
+}
+
+struct AttentionJob {
+  const Kernels* k;
+  const Config* c;
+  const float* q;          // (dim)
+  const float* keys;       // (max_positions, kv_dim) of this layer
+  const float* values;     // (max_positions, kv_dim) of this layer
+  float* att;              // (n_heads, max_positions)
+  float* out;              // (dim)
+  int pos;
+  int max_positions;
+};
+
+// Heads [begin, end): scores against every cached key, softmax, weighted sum of values.
+void attention_heads(void* ctx, int begin, int end) {
+  const AttentionJob& j = *static_cast<const AttentionJob*>(ctx);
+  const int head_size = j.c->head_size(), kv_dim = j.c->kv_dim();
+  const int kv_mul = j.c->n_heads / j.c->n_kv_heads;  // query heads per key/value head
+  const float scale = sqrtf(float(head_size));
+  for (int h = begin; h < end; h++) {
+    const float* q = j.q + h * head_size;
+    float* att = j.att + size_t(h) * j.max_positions;
+    const int kv_off = (h / kv_mul) * head_size;
+    for (int t = 0; t <= j.pos; t++)
+      att[t] = j.k->dot(q, j.keys + size_t(t) * kv_dim + kv_off, head_size) / scale;
+    j.k->softmax(att, j.pos + 1);
+    float* out = j.out + h * head_size;
+    memset(out, 0, sizeof(float) * head_size);
+    for (int t = 0; t <= j.pos; t++)
+      j.k->axpy(out, att[t], j.values + size_t(t) * kv_dim + kv_off, head_size);
+  }
+}
+
+}  // namespace
+
+bool Transformer::init(const Model& model, ThreadPool& pool, int max_positions, Status& st) {
+  model_ = &model;
+  pool_ = &pool;
+  k_ = &kernels();
+  const Config& c = model.config;
+  max_positions_ = max_positions <= 0 || max_positions > c.seq_len ? c.seq_len : max_positions;
+  const size_t cache = size_t(c.n_layers) * max_positions_ * c.kv_dim();
+  const size_t widest = size_t(c.dim > c.hidden_dim ? c.dim : c.hidden_dim);
+  if (!x_.allocate(c.dim) || !xb_.allocate(c.dim) || !xb2_.allocate(c.dim) ||
+      !hb_.allocate(c.hidden_dim) || !hb2_.allocate(c.hidden_dim) || !q_.allocate(c.dim) ||
+      !key_cache_.allocate(cache) || !value_cache_.allocate(cache) ||
+      !att_.allocate(size_t(c.n_heads) * max_positions_) || !logits_.allocate(c.vocab_size) ||
+      !xq_.allocate(widest) || !xs_.allocate(widest))
+    return st.fail("out of memory for the run state (%d positions)", max_positions_);
+  return true;
+}
+
+void Transformer::matmul(float* out, const float* x, const Matrix& w) {
+  MatmulJob job{k_, out, x, xq_.data(), xs_.data(), &w};
+  if (w.type == WeightType::kQ8Groups)
+    k_->quantize_q8(xq_.data(), xs_.data(), x, w.cols, w.group_size);
+  else if (w.type == WeightType::kQ8Blocks)
+    k_->quantize_q8(xq_.data(), xs_.data(), x, w.cols, kGgufQ8BlockSize);
+  pool_->parallel_for(w.rows, matmul_rows, &job);
+}
+
+void Transformer::attention(int layer, int pos) {
+  const Config& c = model_->config;
+  const size_t layer_off = size_t(layer) * max_positions_ * c.kv_dim();
+  AttentionJob job{k_, &c, q_.data(), key_cache_.data() + layer_off,
+                   value_cache_.data() + layer_off, att_.data(), xb_.data(), pos, max_positions_};
+  pool_->parallel_for(c.n_heads, attention_heads, &job);
+}
+
+float* Transformer::forward(int token, int pos) {
+  const Config& c = model_->config;
+  const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
+  float* x = x_.data();
+  model_->token_embedding.read_row(token, x);
+
+  for (int l = 0; l < c.n_layers; l++) {
+    const LayerWeights& w = model_->layers[l];
+    // Attention: this position's key and value go straight into the cache.
+    k_->rmsnorm(xb_.data(), x, w.rms_att, dim, c.rms_eps);
+    const size_t slot = (size_t(l) * max_positions_ + pos) * kv_dim;
+    float* k = key_cache_.data() + slot;
+    float* v = value_cache_.data() + slot;
+    matmul(q_.data(), xb_.data(), w.wq);
+    matmul(k, xb_.data(), w.wk);
+    matmul(v, xb_.data(), w.wv);
+    k_->rope(q_.data(), dim, head_size, pos, c.rope_theta);
+    k_->rope(k, kv_dim, head_size, pos, c.rope_theta);
+    attention(l, pos);
+    matmul(xb2_.data(), xb_.data(), w.wo);
+    for (int i = 0; i < dim; i++) x[i] += xb2_[i];
+
+    // Feed-forward: w2(silu(w1 x) * w3 x).
+    k_->rmsnorm(xb_.data(), x, w.rms_ffn, dim, c.rms_eps);
+    matmul(hb_.data(), xb_.data(), w.w1);
+    matmul(hb2_.data(), xb_.data(), w.w3);
+    k_->swiglu(hb_.data(), hb2_.data(), c.hidden_dim);
+    matmul(xb_.data(), hb_.data(), w.w2);
+    for (int i = 0; i < dim; i++) x[i] += xb_[i];
+  }
+
+  k_->rmsnorm(x, x, model_->rms_final, dim, c.rms_eps);
+  matmul(logits_.data(), x, model_->classifier);
+  return logits_.data();
+}
+
+}  // namespace bf::llm
