@@ -114,7 +114,7 @@ bool write_gguf(const Model& model, const char* tokenizer_path, bool q8, const c
   o.u32(kMagic);
   o.u32(kVersion);
   o.u64(uint64_t(n_tensors));
-  o.u64(have_vocab ? 18 : 13);
+  o.u64(have_vocab ? 13 + 6 : 13);  // metadata pairs written below
   o.kv_str("general.architecture", "llama");
   o.kv_str("general.name", "bareflow");
   o.kv_u32("general.alignment", kDefaultAlignment);

@@ -1,0 +1,70 @@
+// Tokenizer: encodings of llama2.c's run.c for both vocabularies, the GGUF vocabulary agreeing
+// with tok512.bin, and run.c's decode rules.
+#include "engine_test_util.h"
+
+namespace bf::llm::test {
+namespace {
+
+std::vector<int> encode(const Tokenizer& tok, const std::string& text, bool bos, bool eos) {
+  std::vector<int> ids(Tokenizer::max_tokens(text.c_str()));
+  ids.resize(tok.encode(text.c_str(), bos, eos, ids.data()));
+  return ids;
+}
+
+TEST(Tokenizer, MatchesReferenceEncodings) {
+  llvm::json::Value v = read_json(shared_path("testdata/tokenizer_encodings.json"));
+  ASSERT_NE(v.getAsArray(), nullptr);
+  int checked = 0;
+  for (const llvm::json::Value& ev : *v.getAsArray()) {
+    const llvm::json::Object& o = *ev.getAsObject();
+    std::string file = o.getString("tokenizer")->str();
+    std::string text = o.getString("text")->str();
+    SCOPED_TRACE(file + ": '" + text + "'");
+    Status st;
+    Tokenizer tok;
+    ASSERT_TRUE(tok.load_bin(model_path(file).c_str(), int(*o.getInteger("vocab_size")), st)) << st.message();
+    EXPECT_EQ(encode(tok, text, *o.getBoolean("bos"), *o.getBoolean("eos")), int_list(o.getArray("tokens")));
+    checked++;
+  }
+  EXPECT_GE(checked, 10);
+}
+
+TEST(Tokenizer, GgufVocabularyEncodesLikeTok512) {
+  Status st;
+  Model model;
+  ASSERT_TRUE(load_model(model_path("stories260K.gguf").c_str(), model, st)) << st.message();
+  Tokenizer from_gguf, from_bin;
+  ASSERT_TRUE(from_gguf.load_gguf(model.vocab, st)) << st.message();
+  ASSERT_TRUE(from_bin.load_bin(model_path("tok512.bin").c_str(), 512, st)) << st.message();
+  llvm::json::Value v = read_json(shared_path("testdata/tokenizer_encodings.json"));
+  for (const llvm::json::Value& ev : *v.getAsArray()) {
+    std::string text = ev.getAsObject()->getString("text")->str();
+    EXPECT_EQ(encode(from_gguf, text, true, false), encode(from_bin, text, true, false)) << text;
+  }
+  for (int id = 3; id < 512; id++) EXPECT_STREQ(from_gguf.piece(id), from_bin.piece(id)) << id;
+}
+
+TEST(Tokenizer, DecodeFollowsRunC) {
+  Status st;
+  Tokenizer tok;
+  ASSERT_TRUE(tok.load_bin(model_path("tokenizer.bin").c_str(), 32000, st)) << st.message();
+  int once = tok.lookup(" Once");
+  ASSERT_GE(once, 0);
+  EXPECT_STREQ(tok.decode(kBosToken, once), "Once");    // leading space dropped after BOS
+  EXPECT_STREQ(tok.decode(once, once), " Once");
+  EXPECT_STREQ(tok.decode(once, 13), "\n");             // <0x0A>
+  EXPECT_FALSE(is_printable_piece(tok.decode(once, 3)));  // <0x00>
+  EXPECT_FALSE(is_printable_piece(tok.decode(once, 0xE6 + 3)));  // a lone UTF-8 lead byte
+  EXPECT_TRUE(is_printable_piece(tok.decode(once, 0x20 + 3)));
+}
+
+TEST(Tokenizer, EosAndEmptyText) {
+  Status st;
+  Tokenizer tok;
+  ASSERT_TRUE(tok.load_bin(model_path("tok512.bin").c_str(), 512, st)) << st.message();
+  EXPECT_EQ(encode(tok, "", true, true), (std::vector<int>{1, 2}));
+  EXPECT_EQ(encode(tok, "", false, false), std::vector<int>{});
+}
+
+}  // namespace
+}  // namespace bf::llm::test
