@@ -270,7 +270,8 @@ TEST(SimdKernels, MatmulQ8MatchesScalar) {
       for (int groups : {1, 3, 7}) {
         for (int d : kRows) {
           const int n = gs * groups;
-          const Q8Matrix w = quantize(random_floats(n * d, rng), gs);
+          Q8Matrix w = quantize(random_floats(n * d, rng), gs);
+          w.q[0] = w.q[n * d - 1] = -128;  // outside what quantize_q8 makes, valid in a file
           const Q8Matrix x = quantize(random_floats(n, rng), gs);
           std::vector<float> want(d), got(d);
           scalar_kernels().matmul_q8(want.data(), x.q.data(), x.s.data(), w.q.data(), w.s.data(),
@@ -304,6 +305,7 @@ TEST(SimdKernels, MatmulQ8BlocksMatchesScalar) {
           b.d = fp32_to_fp16(sdist(rng));
           for (auto& v : b.qs) v = static_cast<int8_t>(qdist(rng));
         }
+        w[0].qs[0] = w.back().qs[31] = -128;  // outside what quantizers make, valid in a file
         const Q8Matrix x = quantize(random_floats(n, rng), kGgufQ8BlockSize);
         std::vector<float> want(d), got(d);
         scalar_kernels().matmul_q8_blocks(want.data(), x.q.data(), x.s.data(), w.data(), n, d);

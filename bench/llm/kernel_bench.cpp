@@ -1,0 +1,192 @@
+// Microbenchmark of every kernel, each kernel set on the same data, then a table of the speedup
+// of each set over the scalar reference (measured in this run).
+//   build-*/bench/llm/llm_kernel_bench [--benchmark_min_time=0.2s] [--benchmark_filter=...]
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "llm/kernels.h"
+
+namespace bf::llm {
+namespace {
+
+std::vector<float> random_floats(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+struct Q8 {
+  std::vector<int8_t> q;
+  std::vector<float> s;
+};
+
+Q8 quantized(size_t n, int gs, unsigned seed) {
+  auto x = random_floats(n, seed);
+  Q8 m{std::vector<int8_t>(n), std::vector<float>(n / gs)};
+  scalar_kernels().quantize_q8(m.q.data(), m.s.data(), x.data(), static_cast<int>(n), gs);
+  return m;
+}
+
+// Shapes of the models the engine targets: dim 288/768/2048, hidden 768/2048/5632, vocab 32000.
+void register_all(const Kernels* k) {
+  const std::string set = k->name;
+  struct MatShape {
+    int n, d;
+  };
+  for (MatShape s : {MatShape{288, 288}, MatShape{768, 2048}, MatShape{288, 32000},
+                     MatShape{2048, 5632}}) {
+    const std::string shape = std::to_string(s.d) + "x" + std::to_string(s.n);
+    benchmark::RegisterBenchmark(("matmul_f32/" + shape + "/" + set).c_str(),
+                                 [k, s](benchmark::State& st) {
+                                   auto w = random_floats(size_t(s.n) * s.d, 1);
+                                   auto x = random_floats(s.n, 2);
+                                   std::vector<float> out(s.d);
+                                   for (auto _ : st) {
+                                     k->matmul_f32(out.data(), x.data(), w.data(), s.n, s.d);
+                                     benchmark::DoNotOptimize(out.data());
+                                   }
+                                   st.SetBytesProcessed(st.iterations() * int64_t(s.n) * s.d * 4);
+                                 });
+    benchmark::RegisterBenchmark(("matmul_q8/" + shape + "/gs32/" + set).c_str(),
+                                 [k, s](benchmark::State& st) {
+                                   const Q8 w = quantized(size_t(s.n) * s.d, 32, 3);
+                                   const Q8 x = quantized(s.n, 32, 4);
+                                   std::vector<float> out(s.d);
+                                   for (auto _ : st) {
+                                     k->matmul_q8(out.data(), x.q.data(), x.s.data(), w.q.data(),
+                                                  w.s.data(), s.n, s.d, 32);
+                                     benchmark::DoNotOptimize(out.data());
+                                   }
+                                   st.SetBytesProcessed(st.iterations() * int64_t(s.n) * s.d *
+                                                        (32 + 4) / 32);
+                                 });
+    benchmark::RegisterBenchmark(("matmul_q8_blocks/" + shape + "/" + set).c_str(),
+                                 [k, s](benchmark::State& st) {
+                                   const Q8 w = quantized(size_t(s.n) * s.d, 32, 5);
+                                   std::vector<GgufQ8Block> blocks(size_t(s.n) * s.d / 32);
+                                   for (size_t b = 0; b < blocks.size(); b++) {
+                                     blocks[b].d = fp32_to_fp16(w.s[b]);
+                                     for (int i = 0; i < 32; i++) blocks[b].qs[i] = w.q[b * 32 + i];
+                                   }
+                                   const Q8 x = quantized(s.n, 32, 6);
+                                   std::vector<float> out(s.d);
+                                   for (auto _ : st) {
+                                     k->matmul_q8_blocks(out.data(), x.q.data(), x.s.data(),
+                                                         blocks.data(), s.n, s.d);
+                                     benchmark::DoNotOptimize(out.data());
+                                   }
+                                   st.SetBytesProcessed(st.iterations() * int64_t(blocks.size()) *
+                                                        int64_t(sizeof(GgufQ8Block)));
+                                 });
+  }
+  for (int n : {768, 5632}) {
+    const std::string sz = std::to_string(n);
+    benchmark::RegisterBenchmark(("quantize_q8/" + sz + "/" + set).c_str(),
+                                 [k, n](benchmark::State& st) {
+                                   auto x = random_floats(n, 7);
+                                   std::vector<int8_t> q(n);
+                                   std::vector<float> s(n / 32);
+                                   for (auto _ : st) {
+                                     k->quantize_q8(q.data(), s.data(), x.data(), n, 32);
+                                     benchmark::DoNotOptimize(q.data());
+                                   }
+                                 });
+    benchmark::RegisterBenchmark(("rmsnorm/" + sz + "/" + set).c_str(),
+                                 [k, n](benchmark::State& st) {
+                                   auto x = random_floats(n, 8), w = random_floats(n, 9);
+                                   std::vector<float> out(n);
+                                   for (auto _ : st) {
+                                     k->rmsnorm(out.data(), x.data(), w.data(), n, 1e-5f);
+                                     benchmark::DoNotOptimize(out.data());
+                                   }
+                                 });
+    benchmark::RegisterBenchmark(("swiglu/" + sz + "/" + set).c_str(),
+                                 [k, n](benchmark::State& st) {
+                                   auto h = random_floats(n, 10), g = random_floats(n, 11);
+                                   for (auto _ : st) {
+                                     k->swiglu(h.data(), g.data(), n);
+                                     benchmark::DoNotOptimize(h.data());
+                                   }
+                                 });
+  }
+  for (int n : {256, 1024}) {
+    benchmark::RegisterBenchmark(("softmax/" + std::to_string(n) + "/" + set).c_str(),
+                                 [k, n](benchmark::State& st) {
+                                   // Softmax of a softmax: still a valid input, no reset needed.
+                                   auto y = random_floats(n, 12);
+                                   for (auto _ : st) {
+                                     k->softmax(y.data(), n);
+                                     benchmark::DoNotOptimize(y.data());
+                                   }
+                                 });
+  }
+  benchmark::RegisterBenchmark(("rope/768h64/" + set).c_str(), [k](benchmark::State& st) {
+    auto x = random_floats(768, 13);
+    int pos = 0;
+    for (auto _ : st) {
+      k->rope(x.data(), 768, 64, pos++ & 1023, 10000.0f);
+      benchmark::DoNotOptimize(x.data());
+    }
+  });
+  for (int n : {48, 64, 128}) {
+    const std::string sz = std::to_string(n);
+    benchmark::RegisterBenchmark(("dot/" + sz + "/" + set).c_str(), [k, n](benchmark::State& st) {
+      auto a = random_floats(n, 14), b = random_floats(n, 15);
+      for (auto _ : st) benchmark::DoNotOptimize(k->dot(a.data(), b.data(), n));
+    });
+    benchmark::RegisterBenchmark(("axpy/" + sz + "/" + set).c_str(), [k, n](benchmark::State& st) {
+      auto y = random_floats(n, 16), x = random_floats(n, 17);
+      for (auto _ : st) {
+        k->axpy(y.data(), 1e-3f, x.data(), n);
+        benchmark::DoNotOptimize(y.data());
+      }
+    });
+  }
+}
+
+// Prints the usual console output, then "kernel/shape: scalar time, other time, ratio".
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.run_type != Run::RT_Iteration || r.error_occurred) continue;
+      const std::string name = r.benchmark_name();
+      const size_t slash = name.rfind('/');
+      times_[name.substr(0, slash)][name.substr(slash + 1)] = r.GetAdjustedRealTime();
+    }
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    std::printf("\n%-34s %12s %12s %8s\n", "kernel", "scalar", "avx2", "speedup");
+    for (const auto& [kernel, sets] : times_) {
+      auto s = sets.find("scalar"), v = sets.find("avx2");
+      if (s == sets.end() || v == sets.end()) continue;
+      std::printf("%-34s %12.3g %12.3g %7.2fx\n", kernel.c_str(), s->second, v->second,
+                  s->second / v->second);
+    }
+  }
+
+ private:
+  std::map<std::string, std::map<std::string, double>> times_;
+};
+
+}  // namespace
+}  // namespace bf::llm
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  bf::llm::register_all(&bf::llm::scalar_kernels());
+  if (const bf::llm::Kernels* k = bf::llm::avx2_kernels()) bf::llm::register_all(k);
+  bf::llm::RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}
