@@ -239,6 +239,10 @@ bool parse_llama2c(std::span<const uint8_t> bytes, Model& m, Status& st) {
       return st.fail("bad header: group_size %d does not divide dim %d and hidden_dim %d", group_size,
                      c.dim, c.hidden_dim);
   }
+  // Each layer holds at least its two norms: reject impossible layer counts before allocating.
+  if (uint64_t(c.n_layers) * c.dim * 2 * sizeof(float) > bytes.size())
+    return st.fail("file too short: %d layers of dim %d cannot fit in %zu bytes", c.n_layers, c.dim,
+                   bytes.size());
   if (!m.layers.allocate(c.n_layers)) return st.fail("out of memory");
   switch (version) {
     case 0: m.format = ModelFormat::kLlama2cV0; return carve_v0(bytes, 28, m, st);

@@ -256,6 +256,9 @@ bool parse_gguf(std::span<const uint8_t> bytes, Model& m, Status& st) {
     return st.fail("architecture '%.*s' is not supported (expected llama)",
                    int(md.architecture.size()), md.architecture.data());
 
+  // A directory entry takes at least 28 bytes (name length, dims, type, offset).
+  if (n_tensors > r.remaining() / 28)
+    return st.fail("file too short: %" PRIu64 " tensors cannot fit", n_tensors);
   Buffer<TensorInfo> infos;
   if (!infos.allocate(n_tensors)) return st.fail("out of memory");
   for (TensorInfo& t : infos) {
@@ -308,6 +311,9 @@ bool parse_gguf(std::span<const uint8_t> bytes, Model& m, Status& st) {
     m.vocab.scores = md.scores.elems;
   }
 
+  if (uint64_t(c.n_layers) * 9 > n_tensors)
+    return st.fail("%d layers need %d tensors, the file has %" PRIu64, c.n_layers, 9 * c.n_layers,
+                   n_tensors);
   if (!m.layers.allocate(c.n_layers)) return st.fail("out of memory");
   const int dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
   m.format = ModelFormat::kGguf;

@@ -58,7 +58,7 @@ TEST(BadInput, WeightsDisagreeWithTheFileSize) {
   b.resize(b.size() / 2);
   EXPECT_NE(model_error(b).find("file too short: w1 needs"), std::string::npos) << model_error(b);
   b.resize(28);
-  EXPECT_NE(model_error(b).find("file too short: token_embedding_table"), std::string::npos);
+  EXPECT_EQ(model_error(b), "file too short: 5 layers of dim 64 cannot fit in 28 bytes");
   b.resize(10);
   EXPECT_EQ(model_error(b), "file too short for a checkpoint header (10 bytes, needs 28)");
   b = file_bytes("stories260K.bin");
