@@ -1,0 +1,143 @@
+// Pre-decoded code of tier 0: what a function becomes on its first call. Every SSA value lives
+// in a frame slot (a byte offset from the frame pointer); constants are copied into the frame
+// at entry so that every operand is a slot; instructions are fixed-width and dispatched by
+// direct threading (each holds its handler's address).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class Function;
+}
+typedef struct _ffi_type ffi_type;
+
+namespace bf::vm {
+
+// Opcodes. Suffixes: _32/_64 width-specialised integer ops, _N any width <= 64 (c = width),
+// _F32/_F64 floating point. Integer values sit zero-extended in 8-byte slots.
+#define BF_VM_OPS(X)                                                                             \
+  X(NOP) X(MOV8) X(MOVN) X(MOVZX) X(MOV16) X(MOV32)                                              \
+  X(ADD_32) X(ADD_64) X(ADD_N) X(SUB_32) X(SUB_64) X(SUB_N) X(MUL_32) X(MUL_64) X(MUL_N)         \
+  X(AND_64) X(OR_64) X(XOR_64) X(SHL_32) X(SHL_64) X(SHL_N) X(LSHR_64) X(ASHR_32) X(ASHR_64)     \
+  X(ASHR_N) X(UDIV_64) X(SDIV_32) X(SDIV_64) X(SDIV_N) X(UREM_64) X(SREM_32) X(SREM_64)          \
+  X(SREM_N) X(ADDI_32) X(ADDI_64)                                                                \
+  X(ICMP_EQ) X(ICMP_NE) X(ICMP_UGT) X(ICMP_UGE) X(ICMP_ULT) X(ICMP_ULE)                          \
+  X(ICMP_SGT_32) X(ICMP_SGE_32) X(ICMP_SLT_32) X(ICMP_SLE_32)                                    \
+  X(ICMP_SGT_64) X(ICMP_SGE_64) X(ICMP_SLT_64) X(ICMP_SLE_64)                                    \
+  X(ICMP_SGT_N) X(ICMP_SGE_N) X(ICMP_SLT_N) X(ICMP_SLE_N)                                        \
+  X(BR_EQ) X(BR_NE) X(BR_UGT) X(BR_UGE) X(BR_ULT) X(BR_ULE)                                      \
+  X(BR_SGT_32) X(BR_SGE_32) X(BR_SLT_32) X(BR_SLE_32)                                            \
+  X(BR_SGT_64) X(BR_SGE_64) X(BR_SLT_64) X(BR_SLE_64)                                            \
+  X(FADD_F32) X(FSUB_F32) X(FMUL_F32) X(FDIV_F32) X(FREM_F32) X(FNEG_F32)                        \
+  X(FADD_F64) X(FSUB_F64) X(FMUL_F64) X(FDIV_F64) X(FREM_F64) X(FNEG_F64)                        \
+  X(FCMP_F32) X(FCMP_F64) X(FMA_F32) X(FMA_F64) X(MATH1_F32) X(MATH1_F64) X(MATH2_F32)           \
+  X(MATH2_F64)                                                                                   \
+  X(TRUNC_N) X(SEXT_N) X(FPTRUNC) X(FPEXT) X(F32_TO_SI) X(F64_TO_SI) X(F32_TO_UI) X(F64_TO_UI)   \
+  X(SI_TO_F32) X(SI_TO_F64) X(UI_TO_F32) X(UI_TO_F64)                                            \
+  X(SELECT8) X(SELECTN)                                                                          \
+  X(LOAD8) X(LOAD16) X(LOAD32) X(LOAD64) X(LOADN) X(LOADN_ZX)                                    \
+  X(STORE8) X(STORE16) X(STORE32) X(STORE64) X(STOREN)                                           \
+  X(GEP_CONST) X(GEP_IDX64) X(GEP_IDX32) X(GEP_IDXN)                                             \
+  X(BR) X(CONDBR) X(SWITCH) X(RET) X(RET_VOID) X(UNREACHABLE)                                    \
+  X(CALL) X(CALL_HOST) X(CALL_INDIRECT)                                                          \
+  X(ALLOCA) X(STACKSAVE) X(STACKRESTORE) X(VA_START) X(VA_COPY)                                  \
+  X(MEMCPY) X(MEMMOVE) X(MEMSET)                                                                 \
+  X(INTRIN) X(VEC) X(SHUFFLE) X(EXTRACTELT) X(INSERTELT)                                                                            \
+  X(ATOMIC_RMW) X(CMPXCHG) X(FENCE) X(TRAP)
+
+enum Op : uint16_t {
+#define BF_VM_OP_ENUM(name) OP_##name,
+  BF_VM_OPS(BF_VM_OP_ENUM)
+#undef BF_VM_OP_ENUM
+  OP_COUNT
+};
+
+// One instruction: 40 bytes. d is usually the destination slot, a/b/c operands, e/f counts,
+// counter indices or element sizes; imm/ptr a 64-bit immediate, a function or a side table.
+struct Inst {
+  const void* op;
+  union {
+    int64_t imm;
+    const void* ptr;
+  };
+  uint32_t d, a, b, c, e, f;
+};
+static_assert(sizeof(Inst) == 40);
+
+struct Function;
+struct Code;
+
+// A vector or rare scalar operation implemented out of line: fn(frame, inst).
+using ExtFn = void (*)(uint8_t* fp, const Inst* in);
+
+// Calls into interpreted code: argument slots in the caller, destination of the result.
+struct CallSite {
+  Function* callee = nullptr;      // direct calls; null for indirect ones
+  std::vector<uint32_t> args;      // caller slots
+  std::vector<uint32_t> arg_sizes; // bytes each argument occupies
+  uint32_t ret = 0, ret_size = 0;  // caller destination, bytes (0 = void)
+  uint32_t fixed_args = 0;         // for varargs callees: arguments before the '...'
+  // Host calls (direct imports, or indirect calls that land on host code).
+  void* host_fn = nullptr;
+  struct HostCif* cif = nullptr;
+  // Indirect calls: a one-entry cache of the last target.
+  void* last_target = nullptr;
+  Function* last_callee = nullptr;
+  const char* text = nullptr;      // the call as text, for error messages
+};
+
+struct SwitchTable {
+  std::vector<uint64_t> values;
+  std::vector<uint32_t> targets;   // instruction indices, parallel to values
+  uint32_t default_target = 0;
+  uint32_t counter_base = 0;       // counters: default, then one per case
+};
+
+// A branch edge whose execution count the profile keeps.
+struct EdgeInfo {
+  uint32_t from_block, to_block;
+  uint32_t successor;  // index among the terminator's successors
+  bool back_edge;
+};
+
+struct Code {
+  std::vector<Inst> insts;
+  std::vector<uint8_t> constants;      // copied to frame[const_base ...] at entry
+  uint32_t const_base = 0;
+  uint32_t frame_size = 0;             // bytes, multiple of 32
+  uint32_t ret_size = 0;
+  std::vector<uint32_t> param_slots, param_sizes;
+  std::vector<uint8_t> param_byval;     // byval parameters: bytes to copy (0 = not byval)
+  std::vector<uint32_t> param_byval_align;
+  std::vector<CallSite> calls;
+  std::vector<SwitchTable> switches;
+  std::vector<int32_t> aux;            // shuffle masks and other side data
+  std::vector<EdgeInfo> edges;
+  std::unique_ptr<std::atomic<uint64_t>[]> counters; // one per edge
+  uint32_t num_blocks = 0;
+};
+
+// The function table: one slot per defined function. `entry` is the stable native address the
+// program sees for the function (a libffi closure that enters the interpreter); the JIT tiers
+// will swap `compiled` to move calls onto native code without changing that address.
+struct Function {
+  llvm::Function* ir = nullptr;
+  std::string name;
+  uint32_t index = 0;
+  std::atomic<Code*> code{nullptr};     // tier-0 code, translated on first call
+  std::atomic<void*> compiled{nullptr}; // native entry of a higher tier (none yet)
+  void* entry = nullptr;                // native address of the function (closure)
+  void* closure = nullptr;
+  struct HostCif* entry_cif = nullptr;
+  bool is_vararg = false;
+  // Profile, kept beside the code.
+  std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> inclusive_tsc{0}, exclusive_tsc{0};
+};
+
+}  // namespace bf::vm

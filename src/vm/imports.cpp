@@ -1,0 +1,109 @@
+// The host import table: every native function or datum an interpreted program may reach,
+// by name. No dlsym, so a fully static bareflow resolves the same names.
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <new>
+
+#include <llvm/ADT/StringRef.h>
+
+#include "vm/machine.h"
+
+extern "C" {
+// From libgcc/compiler-rt: what __builtin_cpu_supports reads.
+extern char __cpu_model[];
+extern unsigned int __cpu_features2[];
+int __cpu_indicator_init(void);
+extern void* __dso_handle;
+}
+
+namespace bf::vm {
+namespace {
+
+// Operator new/delete by their mangled names.
+void* op_new(size_t n) { return ::operator new(n); }
+void* op_new_array(size_t n) { return ::operator new[](n); }
+void* op_new_nothrow(size_t n, const std::nothrow_t& t) { return ::operator new(n, t); }
+void* op_new_aligned(size_t n, size_t a) { return ::operator new(n, std::align_val_t(a)); }
+void* op_new_array_aligned(size_t n, size_t a) { return ::operator new[](n, std::align_val_t(a)); }
+void op_delete(void* p) { ::operator delete(p); }
+void op_delete_array(void* p) { ::operator delete[](p); }
+void op_delete_sized(void* p, size_t n) { ::operator delete(p, n); }
+void op_delete_array_sized(void* p, size_t n) { ::operator delete[](p, n); }
+void op_delete_aligned(void* p, size_t a) { ::operator delete(p, std::align_val_t(a)); }
+void op_delete_sized_aligned(void* p, size_t n, size_t a) { ::operator delete(p, n, std::align_val_t(a)); }
+void op_delete_array_aligned(void* p, size_t a) { ::operator delete[](p, std::align_val_t(a)); }
+void cxa_pure_virtual() {
+  fprintf(stderr, "bareflow: pure virtual function called\n");
+  abort();
+}
+int cxa_guard_acquire(uint64_t* g) {
+  // Single-threaded static initialisation guard (first byte set when done).
+  return *reinterpret_cast<uint8_t*>(g) == 0;
+}
+void cxa_guard_release(uint64_t* g) { *reinterpret_cast<uint8_t*>(g) = 1; }
+void cxa_guard_abort(uint64_t*) {}
+
+#define F(name) {#name, reinterpret_cast<void*>(&::name)}
+#define D(name) {#name, reinterpret_cast<void*>(&name)}
+
+extern "C" {
+extern const Import bf_c_imports[];
+extern const size_t bf_c_imports_count;
+}
+
+const Import kImports[] = {
+    // C++ runtime
+    {"_Znwm", reinterpret_cast<void*>(&op_new)},
+    {"_Znam", reinterpret_cast<void*>(&op_new_array)},
+    {"_ZnwmRKSt9nothrow_t", reinterpret_cast<void*>(&op_new_nothrow)},
+    {"_ZnwmSt11align_val_t", reinterpret_cast<void*>(&op_new_aligned)},
+    {"_ZnamSt11align_val_t", reinterpret_cast<void*>(&op_new_array_aligned)},
+    {"_ZdlPv", reinterpret_cast<void*>(&op_delete)},
+    {"_ZdaPv", reinterpret_cast<void*>(&op_delete_array)},
+    {"_ZdlPvm", reinterpret_cast<void*>(&op_delete_sized)},
+    {"_ZdaPvm", reinterpret_cast<void*>(&op_delete_array_sized)},
+    {"_ZdlPvSt11align_val_t", reinterpret_cast<void*>(&op_delete_aligned)},
+    {"_ZdlPvmSt11align_val_t", reinterpret_cast<void*>(&op_delete_sized_aligned)},
+    {"_ZdaPvSt11align_val_t", reinterpret_cast<void*>(&op_delete_array_aligned)},
+    {"__cxa_pure_virtual", reinterpret_cast<void*>(&cxa_pure_virtual)},
+    {"__cxa_guard_acquire", reinterpret_cast<void*>(&cxa_guard_acquire)},
+    {"__cxa_guard_release", reinterpret_cast<void*>(&cxa_guard_release)},
+    {"__cxa_guard_abort", reinterpret_cast<void*>(&cxa_guard_abort)},
+    {"__dso_handle", &__dso_handle},
+    // CPU feature detection (__builtin_cpu_supports)
+    {"__cpu_model", __cpu_model},
+    {"__cpu_features2", __cpu_features2},
+    {"__cpu_indicator_init", reinterpret_cast<void*>(&__cpu_indicator_init)},
+};
+
+#undef F
+#undef D
+
+}  // namespace
+
+const Import* find_import(llvm::StringRef name) {
+  for (const Import& i : kImports)
+    if (name == i.name) return &i;
+  for (size_t i = 0; i < bf_c_imports_count; i++)
+    if (name == bf_c_imports[i].name) return &bf_c_imports[i];
+  return nullptr;
+}
+
+}  // namespace bf::vm

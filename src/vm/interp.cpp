@@ -1,0 +1,527 @@
+// The tier-0 dispatch loop: direct threading over pre-decoded code (computed goto).
+#include <sys/mman.h>
+#include <x86intrin.h>
+
+#include <llvm/IR/InstrTypes.h>
+#include <llvm/IR/Instructions.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "vm/machine.h"
+
+namespace bf::vm {
+
+namespace {
+
+// Frame access. Slots are 8-byte aligned; may_alias keeps type punning well-defined.
+typedef uint64_t __attribute__((may_alias)) u64a;
+typedef uint32_t __attribute__((may_alias)) u32a;
+typedef uint16_t __attribute__((may_alias)) u16a;
+typedef uint8_t __attribute__((may_alias)) u8a;
+typedef float __attribute__((may_alias)) f32a;
+typedef double __attribute__((may_alias)) f64a;
+
+constexpr size_t kStackBytes = size_t(256) << 20;
+constexpr uint32_t kVarargSlot = 64;
+
+thread_local ThreadStack t_stack;
+thread_local uint64_t t_child_tsc;
+const void* const* g_labels;
+
+inline uint64_t mask_to(uint64_t v, unsigned w) { return w >= 64 ? v : v & ((uint64_t(1) << w) - 1); }
+inline int64_t sext_from(uint64_t v, unsigned w) {
+  return w >= 64 ? int64_t(v) : int64_t(v << (64 - w)) >> (64 - w);
+}
+
+bool fcmp(unsigned pred, double x, double y) {
+  using P = llvm::CmpInst;
+  bool uno = x != x || y != y;
+  switch (pred) {
+    case P::FCMP_FALSE: return false;
+    case P::FCMP_OEQ: return !uno && x == y;
+    case P::FCMP_OGT: return !uno && x > y;
+    case P::FCMP_OGE: return !uno && x >= y;
+    case P::FCMP_OLT: return !uno && x < y;
+    case P::FCMP_OLE: return !uno && x <= y;
+    case P::FCMP_ONE: return !uno && x != y;
+    case P::FCMP_ORD: return !uno;
+    case P::FCMP_UNO: return uno;
+    case P::FCMP_UEQ: return uno || x == y;
+    case P::FCMP_UGT: return uno || x > y;
+    case P::FCMP_UGE: return uno || x >= y;
+    case P::FCMP_ULT: return uno || x < y;
+    case P::FCMP_ULE: return uno || x <= y;
+    case P::FCMP_UNE: return uno || x != y;
+    default: return true;
+  }
+}
+
+template <typename T>
+T atomic_rmw(T* p, unsigned op, T v) {
+  using B = llvm::AtomicRMWInst;
+  using S = std::make_signed_t<T>;
+  switch (op) {
+    case B::Xchg: return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+    case B::Add: return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+    case B::Sub: return __atomic_fetch_sub(p, v, __ATOMIC_SEQ_CST);
+    case B::And: return __atomic_fetch_and(p, v, __ATOMIC_SEQ_CST);
+    case B::Or: return __atomic_fetch_or(p, v, __ATOMIC_SEQ_CST);
+    case B::Xor: return __atomic_fetch_xor(p, v, __ATOMIC_SEQ_CST);
+    case B::Nand: return __atomic_fetch_nand(p, v, __ATOMIC_SEQ_CST);
+    default: break;
+  }
+  T old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+  for (;;) {
+    T next;
+    switch (op) {
+      case B::Max: next = S(old) > S(v) ? old : v; break;
+      case B::Min: next = S(old) < S(v) ? old : v; break;
+      case B::UMax: next = old > v ? old : v; break;
+      case B::UMin: next = old < v ? old : v; break;
+      case B::FAdd:
+        if constexpr (sizeof(T) == 4) {
+          float a, b;
+          memcpy(&a, &old, 4), memcpy(&b, &v, 4);
+          a += b;
+          memcpy(&next, &a, 4);
+        } else if constexpr (sizeof(T) == 8) {
+          double a, b;
+          memcpy(&a, &old, 8), memcpy(&b, &v, 8);
+          a += b;
+          memcpy(&next, &a, 8);
+        } else {
+          next = old;
+        }
+        break;
+      default: next = v; break;
+    }
+    if (__atomic_compare_exchange_n(p, &old, next, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+      return old;
+  }
+}
+
+[[noreturn]] void stack_overflow(Machine& m) { m.fatal("interpreter stack overflow"); }
+
+// Calls an interpreted function from interpreted code: new frame above the caller's.
+__attribute__((noinline)) void call_interp(Machine& m, Function* callee, const CallSite& cs,
+                                           uint8_t* fp) {
+  Code* cc = callee->code.load(std::memory_order_acquire);
+  if (!cc) cc = m.code_for(callee);
+  ThreadStack& ts = t_stack;
+  uint8_t* saved = ts.sp;
+  uint8_t* nfp = saved;
+  if (nfp + cc->frame_size + 4096 > ts.limit) stack_overflow(m);
+  ts.sp = nfp + cc->frame_size;
+  memcpy(nfp + cc->const_base, cc->constants.data(), cc->constants.size());
+  size_t nparams = cc->param_slots.size();
+  for (size_t i = 0; i < nparams; i++) {
+    uint8_t* dst = nfp + cc->param_slots[i];
+    const uint8_t* src = fp + cs.args[i];
+    if (cc->param_sizes[i] == 8)
+      *(u64a*)dst = *(const u64a*)src;
+    else
+      memcpy(dst, src, cc->param_sizes[i]);
+    if (uint32_t bytes = cc->param_byval[i]) {  // the callee gets its own copy
+      uint32_t align = std::max<uint32_t>(cc->param_byval_align[i], 16);
+      uint8_t* copy = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(ts.sp) + align - 1) & ~uintptr_t(align - 1));
+      ts.sp = copy + ((bytes + 31) & ~31u);
+      memcpy(copy, *(void* const*)src, bytes);
+      *(void**)dst = copy;
+    }
+  }
+  if (callee->is_vararg) {
+    // Variadic arguments go in a SysV overflow area: 8 bytes each, read back by va_arg.
+    size_t extra = cs.args.size() - nparams;
+    uint8_t* area = ts.sp;
+    size_t bytes = 0;
+    for (size_t i = 0; i < extra; i++) bytes += (cs.arg_sizes[nparams + i] + 7) & ~size_t(7);
+    ts.sp = area + ((bytes + 31) & ~size_t(31));
+    uint8_t* p = area;
+    for (size_t i = 0; i < extra; i++) {
+      uint32_t sz = cs.arg_sizes[nparams + i];
+      memcpy(p, fp + cs.args[nparams + i], sz);
+      p += (sz + 7) & ~size_t(7);
+    }
+    *(uint8_t**)(nfp + kVarargSlot) = area;
+  }
+  ts.sp = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(ts.sp) + 31) & ~uintptr_t(31));
+  if (m.profile) {
+    uint64_t outer = t_child_tsc;
+    t_child_tsc = 0;
+    uint64_t t0 = __rdtsc();
+    execute(m, callee, nfp);
+    uint64_t dt = __rdtsc() - t0;
+    callee->inclusive_tsc.store(callee->inclusive_tsc.load(std::memory_order_relaxed) + dt,
+                                std::memory_order_relaxed);
+    callee->exclusive_tsc.store(callee->exclusive_tsc.load(std::memory_order_relaxed) + dt - t_child_tsc,
+                                std::memory_order_relaxed);
+    t_child_tsc = outer + dt;
+  } else {
+    execute(m, callee, nfp);
+  }
+  if (cs.ret_size == 8)
+    *(u64a*)(fp + cs.ret) = *(u64a*)nfp;
+  else if (cs.ret_size)
+    memcpy(fp + cs.ret, nfp, cs.ret_size);
+  ts.sp = saved;
+}
+
+__attribute__((noinline)) void call_host(void* fn, const CallSite& cs, uint8_t* fp) {
+  HostCif* hc = cs.cif;
+  size_t n = cs.args.size();
+  void* av[64];
+  for (size_t i = 0; i < n; i++) av[i] = fp + cs.args[i];
+  alignas(16) uint64_t ret[4] = {0, 0, 0, 0};
+  ffi_call(&hc->cif, FFI_FN(fn), ret, av);
+  if (!cs.ret_size) return;
+  if (hc->ret_bits)
+    ret[0] = mask_to(ret[0], hc->ret_bits);
+  else if (hc->ret_float)
+    ret[0] &= 0xffffffffu;
+  memcpy(fp + cs.ret, ret, cs.ret_size);
+}
+
+}  // namespace
+
+ThreadStack& thread_stack() {
+  ThreadStack& ts = t_stack;
+  if (!ts.base) {
+    void* p = mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+      fprintf(stderr, "bareflow: cannot map the interpreter stack\n");
+      _exit(1);
+    }
+    ts.base = ts.sp = static_cast<uint8_t*>(p);
+    ts.limit = ts.base + kStackBytes;
+  }
+  return ts;
+}
+
+const void* const* op_labels() {
+  if (!g_labels) {
+    Machine* none = nullptr;
+    execute(*none, nullptr, nullptr);
+  }
+  return g_labels;
+}
+
+void call_function(Machine& m, Function* f, void* ret, void** args) {
+  Code* cc = f->code.load(std::memory_order_acquire);
+  if (!cc) cc = m.code_for(f);
+  ThreadStack& ts = thread_stack();
+  uint8_t* saved = ts.sp;
+  uint8_t* nfp = saved;
+  if (nfp + cc->frame_size + 4096 > ts.limit) stack_overflow(m);
+  ts.sp = nfp + cc->frame_size;
+  memcpy(nfp + cc->const_base, cc->constants.data(), cc->constants.size());
+  for (size_t i = 0; i < cc->param_slots.size(); i++) {
+    uint8_t* dst = nfp + cc->param_slots[i];
+    memset(dst, 0, 8);
+    const llvm::Type* t = f->ir->getFunctionType()->getParamType(i);
+    size_t bytes = t->isIntegerTy() ? (t->getIntegerBitWidth() + 7) / 8 : t->isFloatTy() ? 4 : 8;
+    memcpy(dst, args[i], bytes);
+    if (t->isIntegerTy() && t->getIntegerBitWidth() < 64)
+      *(u64a*)dst = mask_to(*(u64a*)dst, t->getIntegerBitWidth());
+  }
+  if (m.profile) {
+    uint64_t outer = t_child_tsc;
+    t_child_tsc = 0;
+    uint64_t t0 = __rdtsc();
+    execute(m, f, nfp);
+    uint64_t dt = __rdtsc() - t0;
+    f->inclusive_tsc.fetch_add(dt, std::memory_order_relaxed);
+    f->exclusive_tsc.fetch_add(dt - t_child_tsc, std::memory_order_relaxed);
+    t_child_tsc = outer + dt;
+  } else {
+    execute(m, f, nfp);
+  }
+  if (ret && cc->ret_size) memcpy(ret, nfp, cc->ret_size > 8 ? cc->ret_size : 8);
+  ts.sp = saved;
+}
+
+void execute(Machine& m, Function* f, uint8_t* fp) {
+  static const void* const labels[] = {
+#define BF_VM_OP_LABEL(name) &&L_##name,
+      BF_VM_OPS(BF_VM_OP_LABEL)
+#undef BF_VM_OP_LABEL
+  };
+  if (!f) {
+    g_labels = labels;
+    return;
+  }
+  Code* code = f->code.load(std::memory_order_relaxed);
+  f->calls.store(f->calls.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  std::atomic<uint64_t>* ctr = code->counters.get();
+  const Inst* base = code->insts.data();
+  const Inst* pc = base;
+
+#define U64(o) (*(u64a*)(fp + (o)))
+#define U32(o) (*(u32a*)(fp + (o)))
+#define F32(o) (*(f32a*)(fp + (o)))
+#define F64(o) (*(f64a*)(fp + (o)))
+#define SETF32(o, v) do { float v_ = (v); uint32_t b_; memcpy(&b_, &v_, 4); U64(o) = b_; } while (0)
+#define NEXT goto *(++pc)->op
+#define JUMP(t) do { pc = base + (t); goto *pc->op; } while (0)
+#define COUNT(i) ctr[i].store(ctr[i].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed)
+#define IN (*pc)
+
+  goto *pc->op;
+
+L_NOP: NEXT;
+L_MOV8: U64(IN.d) = U64(IN.a); NEXT;
+L_MOV16: memcpy(fp + IN.d, fp + IN.a, 16); NEXT;
+L_MOV32: memcpy(fp + IN.d, fp + IN.a, 32); NEXT;
+L_MOVN: memmove(fp + IN.d, fp + IN.a, IN.c); NEXT;
+L_MOVZX: { uint64_t v = 0; memcpy(&v, fp + IN.a, IN.c); U64(IN.d) = v; NEXT; }
+
+L_ADD_32: U64(IN.d) = uint32_t(U64(IN.a) + U64(IN.b)); NEXT;
+L_ADD_64: U64(IN.d) = U64(IN.a) + U64(IN.b); NEXT;
+L_ADD_N: U64(IN.d) = mask_to(U64(IN.a) + U64(IN.b), IN.c); NEXT;
+L_SUB_32: U64(IN.d) = uint32_t(U64(IN.a) - U64(IN.b)); NEXT;
+L_SUB_64: U64(IN.d) = U64(IN.a) - U64(IN.b); NEXT;
+L_SUB_N: U64(IN.d) = mask_to(U64(IN.a) - U64(IN.b), IN.c); NEXT;
+L_MUL_32: U64(IN.d) = uint32_t(U64(IN.a) * U64(IN.b)); NEXT;
+L_MUL_64: U64(IN.d) = U64(IN.a) * U64(IN.b); NEXT;
+L_MUL_N: U64(IN.d) = mask_to(U64(IN.a) * U64(IN.b), IN.c); NEXT;
+L_AND_64: U64(IN.d) = U64(IN.a) & U64(IN.b); NEXT;
+L_OR_64: U64(IN.d) = U64(IN.a) | U64(IN.b); NEXT;
+L_XOR_64: U64(IN.d) = U64(IN.a) ^ U64(IN.b); NEXT;
+L_SHL_32: U64(IN.d) = uint32_t(U64(IN.a) << (U64(IN.b) & 31)); NEXT;
+L_SHL_64: U64(IN.d) = U64(IN.a) << (U64(IN.b) & 63); NEXT;
+L_SHL_N: U64(IN.d) = mask_to(U64(IN.a) << (U64(IN.b) & 63), IN.c); NEXT;
+L_LSHR_64: U64(IN.d) = U64(IN.a) >> (U64(IN.b) & 63); NEXT;
+L_ASHR_32: U64(IN.d) = uint32_t(int32_t(U64(IN.a)) >> (U64(IN.b) & 31)); NEXT;
+L_ASHR_64: U64(IN.d) = uint64_t(int64_t(U64(IN.a)) >> (U64(IN.b) & 63)); NEXT;
+L_ASHR_N: U64(IN.d) = mask_to(uint64_t(sext_from(U64(IN.a), IN.c) >> (U64(IN.b) & 63)), IN.c); NEXT;
+L_UDIV_64: U64(IN.d) = U64(IN.a) / U64(IN.b); NEXT;
+L_SDIV_32: U64(IN.d) = uint32_t(int32_t(U64(IN.a)) / int32_t(U64(IN.b))); NEXT;
+L_SDIV_64: U64(IN.d) = uint64_t(int64_t(U64(IN.a)) / int64_t(U64(IN.b))); NEXT;
+L_SDIV_N: U64(IN.d) = mask_to(uint64_t(sext_from(U64(IN.a), IN.c) / sext_from(U64(IN.b), IN.c)), IN.c); NEXT;
+L_UREM_64: U64(IN.d) = U64(IN.a) % U64(IN.b); NEXT;
+L_SREM_32: U64(IN.d) = uint32_t(int32_t(U64(IN.a)) % int32_t(U64(IN.b))); NEXT;
+L_SREM_64: U64(IN.d) = uint64_t(int64_t(U64(IN.a)) % int64_t(U64(IN.b))); NEXT;
+L_SREM_N: U64(IN.d) = mask_to(uint64_t(sext_from(U64(IN.a), IN.c) % sext_from(U64(IN.b), IN.c)), IN.c); NEXT;
+L_ADDI_32: U64(IN.d) = uint32_t(U64(IN.a) + uint64_t(IN.imm)); NEXT;
+L_ADDI_64: U64(IN.d) = U64(IN.a) + uint64_t(IN.imm); NEXT;
+
+L_ICMP_EQ: U64(IN.d) = U64(IN.a) == U64(IN.b); NEXT;
+L_ICMP_NE: U64(IN.d) = U64(IN.a) != U64(IN.b); NEXT;
+L_ICMP_UGT: U64(IN.d) = U64(IN.a) > U64(IN.b); NEXT;
+L_ICMP_UGE: U64(IN.d) = U64(IN.a) >= U64(IN.b); NEXT;
+L_ICMP_ULT: U64(IN.d) = U64(IN.a) < U64(IN.b); NEXT;
+L_ICMP_ULE: U64(IN.d) = U64(IN.a) <= U64(IN.b); NEXT;
+L_ICMP_SGT_32: U64(IN.d) = int32_t(U64(IN.a)) > int32_t(U64(IN.b)); NEXT;
+L_ICMP_SGE_32: U64(IN.d) = int32_t(U64(IN.a)) >= int32_t(U64(IN.b)); NEXT;
+L_ICMP_SLT_32: U64(IN.d) = int32_t(U64(IN.a)) < int32_t(U64(IN.b)); NEXT;
+L_ICMP_SLE_32: U64(IN.d) = int32_t(U64(IN.a)) <= int32_t(U64(IN.b)); NEXT;
+L_ICMP_SGT_64: U64(IN.d) = int64_t(U64(IN.a)) > int64_t(U64(IN.b)); NEXT;
+L_ICMP_SGE_64: U64(IN.d) = int64_t(U64(IN.a)) >= int64_t(U64(IN.b)); NEXT;
+L_ICMP_SLT_64: U64(IN.d) = int64_t(U64(IN.a)) < int64_t(U64(IN.b)); NEXT;
+L_ICMP_SLE_64: U64(IN.d) = int64_t(U64(IN.a)) <= int64_t(U64(IN.b)); NEXT;
+L_ICMP_SGT_N: U64(IN.d) = sext_from(U64(IN.a), IN.c) > sext_from(U64(IN.b), IN.c); NEXT;
+L_ICMP_SGE_N: U64(IN.d) = sext_from(U64(IN.a), IN.c) >= sext_from(U64(IN.b), IN.c); NEXT;
+L_ICMP_SLT_N: U64(IN.d) = sext_from(U64(IN.a), IN.c) < sext_from(U64(IN.b), IN.c); NEXT;
+L_ICMP_SLE_N: U64(IN.d) = sext_from(U64(IN.a), IN.c) <= sext_from(U64(IN.b), IN.c); NEXT;
+
+#define BRANCH_IF(cond)                 \
+  do {                                  \
+    if (cond) {                         \
+      COUNT(IN.e);                      \
+      JUMP(IN.d);                       \
+    }                                   \
+    COUNT(IN.e + 1);                    \
+    JUMP(IN.c);                         \
+  } while (0)
+L_BR_EQ: BRANCH_IF(U64(IN.a) == U64(IN.b));
+L_BR_NE: BRANCH_IF(U64(IN.a) != U64(IN.b));
+L_BR_UGT: BRANCH_IF(U64(IN.a) > U64(IN.b));
+L_BR_UGE: BRANCH_IF(U64(IN.a) >= U64(IN.b));
+L_BR_ULT: BRANCH_IF(U64(IN.a) < U64(IN.b));
+L_BR_ULE: BRANCH_IF(U64(IN.a) <= U64(IN.b));
+L_BR_SGT_32: BRANCH_IF(int32_t(U64(IN.a)) > int32_t(U64(IN.b)));
+L_BR_SGE_32: BRANCH_IF(int32_t(U64(IN.a)) >= int32_t(U64(IN.b)));
+L_BR_SLT_32: BRANCH_IF(int32_t(U64(IN.a)) < int32_t(U64(IN.b)));
+L_BR_SLE_32: BRANCH_IF(int32_t(U64(IN.a)) <= int32_t(U64(IN.b)));
+L_BR_SGT_64: BRANCH_IF(int64_t(U64(IN.a)) > int64_t(U64(IN.b)));
+L_BR_SGE_64: BRANCH_IF(int64_t(U64(IN.a)) >= int64_t(U64(IN.b)));
+L_BR_SLT_64: BRANCH_IF(int64_t(U64(IN.a)) < int64_t(U64(IN.b)));
+L_BR_SLE_64: BRANCH_IF(int64_t(U64(IN.a)) <= int64_t(U64(IN.b)));
+
+L_FADD_F32: SETF32(IN.d, F32(IN.a) + F32(IN.b)); NEXT;
+L_FSUB_F32: SETF32(IN.d, F32(IN.a) - F32(IN.b)); NEXT;
+L_FMUL_F32: SETF32(IN.d, F32(IN.a) * F32(IN.b)); NEXT;
+L_FDIV_F32: SETF32(IN.d, F32(IN.a) / F32(IN.b)); NEXT;
+L_FREM_F32: SETF32(IN.d, std::fmod(F32(IN.a), F32(IN.b))); NEXT;
+L_FNEG_F32: SETF32(IN.d, -F32(IN.a)); NEXT;
+L_FADD_F64: F64(IN.d) = F64(IN.a) + F64(IN.b); NEXT;
+L_FSUB_F64: F64(IN.d) = F64(IN.a) - F64(IN.b); NEXT;
+L_FMUL_F64: F64(IN.d) = F64(IN.a) * F64(IN.b); NEXT;
+L_FDIV_F64: F64(IN.d) = F64(IN.a) / F64(IN.b); NEXT;
+L_FREM_F64: F64(IN.d) = std::fmod(F64(IN.a), F64(IN.b)); NEXT;
+L_FNEG_F64: F64(IN.d) = -F64(IN.a); NEXT;
+L_FCMP_F32: U64(IN.d) = fcmp(IN.c, F32(IN.a), F32(IN.b)); NEXT;
+L_FCMP_F64: U64(IN.d) = fcmp(IN.c, F64(IN.a), F64(IN.b)); NEXT;
+L_FMA_F32: SETF32(IN.d, std::fma(F32(IN.a), F32(IN.b), F32(IN.c))); NEXT;
+L_FMA_F64: F64(IN.d) = std::fma(F64(IN.a), F64(IN.b), F64(IN.c)); NEXT;
+L_MATH1_F32: SETF32(IN.d, reinterpret_cast<float (*)(float)>(const_cast<void*>(IN.ptr))(F32(IN.a))); NEXT;
+L_MATH1_F64: F64(IN.d) = reinterpret_cast<double (*)(double)>(const_cast<void*>(IN.ptr))(F64(IN.a)); NEXT;
+L_MATH2_F32: SETF32(IN.d, reinterpret_cast<float (*)(float, float)>(const_cast<void*>(IN.ptr))(F32(IN.a), F32(IN.b))); NEXT;
+L_MATH2_F64: F64(IN.d) = reinterpret_cast<double (*)(double, double)>(const_cast<void*>(IN.ptr))(F64(IN.a), F64(IN.b)); NEXT;
+
+L_TRUNC_N: U64(IN.d) = mask_to(U64(IN.a), IN.c); NEXT;
+L_SEXT_N: U64(IN.d) = mask_to(uint64_t(sext_from(U64(IN.a), IN.b)), IN.c); NEXT;
+L_FPTRUNC: SETF32(IN.d, float(F64(IN.a))); NEXT;
+L_FPEXT: F64(IN.d) = double(F32(IN.a)); NEXT;
+// Out-of-range conversions are poison in LLVM; saturate so that C++ stays defined.
+#define FP_TO_SI(x, w) (std::isnan(x) ? 0 : (x) >= 0x1p63 ? uint64_t(INT64_MAX) : (x) <= -0x1p63 ? uint64_t(INT64_MIN) : uint64_t(int64_t(x)))
+#define FP_TO_UI(x) (std::isnan(x) || (x) <= 0 ? 0 : (x) >= 0x1p64 ? UINT64_MAX : uint64_t(x))
+L_F32_TO_SI: U64(IN.d) = mask_to(FP_TO_SI(F32(IN.a), IN.c), IN.c); NEXT;
+L_F64_TO_SI: U64(IN.d) = mask_to(FP_TO_SI(F64(IN.a), IN.c), IN.c); NEXT;
+L_F32_TO_UI: U64(IN.d) = mask_to(FP_TO_UI(F32(IN.a)), IN.c); NEXT;
+L_F64_TO_UI: U64(IN.d) = mask_to(FP_TO_UI(F64(IN.a)), IN.c); NEXT;
+L_SI_TO_F32: SETF32(IN.d, float(sext_from(U64(IN.a), IN.c))); NEXT;
+L_SI_TO_F64: F64(IN.d) = double(sext_from(U64(IN.a), IN.c)); NEXT;
+L_UI_TO_F32: SETF32(IN.d, float(U64(IN.a))); NEXT;
+L_UI_TO_F64: F64(IN.d) = double(U64(IN.a)); NEXT;
+
+L_SELECT8: U64(IN.d) = U64(IN.c) ? U64(IN.a) : U64(IN.b); NEXT;
+L_SELECTN: memmove(fp + IN.d, fp + (U64(IN.c) ? IN.a : IN.b), IN.e); NEXT;
+
+L_LOAD8: U64(IN.d) = *(const u8a*)U64(IN.a); NEXT;
+L_LOAD16: U64(IN.d) = *(const u16a*)U64(IN.a); NEXT;
+L_LOAD32: U64(IN.d) = *(const u32a*)U64(IN.a); NEXT;
+L_LOAD64: U64(IN.d) = *(const u64a*)U64(IN.a); NEXT;
+L_LOADN: memcpy(fp + IN.d, reinterpret_cast<const void*>(U64(IN.a)), IN.c); NEXT;
+L_LOADN_ZX: { uint64_t v = 0; memcpy(&v, reinterpret_cast<const void*>(U64(IN.a)), IN.c); U64(IN.d) = v; NEXT; }
+L_STORE8: *(u8a*)U64(IN.a) = uint8_t(U64(IN.b)); NEXT;
+L_STORE16: *(u16a*)U64(IN.a) = uint16_t(U64(IN.b)); NEXT;
+L_STORE32: *(u32a*)U64(IN.a) = uint32_t(U64(IN.b)); NEXT;
+L_STORE64: *(u64a*)U64(IN.a) = U64(IN.b); NEXT;
+L_STOREN: memcpy(reinterpret_cast<void*>(U64(IN.a)), fp + IN.b, IN.c); NEXT;
+
+L_GEP_CONST: U64(IN.d) = U64(IN.a) + uint64_t(IN.imm); NEXT;
+L_GEP_IDX64: U64(IN.d) = U64(IN.a) + U64(IN.b) * IN.e + uint64_t(IN.imm); NEXT;
+L_GEP_IDX32: U64(IN.d) = U64(IN.a) + uint64_t(int64_t(int32_t(U64(IN.b)))) * IN.e + uint64_t(IN.imm); NEXT;
+L_GEP_IDXN: U64(IN.d) = U64(IN.a) + uint64_t(sext_from(U64(IN.b), IN.c)) * IN.e + uint64_t(IN.imm); NEXT;
+
+L_BR: COUNT(IN.e); JUMP(IN.d);
+L_CONDBR:
+  if (U64(IN.a)) { COUNT(IN.e); JUMP(IN.d); }
+  COUNT(IN.e + 1);
+  JUMP(IN.b);
+L_SWITCH: {
+  const SwitchTable& st = code->switches[IN.b];
+  uint64_t v = U64(IN.a);
+  size_t n = st.values.size();
+  for (size_t i = 0; i < n; i++)
+    if (st.values[i] == v) { COUNT(st.counter_base + 1 + i); JUMP(st.targets[i]); }
+  COUNT(st.counter_base);
+  JUMP(st.default_target);
+}
+L_RET:
+  if (IN.c == 8) U64(0) = U64(IN.a); else memmove(fp, fp + IN.a, IN.c);
+  return;
+L_RET_VOID: return;
+L_UNREACHABLE: m.fatal("function '" + f->name + "' reached 'unreachable'");
+L_TRAP: fflush(nullptr); abort();
+
+L_CALL: call_interp(m, code->calls[IN.a].callee, code->calls[IN.a], fp); NEXT;
+L_CALL_HOST: call_host(code->calls[IN.a].host_fn, code->calls[IN.a], fp); NEXT;
+L_CALL_INDIRECT: {
+  void* target = reinterpret_cast<void*>(U64(IN.b));
+  const CallSite& cs = code->calls[IN.a];
+  auto it = m.by_entry.find(target);
+  if (it != m.by_entry.end()) {
+    call_interp(m, it->second, cs, fp);
+  } else {
+    if (!cs.cif) m.fatal("function '" + f->name + "': indirect call to host code with an unsupported signature");
+    call_host(target, cs, fp);
+  }
+  NEXT;
+}
+
+L_ALLOCA: {
+  ThreadStack& ts = t_stack;
+  uintptr_t align = IN.c;
+  uintptr_t p = (reinterpret_cast<uintptr_t>(ts.sp) + align - 1) & ~(align - 1);
+  uint64_t bytes = (U64(IN.a) * uint64_t(IN.imm) + 31) & ~uint64_t(31);
+  if (p + bytes + 4096 > reinterpret_cast<uintptr_t>(ts.limit)) stack_overflow(m);
+  ts.sp = reinterpret_cast<uint8_t*>(p + bytes);
+  U64(IN.d) = p;
+  NEXT;
+}
+L_STACKSAVE: U64(IN.d) = reinterpret_cast<uint64_t>(t_stack.sp); NEXT;
+L_STACKRESTORE: t_stack.sp = reinterpret_cast<uint8_t*>(U64(IN.a)); NEXT;
+L_VA_START: {
+  // SysV va_list with the register areas marked exhausted: every va_arg reads the overflow area.
+  uint8_t* va = reinterpret_cast<uint8_t*>(U64(IN.a));
+  uint32_t gp = 48, fpo = 176;
+  uint8_t* area = *(uint8_t**)(fp + kVarargSlot);
+  memcpy(va, &gp, 4);
+  memcpy(va + 4, &fpo, 4);
+  memcpy(va + 8, &area, 8);
+  memcpy(va + 16, &area, 8);
+  NEXT;
+}
+L_VA_COPY: memcpy(reinterpret_cast<void*>(U64(IN.a)), reinterpret_cast<void*>(U64(IN.b)), 24); NEXT;
+L_MEMCPY: memcpy(reinterpret_cast<void*>(U64(IN.a)), reinterpret_cast<void*>(U64(IN.b)), U64(IN.c)); NEXT;
+L_MEMMOVE: memmove(reinterpret_cast<void*>(U64(IN.a)), reinterpret_cast<void*>(U64(IN.b)), U64(IN.c)); NEXT;
+L_MEMSET: memset(reinterpret_cast<void*>(U64(IN.a)), int(U64(IN.b)), U64(IN.c)); NEXT;
+L_INTRIN: reinterpret_cast<ExtFn>(const_cast<void*>(IN.ptr))(fp, pc); NEXT;
+L_VEC: reinterpret_cast<ExtFn>(const_cast<void*>(IN.ptr))(fp, pc); NEXT;
+L_SHUFFLE: {
+  // Into a temporary first: the destination may alias neither source, but be safe.
+  uint8_t tmp[256];
+  const int32_t* mask = static_cast<const int32_t*>(IN.ptr);
+  uint32_t eb = IN.c, nin = IN.f;
+  for (uint32_t i = 0; i < IN.e; i++) {
+    int32_t s = mask[i];
+    if (s < 0) memset(tmp + i * eb, 0, eb);
+    else if (uint32_t(s) < nin) memcpy(tmp + i * eb, fp + IN.a + s * eb, eb);
+    else memcpy(tmp + i * eb, fp + IN.b + (s - nin) * eb, eb);
+  }
+  memcpy(fp + IN.d, tmp, IN.e * eb);
+  NEXT;
+}
+L_EXTRACTELT: {
+  uint64_t i = U64(IN.b) % IN.e, v = 0;
+  memcpy(&v, fp + IN.a + i * IN.c, IN.c);
+  U64(IN.d) = v;
+  NEXT;
+}
+L_INSERTELT: {
+  uint64_t i = U64(IN.b) % IN.e;
+  memcpy(fp + IN.d + i * IN.c, fp + IN.a, IN.c);
+  NEXT;
+}
+L_ATOMIC_RMW: {
+  void* p = reinterpret_cast<void*>(U64(IN.a));
+  uint64_t v = U64(IN.b);
+  switch (IN.c) {
+    case 1: U64(IN.d) = atomic_rmw<uint8_t>(static_cast<uint8_t*>(p), IN.e, uint8_t(v)); break;
+    case 2: U64(IN.d) = atomic_rmw<uint16_t>(static_cast<uint16_t*>(p), IN.e, uint16_t(v)); break;
+    case 4: U64(IN.d) = atomic_rmw<uint32_t>(static_cast<uint32_t*>(p), IN.e, uint32_t(v)); break;
+    default: U64(IN.d) = atomic_rmw<uint64_t>(static_cast<uint64_t*>(p), IN.e, v); break;
+  }
+  NEXT;
+}
+L_CMPXCHG: {
+  void* p = reinterpret_cast<void*>(U64(IN.a));
+  uint64_t expected = U64(IN.b), desired = U64(IN.c);
+  bool ok;
+  switch (IN.e) {
+    case 1: { uint8_t e = uint8_t(expected); ok = __atomic_compare_exchange_n(static_cast<uint8_t*>(p), &e, uint8_t(desired), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); expected = e; break; }
+    case 2: { uint16_t e = uint16_t(expected); ok = __atomic_compare_exchange_n(static_cast<uint16_t*>(p), &e, uint16_t(desired), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); expected = e; break; }
+    case 4: { uint32_t e = uint32_t(expected); ok = __atomic_compare_exchange_n(static_cast<uint32_t*>(p), &e, uint32_t(desired), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); expected = e; break; }
+    default: { ok = __atomic_compare_exchange_n(static_cast<uint64_t*>(p), &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); break; }
+  }
+  memset(fp + IN.d, 0, IN.f + 1);
+  memcpy(fp + IN.d, &expected, IN.e);
+  fp[IN.d + IN.f] = ok;
+  NEXT;
+}
+L_FENCE: __atomic_thread_fence(__ATOMIC_SEQ_CST); NEXT;
+}
+
+}  // namespace bf::vm

@@ -1,0 +1,398 @@
+// Loading: parse and verify the bitcode, lay globals out in native memory, resolve imports,
+// give every function a slot and a native entry.
+#include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/GlobalAlias.h>
+#include <llvm/IR/Operator.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/Error.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "vm/machine.h"
+
+extern char** environ;
+
+namespace bf::vm {
+
+using namespace llvm;
+
+void Machine::fatal(const std::string& message) {
+  fflush(nullptr);
+  fprintf(stderr, "bareflow: %s: %s\n", path.c_str(), message.c_str());
+  _exit(1);
+}
+
+namespace {
+
+ffi_type* ffi_type_for(Type* t) {
+  if (t->isVoidTy()) return &ffi_type_void;
+  if (t->isPointerTy()) return &ffi_type_pointer;
+  if (t->isFloatTy()) return &ffi_type_float;
+  if (t->isDoubleTy()) return &ffi_type_double;
+  if (t->isIntegerTy()) {
+    switch (t->getIntegerBitWidth()) {
+      case 1: case 8: return &ffi_type_uint8;
+      case 16: return &ffi_type_uint16;
+      case 32: return &ffi_type_uint32;
+      case 64: return &ffi_type_uint64;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector<Type*>& actual,
+                           std::string& error) {
+  auto hc = std::make_unique<HostCif>();
+  for (unsigned i = 0; i < nargs; i++) {
+    ffi_type* ft = ffi_type_for(actual[i]);
+    if (!ft) {
+      std::string s;
+      raw_string_ostream os(s);
+      actual[i]->print(os);
+      error = "host call with an argument of type " + s;
+      return nullptr;
+    }
+    hc->arg_types.push_back(ft);
+  }
+  Type* rt = type->getReturnType();
+  hc->ret_type = ffi_type_for(rt);
+  if (!hc->ret_type) {
+    error = "host call with an unsupported return type";
+    return nullptr;
+  }
+  if (rt->isIntegerTy() && rt->getIntegerBitWidth() < 64) hc->ret_bits = rt->getIntegerBitWidth();
+  hc->ret_float = rt->isFloatTy();
+  ffi_status st;
+  if (type->isVarArg())
+    st = ffi_prep_cif_var(&hc->cif, FFI_DEFAULT_ABI, type->getNumParams(), nargs, hc->ret_type,
+                          hc->arg_types.data());
+  else
+    st = ffi_prep_cif(&hc->cif, FFI_DEFAULT_ABI, nargs, hc->ret_type, hc->arg_types.data());
+  if (st != FFI_OK) {
+    error = "libffi cannot prepare this call";
+    return nullptr;
+  }
+  cifs.push_back(std::move(hc));
+  return cifs.back().get();
+}
+
+namespace {
+struct ClosureData {
+  Machine* machine;
+  Function* function;
+};
+void enter_interpreter(ffi_cif*, void* ret, void** args, void* user) {
+  auto* cd = static_cast<ClosureData*>(user);
+  call_function(*cd->machine, cd->function, ret, args);
+}
+}  // namespace
+
+bool Machine::make_entry(Function* f, std::string& error) {
+  FunctionType* ft = f->ir->getFunctionType();
+  std::vector<Type*> params(ft->param_begin(), ft->param_end());
+  std::string ignored;
+  HostCif* hc = ft->isVarArg() ? nullptr : make_cif(ft, params.size(), params, ignored);
+  void* code = nullptr;
+  if (hc) {
+    auto* closure = static_cast<ffi_closure*>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+    auto* cd = new ClosureData{this, f};
+    if (closure && ffi_prep_closure_loc(closure, &hc->cif, enter_interpreter, cd, code) == FFI_OK) {
+      f->closure = closure;
+      f->entry = code;
+      f->entry_cif = hc;
+    }
+  }
+  if (!f->entry) {
+    // No native entry for this signature: a unique address still identifies the function
+    // for interpreted indirect calls; host code cannot call it.
+    f->entry = std::calloc(1, 16);
+  }
+  by_entry[f->entry] = f;
+  return true;
+}
+
+void* Machine::address_of(const GlobalValue* gv) {
+  if (auto* ga = dyn_cast<GlobalAlias>(gv)) gv = dyn_cast<GlobalValue>(ga->getAliaseeObject());
+  if (!gv) return nullptr;
+  if (auto* f = dyn_cast<llvm::Function>(gv)) {
+    if (Function* slot = by_ir.lookup(f)) return slot->entry;
+  }
+  return addresses.lookup(gv);
+}
+
+bool Machine::eval_constant_int(const Constant* c, uint64_t& out, std::string& error) {
+  if (auto* ci = dyn_cast<ConstantInt>(c)) {
+    if (ci->getBitWidth() > 64) { error = "integer constant wider than 64 bits"; return false; }
+    out = ci->getZExtValue();
+    return true;
+  }
+  if (isa<ConstantPointerNull>(c) || isa<UndefValue>(c) || isa<ConstantAggregateZero>(c)) {
+    out = 0;
+    return true;
+  }
+  if (auto* gv = dyn_cast<GlobalValue>(c)) {
+    void* p = address_of(gv);
+    if (!p) { error = "address of unresolved global '" + gv->getName().str() + "'"; return false; }
+    out = reinterpret_cast<uint64_t>(p);
+    return true;
+  }
+  if (auto* ce = dyn_cast<ConstantExpr>(c)) {
+    unsigned w = ce->getType()->isIntegerTy() ? ce->getType()->getIntegerBitWidth() : 64;
+    auto mask = [&](uint64_t v) { return w >= 64 ? v : v & ((uint64_t(1) << w) - 1); };
+    switch (ce->getOpcode()) {
+      case Instruction::GetElementPtr: {
+        auto* gep = cast<GEPOperator>(ce);
+        APInt off(64, 0);
+        if (!gep->accumulateConstantOffset(*layout, off)) { error = "non-constant GEP"; return false; }
+        uint64_t base;
+        if (!eval_constant_int(cast<Constant>(gep->getPointerOperand()), base, error)) return false;
+        out = base + off.getZExtValue();
+        return true;
+      }
+      case Instruction::BitCast: case Instruction::PtrToInt: case Instruction::IntToPtr:
+      case Instruction::AddrSpaceCast: case Instruction::Trunc: {
+        uint64_t v;
+        if (!eval_constant_int(ce->getOperand(0), v, error)) return false;
+        out = mask(v);
+        return true;
+      }
+      case Instruction::Add: case Instruction::Sub: case Instruction::Mul: case Instruction::Xor:
+      case Instruction::Shl: case Instruction::And: case Instruction::Or: {
+        uint64_t a, b;
+        if (!eval_constant_int(ce->getOperand(0), a, error) || !eval_constant_int(ce->getOperand(1), b, error))
+          return false;
+        switch (ce->getOpcode()) {
+          case Instruction::Add: out = a + b; break;
+          case Instruction::Sub: out = a - b; break;
+          case Instruction::Mul: out = a * b; break;
+          case Instruction::Xor: out = a ^ b; break;
+          case Instruction::And: out = a & b; break;
+          case Instruction::Or: out = a | b; break;
+          default: out = a << (b & 63); break;
+        }
+        out = mask(out);
+        return true;
+      }
+      default: break;
+    }
+  }
+  std::string s;
+  raw_string_ostream os(s);
+  c->print(os);
+  error = "constant " + s;
+  return false;
+}
+
+bool Machine::store_constant(const Constant* c, uint8_t* dst, std::string& error) {
+  Type* t = c->getType();
+  if (isa<UndefValue>(c) || isa<ConstantAggregateZero>(c) || isa<ConstantPointerNull>(c)) {
+    memset(dst, 0, layout->getTypeStoreSize(t));
+    return true;
+  }
+  if (auto* fp = dyn_cast<ConstantFP>(c)) {
+    APInt bits = fp->getValueAPF().bitcastToAPInt();
+    memcpy(dst, bits.getRawData(), layout->getTypeStoreSize(t));
+    return true;
+  }
+  if (auto* ci = dyn_cast<ConstantInt>(c)) {
+    const APInt& v = ci->getValue();
+    memcpy(dst, v.getRawData(), layout->getTypeStoreSize(t));
+    return true;
+  }
+  if (auto* cds = dyn_cast<ConstantDataSequential>(c)) {
+    if (cds->getElementType()->isIntegerTy(1)) { error = "i1 vector constant in memory"; return false; }
+    StringRef raw = cds->getRawDataValues();
+    memcpy(dst, raw.data(), raw.size());
+    return true;
+  }
+  if (auto* st = dyn_cast<StructType>(t)) {
+    const StructLayout* sl = layout->getStructLayout(st);
+    for (unsigned i = 0; i < st->getNumElements(); i++)
+      if (!store_constant(c->getAggregateElement(i), dst + sl->getElementOffset(i), error)) return false;
+    return true;
+  }
+  if (auto* at = dyn_cast<ArrayType>(t)) {
+    uint64_t stride = layout->getTypeAllocSize(at->getElementType());
+    for (uint64_t i = 0; i < at->getNumElements(); i++)
+      if (!store_constant(c->getAggregateElement(i), dst + i * stride, error)) return false;
+    return true;
+  }
+  if (auto* vt = dyn_cast<FixedVectorType>(t)) {
+    if (vt->getElementType()->isIntegerTy(1)) { error = "i1 vector constant in memory"; return false; }
+    uint64_t stride = layout->getTypeStoreSize(vt->getElementType());
+    for (unsigned i = 0; i < vt->getNumElements(); i++)
+      if (!store_constant(c->getAggregateElement(i), dst + i * stride, error)) return false;
+    return true;
+  }
+  if (t->isPointerTy() || t->isIntegerTy()) {
+    uint64_t v;
+    if (!eval_constant_int(c, v, error)) return false;
+    memcpy(dst, &v, layout->getTypeStoreSize(t));
+    return true;
+  }
+  std::string s;
+  raw_string_ostream os(s);
+  c->print(os);
+  error = "constant " + s;
+  return false;
+}
+
+bool Machine::init(std::string& error) {
+  layout = &module->getDataLayout();
+  Function* main_slot = nullptr;
+  // Function slots and their native entries.
+  for (llvm::Function& f : *module) {
+    if (f.isDeclaration()) {
+      if (f.isIntrinsic() || f.use_empty()) continue;
+      const Import* imp = find_import(f.getName());
+      if (!imp) {
+        error = "unresolved import '" + f.getName().str() + "'";
+        return false;
+      }
+      addresses[&f] = imp->address;
+      continue;
+    }
+    auto slot = std::make_unique<Function>();
+    slot->ir = &f;
+    slot->name = f.getName().str();
+    slot->index = functions.size();
+    slot->is_vararg = f.isVarArg();
+    by_ir[&f] = slot.get();
+    if (f.getName() == "main") main_slot = slot.get();
+    functions.push_back(std::move(slot));
+  }
+  for (auto& f : functions) make_entry(f.get(), error);
+  (void)main_slot;
+  // Globals: allocate every defined one, then write initializers (which may point anywhere).
+  for (GlobalVariable& g : module->globals()) {
+    if (g.isThreadLocal()) {
+      error = "thread-local global '" + g.getName().str() + "' is not supported";
+      return false;
+    }
+    if (g.isDeclaration()) {
+      if (g.use_empty()) continue;
+      const Import* imp = find_import(g.getName());
+      if (!imp) {
+        error = "unresolved import '" + g.getName().str() + "'";
+        return false;
+      }
+      addresses[&g] = imp->address;
+      continue;
+    }
+    uint64_t size = layout->getTypeAllocSize(g.getValueType());
+    uint64_t align = std::max<uint64_t>(g.getAlign().valueOrOne().value(), 16);
+    void* mem = std::aligned_alloc(align, (std::max<uint64_t>(size, 1) + align - 1) / align * align);
+    memset(mem, 0, size);
+    global_blocks.push_back(mem);
+    addresses[&g] = mem;
+  }
+  for (GlobalAlias& a : module->aliases()) {
+    if (void* p = address_of(a.getAliaseeObject())) addresses[&a] = p;
+  }
+  for (GlobalVariable& g : module->globals()) {
+    if (g.isDeclaration() || !g.hasInitializer()) continue;
+    std::string e;
+    if (!store_constant(g.getInitializer(), static_cast<uint8_t*>(addresses[&g]), e)) {
+      error = "initializer of '" + g.getName().str() + "': unsupported " + e;
+      return false;
+    }
+  }
+  return true;
+}
+
+// Program: the public face.
+
+Program::~Program() = default;
+
+std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, const std::string& name,
+                                              std::string& error) {
+  std::unique_ptr<Program> p(new Program());
+  p->machine_ = std::make_unique<Machine>();
+  Machine& m = *p->machine_;
+  m.path = name;
+  auto buffer = MemoryBuffer::getMemBuffer(StringRef(static_cast<const char*>(data), size), name, false);
+  auto parsed = parseBitcodeFile(buffer->getMemBufferRef(), m.context);
+  if (!parsed) {
+    std::string msg = toString(parsed.takeError());
+    error = name + ": not valid LLVM bitcode (" + msg + ")";
+    return nullptr;
+  }
+  m.module = std::move(*parsed);
+  if (Error e = m.module->materializeAll()) {
+    error = name + ": cannot read the module (" + toString(std::move(e)) + ")";
+    return nullptr;
+  }
+  std::string verify;
+  raw_string_ostream vs(verify);
+  if (verifyModule(*m.module, &vs)) {
+    std::string first = verify.substr(0, verify.find('\n'));
+    error = name + ": the module does not verify: " + first;
+    return nullptr;
+  }
+  const auto& triple = m.module->getTargetTriple();
+  if (!triple.empty() && triple.find("x86_64") == std::string::npos) {
+    error = name + ": built for " + triple + ", not x86_64";
+    return nullptr;
+  }
+  std::string e;
+  if (!m.init(e)) {
+    error = name + ": " + e;
+    return nullptr;
+  }
+  return p;
+}
+
+std::unique_ptr<Program> Program::load(const std::string& path, std::string& error) {
+  auto buf = MemoryBuffer::getFile(path);
+  if (!buf) {
+    error = path + ": " + buf.getError().message();
+    return nullptr;
+  }
+  std::unique_ptr<MemoryBuffer> owned = std::move(*buf);
+  auto p = load_buffer(owned->getBufferStart(), owned->getBufferSize(), path, error);
+  return p;
+}
+
+bool Program::translate_all(std::string& error) {
+  Machine& m = *machine_;
+  for (auto& f : m.functions) {
+    if (f->code.load()) continue;
+    std::string e;
+    Code* c = m.translate(f.get(), e);
+    if (!c) {
+      error = m.path + ": " + e;
+      return false;
+    }
+    f->code.store(c);
+  }
+  return true;
+}
+
+int Program::run_main(const std::vector<std::string>& args, const RunOptions& opts) {
+  Machine& m = *machine_;
+  m.profile = opts.profile;
+  llvm::Function* main_fn = m.module->getFunction("main");
+  if (!main_fn || main_fn->isDeclaration()) m.fatal("no 'main' function");
+  Function* f = m.by_ir.lookup(main_fn);
+  FunctionType* ft = main_fn->getFunctionType();
+  if (ft->getNumParams() > 3 || !ft->getReturnType()->isIntegerTy())
+    m.fatal("'main' has an unsupported signature");
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  uint32_t argc = static_cast<uint32_t>(args.size());
+  char** argv_p = argv.data();
+  char** envp = environ;
+  void* avals[3] = {&argc, &argv_p, &envp};
+  uint64_t ret = 0;
+  call_function(m, f, &ret, avals);
+  return static_cast<int>(static_cast<uint32_t>(ret));
+}
+
+}  // namespace bf::vm

@@ -1,0 +1,94 @@
+// The interpreter's state for one loaded module: the IR, the function table, globals in native
+// memory and the host imports. Shared by the loader, the translator and the interpreter.
+#pragma once
+
+#include <ffi.h>
+
+#include <llvm/ADT/DenseMap.h>
+#include <llvm/IR/DataLayout.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "vm/code.h"
+#include "vm/vm.h"
+
+namespace bf::vm {
+
+// A prepared libffi call interface with the argument types it was built from.
+struct HostCif {
+  ffi_cif cif;
+  std::vector<ffi_type*> arg_types;
+  ffi_type* ret_type = nullptr;
+  unsigned ret_bits = 0;     // integer returns: width to keep; 0 otherwise
+  bool ret_float = false;
+};
+
+class Machine {
+ public:
+  std::string path;  // for messages
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module;
+  const llvm::DataLayout* layout = nullptr;
+
+  std::vector<std::unique_ptr<Function>> functions;
+  llvm::DenseMap<const llvm::Function*, Function*> by_ir;
+  llvm::DenseMap<void*, Function*> by_entry;            // entry address -> function
+  llvm::DenseMap<const llvm::GlobalValue*, void*> addresses;  // globals, functions, imports
+  std::vector<std::unique_ptr<HostCif>> cifs;
+  std::vector<void*> global_blocks;
+  std::mutex translate_mutex;
+  bool profile = false;
+  double tsc_hz = 0;  // measured over the run, for reporting times
+
+  // Loader.
+  bool init(std::string& error);
+  // Address of a global value as the program sees it (functions: their closure entry).
+  void* address_of(const llvm::GlobalValue* gv);
+  // Writes constant C in memory layout at dst (dst must be zeroed for partial scalars).
+  bool store_constant(const llvm::Constant* c, uint8_t* dst, std::string& error);
+  bool eval_constant_int(const llvm::Constant* c, uint64_t& out, std::string& error);
+
+  // Translator (translate.cpp): returns the code, or prints the error and exits.
+  Code* code_for(Function* f);
+  Code* translate(Function* f, std::string& error);
+  HostCif* make_cif(llvm::FunctionType* type, unsigned nargs_actual,
+                    const std::vector<llvm::Type*>& actual_types, std::string& error);
+
+  // Gives a function its native entry point (a closure into the interpreter).
+  bool make_entry(Function* f, std::string& error);
+
+  [[noreturn]] void fatal(const std::string& message);
+};
+
+// Interpreter (interp.cpp).
+const void* const* op_labels();
+// Runs f with its frame at fp (parameters already in place); the result is at fp[0].
+void execute(Machine& m, Function* f, uint8_t* fp);
+// Calls f with arguments given as pointers to values (libffi convention): closures and main.
+void call_function(Machine& m, Function* f, void* ret, void** args);
+
+// Per-thread interpreter stack: frames and allocas live here, in native memory.
+struct ThreadStack {
+  uint8_t* base = nullptr;
+  uint8_t* sp = nullptr;
+  uint8_t* limit = nullptr;
+};
+ThreadStack& thread_stack();
+
+// Host import table (imports.cpp): the only way interpreted code reaches native code.
+struct Import {
+  const char* name;
+  void* address;
+};
+const Import* find_import(llvm::StringRef name);
+
+// Vector and rare operations implemented out of line (vecops.cpp), chosen by the CPU.
+struct ExtOps;
+const ExtOps& ext_ops();
+
+}  // namespace bf::vm

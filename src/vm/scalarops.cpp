@@ -1,0 +1,149 @@
+// Scalar integer intrinsics of any width up to 64 (c = width), and the choice of vector build.
+#include <cstring>
+
+#include "vm/machine.h"
+#include "vm/vecops.h"
+
+namespace bf::vm {
+
+ExtOps make_ext_ops_generic();
+ExtOps make_ext_ops_avx2();
+
+const ExtOps& ext_ops() {
+  static const ExtOps ops = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                                ? make_ext_ops_avx2()
+                                : make_ext_ops_generic();
+  return ops;
+}
+
+namespace {
+
+typedef uint64_t __attribute__((may_alias)) u64a;
+inline uint64_t& R(uint8_t* fp, uint32_t o) { return *reinterpret_cast<u64a*>(fp + o); }
+inline uint64_t mask(uint64_t v, unsigned w) { return w >= 64 ? v : v & ((uint64_t(1) << w) - 1); }
+inline int64_t sx(uint64_t v, unsigned w) { return w >= 64 ? int64_t(v) : int64_t(v << (64 - w)) >> (64 - w); }
+
+void smin(uint8_t* fp, const Inst* in) {
+  R(fp, in->d) = sx(R(fp, in->a), in->c) < sx(R(fp, in->b), in->c) ? R(fp, in->a) : R(fp, in->b);
+}
+void smax(uint8_t* fp, const Inst* in) {
+  R(fp, in->d) = sx(R(fp, in->a), in->c) > sx(R(fp, in->b), in->c) ? R(fp, in->a) : R(fp, in->b);
+}
+void umin(uint8_t* fp, const Inst* in) {
+  R(fp, in->d) = R(fp, in->a) < R(fp, in->b) ? R(fp, in->a) : R(fp, in->b);
+}
+void umax(uint8_t* fp, const Inst* in) {
+  R(fp, in->d) = R(fp, in->a) > R(fp, in->b) ? R(fp, in->a) : R(fp, in->b);
+}
+void abs_(uint8_t* fp, const Inst* in) {
+  int64_t v = sx(R(fp, in->a), in->c);
+  R(fp, in->d) = mask(v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v), in->c);
+}
+void ctpop(uint8_t* fp, const Inst* in) { R(fp, in->d) = __builtin_popcountll(R(fp, in->a)); }
+void ctlz(uint8_t* fp, const Inst* in) {
+  uint64_t v = R(fp, in->a);
+  R(fp, in->d) = v ? __builtin_clzll(v) - (64 - in->c) : in->c;
+}
+void cttz(uint8_t* fp, const Inst* in) {
+  uint64_t v = R(fp, in->a);
+  R(fp, in->d) = v ? __builtin_ctzll(v) : in->c;
+}
+void bswap(uint8_t* fp, const Inst* in) {
+  R(fp, in->d) = __builtin_bswap64(R(fp, in->a)) >> (64 - in->c);
+}
+void bitreverse(uint8_t* fp, const Inst* in) {
+  uint64_t v = R(fp, in->a), r = 0;
+  for (unsigned i = 0; i < in->c; i++) r |= ((v >> i) & 1) << (in->c - 1 - i);
+  R(fp, in->d) = r;
+}
+void fshl(uint8_t* fp, const Inst* in) {
+  unsigned w = in->e;
+  uint64_t a = R(fp, in->a), b = R(fp, in->b), s = R(fp, in->c) % w;
+  R(fp, in->d) = s ? mask((a << s) | (b >> (w - s)), w) : a;
+}
+void fshr(uint8_t* fp, const Inst* in) {
+  unsigned w = in->e;
+  uint64_t a = R(fp, in->a), b = R(fp, in->b), s = R(fp, in->c) % w;
+  R(fp, in->d) = s ? mask((a << (w - s)) | (b >> s), w) : b;
+}
+
+// with.overflow: writes {result, i1} in the struct layout (e = offset of the flag, f = bytes).
+void put_ov(uint8_t* fp, const Inst* in, uint64_t v, bool ov) {
+  memset(fp + in->d, 0, in->e + 1);
+  memcpy(fp + in->d, &v, in->f);
+  fp[in->d + in->e] = ov;
+}
+void sadd_ov(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  int64_t a = sx(R(fp, in->a), w), b = sx(R(fp, in->b), w), r;
+  bool ov = __builtin_add_overflow(a, b, &r) || sx(uint64_t(r), w) != r;
+  put_ov(fp, in, mask(uint64_t(r), w), ov);
+}
+void ssub_ov(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  int64_t a = sx(R(fp, in->a), w), b = sx(R(fp, in->b), w), r;
+  bool ov = __builtin_sub_overflow(a, b, &r) || sx(uint64_t(r), w) != r;
+  put_ov(fp, in, mask(uint64_t(r), w), ov);
+}
+void smul_ov(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  int64_t a = sx(R(fp, in->a), w), b = sx(R(fp, in->b), w), r;
+  bool ov = __builtin_mul_overflow(a, b, &r) || sx(uint64_t(r), w) != r;
+  put_ov(fp, in, mask(uint64_t(r), w), ov);
+}
+void uadd_ov(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  uint64_t a = R(fp, in->a), b = R(fp, in->b), r;
+  bool ov = __builtin_add_overflow(a, b, &r) || mask(r, w) != r;
+  put_ov(fp, in, mask(r, w), ov);
+}
+void usub_ov(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  uint64_t a = R(fp, in->a), b = R(fp, in->b);
+  put_ov(fp, in, mask(a - b, w), a < b);
+}
+void umul_ov(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  uint64_t a = R(fp, in->a), b = R(fp, in->b), r;
+  bool ov = __builtin_mul_overflow(a, b, &r) || mask(r, w) != r;
+  put_ov(fp, in, mask(r, w), ov);
+}
+void sadd_sat(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  int64_t a = sx(R(fp, in->a), w), b = sx(R(fp, in->b), w), r;
+  int64_t hi = w >= 64 ? INT64_MAX : (int64_t(1) << (w - 1)) - 1, lo = -hi - 1;
+  if (__builtin_add_overflow(a, b, &r)) r = a < 0 ? lo : hi;
+  r = r < lo ? lo : r > hi ? hi : r;
+  R(fp, in->d) = mask(uint64_t(r), w);
+}
+void ssub_sat(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  int64_t a = sx(R(fp, in->a), w), b = sx(R(fp, in->b), w), r;
+  int64_t hi = w >= 64 ? INT64_MAX : (int64_t(1) << (w - 1)) - 1, lo = -hi - 1;
+  if (__builtin_sub_overflow(a, b, &r)) r = a < 0 ? lo : hi;
+  r = r < lo ? lo : r > hi ? hi : r;
+  R(fp, in->d) = mask(uint64_t(r), w);
+}
+void uadd_sat(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  uint64_t a = R(fp, in->a), b = R(fp, in->b), r;
+  uint64_t max = mask(~uint64_t(0), w);
+  if (__builtin_add_overflow(a, b, &r) || r > max) r = max;
+  R(fp, in->d) = r;
+}
+void usub_sat(uint8_t* fp, const Inst* in) {
+  uint64_t a = R(fp, in->a), b = R(fp, in->b);
+  R(fp, in->d) = a < b ? 0 : a - b;
+}
+
+}  // namespace
+
+const ScalarOps& scalar_ops() {
+  static const ScalarOps ops = {smin,    smax,    umin,    umax,     abs_,     ctpop,    ctlz,
+                                cttz,    bswap,   bitreverse, fshl,  fshr,     sadd_ov,  uadd_ov,
+                                ssub_ov, usub_ov, smul_ov, umul_ov,  sadd_sat, uadd_sat, ssub_sat,
+                                usub_sat};
+  return ops;
+}
+
+}  // namespace bf::vm

@@ -1,0 +1,1269 @@
+// Translation of an LLVM function into tier-0 code, once, on its first call.
+#include <llvm/ADT/DenseMap.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/Dominators.h>
+#include <llvm/IR/GetElementPtrTypeIterator.h>
+#include <llvm/IR/Instructions.h>
+#include <llvm/IR/IntrinsicInst.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/IntrinsicsX86.h>
+#include <llvm/IR/Operator.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "vm/machine.h"
+#include "vm/vecops.h"
+
+namespace bf::vm {
+namespace {
+
+using namespace llvm;
+
+constexpr uint32_t kRetArea = 64;      // frame[0..64): return value
+constexpr uint32_t kVarargSlot = 64;   // frame[64..72): pointer to the variadic arguments
+
+std::string text_of(const Value* v) {
+  std::string s;
+  raw_string_ostream os(s);
+  v->print(os);
+  size_t start = s.find_first_not_of(' ');
+  return start == std::string::npos ? s : s.substr(start);
+}
+
+struct Unsupported {
+  std::string what;
+};
+
+uint32_t round_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+
+ElemKind elem_kind(Type* t) {
+  if (t->isFloatTy()) return EK_F32;
+  if (t->isDoubleTy()) return EK_F64;
+  if (t->isPointerTy()) return EK_I64;
+  if (t->isIntegerTy()) {
+    unsigned w = t->getIntegerBitWidth();
+    if (w <= 8) return EK_I8;
+    if (w == 16) return EK_I16;
+    if (w == 32) return EK_I32;
+    if (w == 64) return EK_I64;
+  }
+  throw Unsupported{"vector element type"};
+}
+uint32_t elem_bytes(ElemKind k) {
+  static const uint32_t sizes[] = {1, 2, 4, 8, 4, 8};
+  return sizes[k];
+}
+
+float f_sqrtf(float x) { return std::sqrt(x); }
+double f_sqrt(double x) { return std::sqrt(x); }
+float f_fabsf(float x) { return std::fabs(x); }
+double f_fabs(double x) { return std::fabs(x); }
+float f_floorf(float x) { return std::floor(x); }
+double f_floor(double x) { return std::floor(x); }
+float f_ceilf(float x) { return std::ceil(x); }
+double f_ceil(double x) { return std::ceil(x); }
+float f_truncf(float x) { return std::trunc(x); }
+double f_trunc(double x) { return std::trunc(x); }
+float f_roundf(float x) { return std::round(x); }
+double f_round(double x) { return std::round(x); }
+float f_rintf(float x) { return std::rint(x); }
+double f_rint(double x) { return std::rint(x); }
+float f_roundevenf(float x) { return std::nearbyint(x); }
+double f_roundeven(double x) { return std::nearbyint(x); }
+float f_minnumf(float a, float b) { return std::fmin(a, b); }
+double f_minnum(double a, double b) { return std::fmin(a, b); }
+float f_maxnumf(float a, float b) { return std::fmax(a, b); }
+double f_maxnum(double a, double b) { return std::fmax(a, b); }
+float f_minimumf(float a, float b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+double f_minimum(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+float f_maximumf(float a, float b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+double f_maximum(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+float f_copysignf(float a, float b) { return std::copysign(a, b); }
+double f_copysign(double a, double b) { return std::copysign(a, b); }
+float f_powf(float a, float b) { return std::pow(a, b); }
+double f_pow(double a, double b) { return std::pow(a, b); }
+
+struct MathFn {
+  const char* name;  // libm name of the double version; the float one adds 'f'
+  void* f64;
+  void* f32;
+};
+
+// libm functions that calls (and intrinsics) become direct math ops for, without libffi.
+const MathFn kMath1[] = {
+    {"sqrt", (void*)f_sqrt, (void*)f_sqrtf},     {"fabs", (void*)f_fabs, (void*)f_fabsf},
+    {"floor", (void*)f_floor, (void*)f_floorf},  {"ceil", (void*)f_ceil, (void*)f_ceilf},
+    {"trunc", (void*)f_trunc, (void*)f_truncf},  {"round", (void*)f_round, (void*)f_roundf},
+    {"rint", (void*)f_rint, (void*)f_rintf},     {"nearbyint", (void*)f_rint, (void*)f_rintf},
+    {"exp", (void*)(double (*)(double))::exp, (void*)(float (*)(float))::expf},
+    {"exp2", (void*)(double (*)(double))::exp2, (void*)(float (*)(float))::exp2f},
+    {"log", (void*)(double (*)(double))::log, (void*)(float (*)(float))::logf},
+    {"log2", (void*)(double (*)(double))::log2, (void*)(float (*)(float))::log2f},
+    {"log10", (void*)(double (*)(double))::log10, (void*)(float (*)(float))::log10f},
+    {"sin", (void*)(double (*)(double))::sin, (void*)(float (*)(float))::sinf},
+    {"cos", (void*)(double (*)(double))::cos, (void*)(float (*)(float))::cosf},
+    {"tanh", (void*)(double (*)(double))::tanh, (void*)(float (*)(float))::tanhf},
+    {"roundeven", (void*)f_roundeven, (void*)f_roundevenf},
+};
+const MathFn kMath2[] = {
+    {"pow", (void*)f_pow, (void*)f_powf},           {"fmin", (void*)f_minnum, (void*)f_minnumf},
+    {"fmax", (void*)f_maxnum, (void*)f_maxnumf},    {"copysign", (void*)f_copysign, (void*)f_copysignf},
+    {"minnum", (void*)f_minnum, (void*)f_minnumf},  {"maxnum", (void*)f_maxnum, (void*)f_maxnumf},
+    {"minimum", (void*)f_minimum, (void*)f_minimumf}, {"maximum", (void*)f_maximum, (void*)f_maximumf},
+};
+
+const MathFn* find_math(const MathFn* table, size_t n, StringRef base) {
+  for (size_t i = 0; i < n; i++)
+    if (base == table[i].name) return &table[i];
+  return nullptr;
+}
+
+class Translator {
+ public:
+  Translator(Machine& m, Function* f) : m_(m), fn_(f), F_(*f->ir), DL_(*m.layout) {}
+
+  Code* run(std::string& error);
+
+ private:
+  Machine& m_;
+  Function* fn_;
+  llvm::Function& F_;
+  const DataLayout& DL_;
+  std::unique_ptr<Code> code_ = std::make_unique<Code>();
+  DenseMap<const Value*, uint32_t> slots_;
+  DenseMap<const Constant*, uint32_t> const_slots_;
+  std::vector<uint8_t> pool_;  // constants, at frame offset const_base
+  uint32_t frame_top_ = 0;
+  DenseMap<const BasicBlock*, uint32_t> block_index_, block_start_;
+  struct Fixup {
+    uint32_t inst;
+    int field;  // 0 = d, 1 = b, 2 = c, 3 = switch table entry
+    const BasicBlock* from;
+    const BasicBlock* to;
+    uint32_t table, entry;
+  };
+  std::vector<Fixup> fixups_;
+  const Instruction* current_ = nullptr;
+  DominatorTree dom_;
+  bool fma_target_ = false;
+
+  const void* const* labels_ = op_labels();
+
+  Inst& emit(Op op) {
+    Inst in{};
+    in.op = reinterpret_cast<const void*>(static_cast<uintptr_t>(op));
+    code_->insts.push_back(in);
+    return code_->insts.back();
+  }
+  uint32_t here() const { return static_cast<uint32_t>(code_->insts.size()); }
+
+  [[noreturn]] void unsupported(const std::string& what) { throw Unsupported{what}; }
+
+  // Bytes a value of type t takes in a frame slot.
+  uint32_t slot_bytes(Type* t) {
+    if (t->isIntegerTy()) {
+      if (t->getIntegerBitWidth() > 64) unsupported("integer type wider than 64 bits");
+      return 8;
+    }
+    if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) return 8;
+    if (auto* vt = dyn_cast<FixedVectorType>(t)) {
+      ElemKind k = elem_kind(vt->getElementType());
+      return round_up(vt->getNumElements() * elem_bytes(k), 8);
+    }
+    if (t->isStructTy() || t->isArrayTy()) return round_up(DL_.getTypeAllocSize(t), 8);
+    if (t->isVoidTy()) return 0;
+    std::string s;
+    raw_string_ostream os(s);
+    t->print(os);
+    unsupported("type " + s);
+  }
+  uint32_t new_slot(uint32_t bytes) {
+    uint32_t align = bytes >= 32 ? 32 : bytes >= 16 ? 16 : 8;
+    frame_top_ = round_up(frame_top_, align);
+    uint32_t off = frame_top_;
+    frame_top_ += round_up(bytes, 8);
+    return off;
+  }
+
+  uint32_t val(const Value* v);
+  uint32_t const_slot(const Constant* c);
+  void write_frame_constant(const Constant* c, uint8_t* dst);
+
+  void translate_inst(const Instruction& I);
+  void translate_call(const CallBase& call);
+  bool translate_intrinsic(const CallBase& call, Intrinsic::ID id);
+  void translate_host_call(const CallBase& call, llvm::Function* callee);
+  void branch_to(Inst& in, int field, const BasicBlock* from, const BasicBlock* to) {
+    fixups_.push_back({static_cast<uint32_t>(&in - code_->insts.data()), field, from, to, 0, 0});
+  }
+  uint32_t new_edge(const BasicBlock* from, const BasicBlock* to, uint32_t successor) {
+    EdgeInfo e{block_index_.lookup(from), block_index_.lookup(to), successor, dom_.dominates(to, from)};
+    code_->edges.push_back(e);
+    return static_cast<uint32_t>(code_->edges.size() - 1);
+  }
+  void emit_load(uint32_t dst, uint32_t addr, Type* t);
+  void emit_store(uint32_t addr, uint32_t src, Type* t);
+  void emit_int_binop(unsigned opcode, uint32_t d, uint32_t a, uint32_t b, unsigned w);
+  void emit_move(uint32_t d, uint32_t s, uint32_t bytes);
+  void emit_math(const MathFn* fn, bool two, Type* t, uint32_t d, uint32_t a, uint32_t b);
+  void emit_vec(ExtFn fn, uint32_t d, uint32_t a, uint32_t b, uint32_t c, uint32_t e, uint32_t f = 0) {
+    if (!fn) unsupported("vector operation");
+    Inst& in = emit(OP_VEC);
+    in.ptr = reinterpret_cast<const void*>(fn);
+    in.d = d, in.a = a, in.b = b, in.c = c, in.e = e, in.f = f;
+  }
+  void emit_ext(ExtFn fn, uint32_t d, uint32_t a, uint32_t b, uint32_t c, uint32_t e = 0,
+                uint32_t f = 0) {
+    Inst& in = emit(OP_INTRIN);
+    in.ptr = reinterpret_cast<const void*>(fn);
+    in.d = d, in.a = a, in.b = b, in.c = c, in.e = e, in.f = f;
+  }
+  void emit_phi_moves(const BasicBlock* from, const BasicBlock* to);
+};
+
+uint32_t Translator::val(const Value* v) {
+  auto it = slots_.find(v);
+  if (it != slots_.end()) return it->second;
+  if (auto* c = dyn_cast<Constant>(v)) return const_slot(c);
+  if (isa<MetadataAsValue>(v)) return 0;
+  unsupported("operand " + text_of(v));
+}
+
+void Translator::write_frame_constant(const Constant* c, uint8_t* dst) {
+  Type* t = c->getType();
+  if (auto* vt = dyn_cast<FixedVectorType>(t)) {
+    ElemKind k = elem_kind(vt->getElementType());
+    uint32_t eb = elem_bytes(k);
+    for (unsigned i = 0; i < vt->getNumElements(); i++) {
+      Constant* e = c->getAggregateElement(i);
+      if (!e) unsupported("vector constant " + text_of(c));
+      uint8_t tmp[8] = {};
+      write_frame_constant(e, tmp);
+      memcpy(dst + i * eb, tmp, eb);
+    }
+    return;
+  }
+  std::string error;
+  if (!m_.store_constant(c, dst, error)) unsupported(error);
+}
+
+uint32_t Translator::const_slot(const Constant* c) {
+  auto it = const_slots_.find(c);
+  if (it != const_slots_.end()) return it->second;
+  uint32_t bytes = slot_bytes(c->getType());
+  uint32_t off = new_slot(bytes);
+  uint32_t rel = off - code_->const_base;
+  if (pool_.size() < rel + bytes) pool_.resize(rel + bytes, 0);
+  write_frame_constant(c, pool_.data() + rel);
+  const_slots_[c] = off;
+  return off;
+}
+
+void Translator::emit_move(uint32_t d, uint32_t s, uint32_t bytes) {
+  if (d == s) return;
+  Inst& in = emit(bytes == 8 ? OP_MOV8 : OP_MOVN);
+  in.d = d, in.a = s, in.c = bytes;
+}
+
+void Translator::emit_load(uint32_t dst, uint32_t addr, Type* t) {
+  if (t->isIntegerTy() || t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) {
+    uint32_t bits = DL_.getTypeSizeInBits(t);
+    uint32_t store = DL_.getTypeStoreSize(t);
+    if (bits > 64) unsupported("load wider than 64 bits");
+    Op op = store == 1 ? OP_LOAD8 : store == 2 ? OP_LOAD16 : store == 4 ? OP_LOAD32
+            : store == 8 ? OP_LOAD64 : OP_LOADN_ZX;
+    Inst& in = emit(op);
+    in.d = dst, in.a = addr, in.c = store;
+    if (t->isIntegerTy() && bits % 8 != 0 && bits != 1) {
+      Inst& tr = emit(OP_TRUNC_N);
+      tr.d = dst, tr.a = dst, tr.c = bits;
+    }
+    if (t->isIntegerTy(1)) {  // i1 in memory is a byte that may have other bits set
+      Inst& tr = emit(OP_TRUNC_N);
+      tr.d = dst, tr.a = dst, tr.c = 1;
+    }
+    return;
+  }
+  if (auto* vt = dyn_cast<FixedVectorType>(t)) {
+    if (vt->getElementType()->isIntegerTy(1)) unsupported("load of an i1 vector");
+  }
+  Inst& in = emit(OP_LOADN);
+  in.d = dst, in.a = addr, in.c = DL_.getTypeStoreSize(t);
+}
+
+void Translator::emit_store(uint32_t addr, uint32_t src, Type* t) {
+  if (auto* vt = dyn_cast<FixedVectorType>(t))
+    if (vt->getElementType()->isIntegerTy(1)) unsupported("store of an i1 vector");
+  uint32_t store = DL_.getTypeStoreSize(t);
+  bool scalar = t->isIntegerTy() || t->isFloatTy() || t->isDoubleTy() || t->isPointerTy();
+  Op op = !scalar ? OP_STOREN : store == 1 ? OP_STORE8 : store == 2 ? OP_STORE16
+          : store == 4 ? OP_STORE32 : store == 8 ? OP_STORE64 : OP_STOREN;
+  Inst& in = emit(op);
+  in.a = addr, in.b = src, in.c = store;
+}
+
+void Translator::emit_int_binop(unsigned opcode, uint32_t d, uint32_t a, uint32_t b, unsigned w) {
+  Op op;
+  auto pick = [&](Op o32, Op o64, Op oN) { return w == 32 ? o32 : w == 64 ? o64 : oN; };
+  switch (opcode) {
+    case Instruction::Add: op = pick(OP_ADD_32, OP_ADD_64, OP_ADD_N); break;
+    case Instruction::Sub: op = pick(OP_SUB_32, OP_SUB_64, OP_SUB_N); break;
+    case Instruction::Mul: op = pick(OP_MUL_32, OP_MUL_64, OP_MUL_N); break;
+    case Instruction::And: op = OP_AND_64; break;
+    case Instruction::Or: op = OP_OR_64; break;
+    case Instruction::Xor: op = OP_XOR_64; break;
+    case Instruction::Shl: op = pick(OP_SHL_32, OP_SHL_64, OP_SHL_N); break;
+    case Instruction::LShr: op = OP_LSHR_64; break;
+    case Instruction::AShr: op = pick(OP_ASHR_32, OP_ASHR_64, OP_ASHR_N); break;
+    case Instruction::UDiv: op = OP_UDIV_64; break;
+    case Instruction::SDiv: op = pick(OP_SDIV_32, OP_SDIV_64, OP_SDIV_N); break;
+    case Instruction::URem: op = OP_UREM_64; break;
+    case Instruction::SRem: op = pick(OP_SREM_32, OP_SREM_64, OP_SREM_N); break;
+    default: unsupported("integer operation");
+  }
+  Inst& in = emit(op);
+  in.d = d, in.a = a, in.b = b, in.c = w;
+}
+
+void Translator::emit_math(const MathFn* fn, bool two, Type* t, uint32_t d, uint32_t a, uint32_t b) {
+  bool f32 = t->isFloatTy();
+  if (!f32 && !t->isDoubleTy()) unsupported("math on this type");
+  Inst& in = emit(two ? (f32 ? OP_MATH2_F32 : OP_MATH2_F64) : (f32 ? OP_MATH1_F32 : OP_MATH1_F64));
+  in.ptr = f32 ? fn->f32 : fn->f64;
+  in.d = d, in.a = a, in.b = b;
+}
+
+Op icmp_op(CmpInst::Predicate p, unsigned w, bool branch) {
+  auto sw = [&](Op o32, Op o64, Op oN) { return w == 32 ? o32 : w == 64 ? o64 : oN; };
+  if (branch) {
+    switch (p) {
+      case CmpInst::ICMP_EQ: return OP_BR_EQ;
+      case CmpInst::ICMP_NE: return OP_BR_NE;
+      case CmpInst::ICMP_UGT: return OP_BR_UGT;
+      case CmpInst::ICMP_UGE: return OP_BR_UGE;
+      case CmpInst::ICMP_ULT: return OP_BR_ULT;
+      case CmpInst::ICMP_ULE: return OP_BR_ULE;
+      case CmpInst::ICMP_SGT: return w == 32 ? OP_BR_SGT_32 : w == 64 ? OP_BR_SGT_64 : OP_COUNT;
+      case CmpInst::ICMP_SGE: return w == 32 ? OP_BR_SGE_32 : w == 64 ? OP_BR_SGE_64 : OP_COUNT;
+      case CmpInst::ICMP_SLT: return w == 32 ? OP_BR_SLT_32 : w == 64 ? OP_BR_SLT_64 : OP_COUNT;
+      case CmpInst::ICMP_SLE: return w == 32 ? OP_BR_SLE_32 : w == 64 ? OP_BR_SLE_64 : OP_COUNT;
+      default: return OP_COUNT;
+    }
+  }
+  switch (p) {
+    case CmpInst::ICMP_EQ: return OP_ICMP_EQ;
+    case CmpInst::ICMP_NE: return OP_ICMP_NE;
+    case CmpInst::ICMP_UGT: return OP_ICMP_UGT;
+    case CmpInst::ICMP_UGE: return OP_ICMP_UGE;
+    case CmpInst::ICMP_ULT: return OP_ICMP_ULT;
+    case CmpInst::ICMP_ULE: return OP_ICMP_ULE;
+    case CmpInst::ICMP_SGT: return sw(OP_ICMP_SGT_32, OP_ICMP_SGT_64, OP_ICMP_SGT_N);
+    case CmpInst::ICMP_SGE: return sw(OP_ICMP_SGE_32, OP_ICMP_SGE_64, OP_ICMP_SGE_N);
+    case CmpInst::ICMP_SLT: return sw(OP_ICMP_SLT_32, OP_ICMP_SLT_64, OP_ICMP_SLT_N);
+    case CmpInst::ICMP_SLE: return sw(OP_ICMP_SLE_32, OP_ICMP_SLE_64, OP_ICMP_SLE_N);
+    default: return OP_COUNT;
+  }
+}
+
+unsigned int_width(Type* t) {
+  if (t->isPointerTy()) return 64;
+  return t->getIntegerBitWidth();
+}
+
+// A compare that feeds only the branch right after it is fused into the branch.
+bool fusable_compare(const BranchInst& br) {
+  auto* cmp = dyn_cast<ICmpInst>(br.getCondition());
+  if (!cmp || !cmp->hasOneUse() || cmp->getParent() != br.getParent()) return false;
+  Type* t = cmp->getOperand(0)->getType();
+  if (!t->isIntegerTy() && !t->isPointerTy()) return false;
+  return icmp_op(cmp->getPredicate(), int_width(t), true) != OP_COUNT;
+}
+
+void Translator::emit_phi_moves(const BasicBlock* from, const BasicBlock* to) {
+  struct Move {
+    uint32_t d, s, bytes;
+  };
+  std::vector<Move> moves;
+  for (const PHINode& phi : to->phis()) {
+    const Value* v = phi.getIncomingValueForBlock(from);
+    moves.push_back({val(&phi), val(v), slot_bytes(phi.getType())});
+  }
+  // Parallel-move semantics: when a destination is also a source, go through temporaries.
+  bool overlap = false;
+  for (auto& a : moves)
+    for (auto& b : moves)
+      if (&a != &b && a.d == b.s) overlap = true;
+  if (!overlap) {
+    for (auto& mv : moves) emit_move(mv.d, mv.s, mv.bytes);
+    return;
+  }
+  std::vector<uint32_t> temps;
+  for (auto& mv : moves) {
+    uint32_t t = new_slot(mv.bytes);
+    temps.push_back(t);
+    emit_move(t, mv.s, mv.bytes);
+  }
+  for (size_t i = 0; i < moves.size(); i++) emit_move(moves[i].d, temps[i], moves[i].bytes);
+}
+
+void Translator::translate_inst(const Instruction& I) {
+  current_ = &I;
+  Type* t = I.getType();
+  uint32_t d = slots_.count(&I) ? slots_[&I] : 0;
+  switch (I.getOpcode()) {
+    case Instruction::Add: case Instruction::Sub: case Instruction::Mul: case Instruction::And:
+    case Instruction::Or: case Instruction::Xor: case Instruction::Shl: case Instruction::LShr:
+    case Instruction::AShr: case Instruction::UDiv: case Instruction::SDiv: case Instruction::URem:
+    case Instruction::SRem: case Instruction::FAdd: case Instruction::FSub: case Instruction::FMul:
+    case Instruction::FDiv: case Instruction::FRem: {
+      const Value* x = I.getOperand(0);
+      const Value* y = I.getOperand(1);
+      if (auto* vt = dyn_cast<FixedVectorType>(t)) {
+        static const std::pair<unsigned, VecBin> map[] = {
+            {Instruction::Add, VB_ADD},   {Instruction::Sub, VB_SUB},   {Instruction::Mul, VB_MUL},
+            {Instruction::And, VB_AND},   {Instruction::Or, VB_OR},     {Instruction::Xor, VB_XOR},
+            {Instruction::Shl, VB_SHL},   {Instruction::LShr, VB_LSHR}, {Instruction::AShr, VB_ASHR},
+            {Instruction::UDiv, VB_UDIV}, {Instruction::SDiv, VB_SDIV}, {Instruction::URem, VB_UREM},
+            {Instruction::SRem, VB_SREM}, {Instruction::FAdd, VB_FADD}, {Instruction::FSub, VB_FSUB},
+            {Instruction::FMul, VB_FMUL}, {Instruction::FDiv, VB_FDIV}, {Instruction::FRem, VB_FREM}};
+        VecBin op = VB_COUNT;
+        for (auto& [o, v] : map)
+          if (o == I.getOpcode()) op = v;
+        if (vt->getElementType()->isIntegerTy(1) && op != VB_AND && op != VB_OR && op != VB_XOR)
+          unsupported("arithmetic on i1 vectors");
+        ElemKind k = elem_kind(vt->getElementType());
+        emit_vec(ext_ops().bin[op][k], d, val(x), val(y), 0, vt->getNumElements());
+        return;
+      }
+      if (t->isIntegerTy()) {
+        unsigned w = t->getIntegerBitWidth();
+        // x + C and x - C take an immediate.
+        if ((I.getOpcode() == Instruction::Add || I.getOpcode() == Instruction::Sub) &&
+            isa<ConstantInt>(y) && (w == 32 || w == 64)) {
+          int64_t c = cast<ConstantInt>(y)->getSExtValue();
+          if (I.getOpcode() == Instruction::Sub) c = -c;
+          Inst& in = emit(w == 32 ? OP_ADDI_32 : OP_ADDI_64);
+          in.d = d, in.a = val(x), in.imm = c;
+          return;
+        }
+        emit_int_binop(I.getOpcode(), d, val(x), val(y), w);
+        return;
+      }
+      bool f32 = t->isFloatTy();
+      if (!f32 && !t->isDoubleTy()) unsupported("floating-point type");
+      Op op;
+      switch (I.getOpcode()) {
+        case Instruction::FAdd: op = f32 ? OP_FADD_F32 : OP_FADD_F64; break;
+        case Instruction::FSub: op = f32 ? OP_FSUB_F32 : OP_FSUB_F64; break;
+        case Instruction::FMul: op = f32 ? OP_FMUL_F32 : OP_FMUL_F64; break;
+        case Instruction::FDiv: op = f32 ? OP_FDIV_F32 : OP_FDIV_F64; break;
+        case Instruction::FRem: op = f32 ? OP_FREM_F32 : OP_FREM_F64; break;
+        default: unsupported("operation");
+      }
+      Inst& in = emit(op);
+      in.d = d, in.a = val(x), in.b = val(y);
+      return;
+    }
+    case Instruction::FNeg: {
+      if (auto* vt = dyn_cast<FixedVectorType>(t)) {
+        emit_vec(ext_ops().un[VU_FNEG][elem_kind(vt->getElementType())], d, val(I.getOperand(0)), 0,
+                 0, vt->getNumElements());
+        return;
+      }
+      Inst& in = emit(t->isFloatTy() ? OP_FNEG_F32 : OP_FNEG_F64);
+      in.d = d, in.a = val(I.getOperand(0));
+      return;
+    }
+    case Instruction::ICmp: {
+      auto& c = cast<ICmpInst>(I);
+      Type* ot = c.getOperand(0)->getType();
+      if (auto* vt = dyn_cast<FixedVectorType>(ot)) {
+        emit_vec(ext_ops().icmp[elem_kind(vt->getElementType())], d, val(c.getOperand(0)),
+                 val(c.getOperand(1)), 0, vt->getNumElements(), c.getPredicate());
+        return;
+      }
+      if (auto* br = dyn_cast<BranchInst>(c.getNextNode()))
+        if (br->isConditional() && br->getCondition() == &c && fusable_compare(*br)) return;
+      unsigned w = int_width(ot);
+      Inst& in = emit(icmp_op(c.getPredicate(), w, false));
+      in.d = d, in.a = val(c.getOperand(0)), in.b = val(c.getOperand(1)), in.c = w;
+      return;
+    }
+    case Instruction::FCmp: {
+      auto& c = cast<FCmpInst>(I);
+      Type* ot = c.getOperand(0)->getType();
+      if (auto* vt = dyn_cast<FixedVectorType>(ot)) {
+        emit_vec(ext_ops().fcmp[elem_kind(vt->getElementType())], d, val(c.getOperand(0)),
+                 val(c.getOperand(1)), 0, vt->getNumElements(), c.getPredicate());
+        return;
+      }
+      if (!ot->isFloatTy() && !ot->isDoubleTy()) unsupported("floating-point type");
+      Inst& in = emit(ot->isFloatTy() ? OP_FCMP_F32 : OP_FCMP_F64);
+      in.d = d, in.a = val(c.getOperand(0)), in.b = val(c.getOperand(1)), in.c = c.getPredicate();
+      return;
+    }
+    case Instruction::Trunc: case Instruction::ZExt: case Instruction::SExt:
+    case Instruction::FPTrunc: case Instruction::FPExt: case Instruction::FPToSI:
+    case Instruction::FPToUI: case Instruction::SIToFP: case Instruction::UIToFP:
+    case Instruction::PtrToInt: case Instruction::IntToPtr: case Instruction::BitCast:
+    case Instruction::AddrSpaceCast: {
+      const Value* x = I.getOperand(0);
+      Type* st = x->getType();
+      uint32_t a = val(x);
+      if (auto* vt = dyn_cast<FixedVectorType>(t)) {
+        auto* vs = dyn_cast<FixedVectorType>(st);
+        if (I.getOpcode() == Instruction::BitCast) {
+          if (vt->getElementType()->isIntegerTy(1) || (vs && vs->getElementType()->isIntegerTy(1)))
+            unsupported("bitcast of an i1 vector");
+          emit_move(d, a, slot_bytes(t));  // same bytes; slot sizes agree up to padding
+          if (!vs) {  // scalar -> vector: the slot is 8 bytes, the vector maybe larger
+          }
+          return;
+        }
+        if (!vs) unsupported("cast");
+        static const std::pair<unsigned, VecCast> map[] = {
+            {Instruction::Trunc, VC_TRUNC},     {Instruction::ZExt, VC_ZEXT},
+            {Instruction::SExt, VC_SEXT},       {Instruction::FPTrunc, VC_FPTRUNC},
+            {Instruction::FPExt, VC_FPEXT},     {Instruction::FPToSI, VC_FPTOSI},
+            {Instruction::FPToUI, VC_FPTOUI},   {Instruction::SIToFP, VC_SITOFP},
+            {Instruction::UIToFP, VC_UITOFP},   {Instruction::PtrToInt, VC_ZEXT},
+            {Instruction::IntToPtr, VC_ZEXT}};
+        VecCast op = VC_COUNT;
+        for (auto& [o, v] : map)
+          if (o == I.getOpcode()) op = v;
+        ElemKind from = elem_kind(vs->getElementType()), to = elem_kind(vt->getElementType());
+        uint32_t flags = (vs->getElementType()->isIntegerTy(1) ? 1 : 0) |
+                         (vt->getElementType()->isIntegerTy(1) ? 2 : 0);
+        emit_vec(ext_ops().cast[op][from][to], d, a, 0, flags, vt->getNumElements());
+        return;
+      }
+      if (st->isVectorTy()) {
+        auto* vs = cast<FixedVectorType>(st);
+        if (vs->getElementType()->isIntegerTy(1)) unsupported("bitcast of an i1 vector");
+        Inst& in = emit(OP_MOVZX);
+        in.d = d, in.a = a, in.c = DL_.getTypeStoreSize(t);
+        return;
+      }
+      switch (I.getOpcode()) {
+        case Instruction::Trunc: {
+          Inst& in = emit(OP_TRUNC_N);
+          in.d = d, in.a = a, in.c = t->getIntegerBitWidth();
+          return;
+        }
+        case Instruction::ZExt: case Instruction::PtrToInt: case Instruction::IntToPtr:
+        case Instruction::AddrSpaceCast:
+          if (I.getOpcode() == Instruction::PtrToInt && t->getIntegerBitWidth() < 64) {
+            Inst& in = emit(OP_TRUNC_N);
+            in.d = d, in.a = a, in.c = t->getIntegerBitWidth();
+            return;
+          }
+          emit_move(d, a, 8);
+          return;
+        case Instruction::BitCast: emit_move(d, a, 8); return;
+        case Instruction::SExt: {
+          Inst& in = emit(OP_SEXT_N);
+          in.d = d, in.a = a, in.b = st->getIntegerBitWidth(), in.c = t->getIntegerBitWidth();
+          return;
+        }
+        case Instruction::FPTrunc:
+        case Instruction::FPExt: {
+          if (!(st->isFloatTy() || st->isDoubleTy()) || !(t->isFloatTy() || t->isDoubleTy()))
+            unsupported("floating-point type");
+          Inst& in = emit(I.getOpcode() == Instruction::FPTrunc ? OP_FPTRUNC : OP_FPEXT);
+          in.d = d, in.a = a;
+          return;
+        }
+        case Instruction::FPToSI: case Instruction::FPToUI: {
+          bool f32 = st->isFloatTy();
+          if (!f32 && !st->isDoubleTy()) unsupported("floating-point type");
+          bool s = I.getOpcode() == Instruction::FPToSI;
+          Inst& in = emit(s ? (f32 ? OP_F32_TO_SI : OP_F64_TO_SI) : (f32 ? OP_F32_TO_UI : OP_F64_TO_UI));
+          in.d = d, in.a = a, in.c = t->getIntegerBitWidth();
+          return;
+        }
+        case Instruction::SIToFP: case Instruction::UIToFP: {
+          bool f32 = t->isFloatTy();
+          if (!f32 && !t->isDoubleTy()) unsupported("floating-point type");
+          bool s = I.getOpcode() == Instruction::SIToFP;
+          Inst& in = emit(s ? (f32 ? OP_SI_TO_F32 : OP_SI_TO_F64) : (f32 ? OP_UI_TO_F32 : OP_UI_TO_F64));
+          in.d = d, in.a = a, in.c = st->getIntegerBitWidth();
+          return;
+        }
+      }
+      unsupported("cast");
+    }
+    case Instruction::Select: {
+      auto& s = cast<SelectInst>(I);
+      if (s.getCondition()->getType()->isVectorTy()) {
+        auto* vt = cast<FixedVectorType>(t);
+        Inst& in = emit(OP_VEC);
+        in.ptr = reinterpret_cast<const void*>(ext_ops().select[elem_kind(vt->getElementType())]);
+        in.d = d, in.a = val(s.getTrueValue()), in.b = val(s.getFalseValue()),
+        in.c = val(s.getCondition()), in.e = vt->getNumElements();
+        return;
+      }
+      uint32_t bytes = slot_bytes(t);
+      Inst& in = emit(bytes == 8 ? OP_SELECT8 : OP_SELECTN);
+      in.d = d, in.a = val(s.getTrueValue()), in.b = val(s.getFalseValue()),
+      in.c = val(s.getCondition()), in.e = bytes;
+      return;
+    }
+    case Instruction::Load: {
+      auto& l = cast<LoadInst>(I);
+      if (l.isAtomic() && !t->isIntegerTy() && !t->isPointerTy() && !t->isFloatingPointTy())
+        unsupported("atomic load of this type");
+      emit_load(d, val(l.getPointerOperand()), t);
+      return;
+    }
+    case Instruction::Store: {
+      auto& s = cast<StoreInst>(I);
+      emit_store(val(s.getPointerOperand()), val(s.getValueOperand()), s.getValueOperand()->getType());
+      if (s.isAtomic() && s.getOrdering() == AtomicOrdering::SequentiallyConsistent) emit(OP_FENCE);
+      return;
+    }
+    case Instruction::GetElementPtr: {
+      auto& g = cast<GetElementPtrInst>(I);
+      if (t->isVectorTy()) unsupported("vector of pointers");
+      uint32_t cur = val(g.getPointerOperand());
+      int64_t offset = 0;
+      bool emitted = false;
+      for (gep_type_iterator it = gep_type_begin(g), end = gep_type_end(g); it != end; ++it) {
+        const Value* idx = it.getOperand();
+        if (StructType* st = it.getStructTypeOrNull()) {
+          unsigned field = cast<ConstantInt>(idx)->getZExtValue();
+          offset += DL_.getStructLayout(st)->getElementOffset(field);
+          continue;
+        }
+        int64_t scale = it.getSequentialElementStride(DL_);
+        if (auto* ci = dyn_cast<ConstantInt>(idx)) {
+          offset += ci->getSExtValue() * scale;
+          continue;
+        }
+        unsigned w = idx->getType()->getIntegerBitWidth();
+        Inst& in = emit(w == 64 ? OP_GEP_IDX64 : w == 32 ? OP_GEP_IDX32 : OP_GEP_IDXN);
+        in.d = d, in.a = cur, in.b = val(idx), in.c = w, in.imm = offset;
+        in.e = static_cast<uint32_t>(scale);
+        if (scale > UINT32_MAX || scale < 0) unsupported("index scale");
+        cur = d, offset = 0, emitted = true;
+      }
+      if (offset != 0 || !emitted) {
+        Inst& in = emit(OP_GEP_CONST);
+        in.d = d, in.a = cur, in.imm = offset;
+      }
+      return;
+    }
+    case Instruction::Alloca: {
+      auto& al = cast<AllocaInst>(I);
+      uint64_t elem = DL_.getTypeAllocSize(al.getAllocatedType());
+      uint32_t align = std::max<uint32_t>(al.getAlign().value(), 16);
+      Inst& in = emit(OP_ALLOCA);
+      in.d = d, in.a = val(al.getArraySize()), in.c = align, in.imm = static_cast<int64_t>(elem);
+      return;
+    }
+    case Instruction::PHI: return;  // lowered to moves on the edges
+    case Instruction::Br: {
+      auto& br = cast<BranchInst>(I);
+      const BasicBlock* bb = br.getParent();
+      if (br.isUnconditional()) {
+        Inst& in = emit(OP_BR);
+        in.e = new_edge(bb, br.getSuccessor(0), 0);
+        branch_to(in, 0, bb, br.getSuccessor(0));
+        return;
+      }
+      uint32_t e0 = new_edge(bb, br.getSuccessor(0), 0);
+      new_edge(bb, br.getSuccessor(1), 1);
+      if (fusable_compare(br)) {
+        auto* cmp = cast<ICmpInst>(br.getCondition());
+        unsigned w = int_width(cmp->getOperand(0)->getType());
+        Inst& in = emit(icmp_op(cmp->getPredicate(), w, true));
+        in.a = val(cmp->getOperand(0)), in.b = val(cmp->getOperand(1)), in.e = e0;
+        branch_to(in, 0, bb, br.getSuccessor(0));
+        branch_to(in, 2, bb, br.getSuccessor(1));
+        return;
+      }
+      Inst& in = emit(OP_CONDBR);
+      in.a = val(br.getCondition()), in.e = e0;
+      branch_to(in, 0, bb, br.getSuccessor(0));
+      branch_to(in, 1, bb, br.getSuccessor(1));
+      return;
+    }
+    case Instruction::Switch: {
+      auto& sw = cast<SwitchInst>(I);
+      if (sw.getCondition()->getType()->getIntegerBitWidth() > 64) unsupported("switch on a wide integer");
+      const BasicBlock* bb = sw.getParent();
+      uint32_t table = code_->switches.size();
+      code_->switches.emplace_back();
+      SwitchTable& st = code_->switches.back();
+      st.counter_base = new_edge(bb, sw.getDefaultDest(), 0);
+      uint32_t succ = 1;
+      for (auto& c : sw.cases()) {
+        st.values.push_back(c.getCaseValue()->getZExtValue());
+        st.targets.push_back(0);
+        new_edge(bb, c.getCaseSuccessor(), succ++);
+      }
+      Inst& in = emit(OP_SWITCH);
+      in.a = val(sw.getCondition()), in.b = table;
+      fixups_.push_back({0, 4, bb, sw.getDefaultDest(), table, 0});
+      unsigned i = 0;
+      for (auto& c : sw.cases()) fixups_.push_back({0, 3, bb, c.getCaseSuccessor(), table, i++});
+      return;
+    }
+    case Instruction::Ret: {
+      auto& r = cast<ReturnInst>(I);
+      if (!r.getReturnValue()) {
+        emit(OP_RET_VOID);
+        return;
+      }
+      Inst& in = emit(OP_RET);
+      in.a = val(r.getReturnValue()), in.c = slot_bytes(r.getReturnValue()->getType());
+      return;
+    }
+    case Instruction::Unreachable: {
+      emit(OP_UNREACHABLE);
+      return;
+    }
+    case Instruction::Call: translate_call(cast<CallBase>(I)); return;
+    case Instruction::ExtractValue: {
+      auto& ev = cast<ExtractValueInst>(I);
+      Type* agg = ev.getAggregateOperand()->getType();
+      uint64_t off = 0;
+      Type* cur = agg;
+      for (unsigned idx : ev.indices()) {
+        if (auto* st = dyn_cast<StructType>(cur)) {
+          off += DL_.getStructLayout(st)->getElementOffset(idx);
+          cur = st->getElementType(idx);
+        } else {
+          cur = cur->getArrayElementType();
+          off += idx * DL_.getTypeAllocSize(cur);
+        }
+      }
+      uint32_t src = val(ev.getAggregateOperand()) + off;
+      if (t->isStructTy() || t->isArrayTy() || t->isVectorTy()) {
+        emit_move(d, src, slot_bytes(t));
+      } else {
+        Inst& in = emit(OP_MOVZX);
+        in.d = d, in.a = src, in.c = DL_.getTypeStoreSize(t);
+      }
+      return;
+    }
+    case Instruction::InsertValue: {
+      auto& iv = cast<InsertValueInst>(I);
+      uint64_t off = 0;
+      Type* cur = t;
+      for (unsigned idx : iv.indices()) {
+        if (auto* st = dyn_cast<StructType>(cur)) {
+          off += DL_.getStructLayout(st)->getElementOffset(idx);
+          cur = st->getElementType(idx);
+        } else {
+          cur = cur->getArrayElementType();
+          off += idx * DL_.getTypeAllocSize(cur);
+        }
+      }
+      emit_move(d, val(iv.getAggregateOperand()), slot_bytes(t));
+      Inst& in = emit(OP_MOVN);
+      in.d = d + off, in.a = val(iv.getInsertedValueOperand()),
+      in.c = cur->isStructTy() || cur->isArrayTy() ? DL_.getTypeAllocSize(cur) : DL_.getTypeStoreSize(cur);
+      return;
+    }
+    case Instruction::ExtractElement: {
+      auto& ee = cast<ExtractElementInst>(I);
+      auto* vt = cast<FixedVectorType>(ee.getVectorOperand()->getType());
+      uint32_t eb = elem_bytes(elem_kind(vt->getElementType()));
+      if (auto* ci = dyn_cast<ConstantInt>(ee.getIndexOperand())) {
+        Inst& in = emit(OP_MOVZX);
+        in.d = d, in.a = val(ee.getVectorOperand()) + ci->getZExtValue() % vt->getNumElements() * eb;
+        in.c = eb;
+        return;
+      }
+      Inst& in = emit(OP_EXTRACTELT);
+      in.d = d, in.a = val(ee.getVectorOperand()), in.b = val(ee.getIndexOperand()), in.c = eb,
+      in.e = vt->getNumElements();
+      return;
+    }
+    case Instruction::InsertElement: {
+      auto& ie = cast<InsertElementInst>(I);
+      auto* vt = cast<FixedVectorType>(t);
+      uint32_t eb = elem_bytes(elem_kind(vt->getElementType()));
+      emit_move(d, val(ie.getOperand(0)), slot_bytes(t));
+      Inst& in = emit(OP_INSERTELT);
+      in.d = d, in.a = val(ie.getOperand(1)), in.b = val(ie.getOperand(2)), in.c = eb,
+      in.e = vt->getNumElements();
+      return;
+    }
+    case Instruction::ShuffleVector: {
+      auto& sv = cast<ShuffleVectorInst>(I);
+      auto* vt = cast<FixedVectorType>(t);
+      auto* st = cast<FixedVectorType>(sv.getOperand(0)->getType());
+      uint32_t eb = elem_bytes(elem_kind(vt->getElementType()));
+      ArrayRef<int> mask = sv.getShuffleMask();
+      // Splat of element 0 is the common broadcast idiom.
+      uint32_t at = code_->aux.size();
+      for (int v : mask) code_->aux.push_back(v);
+      Inst& in = emit(OP_SHUFFLE);
+      in.d = d, in.a = val(sv.getOperand(0)), in.b = val(sv.getOperand(1)), in.c = eb,
+      in.e = vt->getNumElements(), in.f = st->getNumElements();
+      in.imm = at;  // patched to a pointer once aux stops growing
+      return;
+    }
+    case Instruction::Freeze: emit_move(d, val(I.getOperand(0)), slot_bytes(t)); return;
+    case Instruction::AtomicRMW: {
+      auto& rmw = cast<AtomicRMWInst>(I);
+      if (!t->isIntegerTy() && !t->isPointerTy()) unsupported("atomicrmw on this type");
+      Inst& in = emit(OP_ATOMIC_RMW);
+      in.d = d, in.a = val(rmw.getPointerOperand()), in.b = val(rmw.getValOperand()),
+      in.c = DL_.getTypeStoreSize(t), in.e = rmw.getOperation();
+      if (in.c != 1 && in.c != 2 && in.c != 4 && in.c != 8) unsupported("atomicrmw width");
+      return;
+    }
+    case Instruction::AtomicCmpXchg: {
+      auto& cx = cast<AtomicCmpXchgInst>(I);
+      Type* vt = cx.getCompareOperand()->getType();
+      Inst& in = emit(OP_CMPXCHG);
+      in.d = d, in.a = val(cx.getPointerOperand()), in.b = val(cx.getCompareOperand()),
+      in.c = val(cx.getNewValOperand()), in.e = DL_.getTypeStoreSize(vt),
+      in.f = DL_.getStructLayout(cast<StructType>(t))->getElementOffset(1);
+      if (in.e != 1 && in.e != 2 && in.e != 4 && in.e != 8) unsupported("cmpxchg width");
+      return;
+    }
+    case Instruction::Fence: emit(OP_FENCE); return;
+    case Instruction::VAArg: unsupported("va_arg instruction");
+    default: unsupported("instruction");
+  }
+}
+
+void Translator::translate_call(const CallBase& call) {
+  if (call.isInlineAsm()) unsupported("inline assembly");
+  llvm::Function* callee = call.getCalledFunction();
+  const Value* target = call.getCalledOperand()->stripPointerCasts();
+  if (!callee) callee = const_cast<llvm::Function*>(dyn_cast<llvm::Function>(target));
+  if (auto* ga = dyn_cast<GlobalAlias>(target))
+    callee = const_cast<llvm::Function*>(dyn_cast<llvm::Function>(ga->getAliaseeObject()));
+  if (callee && callee->getFunctionType() != call.getFunctionType()) callee = nullptr;
+  if (callee && callee->isIntrinsic()) {
+    if (!translate_intrinsic(call, callee->getIntrinsicID())) unsupported("intrinsic");
+    return;
+  }
+  for (unsigned i = 0; i < call.arg_size(); i++)
+    if (call.paramHasAttr(i, Attribute::ByVal) && (!callee || callee->isDeclaration()))
+      unsupported("by-value aggregate argument to a host function");
+  if (callee && callee->isDeclaration()) {
+    translate_host_call(call, callee);
+    return;
+  }
+  CallSite cs;
+  Type* rt = call.getType();
+  cs.ret = rt->isVoidTy() ? 0 : slots_[&call];
+  cs.ret_size = slot_bytes(rt);
+  for (unsigned i = 0; i < call.arg_size(); i++) {
+    cs.args.push_back(val(call.getArgOperand(i)));
+    cs.arg_sizes.push_back(slot_bytes(call.getArgOperand(i)->getType()));
+  }
+  cs.fixed_args = call.getFunctionType()->getNumParams();
+  if (callee) {
+    cs.callee = m_.by_ir.lookup(callee);
+    Inst& in = emit(OP_CALL);
+    in.a = code_->calls.size();
+    code_->calls.push_back(std::move(cs));
+    return;
+  }
+  // Indirect: the target may be interpreted or host code; prepare the host path now.
+  std::vector<Type*> types;
+  for (unsigned i = 0; i < call.arg_size(); i++) types.push_back(call.getArgOperand(i)->getType());
+  std::string error;
+  cs.cif = m_.make_cif(call.getFunctionType(), call.arg_size(), types, error);
+  Inst& in = emit(OP_CALL_INDIRECT);
+  in.a = code_->calls.size();
+  in.b = val(call.getCalledOperand());
+  code_->calls.push_back(std::move(cs));
+}
+
+void Translator::translate_host_call(const CallBase& call, llvm::Function* callee) {
+  StringRef name = callee->getName();
+  Type* rt = call.getType();
+  uint32_t d = rt->isVoidTy() ? 0 : slots_[&call];
+  // Math from libm becomes a direct call, without libffi.
+  if ((rt->isFloatTy() || rt->isDoubleTy()) && (call.arg_size() == 1 || call.arg_size() == 2)) {
+    bool f32 = rt->isFloatTy();
+    bool args_ok = !f32 || name.ends_with("f");
+    for (unsigned i = 0; i < call.arg_size(); i++) args_ok &= call.getArgOperand(i)->getType() == rt;
+    StringRef base = f32 ? name.drop_back() : name;
+    const MathFn* fn = !args_ok ? nullptr
+                       : call.arg_size() == 1 ? find_math(kMath1, std::size(kMath1), base)
+                                              : find_math(kMath2, std::size(kMath2), base);
+    if (fn && find_import(name)) {
+      emit_math(fn, call.arg_size() == 2, rt, d, val(call.getArgOperand(0)),
+                call.arg_size() == 2 ? val(call.getArgOperand(1)) : 0);
+      return;
+    }
+  }
+  const Import* imp = find_import(name);
+  if (!imp) unsupported("call of unresolved import '" + name.str() + "'");
+  CallSite cs;
+  cs.ret = d;
+  cs.ret_size = slot_bytes(rt);
+  std::vector<Type*> types;
+  for (unsigned i = 0; i < call.arg_size(); i++) {
+    cs.args.push_back(val(call.getArgOperand(i)));
+    types.push_back(call.getArgOperand(i)->getType());
+  }
+  std::string error;
+  cs.cif = m_.make_cif(call.getFunctionType(), call.arg_size(), types, error);
+  if (!cs.cif) unsupported(error);
+  // Sign-extended narrow arguments (signext) are passed as signed ffi types.
+  for (unsigned i = 0; i < call.arg_size() && i < cs.cif->arg_types.size(); i++) {
+    if (call.paramHasAttr(i, Attribute::SExt)) {
+      ffi_type*& at = cs.cif->arg_types[i];
+      if (at == &ffi_type_uint8) at = &ffi_type_sint8;
+      if (at == &ffi_type_uint16) at = &ffi_type_sint16;
+    }
+  }
+  cs.host_fn = imp->address;
+  Inst& in = emit(OP_CALL_HOST);
+  in.a = code_->calls.size();
+  code_->calls.push_back(std::move(cs));
+}
+
+bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id) {
+  Type* t = call.getType();
+  uint32_t d = t->isVoidTy() ? 0 : slots_[&call];
+  auto arg = [&](unsigned i) { return val(call.getArgOperand(i)); };
+  auto* vt = dyn_cast<FixedVectorType>(t);
+  const ExtOps& X = ext_ops();
+  const ScalarOps& S = scalar_ops();
+  auto vec_un = [&](VecUn op) {
+    emit_vec(X.un[op][elem_kind(vt->getElementType())], d, arg(0), 0, 0, vt->getNumElements());
+    return true;
+  };
+  auto vec_bin = [&](VecBin op) {
+    emit_vec(X.bin[op][elem_kind(vt->getElementType())], d, arg(0), arg(1), 0, vt->getNumElements());
+    return true;
+  };
+  auto math1 = [&](const char* name, VecUn vop) {
+    if (vt) return vec_un(vop);
+    emit_math(find_math(kMath1, std::size(kMath1), name), false, t, d, arg(0), 0);
+    return true;
+  };
+  auto math2 = [&](const char* name, VecBin vop) {
+    if (vt) return vec_bin(vop);
+    emit_math(find_math(kMath2, std::size(kMath2), name), true, t, d, arg(0), arg(1));
+    return true;
+  };
+  auto scalar_int = [&](ExtFn fn, VecUn vun, VecBin vbin, bool binary) {
+    if (vt) return binary ? vec_bin(vbin) : vec_un(vun);
+    emit_ext(fn, d, arg(0), binary ? arg(1) : 0, t->getIntegerBitWidth());
+    return true;
+  };
+  switch (id) {
+    case Intrinsic::lifetime_start: case Intrinsic::lifetime_end: case Intrinsic::assume:
+    case Intrinsic::dbg_declare: case Intrinsic::dbg_value: case Intrinsic::dbg_label:
+    case Intrinsic::experimental_noalias_scope_decl: case Intrinsic::sideeffect:
+    case Intrinsic::donothing: case Intrinsic::prefetch: case Intrinsic::pseudoprobe:
+    case Intrinsic::var_annotation: case Intrinsic::codeview_annotation:
+      return true;
+    case Intrinsic::expect: case Intrinsic::expect_with_probability:
+    case Intrinsic::launder_invariant_group: case Intrinsic::strip_invariant_group:
+      emit_move(d, arg(0), slot_bytes(t));
+      return true;
+    case Intrinsic::is_constant: {
+      Inst& in = emit(OP_MOV8);
+      in.d = d, in.a = val(ConstantInt::getFalse(call.getContext()));
+      return true;
+    }
+    case Intrinsic::objectsize: {
+      bool min = cast<ConstantInt>(call.getArgOperand(1))->isOne();
+      emit_move(d, val(ConstantInt::get(t, min ? 0 : -1, true)), 8);
+      return true;
+    }
+    case Intrinsic::memcpy: case Intrinsic::memcpy_inline: case Intrinsic::memmove:
+    case Intrinsic::memset: case Intrinsic::memset_inline: {
+      Op op = id == Intrinsic::memmove ? OP_MEMMOVE
+              : (id == Intrinsic::memset || id == Intrinsic::memset_inline) ? OP_MEMSET : OP_MEMCPY;
+      Inst& in = emit(op);
+      in.a = arg(0), in.b = arg(1), in.c = arg(2);
+      return true;
+    }
+    case Intrinsic::fmuladd: case Intrinsic::fma: {
+      // fmuladd fuses exactly when native code generation would: on targets with FMA.
+      bool fused = id == Intrinsic::fma || fma_target_;
+      if (vt) {
+        emit_vec(X.fma[elem_kind(vt->getElementType())], d, arg(0), arg(1), arg(2), vt->getNumElements(),
+                 fused);
+        return true;
+      }
+      if (!fused) {
+        uint32_t tmp = new_slot(8);
+        bool f32 = t->isFloatTy();
+        Inst& mul = emit(f32 ? OP_FMUL_F32 : OP_FMUL_F64);
+        mul.d = tmp, mul.a = arg(0), mul.b = arg(1);
+        Inst& add = emit(f32 ? OP_FADD_F32 : OP_FADD_F64);
+        add.d = d, add.a = tmp, add.b = arg(2);
+        return true;
+      }
+      Inst& in = emit(t->isFloatTy() ? OP_FMA_F32 : OP_FMA_F64);
+      if (!t->isFloatTy() && !t->isDoubleTy()) unsupported("fma on this type");
+      in.d = d, in.a = arg(0), in.b = arg(1), in.c = arg(2);
+      return true;
+    }
+    case Intrinsic::sqrt: return math1("sqrt", VU_SQRT);
+    case Intrinsic::fabs: return math1("fabs", VU_FABS);
+    case Intrinsic::floor: return math1("floor", VU_FLOOR);
+    case Intrinsic::ceil: return math1("ceil", VU_CEIL);
+    case Intrinsic::trunc: return math1("trunc", VU_TRUNC);
+    case Intrinsic::round: return math1("round", VU_ROUND);
+    case Intrinsic::rint: return math1("rint", VU_RINT);
+    case Intrinsic::nearbyint: return math1("nearbyint", VU_RINT);
+    case Intrinsic::roundeven: return math1("roundeven", VU_ROUNDEVEN);
+    case Intrinsic::exp: return math1("exp", VU_EXP);
+    case Intrinsic::exp2: return math1("exp2", VU_EXP2);
+    case Intrinsic::log: return math1("log", VU_LOG);
+    case Intrinsic::log2: return math1("log2", VU_LOG2);
+    case Intrinsic::log10: return math1("log10", VU_LOG10);
+    case Intrinsic::sin: return math1("sin", VU_SIN);
+    case Intrinsic::cos: return math1("cos", VU_COS);
+    case Intrinsic::pow: return math2("pow", VB_POW);
+    case Intrinsic::minnum: return math2("minnum", VB_FMINNUM);
+    case Intrinsic::maxnum: return math2("maxnum", VB_FMAXNUM);
+    case Intrinsic::minimum: return math2("minimum", VB_FMINIMUM);
+    case Intrinsic::maximum: return math2("maximum", VB_FMAXIMUM);
+    case Intrinsic::copysign: return math2("copysign", VB_COPYSIGN);
+    case Intrinsic::smin: return scalar_int(S.smin, VU_COUNT, VB_SMIN, true);
+    case Intrinsic::smax: return scalar_int(S.smax, VU_COUNT, VB_SMAX, true);
+    case Intrinsic::umin: return scalar_int(S.umin, VU_COUNT, VB_UMIN, true);
+    case Intrinsic::umax: return scalar_int(S.umax, VU_COUNT, VB_UMAX, true);
+    case Intrinsic::sadd_sat: return scalar_int(S.sadd_sat, VU_COUNT, VB_SADD_SAT, true);
+    case Intrinsic::uadd_sat: return scalar_int(S.uadd_sat, VU_COUNT, VB_UADD_SAT, true);
+    case Intrinsic::ssub_sat: return scalar_int(S.ssub_sat, VU_COUNT, VB_SSUB_SAT, true);
+    case Intrinsic::usub_sat: return scalar_int(S.usub_sat, VU_COUNT, VB_USUB_SAT, true);
+    case Intrinsic::abs: return scalar_int(S.abs, VU_ABS, VB_COUNT, false);
+    case Intrinsic::ctpop: return scalar_int(S.ctpop, VU_CTPOP, VB_COUNT, false);
+    case Intrinsic::ctlz: return scalar_int(S.ctlz, VU_CTLZ, VB_COUNT, false);
+    case Intrinsic::cttz: return scalar_int(S.cttz, VU_CTTZ, VB_COUNT, false);
+    case Intrinsic::bswap: return scalar_int(S.bswap, VU_BSWAP, VB_COUNT, false);
+    case Intrinsic::bitreverse:
+      if (vt) return false;
+      emit_ext(S.bitreverse, d, arg(0), 0, t->getIntegerBitWidth());
+      return true;
+    case Intrinsic::fshl: case Intrinsic::fshr: {
+      if (vt) return false;
+      Inst& in = emit(OP_INTRIN);
+      in.ptr = reinterpret_cast<const void*>(id == Intrinsic::fshl ? S.fshl : S.fshr);
+      in.d = d, in.a = arg(0), in.b = arg(1), in.c = t->getIntegerBitWidth() > 64 ? 0 : arg(2);
+      in.e = t->getIntegerBitWidth();
+      return true;
+    }
+    case Intrinsic::sadd_with_overflow: case Intrinsic::uadd_with_overflow:
+    case Intrinsic::ssub_with_overflow: case Intrinsic::usub_with_overflow:
+    case Intrinsic::smul_with_overflow: case Intrinsic::umul_with_overflow: {
+      Type* vty = cast<StructType>(t)->getElementType(0);
+      if (vty->isVectorTy()) return false;
+      ExtFn fn = id == Intrinsic::sadd_with_overflow   ? S.sadd_ov
+                 : id == Intrinsic::uadd_with_overflow ? S.uadd_ov
+                 : id == Intrinsic::ssub_with_overflow ? S.ssub_ov
+                 : id == Intrinsic::usub_with_overflow ? S.usub_ov
+                 : id == Intrinsic::smul_with_overflow ? S.smul_ov : S.umul_ov;
+      emit_ext(fn, d, arg(0), arg(1), vty->getIntegerBitWidth(),
+               DL_.getStructLayout(cast<StructType>(t))->getElementOffset(1), DL_.getTypeStoreSize(vty));
+      return true;
+    }
+    case Intrinsic::vector_reduce_add: case Intrinsic::vector_reduce_mul:
+    case Intrinsic::vector_reduce_and: case Intrinsic::vector_reduce_or:
+    case Intrinsic::vector_reduce_xor: case Intrinsic::vector_reduce_smin:
+    case Intrinsic::vector_reduce_smax: case Intrinsic::vector_reduce_umin:
+    case Intrinsic::vector_reduce_umax: case Intrinsic::vector_reduce_fmax:
+    case Intrinsic::vector_reduce_fmin: case Intrinsic::vector_reduce_fadd:
+    case Intrinsic::vector_reduce_fmul: {
+      bool has_start = id == Intrinsic::vector_reduce_fadd || id == Intrinsic::vector_reduce_fmul;
+      const Value* v = call.getArgOperand(has_start ? 1 : 0);
+      auto* vv = cast<FixedVectorType>(v->getType());
+      bool reassoc = call.hasAllowReassoc();
+      VecRed op = id == Intrinsic::vector_reduce_add    ? VR_ADD
+                  : id == Intrinsic::vector_reduce_mul  ? VR_MUL
+                  : id == Intrinsic::vector_reduce_and  ? VR_AND
+                  : id == Intrinsic::vector_reduce_or   ? VR_OR
+                  : id == Intrinsic::vector_reduce_xor  ? VR_XOR
+                  : id == Intrinsic::vector_reduce_smin ? VR_SMIN
+                  : id == Intrinsic::vector_reduce_smax ? VR_SMAX
+                  : id == Intrinsic::vector_reduce_umin ? VR_UMIN
+                  : id == Intrinsic::vector_reduce_umax ? VR_UMAX
+                  : id == Intrinsic::vector_reduce_fmax ? VR_FMAX
+                  : id == Intrinsic::vector_reduce_fmin ? VR_FMIN
+                  : id == Intrinsic::vector_reduce_fadd ? (reassoc ? VR_FADD : VR_FADD_ORDERED)
+                                                        : (reassoc ? VR_FMUL : VR_FMUL_ORDERED);
+      bool i1 = vv->getElementType()->isIntegerTy(1);
+      emit_vec(X.red[op][elem_kind(vv->getElementType())], d, val(v), has_start ? arg(0) : 0,
+               i1 ? 1 : 0, vv->getNumElements());
+      return true;
+    }
+    case Intrinsic::stacksave: {
+      Inst& in = emit(OP_STACKSAVE);
+      in.d = d;
+      return true;
+    }
+    case Intrinsic::stackrestore: {
+      Inst& in = emit(OP_STACKRESTORE);
+      in.a = arg(0);
+      return true;
+    }
+    case Intrinsic::vastart: {
+      Inst& in = emit(OP_VA_START);
+      in.a = arg(0);
+      return true;
+    }
+    case Intrinsic::vacopy: {
+      Inst& in = emit(OP_VA_COPY);
+      in.a = arg(0), in.b = arg(1);
+      return true;
+    }
+    case Intrinsic::vaend: return true;
+    case Intrinsic::trap: case Intrinsic::ubsantrap: case Intrinsic::debugtrap:
+      emit(OP_TRAP);
+      return true;
+    case Intrinsic::x86_avx2_pmadd_wd:
+      emit_vec(X.pmaddwd, d, arg(0), arg(1), 0, 8);
+      return true;
+    case Intrinsic::x86_avx2_pmadd_ub_sw:
+      emit_vec(X.pmaddubsw, d, arg(0), arg(1), 0, 16);
+      return true;
+    case Intrinsic::x86_sse2_pmadd_wd:
+      emit_vec(X.pmaddwd, d, arg(0), arg(1), 0, 4);
+      return true;
+    case Intrinsic::x86_ssse3_pmadd_ub_sw_128:
+      emit_vec(X.pmaddubsw, d, arg(0), arg(1), 0, 8);
+      return true;
+    default: return false;
+  }
+}
+
+Code* Translator::run(std::string& error) {
+  try {
+    dom_.recalculate(F_);
+    fma_target_ = F_.getFnAttribute("target-features").getValueAsString().contains("+fma");
+    Type* rt = F_.getReturnType();
+    code_->ret_size = slot_bytes(rt);
+    if (code_->ret_size > kRetArea) unsupported("return value larger than 64 bytes");
+    frame_top_ = kVarargSlot + 8;
+    frame_top_ = round_up(frame_top_, 32);
+    code_->const_base = frame_top_;
+    code_->edges.push_back({0, 0, 0, false});  // counter 0: scratch for jumps not counted
+    unsigned bi = 0;
+    for (const BasicBlock& bb : F_) block_index_[&bb] = bi++;
+    code_->num_blocks = bi;
+    // Constant pool first so that it is one contiguous block; then values.
+    for (const BasicBlock& bb : F_)
+      for (const Instruction& I : bb) {
+        auto* call = dyn_cast<CallBase>(&I);
+        for (const Use& u : I.operands()) {
+          auto* c = dyn_cast<Constant>(u.get());
+          if (!c || (call && &u == &call->getCalledOperandUse())) continue;
+          if (isa<SwitchInst>(I) && u.getOperandNo() > 0) continue;
+          const_slot(c);
+        }
+      }
+    uint32_t const_end = round_up(frame_top_, 32);
+    frame_top_ = const_end;
+    pool_.resize(const_end - code_->const_base, 0);
+    for (const Argument& a : F_.args()) {
+      uint32_t bytes = slot_bytes(a.getType());
+      uint32_t s = new_slot(bytes);
+      slots_[&a] = s;
+      code_->param_slots.push_back(s);
+      code_->param_sizes.push_back(bytes);
+      uint64_t byval = 0;
+      if (a.hasByValAttr()) byval = DL_.getTypeAllocSize(a.getParamByValType());
+      if (byval > 255) unsupported("by-value argument larger than 255 bytes");
+      code_->param_byval.push_back(static_cast<uint8_t>(byval));
+      code_->param_byval_align.push_back(a.getParamAlign().valueOrOne().value());
+    }
+    for (const BasicBlock& bb : F_)
+      for (const Instruction& I : bb)
+        if (!I.getType()->isVoidTy()) slots_[&I] = new_slot(slot_bytes(I.getType()));
+    // Static allocas get no frame space of their own: ALLOCA bumps the stack. (Simple and
+    // correct for allocas in loops too.)
+    for (const BasicBlock& bb : F_) {
+      block_start_[&bb] = here();
+      for (const Instruction& I : bb) translate_inst(I);
+    }
+    // Edge stubs: phi moves for edges into blocks with phis.
+    DenseMap<std::pair<const BasicBlock*, const BasicBlock*>, uint32_t> stubs;
+    auto target_of = [&](const BasicBlock* from, const BasicBlock* to) -> uint32_t {
+      if (!isa<PHINode>(to->front())) return block_start_[to];
+      auto key = std::make_pair(from, to);
+      auto it = stubs.find(key);
+      if (it != stubs.end()) return it->second;
+      uint32_t start = here();
+      current_ = &to->front();
+      emit_phi_moves(from, to);
+      Inst& br = emit(OP_BR);
+      br.d = block_start_[to];
+      br.e = 0;
+      stubs[key] = start;
+      return start;
+    };
+    for (size_t i = 0; i < fixups_.size(); i++) {
+      Fixup fx = fixups_[i];
+      uint32_t target = target_of(fx.from, fx.to);
+      if (fx.field == 3) {
+        code_->switches[fx.table].targets[fx.entry] = target;
+        continue;
+      }
+      if (fx.field == 4) {
+        code_->switches[fx.table].default_target = target;
+        continue;
+      }
+      Inst& in = code_->insts[fx.inst];
+      (fx.field == 0 ? in.d : fx.field == 1 ? in.b : in.c) = target;
+    }
+  } catch (const Unsupported& u) {
+    error = "function '" + F_.getName().str() + "': unsupported " + u.what;
+    if (current_) error += ": " + text_of(current_);
+    return nullptr;
+  }
+  code_->constants = std::move(pool_);
+  code_->frame_size = round_up(frame_top_, 32);
+  for (Inst& in : code_->insts) {
+    uintptr_t op = reinterpret_cast<uintptr_t>(in.op);
+    if (op == OP_SHUFFLE) in.ptr = code_->aux.data() + in.imm;
+    in.op = labels_[op];
+  }
+  size_t n = code_->edges.size();
+  code_->counters.reset(new std::atomic<uint64_t>[n]);
+  for (size_t i = 0; i < n; i++) code_->counters[i].store(0, std::memory_order_relaxed);
+  return code_.release();
+}
+
+}  // namespace
+
+Code* Machine::translate(Function* f, std::string& error) {
+  Translator t(*this, f);
+  return t.run(error);
+}
+
+Code* Machine::code_for(Function* f) {
+  std::lock_guard<std::mutex> lock(translate_mutex);
+  if (Code* c = f->code.load(std::memory_order_acquire)) return c;
+  std::string error;
+  Code* c = translate(f, error);
+  if (!c) fatal(error);
+  f->code.store(c, std::memory_order_release);
+  return c;
+}
+
+}  // namespace bf::vm

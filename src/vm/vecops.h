@@ -1,0 +1,56 @@
+// Vector and rare scalar operations, implemented out of line and called from the dispatch loop
+// through Inst::ptr. Two builds of the same source: generic x86-64 and AVX2+FMA; ext_ops()
+// picks one by the CPU. Element kinds follow the frame representation (i1 is one byte 0/1).
+#pragma once
+
+#include <cstdint>
+
+#include "vm/code.h"
+
+namespace bf::vm {
+
+enum ElemKind : uint8_t { EK_I8, EK_I16, EK_I32, EK_I64, EK_F32, EK_F64, EK_COUNT };
+
+// Elementwise binary ops (inst: d = a OP b, e = element count).
+enum VecBin : uint8_t {
+  VB_ADD, VB_SUB, VB_MUL, VB_UDIV, VB_SDIV, VB_UREM, VB_SREM, VB_AND, VB_OR, VB_XOR, VB_SHL,
+  VB_LSHR, VB_ASHR, VB_FADD, VB_FSUB, VB_FMUL, VB_FDIV, VB_FREM, VB_SMIN, VB_SMAX, VB_UMIN,
+  VB_UMAX, VB_FMINNUM, VB_FMAXNUM, VB_FMINIMUM, VB_FMAXIMUM, VB_POW, VB_COPYSIGN, VB_SADD_SAT,
+  VB_UADD_SAT, VB_SSUB_SAT, VB_USUB_SAT, VB_COUNT
+};
+// Elementwise unary ops (d = OP a).
+enum VecUn : uint8_t {
+  VU_FNEG, VU_SQRT, VU_FABS, VU_FLOOR, VU_CEIL, VU_TRUNC, VU_ROUND, VU_RINT, VU_EXP, VU_EXP2,
+  VU_LOG, VU_LOG2, VU_LOG10, VU_SIN, VU_COS, VU_ABS, VU_CTPOP, VU_CTLZ, VU_CTTZ, VU_BSWAP,
+  VU_ROUNDEVEN, VU_TANH, VU_COUNT
+};
+enum VecRed : uint8_t {
+  VR_ADD, VR_MUL, VR_AND, VR_OR, VR_XOR, VR_SMIN, VR_SMAX, VR_UMIN, VR_UMAX, VR_FADD, VR_FMUL,
+  VR_FMIN, VR_FMAX, VR_FADD_ORDERED, VR_FMUL_ORDERED, VR_COUNT
+};
+// Casts between element kinds: (from, to) with a signedness flag.
+enum VecCast : uint8_t { VC_TRUNC, VC_ZEXT, VC_SEXT, VC_FPTRUNC, VC_FPEXT, VC_FPTOSI, VC_FPTOUI,
+                         VC_SITOFP, VC_UITOFP, VC_COUNT };
+
+struct ExtOps {
+  ExtFn bin[VB_COUNT][EK_COUNT];
+  ExtFn un[VU_COUNT][EK_COUNT];
+  ExtFn red[VR_COUNT][EK_COUNT];      // d = reduce(a) (FADD/FMUL: b = start value)
+  ExtFn cast[VC_COUNT][EK_COUNT][EK_COUNT];
+  ExtFn icmp[EK_COUNT];               // f = predicate (llvm::CmpInst), d bytes 0/1
+  ExtFn fcmp[EK_COUNT];
+  ExtFn select[EK_COUNT];             // d = c ? a : b per element (c = bool bytes)
+  ExtFn fma[EK_COUNT];                // d = a*b+c
+  ExtFn splat[EK_COUNT];              // d[i] = scalar a
+  ExtFn pmaddwd, pmaddubsw;           // x86 avx2 integer dot products
+};
+
+// Scalar helpers that the translator points Inst::ptr at.
+struct ScalarOps {
+  ExtFn smin, smax, umin, umax, abs, ctpop, ctlz, cttz, bswap, bitreverse, fshl, fshr;
+  ExtFn sadd_ov, uadd_ov, ssub_ov, usub_ov, smul_ov, umul_ov;
+  ExtFn sadd_sat, uadd_sat, ssub_sat, usub_sat;
+};
+const ScalarOps& scalar_ops();
+
+}  // namespace bf::vm

@@ -1,0 +1,43 @@
+// Tier 0 of BareFlow: load an LLVM bitcode module and run it in the pre-decoding interpreter.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bf::vm {
+
+class Machine;
+
+struct RunOptions {
+  bool profile = false;  // time every call with the TSC (counts are always kept)
+};
+
+// A loaded, verified module with its globals laid out in native memory and its imports
+// resolved. Errors come back as one line: "FILE: problem".
+class Program {
+ public:
+  static std::unique_ptr<Program> load(const std::string& path, std::string& error);
+  static std::unique_ptr<Program> load_buffer(const void* data, size_t size, const std::string& name,
+                                              std::string& error);
+  ~Program();
+
+  // Runs main(argc, argv) with argv[0] = the module path; returns main's result.
+  int run_main(const std::vector<std::string>& args, const RunOptions& opts);
+
+  // Translates every defined function now (tests and the fuzzer use it to reach every
+  // translation path); returns false with `error` set on the first failure.
+  bool translate_all(std::string& error);
+
+  // Profile of the run so far: top functions on stdout-like text, whole profile as JSON.
+  std::string profile_text(size_t top) const;
+  std::string profile_json() const;
+
+  Machine& machine() { return *machine_; }
+
+ private:
+  Program() = default;
+  std::unique_ptr<Machine> machine_;
+};
+
+}  // namespace bf::vm
