@@ -30,6 +30,7 @@ bool Tokenizer::parse_bin(std::span<const uint8_t> bytes, int vocab_size, Status
     pool_bytes += uint64_t(len) + 1;
     count++;
   }
+  if (vocab_size < 3) return st.fail("vocabulary of %d tokens is too small (needs <unk>, <s>, </s>)", vocab_size);
   if (count != uint64_t(vocab_size))
     return st.fail("tokenizer has %" PRIu64 " tokens but the model's vocabulary has %d", count,
                    vocab_size);
@@ -58,7 +59,8 @@ bool Tokenizer::load_bin(const char* path, int vocab_size, Status& st) {
 }
 
 bool Tokenizer::load_gguf(const GgufVocab& v, Status& st) {
-  if (v.count == 0 || v.count > uint64_t(kMaxModelSize)) return st.fail("no usable vocabulary");
+  if (v.count < 3 || v.count > uint64_t(kMaxModelSize))
+    return st.fail("vocabulary of %" PRIu64 " tokens is not usable", v.count);
   vocab_size_ = int(v.count);
   // U+2581 (3 bytes) becomes one space, so the pool never grows beyond the GGUF strings.
   if (!pool_.allocate(v.tokens_bytes + v.count) || !offsets_.allocate(v.count) ||
