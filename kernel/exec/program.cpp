@@ -1,0 +1,166 @@
+#include "exec/program.h"
+
+#include "arch/x86_64/cpu.h"
+#include "console.h"
+#include "fs/fat32.h"
+#include "mm/memory.h"
+
+extern "C" [[noreturn]] void enter_program(u64 entry, u64 stack);
+
+namespace {
+
+struct PACKED ElfHeader {
+  u8 ident[16];
+  u16 type, machine;
+  u32 version;
+  u64 entry, phoff, shoff;
+  u32 flags;
+  u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+static_assert(sizeof(ElfHeader) == 64);
+
+struct PACKED ProgramHeader {
+  u32 type, flags;
+  u64 offset, vaddr, paddr, filesz, memsz, align;
+};
+static_assert(sizeof(ProgramHeader) == 56);
+
+enum : u32 { kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3, kPtPhdr = 6 };
+enum : u16 { kEtExec = 2, kEtDyn = 3 };
+constexpr u64 kPieBase = 0x0000555555554000UL;
+constexpr u64 kStackTop = 0x00007FFFFFFFF000UL;
+constexpr u64 kStackSize = 8UL << 20;
+constexpr int kMaxPhdrs = 64;
+
+}  // namespace
+
+int program_load(const char* path, ProgramImage* out) {
+  FatNode node;
+  int r = fat_lookup(path, &node);
+  if (r) {
+    kerror("%s: %s\n", path, r == -2 ? "no such program on the disk" : "cannot open the program");
+    return r == -2 ? kExitNotFound : kExitCannotExecute;
+  }
+  if (node.is_dir()) {
+    kerror("%s: is a directory\n", path);
+    return kExitCannotExecute;
+  }
+  ElfHeader eh;
+  if (fat_read(node, 0, &eh, sizeof eh) != (isize)sizeof eh || memcmp(eh.ident, "\x7f" "ELF", 4) != 0) {
+    kerror("%s: not an ELF executable\n", path);
+    return kExitCannotExecute;
+  }
+  if (eh.ident[4] != 2 || eh.ident[5] != 1 || eh.machine != 62 || (eh.type != kEtExec && eh.type != kEtDyn)) {
+    kerror("%s: not an x86-64 executable (ELF class %u, machine %u, type %u)\n", path, eh.ident[4], eh.machine,
+           eh.type);
+    return kExitCannotExecute;
+  }
+  if (eh.phentsize != sizeof(ProgramHeader) || eh.phnum == 0 || eh.phnum > kMaxPhdrs) {
+    kerror("%s: bad program headers\n", path);
+    return kExitCannotExecute;
+  }
+  static ProgramHeader ph[kMaxPhdrs];
+  u64 ph_bytes = (u64)eh.phnum * sizeof(ProgramHeader);
+  if (fat_read(node, eh.phoff, ph, ph_bytes) != (isize)ph_bytes) {
+    kerror("%s: truncated program headers\n", path);
+    return kExitCannotExecute;
+  }
+  u64 need = 0, lo = ~0UL, hi = 0;
+  for (int i = 0; i < eh.phnum; i++) {
+    if (ph[i].type == kPtInterp) {
+      char interp[128] = "?";
+      u64 n = min_of(ph[i].filesz, (u64)sizeof interp - 1);
+      if (fat_read(node, ph[i].offset, interp, n) == (isize)n) interp[n] = 0;
+      kerror("%s: dynamically linked (interpreter %s); the unikernel runs static executables only "
+             "(link with -static)\n", path, interp);
+      return kExitCannotExecute;
+    }
+    if (ph[i].type != kPtLoad || !ph[i].memsz) continue;
+    if (ph[i].filesz > ph[i].memsz || ph[i].offset + ph[i].filesz > node.size) {
+      kerror("%s: a segment lies outside the file\n", path);
+      return kExitCannotExecute;
+    }
+    lo = min_of(lo, align_down(ph[i].vaddr, kPageSize));
+    hi = max_of(hi, align_up(ph[i].vaddr + ph[i].memsz, kPageSize));
+    need += align_up(ph[i].vaddr + ph[i].memsz, kPageSize) - align_down(ph[i].vaddr, kPageSize);
+  }
+  if (hi == 0) {
+    kerror("%s: no loadable segments\n", path);
+    return kExitCannotExecute;
+  }
+  u64 base = eh.type == kEtDyn ? kPieBase - lo : 0;
+  if (lo + base < 0x10000 || hi + base > kStackTop - kStackSize) {
+    kerror("%s: segments at %lx-%lx do not fit the address space\n", path, lo + base, hi + base);
+    return kExitCannotExecute;
+  }
+  u64 reserve = 4UL << 20;  // page tables, stack, the first allocations
+  if (need + reserve > frames_free_bytes()) {
+    kerror("%s: does not fit in memory (needs %lu MiB, %lu MiB free); boot with more --mem\n", path,
+           (need + reserve) >> 20, frames_free_bytes() >> 20);
+    return kExitCannotExecute;
+  }
+  u64 phdr = 0;
+  for (int i = 0; i < eh.phnum; i++) {
+    const ProgramHeader& p = ph[i];
+    if (p.type == kPtPhdr) phdr = p.vaddr + base;
+    if (p.type != kPtLoad || !p.memsz) continue;
+    u64 start = align_down(p.vaddr + base, kPageSize), end = align_up(p.vaddr + base + p.memsz, kPageSize);
+    for (u64 va = start; va < end; va += kPageSize)
+      if (!map_user_page(va)) {
+        kerror("%s: out of memory while loading\n", path);
+        return kExitCannotExecute;
+      }
+    vma_add(start, end, kVmaAnon);
+    if (p.filesz && fat_read(node, p.offset, (void*)(p.vaddr + base), p.filesz) != (isize)p.filesz) {
+      kerror("%s: read error while loading\n", path);
+      return kExitCannotExecute;
+    }
+    if (!phdr && eh.phoff >= p.offset && eh.phoff + ph_bytes <= p.offset + p.filesz)
+      phdr = p.vaddr + base + (eh.phoff - p.offset);
+  }
+  out->entry = eh.entry + base;
+  out->phdr = phdr;
+  out->phnum = eh.phnum;
+  out->base = 0;
+  out->brk_start = hi + base;
+  klog("loaded %s: %lu KiB at %lx, entry %lx\n", path, need >> 10, lo + base, out->entry);
+  return 0;
+}
+
+void program_start(const ProgramImage& img, int argc, char** argv, int envc, char** envp) {
+  vma_add(kStackTop - kStackSize, kStackTop, kVmaStack);
+  u64 sp = kStackTop;
+  auto push_bytes = [&](const void* data, u64 n) {
+    sp -= n;
+    memcpy((void*)sp, data, n);
+    return sp;
+  };
+  static u64 argv_ptrs[256], envp_ptrs[256];
+  argc = min_of(argc, 255);
+  envc = min_of(envc, 255);
+  u64 execfn = push_bytes(argv[0], strlen(argv[0]) + 1);
+  for (int i = argc - 1; i >= 0; i--) argv_ptrs[i] = push_bytes(argv[i], strlen(argv[i]) + 1);
+  for (int i = envc - 1; i >= 0; i--) envp_ptrs[i] = push_bytes(envp[i], strlen(envp[i]) + 1);
+  u64 platform = push_bytes("x86_64", 7);
+  u64 rnd[2] = {cpu_random64(), cpu_random64()};
+  sp = align_down(sp, 16);
+  u64 random = push_bytes(rnd, 16);
+  u32 a, b, c, d;
+  cpuid(1, 0, &a, &b, &c, &d);
+  const u64 auxv[][2] = {
+      {3, img.phdr}, {4, 56}, {5, img.phnum}, {6, kPageSize}, {7, img.base}, {8, 0}, {9, img.entry},
+      {11, 0}, {12, 0}, {13, 0}, {14, 0}, {15, platform}, {16, d}, {17, 100}, {23, 0}, {25, random},
+      {26, 0}, {31, execfn}, {0, 0},
+  };
+  u64 words = 1 + (u64)argc + 1 + (u64)envc + 1 + sizeof auxv / 8;
+  sp = align_down(sp - words * 8, 16);
+  u64* w = (u64*)sp;
+  *w++ = (u64)argc;
+  for (int i = 0; i < argc; i++) *w++ = argv_ptrs[i];
+  *w++ = 0;
+  for (int i = 0; i < envc; i++) *w++ = envp_ptrs[i];
+  *w++ = 0;
+  memcpy(w, auxv, sizeof auxv);
+  syscall_init(argv[0], img.brk_start);
+  enter_program(img.entry, sp);
+}

@@ -1,0 +1,863 @@
+#include "fs/fat32.h"
+
+#include "console.h"
+#include "drivers/virtio_blk.h"
+#include "mm/memory.h"
+#include "time.h"
+
+namespace {
+
+enum Errno { kENOENT = 2, kEIO = 5, kEEXIST = 17, kENOTDIR = 20, kEISDIR = 21, kEINVAL = 22,
+             kEFBIG = 27, kENOSPC = 28, kENAMETOOLONG = 36, kENOTEMPTY = 39 };
+
+struct PACKED BootSector {
+  u8 jump[3];
+  char oem[8];
+  u16 bytes_per_sector;
+  u8 sectors_per_cluster;
+  u16 reserved_sectors;
+  u8 num_fats;
+  u16 root_entries, total16;
+  u8 media;
+  u16 fat16_size, sectors_per_track, heads;
+  u32 hidden, total32, fat32_size;
+  u16 ext_flags, version;
+  u32 root_cluster;
+  u16 fsinfo_sector, backup_boot;
+  u8 reserved[12];
+  u8 drive, reserved1, boot_sig;
+  u32 volume_id;
+  char label[11], fs_type[8];
+  u8 code[420];
+  u16 signature;
+};
+static_assert(sizeof(BootSector) == 512);
+
+struct PACKED DirEntry {
+  u8 name[11];
+  u8 attr, nt_case, ctime_tenth;
+  u16 ctime, cdate, adate, cluster_high, mtime, mdate, cluster_low;
+  u32 size;
+};
+static_assert(sizeof(DirEntry) == 32);
+
+struct PACKED LfnEntry {
+  u8 order;
+  u16 name1[5];
+  u8 attr, type, checksum;
+  u16 name2[6];
+  u16 cluster;
+  u16 name3[2];
+};
+static_assert(sizeof(LfnEntry) == 32);
+
+struct PACKED MbrPartition {
+  u8 status, chs_first[3], type, chs_last[3];
+  u32 lba, sectors;
+};
+static_assert(sizeof(MbrPartition) == 16);
+
+constexpr u32 kEoc = 0x0FFFFFF8, kEocMark = 0x0FFFFFFF;
+constexpr u8 kAttrLfn = 0x0F, kAttrDir = 0x10, kAttrVolume = 0x08, kAttrArchive = 0x20;
+constexpr int kMaxLfnSlots = 20;
+
+u64 fat_lba, data_lba;
+u32 fat_sectors, spc, cluster_bytes, n_clusters, root_cluster;
+u8 num_fats;
+u64 fsinfo_lba = 0;
+u32* fat = nullptr;
+u8* fat_dirty = nullptr;
+u32 free_clusters = 0, next_free = 2;
+u8* cluster_buf = nullptr;
+alignas(16) u8 sector_buf[512];
+alignas(16) u8 zero_page[4096];
+bool reported_corruption = false;
+
+u64 cluster_lba(u32 c) { return data_lba + (u64)(c - 2) * spc; }
+bool valid_cluster(u32 c) { return c >= 2 && c < n_clusters + 2; }
+u32 fat_get(u32 c) { return fat[c] & 0x0FFFFFFF; }
+void fat_set(u32 c, u32 v) {
+  fat[c] = (fat[c] & 0xF0000000) | (v & 0x0FFFFFFF);
+  fat_dirty[(u64)c * 4 / 512] = 1;
+}
+
+void corrupt(const char* what, u32 c) {
+  if (!reported_corruption) kerror("disk: corrupted FAT file system: %s (cluster %u)\n", what, c);
+  reported_corruption = true;
+}
+
+// The cluster after c: *out = 0 at the end of the chain; false on corruption.
+bool next_cluster(u32 c, u32* out) {
+  u32 v = fat_get(c);
+  if (v >= kEoc) {
+    *out = 0;
+    return true;
+  }
+  if (!valid_cluster(v)) {
+    corrupt(v ? "a chain leads outside the disk" : "a chain runs into a free cluster", c);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool read_sector(u64 lba, void* buf) { return virtio_blk_read(lba, 1, buf); }
+bool write_sector(u64 lba, const void* buf) { return virtio_blk_write(lba, 1, buf); }
+
+u16 fold(u16 c) { return (c >= 'a' && c <= 'z') ? c - 32 : c; }
+bool names_equal(const char* a, const char* b) {
+  for (; *a && *b; a++, b++)
+    if (fold((u8)*a) != fold((u8)*b)) return false;
+  return *a == *b;
+}
+
+u8 sfn_checksum(const u8* name) {
+  u8 sum = 0;
+  for (int i = 0; i < 11; i++) sum = (u8)(((sum & 1) << 7) + (sum >> 1) + name[i]);
+  return sum;
+}
+
+void sfn_to_name(const DirEntry& e, char* out) {
+  int n = 0;
+  for (int i = 0; i < 8 && e.name[i] != ' '; i++) {
+    u8 c = (i == 0 && e.name[0] == 0x05) ? 0xE5 : e.name[i];
+    out[n++] = (e.nt_case & 0x08) && c >= 'A' && c <= 'Z' ? c + 32 : c;
+  }
+  if (e.name[8] != ' ') {
+    out[n++] = '.';
+    for (int i = 8; i < 11 && e.name[i] != ' '; i++)
+      out[n++] = (e.nt_case & 0x10) && e.name[i] >= 'A' && e.name[i] <= 'Z' ? e.name[i] + 32 : e.name[i];
+  }
+  out[n] = 0;
+}
+
+struct SlotPos {
+  u64 lba;
+  u16 off;
+};
+
+struct Found {
+  DirEntry entry;
+  char name[256];
+  SlotPos slots[kMaxLfnSlots + 1];  // LFN entries, then the 8.3 entry last
+  int n_slots;
+};
+
+// Walk a directory's entries, calling visit(const Found&) until it returns true.
+// Returns 1 if visit stopped the walk, 0 at the end, -EIO on a broken directory.
+template <class Visit>
+int scan_dir(u32 dir_cluster, Visit&& visit) {
+  static Found f;
+  static char lfn[kMaxLfnSlots * 13 + 1];
+  bool lfn_valid = false;
+  u8 lfn_sum = 0;
+  int n_slots = 0;
+  u32 c = dir_cluster, steps = 0;
+  while (c) {
+    if (!valid_cluster(c) || ++steps > n_clusters) {
+      corrupt("a directory chain is broken", c);
+      return -kEIO;
+    }
+    if (!virtio_blk_read(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+    for (u32 i = 0; i < cluster_bytes / 32; i++) {
+      const DirEntry& e = *(const DirEntry*)(cluster_buf + i * 32);
+      SlotPos pos{cluster_lba(c) + i * 32 / 512, (u16)(i * 32 % 512)};
+      if (e.name[0] == 0) return 0;
+      if (e.name[0] == 0xE5) {
+        lfn_valid = false;
+        continue;
+      }
+      if (e.attr == kAttrLfn) {
+        const LfnEntry& l = *(const LfnEntry*)&e;
+        int seq = l.order & 0x1F;
+        if (l.order & 0x40) {
+          lfn_valid = seq >= 1 && seq <= kMaxLfnSlots;
+          lfn_sum = l.checksum;
+          n_slots = 0;
+          memset(lfn, 0, sizeof lfn);
+        }
+        if (!lfn_valid || seq < 1 || seq > kMaxLfnSlots || l.checksum != lfn_sum) {
+          lfn_valid = false;
+          continue;
+        }
+        u16 chars[13];
+        memcpy(chars, l.name1, 10);
+        memcpy(chars + 5, l.name2, 12);
+        memcpy(chars + 11, l.name3, 4);
+        for (int k = 0; k < 13; k++) {
+          u16 ch = chars[k];
+          if (ch == 0 || ch == 0xFFFF) ch = 0;
+          else if (ch >= 0x80) ch = '?';
+          lfn[(seq - 1) * 13 + k] = (char)ch;
+        }
+        f.slots[n_slots++] = pos;
+        continue;
+      }
+      if (e.attr & kAttrVolume) {
+        lfn_valid = false;
+        continue;
+      }
+      f.entry = e;
+      if (lfn_valid && sfn_checksum(e.name) == lfn_sum && lfn[0]) {
+        strncpy_z(f.name, lfn, sizeof f.name);
+        f.n_slots = n_slots;
+      } else {
+        sfn_to_name(e, f.name);
+        f.n_slots = 0;
+      }
+      f.slots[f.n_slots++] = pos;
+      lfn_valid = false;
+      if (visit((const Found&)f)) return 1;
+    }
+    if (!next_cluster(c, &c)) return -kEIO;
+  }
+  return 0;
+}
+
+u32 entry_cluster(const DirEntry& e) { return ((u32)e.cluster_high << 16) | e.cluster_low; }
+
+void node_from(const Found& f, u32 parent, FatNode* n) {
+  *n = FatNode{};
+  n->first_cluster = entry_cluster(f.entry);
+  n->size = f.entry.size;
+  n->attr = f.entry.attr;
+  n->dirent_lba = f.slots[f.n_slots - 1].lba;
+  n->dirent_off = f.slots[f.n_slots - 1].off;
+  n->parent_cluster = parent;
+  n->mdate = f.entry.mdate;
+  n->mtime = f.entry.mtime;
+}
+
+int find_in_dir(u32 dir_cluster, const char* name, Found* out) {
+  int r = scan_dir(dir_cluster, [&](const Found& f) {
+    if (!names_equal(f.name, name)) return false;
+    *out = f;
+    return true;
+  });
+  return r == 1 ? 0 : r == 0 ? -kENOENT : r;
+}
+
+FatNode root_node() {
+  FatNode n;
+  n.is_root = true;
+  n.first_cluster = root_cluster;
+  n.attr = kAttrDir;
+  return n;
+}
+
+// Splits "/a/b/c" into the parent path's node and the last component.
+int lookup_parent(const char* path, FatNode* parent, const char** leaf);
+
+int lookup_components(const char* path, usize len, FatNode* out) {
+  FatNode cur = root_node();
+  char comp[256];
+  usize i = 0;
+  while (i < len) {
+    while (i < len && path[i] == '/') i++;
+    if (i == len) break;
+    usize j = i;
+    while (j < len && path[j] != '/') j++;
+    if (j - i >= sizeof comp) return -kENAMETOOLONG;
+    memcpy(comp, path + i, j - i);
+    comp[j - i] = 0;
+    if (!cur.is_dir()) return -kENOTDIR;
+    u32 dir = cur.is_root ? root_cluster : cur.first_cluster;
+    if (!dir) return -kENOENT;
+    Found f;
+    int r = find_in_dir(dir, comp, &f);
+    if (r) return r;
+    node_from(f, cur.is_root ? 0 : cur.first_cluster, &cur);
+    i = j;
+  }
+  *out = cur;
+  return 0;
+}
+
+int lookup_parent(const char* path, FatNode* parent, const char** leaf) {
+  usize len = strlen(path);
+  while (len > 1 && path[len - 1] == '/') len--;
+  usize slash = len;
+  while (slash > 0 && path[slash - 1] != '/') slash--;
+  *leaf = path + slash;
+  if (slash == len) return -kEINVAL;
+  int r = lookup_components(path, slash, parent);
+  if (r) return r;
+  return parent->is_dir() ? 0 : -kENOTDIR;
+}
+
+u32 dir_cluster_of(const FatNode& n) { return n.is_root ? root_cluster : n.first_cluster; }
+
+int flush_fat() {
+  for (u32 s = 0; s < fat_sectors;) {
+    if (!fat_dirty[s]) {
+      s++;
+      continue;
+    }
+    u32 e = s;
+    while (e < fat_sectors && fat_dirty[e] && e - s < 1024) fat_dirty[e++] = 0;
+    for (u32 k = 0; k < num_fats; k++)
+      if (!virtio_blk_write(fat_lba + (u64)k * fat_sectors + s, e - s, (u8*)fat + (u64)s * 512)) return -kEIO;
+    s = e;
+  }
+  if (fsinfo_lba && read_sector(fsinfo_lba, sector_buf) && *(u32*)sector_buf == 0x41615252) {
+    *(u32*)(sector_buf + 488) = free_clusters;
+    *(u32*)(sector_buf + 492) = next_free;
+    if (!write_sector(fsinfo_lba, sector_buf)) return -kEIO;
+  }
+  return 0;
+}
+
+u32 alloc_cluster() {
+  for (u32 k = 0; k < n_clusters; k++) {
+    u32 c = next_free + k;
+    if (c >= n_clusters + 2) c -= n_clusters;
+    if (fat_get(c) == 0) {
+      fat_set(c, kEocMark);
+      free_clusters--;
+      next_free = c + 1 < n_clusters + 2 ? c + 1 : 2;
+      return c;
+    }
+  }
+  return 0;
+}
+
+int free_chain(u32 c) {
+  u32 steps = 0;
+  while (c) {
+    if (!valid_cluster(c) || ++steps > n_clusters) return -kEIO;
+    u32 nx;
+    bool ok = next_cluster(c, &nx);
+    fat_set(c, 0);
+    free_clusters++;
+    if (!ok) return -kEIO;
+    c = nx;
+  }
+  return 0;
+}
+
+void now_dos(u16* date, u16* time) { time_to_dos(time_realtime_ns() / 1000000000UL, date, time); }
+template <class Entry> void stamp(Entry& e) {
+  u16 d, t;
+  now_dos(&d, &t);
+  e.mdate = d, e.mtime = t;
+}
+
+bool in_set(const char* set, u8 c) {
+  for (; *set; set++)
+    if ((u8)*set == c) return true;
+  return false;
+}
+
+bool valid_long_name(const char* name) {
+  usize n = strlen(name);
+  if (n == 0 || n > 255) return false;
+  if (!strcmp(name, ".") || !strcmp(name, "..")) return false;
+  for (usize i = 0; i < n; i++) {
+    u8 c = (u8)name[i];
+    if (c < 0x20 || c >= 0x7F || in_set("\"*/:<>?\\|", c)) return false;
+  }
+  return true;
+}
+
+// 8.3 name for a long name: the upper-cased name when it fits exactly (then no LFN is needed if the
+// case matches too), else BASIS~N.EXT with the first N that is not taken in the directory.
+bool sfn_char(u8 c) {
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || in_set("!#$%&'()-@^_`{}~", c);
+}
+
+bool sfn_taken(u32 dir, const u8* sfn) {
+  int r = scan_dir(dir, [&](const Found& f) { return memcmp(f.entry.name, sfn, 11) == 0; });
+  return r != 0;
+}
+
+int make_sfn(u32 dir, const char* name, u8* sfn, bool* need_lfn) {
+  memset(sfn, ' ', 11);
+  usize n = strlen(name);
+  isize dot = -1;
+  for (usize i = 0; i < n; i++)
+    if (name[i] == '.') dot = (isize)i;
+  if (dot == 0) dot = -1;  // ".profile": all basis, no extension
+  bool lossy = false;
+  int b = 0, e = 0;
+  for (usize i = 0; i < n; i++) {
+    if ((isize)i == dot) continue;
+    u8 c = to_upper((u8)name[i]);
+    bool in_ext = dot >= 0 && (isize)i > dot;
+    if (c == ' ' || (c == '.' && !in_ext)) {
+      lossy = true;
+      continue;
+    }
+    if (!sfn_char(c)) c = '_', lossy = true;
+    if (in_ext) {
+      if (e < 3) sfn[8 + e++] = c;
+      else lossy = true;
+    } else {
+      if (b < 8) sfn[b++] = c;
+      else lossy = true;
+    }
+  }
+  if (b == 0) sfn[0] = '_', b = 1, lossy = true;
+  if (!lossy) {
+    char upper[256];
+    for (usize i = 0; i <= n; i++) upper[i] = (char)to_upper((u8)name[i]);
+    *need_lfn = strcmp(upper, name) != 0;
+    return sfn_taken(dir, sfn) ? -kEEXIST : 0;
+  }
+  *need_lfn = true;
+  for (u32 k = 1; k < 1000000; k++) {
+    char tail[10];
+    int t = (int)snprint(tail, sizeof tail, "~%u", k);
+    int keep = min_of(b, 8 - t);
+    for (int i = 0; i < t; i++) sfn[keep + i] = tail[i];
+    for (int i = keep + t; i < 8; i++) sfn[i] = ' ';
+    if (!sfn_taken(dir, sfn)) return 0;
+  }
+  return -kEEXIST;
+}
+
+// Writes LFN entries (if needed) and the 8.3 entry `tmpl` (name replaced) into `dir`, all within
+// one cluster; grows the directory by a cluster when no cluster has room.
+int add_entry(u32 dir, const char* name, DirEntry tmpl, SlotPos* sfn_pos) {
+  if (!valid_long_name(name)) return -kEINVAL;
+  bool need_lfn;
+  int r = make_sfn(dir, name, tmpl.name, &need_lfn);
+  if (r) return r;
+  usize len = strlen(name);
+  int n_lfn = need_lfn ? (int)((len + 12) / 13) : 0;
+  int need = n_lfn + 1;
+  // Find `need` free slots in one cluster.
+  u32 c = dir, last = dir, steps = 0;
+  i32 slot = -1;
+  bool end_seen = false;
+  while (c && slot < 0) {
+    if (!valid_cluster(c) || ++steps > n_clusters) return -kEIO;
+    if (!virtio_blk_read(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+    int run = 0;
+    for (u32 i = 0; i < cluster_bytes / 32; i++) {
+      u8 first = cluster_buf[i * 32];
+      if (first == 0) end_seen = true;
+      if (end_seen || first == 0xE5) {
+        if (++run == need) {
+          slot = (i32)(i + 1 - need);
+          break;
+        }
+      } else {
+        run = 0;
+      }
+    }
+    last = c;
+    if (slot >= 0) break;
+    if (!next_cluster(c, &c)) return -kEIO;
+  }
+  if (slot < 0) {
+    // Entries after the end marker would be invisible: turn the markers in the last cluster into
+    // deleted entries, then chain a fresh, zeroed cluster.
+    for (u32 i = 0; i < cluster_bytes / 32; i++)
+      if (cluster_buf[i * 32] == 0) cluster_buf[i * 32] = 0xE5;
+    if (!virtio_blk_write(cluster_lba(last), spc, cluster_buf)) return -kEIO;
+    u32 nc = alloc_cluster();
+    if (!nc) return -kENOSPC;
+    memset(cluster_buf, 0, cluster_bytes);
+    if (!virtio_blk_write(cluster_lba(nc), spc, cluster_buf)) return -kEIO;
+    fat_set(last, nc);
+    if ((r = flush_fat())) return r;
+    c = nc;
+    slot = 0;
+  }
+  u8 sum = sfn_checksum(tmpl.name);
+  for (int k = 0; k < n_lfn; k++) {
+    int seq = n_lfn - k;  // stored last part first
+    LfnEntry l;
+    memset(&l, 0, sizeof l);
+    l.order = (u8)(seq | (k == 0 ? 0x40 : 0));
+    l.attr = kAttrLfn;
+    l.checksum = sum;
+    u16 chars[13];
+    for (int j = 0; j < 13; j++) {
+      usize at = (usize)(seq - 1) * 13 + j;
+      chars[j] = at < len ? (u16)(u8)name[at] : at == len ? 0 : 0xFFFF;
+    }
+    memcpy(l.name1, chars, 10);
+    memcpy(l.name2, chars + 5, 12);
+    memcpy(l.name3, chars + 11, 4);
+    memcpy(cluster_buf + (slot + k) * 32, &l, 32);
+  }
+  memcpy(cluster_buf + (slot + n_lfn) * 32, &tmpl, 32);
+  if (!virtio_blk_write(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+  u32 at = (u32)(slot + n_lfn) * 32;
+  *sfn_pos = {cluster_lba(c) + at / 512, (u16)(at % 512)};
+  return 0;
+}
+
+int delete_slots(const Found& f) {
+  for (int i = 0; i < f.n_slots; i++) {
+    if (!read_sector(f.slots[i].lba, sector_buf)) return -kEIO;
+    sector_buf[f.slots[i].off] = 0xE5;
+    if (!write_sector(f.slots[i].lba, sector_buf)) return -kEIO;
+  }
+  return 0;
+}
+
+int dir_is_empty(u32 dir) {
+  if (!dir) return 1;
+  int r = scan_dir(dir, [](const Found& f) { return strcmp(f.name, ".") && strcmp(f.name, ".."); });
+  return r < 0 ? r : r == 0;
+}
+
+// The cluster holding byte `index * cluster_bytes` of the file, walking from the cached position.
+int cluster_at(FatNode& n, u32 index, u32* out) {
+  u32 i = 0, c = n.first_cluster;
+  if (n.cache_cluster && n.cache_index <= index) i = n.cache_index, c = n.cache_cluster;
+  if (!c) return -kEIO;
+  while (i < index) {
+    u32 nx;
+    if (!next_cluster(c, &nx)) return -kEIO;
+    if (!nx) {
+      corrupt("a file's chain is shorter than its size", c);
+      return -kEIO;
+    }
+    c = nx, i++;
+  }
+  n.cache_index = i, n.cache_cluster = c;
+  *out = c;
+  return 0;
+}
+
+// Make the chain at least `count` clusters long.
+int ensure_clusters(FatNode& n, u32 count) {
+  if (!count) return 0;
+  u32 last, have;
+  if (!n.first_cluster) {
+    u32 c = alloc_cluster();
+    if (!c) return -kENOSPC;
+    n.first_cluster = c;
+    n.dirty = true;
+    last = c, have = 1;
+  } else {
+    have = n.cache_cluster ? n.cache_index + 1 : 1;
+    last = n.cache_cluster ? n.cache_cluster : n.first_cluster;
+    for (;;) {
+      u32 nx;
+      if (!next_cluster(last, &nx)) return -kEIO;
+      if (!nx) break;
+      last = nx, have++;
+      if (have > n_clusters) return -kEIO;
+    }
+  }
+  n.cache_index = have - 1, n.cache_cluster = last;
+  while (have < count) {
+    u32 c = alloc_cluster();
+    if (!c) return -kENOSPC;
+    fat_set(last, c);
+    last = c, have++;
+  }
+  return 0;
+}
+
+// Moves bytes between the file and `buf`: runs of adjacent clusters go to the device in one
+// request; partial sectors go through sector_buf.
+isize transfer(FatNode& n, u64 off, u8* buf, u64 len, bool write) {
+  u64 pos = off, end = off + len;
+  while (pos < end) {
+    u32 index = (u32)(pos / cluster_bytes), c;
+    int r = cluster_at(n, index, &c);
+    if (r) return r;
+    u32 run = 1;
+    while ((u64)(index + run) * cluster_bytes < end && run < 1024) {
+      u32 nx;
+      if (!next_cluster(c + run - 1, &nx) || nx != c + run) break;
+      run++;
+    }
+    u64 run_start = (u64)index * cluster_bytes;
+    u64 run_end = min_of(end, run_start + (u64)run * cluster_bytes);
+    u64 lba = cluster_lba(c) + (pos - run_start) / 512;
+    u64 in_sector = pos % 512;
+    if (in_sector || run_end - pos < 512) {
+      u64 k = min_of(512 - in_sector, run_end - pos);
+      if (!read_sector(lba, sector_buf)) return -kEIO;
+      if (write) {
+        memcpy(sector_buf + in_sector, buf + (pos - off), k);
+        if (!write_sector(lba, sector_buf)) return -kEIO;
+      } else {
+        memcpy(buf + (pos - off), sector_buf + in_sector, k);
+      }
+      pos += k;
+    } else {
+      u64 sectors = (run_end - pos) / 512;
+      bool ok = write ? virtio_blk_write(lba, (u32)sectors, buf + (pos - off))
+                      : virtio_blk_read(lba, (u32)sectors, buf + (pos - off));
+      if (!ok) return -kEIO;
+      pos += sectors * 512;
+    }
+  }
+  return (isize)len;
+}
+
+}  // namespace
+
+int fat_mount() {
+  cluster_buf = nullptr;
+  alignas(16) static u8 boot[512];
+  u64 part = 0;
+  if (!virtio_blk_read(0, 1, boot)) {
+    kerror("disk: cannot read sector 0\n");
+    return -kEIO;
+  }
+  const BootSector* bs = (const BootSector*)boot;
+  auto looks_fat32 = [](const BootSector* b) {
+    return b->bytes_per_sector == 512 && b->fat32_size != 0 && b->root_entries == 0 && b->num_fats >= 1 &&
+           b->num_fats <= 2;
+  };
+  if (bs->signature == 0xAA55 && !looks_fat32(bs)) {
+    // A partitioned disk (bareflow image): take the first FAT32 partition.
+    const MbrPartition* parts = (const MbrPartition*)(boot + 446);
+    for (int i = 0; i < 4; i++)
+      if (parts[i].type == 0x0B || parts[i].type == 0x0C) {
+        part = parts[i].lba;
+        break;
+      }
+    if (part && !virtio_blk_read(part, 1, boot)) return -kEIO;
+  }
+  if (bs->signature != 0xAA55) {
+    kerror("disk: not a FAT32 file system (no boot sector signature)\n");
+    return -kEIO;
+  }
+  if (bs->bytes_per_sector != 512 || !bs->sectors_per_cluster ||
+      (bs->sectors_per_cluster & (bs->sectors_per_cluster - 1)) || bs->num_fats < 1 || bs->num_fats > 2 ||
+      bs->fat32_size == 0 || bs->root_entries != 0 || bs->reserved_sectors == 0) {
+    kerror("disk: not a FAT32 file system (bad BIOS parameter block)\n");
+    return -kEIO;
+  }
+  spc = bs->sectors_per_cluster;
+  cluster_bytes = spc * 512;
+  num_fats = bs->num_fats;
+  fat_sectors = bs->fat32_size;
+  fat_lba = part + bs->reserved_sectors;
+  data_lba = fat_lba + (u64)num_fats * fat_sectors;
+  u64 total = bs->total32 ? bs->total32 : bs->total16;
+  if (total <= data_lba - part || part + total > virtio_blk_sectors()) {
+    kerror("disk: corrupted FAT file system (%lu sectors claimed, the disk has %lu)\n", total,
+           virtio_blk_sectors());
+    return -kEIO;
+  }
+  n_clusters = (u32)((total - (data_lba - part)) / spc);
+  if ((u64)(n_clusters + 2) * 4 > (u64)fat_sectors * 512) n_clusters = fat_sectors * 512 / 4 - 2;
+  root_cluster = bs->root_cluster;
+  if (!valid_cluster(root_cluster)) {
+    kerror("disk: corrupted FAT file system (root directory cluster %u)\n", root_cluster);
+    return -kEIO;
+  }
+  fsinfo_lba = bs->fsinfo_sector && bs->fsinfo_sector != 0xFFFF ? part + bs->fsinfo_sector : 0;
+  fat = (u32*)kalloc((u64)fat_sectors * 512);
+  fat_dirty = (u8*)kalloc(fat_sectors);
+  cluster_buf = (u8*)kalloc(cluster_bytes);
+  if (!virtio_blk_read(fat_lba, fat_sectors, fat)) {
+    kerror("disk: cannot read the FAT\n");
+    return -kEIO;
+  }
+  free_clusters = 0;
+  for (u32 c = 2; c < n_clusters + 2; c++)
+    if (fat_get(c) == 0) free_clusters++;
+  next_free = 2;
+  klog("fat32: %u clusters of %u bytes, %u free\n", n_clusters, cluster_bytes, free_clusters);
+  return 0;
+}
+
+u64 fat_cluster_bytes() { return cluster_bytes; }
+u64 fat_free_bytes() { return (u64)free_clusters * cluster_bytes; }
+
+int fat_lookup(const char* path, FatNode* out) { return lookup_components(path, strlen(path), out); }
+
+int fat_create(const char* path, bool directory, FatNode* out) {
+  FatNode parent;
+  const char* leaf;
+  int r = lookup_parent(path, &parent, &leaf);
+  if (r) return r;
+  u32 dir = dir_cluster_of(parent);
+  Found f;
+  r = find_in_dir(dir, leaf, &f);
+  if (r == 0) return -kEEXIST;
+  if (r != -kENOENT) return r;
+  DirEntry e;
+  memset(&e, 0, sizeof e);
+  stamp(e);
+  e.cdate = e.adate = e.mdate;
+  e.ctime = e.mtime;
+  e.attr = directory ? kAttrDir : kAttrArchive;
+  if (directory) {
+    u32 c = alloc_cluster();
+    if (!c) return -kENOSPC;
+    memset(cluster_buf, 0, cluster_bytes);
+    DirEntry dot = e, dotdot = e;
+    memcpy(dot.name, ".          ", 11);
+    memcpy(dotdot.name, "..         ", 11);
+    dot.cluster_high = (u16)(c >> 16), dot.cluster_low = (u16)c;
+    u32 pc = parent.is_root ? 0 : parent.first_cluster;
+    dotdot.cluster_high = (u16)(pc >> 16), dotdot.cluster_low = (u16)pc;
+    memcpy(cluster_buf, &dot, 32);
+    memcpy(cluster_buf + 32, &dotdot, 32);
+    if (!virtio_blk_write(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+    if ((r = flush_fat())) return r;
+    e.cluster_high = (u16)(c >> 16), e.cluster_low = (u16)c;
+  }
+  SlotPos pos;
+  if ((r = add_entry(dir, leaf, e, &pos))) return r;
+  if ((r = flush_fat())) return r;
+  if (!virtio_blk_flush()) return -kEIO;
+  *out = FatNode{};
+  out->first_cluster = entry_cluster(e);
+  out->attr = e.attr;
+  out->dirent_lba = pos.lba;
+  out->dirent_off = pos.off;
+  out->parent_cluster = parent.is_root ? 0 : parent.first_cluster;
+  return 0;
+}
+
+isize fat_read(FatNode& n, u64 off, void* buf, u64 len) {
+  if (n.is_dir()) return -kEISDIR;
+  if (off >= n.size) return 0;
+  len = min_of(len, (u64)n.size - off);
+  return len ? transfer(n, off, (u8*)buf, len, false) : 0;
+}
+
+isize fat_write(FatNode& n, u64 off, const void* buf, u64 len) {
+  if (n.is_dir()) return -kEISDIR;
+  if (!len) return 0;
+  if (off + len > 0xFFFFFFFFUL) return -kEFBIG;
+  while (n.size < off) {  // a hole: FAT has none, so write zeros
+    u64 k = min_of(off - n.size, (u64)sizeof zero_page);
+    isize r = fat_write(n, n.size, zero_page, k);
+    if (r < 0) return r;
+  }
+  u64 end = off + len;
+  int r = ensure_clusters(n, (u32)((end + cluster_bytes - 1) / cluster_bytes));
+  if (r) return r;
+  isize w = transfer(n, off, (u8*)buf, len, true);
+  if (w < 0) return w;
+  if (end > n.size) n.size = (u32)end;
+  n.dirty = true;
+  return w;
+}
+
+int fat_truncate(FatNode& n, u64 size) {
+  if (n.is_dir()) return -kEISDIR;
+  if (size > 0xFFFFFFFFUL) return -kEFBIG;
+  if (size > n.size) {
+    isize r = fat_write(n, n.size, zero_page, 0);
+    while (r >= 0 && n.size < size) r = fat_write(n, n.size, zero_page, min_of(size - n.size, (u64)sizeof zero_page));
+    return r < 0 ? (int)r : 0;
+  }
+  if (size == n.size) return 0;
+  u32 keep = (u32)((size + cluster_bytes - 1) / cluster_bytes);
+  n.cache_cluster = 0;
+  int r;
+  if (keep == 0) {
+    u32 c = n.first_cluster;
+    n.first_cluster = 0;
+    r = free_chain(c);
+  } else {
+    u32 last, rest;
+    if ((r = cluster_at(n, keep - 1, &last))) return r;
+    if (!next_cluster(last, &rest)) return -kEIO;
+    fat_set(last, kEocMark);
+    r = free_chain(rest);
+  }
+  n.cache_cluster = 0;
+  n.size = (u32)size;
+  n.dirty = true;
+  return r;
+}
+
+int fat_commit(FatNode& n) {
+  if (!n.dirty) return 0;
+  int r = flush_fat();
+  if (r) return r;
+  if (!n.is_root && n.dirent_lba) {
+    if (!read_sector(n.dirent_lba, sector_buf)) return -kEIO;
+    DirEntry& e = *(DirEntry*)(sector_buf + n.dirent_off);
+    e.cluster_high = (u16)(n.first_cluster >> 16);
+    e.cluster_low = (u16)n.first_cluster;
+    if (!(e.attr & kAttrDir)) e.size = n.size;
+    stamp(e);
+    e.adate = e.mdate;
+    if (!write_sector(n.dirent_lba, sector_buf)) return -kEIO;
+  }
+  if (!virtio_blk_flush()) return -kEIO;
+  n.dirty = false;
+  return 0;
+}
+
+int fat_unlink(const char* path, bool directory) {
+  FatNode parent;
+  const char* leaf;
+  int r = lookup_parent(path, &parent, &leaf);
+  if (r) return r;
+  Found f;
+  if ((r = find_in_dir(dir_cluster_of(parent), leaf, &f))) return r;
+  bool is_dir = f.entry.attr & kAttrDir;
+  if (is_dir && !directory) return -kEISDIR;
+  if (!is_dir && directory) return -kENOTDIR;
+  if (is_dir) {
+    r = dir_is_empty(entry_cluster(f.entry));
+    if (r < 0) return r;
+    if (!r) return -kENOTEMPTY;
+  }
+  if ((r = delete_slots(f))) return r;
+  if ((r = free_chain(entry_cluster(f.entry)))) return r;
+  if ((r = flush_fat())) return r;
+  return virtio_blk_flush() ? 0 : -kEIO;
+}
+
+int fat_rename(const char* from, const char* to) {
+  FatNode from_parent, to_parent;
+  const char *from_leaf, *to_leaf;
+  int r = lookup_parent(from, &from_parent, &from_leaf);
+  if (r) return r;
+  if ((r = lookup_parent(to, &to_parent, &to_leaf))) return r;
+  Found f, existing;
+  if ((r = find_in_dir(dir_cluster_of(from_parent), from_leaf, &f))) return r;
+  bool is_dir = f.entry.attr & kAttrDir;
+  r = find_in_dir(dir_cluster_of(to_parent), to_leaf, &existing);
+  if (r == 0) {
+    if (existing.slots[existing.n_slots - 1].lba == f.slots[f.n_slots - 1].lba &&
+        existing.slots[existing.n_slots - 1].off == f.slots[f.n_slots - 1].off) {
+      if (!strcmp(existing.name, to_leaf)) return 0;  // same name
+    } else {
+      bool target_dir = existing.entry.attr & kAttrDir;
+      if (target_dir != is_dir) return target_dir ? -kEISDIR : -kENOTDIR;
+      if ((r = fat_unlink(to, target_dir))) return r;
+    }
+  } else if (r != -kENOENT) {
+    return r;
+  }
+  SlotPos pos;
+  if ((r = add_entry(dir_cluster_of(to_parent), to_leaf, f.entry, &pos))) return r;
+  if ((r = delete_slots(f))) return r;
+  u32 old_pc = from_parent.is_root ? 0 : from_parent.first_cluster;
+  u32 new_pc = to_parent.is_root ? 0 : to_parent.first_cluster;
+  if (is_dir && old_pc != new_pc && entry_cluster(f.entry)) {
+    u64 lba = cluster_lba(entry_cluster(f.entry));
+    if (!read_sector(lba, sector_buf)) return -kEIO;
+    DirEntry& dd = *(DirEntry*)(sector_buf + 32);
+    dd.cluster_high = (u16)(new_pc >> 16), dd.cluster_low = (u16)new_pc;
+    if (!write_sector(lba, sector_buf)) return -kEIO;
+  }
+  if ((r = flush_fat())) return r;
+  return virtio_blk_flush() ? 0 : -kEIO;
+}
+
+int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child) {
+  if (!dir.is_dir()) return -kENOTDIR;
+  u32 dc = dir_cluster_of(dir);
+  if (!dc) return 0;
+  u64 index = 0;
+  int r = scan_dir(dc, [&](const Found& f) {
+    if (!strcmp(f.name, ".") || !strcmp(f.name, "..")) return false;
+    if (index++ < *cookie) return false;
+    strncpy_z(name, f.name, cap);
+    node_from(f, dir.is_root ? 0 : dir.first_cluster, child);
+    return true;
+  });
+  if (r == 1) ++*cookie;
+  return r;
+}

@@ -1,0 +1,35 @@
+// FAT32 with long names on the virtio disk: read, create, grow, overwrite, truncate, delete,
+// rename, mkdir. The FAT lives in memory; changes to it reach the disk (both copies, and the
+// FSInfo free count) when a file is committed (fsync, close) or the directory tree changes, so a
+// program killed mid-write leaves the disk as it was after its last close.
+#pragma once
+#include "lib/lib.h"
+
+struct FatNode {
+  u32 first_cluster = 0;
+  u32 size = 0;
+  u8 attr = 0;
+  bool is_root = false;
+  bool dirty = false;   // size or first cluster changed since the last commit
+  u64 dirent_lba = 0;   // where the 8.3 entry lives (not for the root)
+  u16 dirent_off = 0;
+  u32 parent_cluster = 0;
+  u32 cache_index = 0, cache_cluster = 0;  // last (index -> cluster) step, for sequential access
+  u16 mdate = 0, mtime = 0;
+  bool is_dir() const { return is_root || (attr & 0x10); }
+};
+
+// Errors are negative Linux errno values.
+int fat_mount();  // 0, or -EIO with a message already printed
+int fat_lookup(const char* path, FatNode* out);
+int fat_create(const char* path, bool directory, FatNode* out);  // -EEXIST if present
+isize fat_read(FatNode& n, u64 off, void* buf, u64 len);
+isize fat_write(FatNode& n, u64 off, const void* buf, u64 len);
+int fat_truncate(FatNode& n, u64 size);
+int fat_commit(FatNode& n);  // FAT, FSInfo, directory entry, device flush
+int fat_unlink(const char* path, bool directory);
+int fat_rename(const char* from, const char* to);
+// Directory listing: *cookie starts at 0; returns 1 with the next entry, 0 at the end.
+int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child);
+u64 fat_cluster_bytes();
+u64 fat_free_bytes();

@@ -1,0 +1,173 @@
+// The kernel's start: read what the boot loader left (PVH or multiboot2), bring up memory, CPU,
+// clock, disk and file system, then load the program named on the command line and run it.
+//
+// Command line: [verbose] [strace] [env=NAME=VALUE]... -- PROGRAM [ARG]...
+// Words are separated by spaces; "double quotes" group, a backslash takes the next character.
+#include "arch/x86_64/cpu.h"
+#include "console.h"
+#include "drivers/virtio_blk.h"
+#include "exec/program.h"
+#include "fs/fat32.h"
+#include "mm/memory.h"
+#include "time.h"
+
+extern "C" char _kernel_phys_start[], _kernel_phys_end[];
+extern "C" void __cxa_pure_virtual() { kernel_panic("pure virtual call"); }
+
+namespace {
+
+struct PACKED PvhStartInfo {
+  u32 magic, version, flags, nr_modules;
+  u64 modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+  u32 memmap_entries, reserved;
+};
+struct PACKED PvhModule {
+  u64 paddr, size, cmdline_paddr, reserved;
+};
+struct PACKED PvhMemmapEntry {
+  u64 addr, size;
+  u32 type, reserved;
+};
+static_assert(sizeof(PvhStartInfo) == 56 && sizeof(PvhModule) == 32 && sizeof(PvhMemmapEntry) == 24);
+
+struct PACKED Mb2Tag {
+  u32 type, size;
+};
+struct PACKED Mb2MmapEntry {
+  u64 addr, len;
+  u32 type, reserved;
+};
+static_assert(sizeof(Mb2MmapEntry) == 24);
+
+constexpr int kMaxRegions = 64;
+PhysRange usable[kMaxRegions], reserved[kMaxRegions];
+int n_usable = 0, n_reserved = 0;
+char cmdline[4096];
+
+void add_usable(u64 a, u64 len) {
+  if (n_usable < kMaxRegions) usable[n_usable++] = {a, a + len};
+}
+void add_reserved(u64 a, u64 len) {
+  if (n_reserved < kMaxRegions) reserved[n_reserved++] = {a, a + len};
+}
+
+void copy_cmdline(u64 phys) {
+  if (!phys || phys >= kPhysLimit) return;
+  strncpy_z(cmdline, (const char*)phys_to_virt(phys), sizeof cmdline);
+}
+
+bool read_pvh(u64 info) {
+  const PvhStartInfo& si = *(const PvhStartInfo*)phys_to_virt(info);
+  if (si.magic != 0x336ec578) return false;
+  add_reserved(info, sizeof si);
+  copy_cmdline(si.cmdline_paddr);
+  const PvhModule* mods = (const PvhModule*)phys_to_virt(si.modlist_paddr);
+  for (u32 i = 0; si.modlist_paddr && i < si.nr_modules; i++) add_reserved(mods[i].paddr, mods[i].size);
+  if (si.version < 1 || !si.memmap_entries) return false;
+  const PvhMemmapEntry* mm = (const PvhMemmapEntry*)phys_to_virt(si.memmap_paddr);
+  for (u32 i = 0; i < si.memmap_entries; i++)
+    if (mm[i].type == 1) add_usable(mm[i].addr, mm[i].size);
+  return true;
+}
+
+bool read_multiboot2(u64 info) {
+  u8* base = (u8*)phys_to_virt(info);
+  u32 total = *(u32*)base;
+  add_reserved(info, total);
+  for (u32 off = 8; off + sizeof(Mb2Tag) <= total;) {
+    const Mb2Tag& t = *(const Mb2Tag*)(base + off);
+    if (t.type == 0) break;
+    if (t.type == 1) strncpy_z(cmdline, (const char*)(base + off + 8), sizeof cmdline);
+    if (t.type == 3) {
+      u32 start = *(u32*)(base + off + 8), end = *(u32*)(base + off + 12);
+      add_reserved(start, end - start);
+    }
+    if (t.type == 6) {
+      u32 entry_size = *(u32*)(base + off + 8);
+      for (u32 e = 16; entry_size && e + sizeof(Mb2MmapEntry) <= t.size; e += entry_size) {
+        const Mb2MmapEntry& m = *(const Mb2MmapEntry*)(base + off + e);
+        if (m.type == 1) add_usable(m.addr, m.len);
+      }
+    }
+    off += align_up(t.size, 8);
+  }
+  return n_usable > 0;
+}
+
+// Splits the command line in place into words (quotes and backslashes as above).
+int split_words(char* s, char** words, int max) {
+  int n = 0;
+  char* out = s;
+  while (*s) {
+    while (*s == ' ' || *s == '\t' || *s == '\n') s++;
+    if (!*s) break;
+    if (n == max) break;
+    words[n++] = out;
+    bool quoted = false;
+    while (*s && (quoted || (*s != ' ' && *s != '\t' && *s != '\n'))) {
+      if (*s == '\\' && s[1]) {
+        *out++ = s[1];
+        s += 2;
+      } else if (*s == '"') {
+        quoted = !quoted;
+        s++;
+      } else {
+        *out++ = *s++;
+      }
+    }
+    bool more = *s != 0;
+    if (more) s++;
+    *out++ = 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
+  console_init();
+  bool ok = protocol == 1 ? read_pvh(info) : protocol == 2 ? read_multiboot2(info) : false;
+  if (!ok) {
+    kerror("no memory map from the boot loader (protocol %u)\n", protocol);
+    machine_exit(kExitKernelPanic);
+  }
+  add_reserved((u64)_kernel_phys_start, (u64)_kernel_phys_end - (u64)_kernel_phys_start);
+  frames_init(usable, n_usable, reserved, n_reserved);
+  paging_init();
+  cpu_init();
+
+  static char* words[512];
+  int n_words = split_words(cmdline, words, 512);
+  static char* envp[256];
+  int envc = 0, first_arg = -1;
+  for (int i = 0; i < n_words; i++) {
+    if (!strcmp(words[i], "--")) {
+      first_arg = i + 1;
+      break;
+    }
+    if (!strcmp(words[i], "verbose")) console_verbose = true;
+    else if (!strcmp(words[i], "strace")) syscall_trace = true;
+    else if (!strncmp(words[i], "env=", 4) && envc < 255) envp[envc++] = words[i] + 4;
+  }
+  klog("BareFlow kernel: %s boot, %lu MiB free, cpu %s\n", protocol == 1 ? "PVH" : "multiboot2",
+       frames_free_bytes() >> 20, cpu_feature_summary());
+  time_init();
+  if (first_arg < 0 || first_arg >= n_words) {
+    kerror("no program on the kernel command line (expected: ... -- PROGRAM [ARGS])\n");
+    machine_exit(kExitNotFound);
+  }
+  if (!virtio_blk_init()) {
+    kerror("no virtio-blk disk (legacy PCI 1af4:1001) found\n");
+    machine_exit(kExitKernelPanic);
+  }
+  if (fat_mount()) machine_exit(kExitKernelPanic);
+
+  static char program_path[256];
+  const char* name = words[first_arg];
+  snprint(program_path, sizeof program_path, "%s%s", name[0] == '/' ? "" : "/", name);
+  ProgramImage img;
+  int status = program_load(program_path, &img);
+  if (status) machine_exit(status);
+  words[first_arg] = program_path;
+  program_start(img, n_words - first_arg, words + first_arg, envc, envp);
+}

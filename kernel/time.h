@@ -1,0 +1,10 @@
+// Time: the TSC, calibrated at boot against the PIT, and the wall clock read once from the RTC.
+#pragma once
+#include "lib/lib.h"
+
+void time_init();
+u64 time_tsc_hz();
+u64 time_monotonic_ns();   // since boot
+u64 time_realtime_ns();    // since the Unix epoch
+void time_sleep_ns(u64 ns);
+void time_to_dos(u64 unix_seconds, u16* date, u16* time);

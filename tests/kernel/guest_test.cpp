@@ -1,0 +1,329 @@
+// Guest tests: static Linux programs booted in the unikernel by `bareflow boot` under QEMU TCG.
+// They check what the program prints, its exit status, and what it leaves on the FAT disk (read
+// back by a second boot, by mtools on the host, and checked by fsck.fat -n).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <dirent.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+const std::string kBareflow = BF_BAREFLOW;
+const std::string kPrograms = BF_GUEST_PROGRAMS;
+const std::string kShared = BF_SHARED_DIR;
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs a command to completion, capturing stdout and stderr. If `until` is set, kills the command
+// (SIGKILL) once its stdout contains that text and `after_ms` more milliseconds have passed.
+Result run(const std::vector<std::string>& args, const std::string& until = "", int after_ms = 0,
+           pid_t* pid_out = nullptr) {
+  int out[2], err[2];
+  Result r;
+  if (pipe(out) || pipe(err)) return r;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    close(out[0]), close(err[0]), close(out[1]), close(err[1]);
+    std::vector<char*> a;
+    for (const std::string& s : args) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execvp(a[0], a.data());
+    _exit(127);
+  }
+  if (pid_out) *pid_out = pid;
+  close(out[1]), close(err[1]);
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_count = 2;
+  bool killed = false;
+  char buf[4096];
+  while (open_count) {
+    if (poll(fds, 2, -1) < 0) break;
+    for (int i = 0; i < 2; i++) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        open_count--;
+        continue;
+      }
+      (i == 0 ? r.out : r.err).append(buf, n);
+    }
+    if (!until.empty() && !killed && r.out.find(until) != std::string::npos) {
+      usleep(after_ms * 1000);
+      kill(pid, SIGKILL);
+      killed = true;
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/bareflow-guest-test.XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<std::string> boot(std::vector<std::string> options, std::vector<std::string> program) {
+  std::vector<std::string> args = {kBareflow, "boot"};
+  args.insert(args.end(), options.begin(), options.end());
+  args.push_back("--");
+  args.insert(args.end(), program.begin(), program.end());
+  return args;
+}
+
+unsigned char pattern(unsigned i, unsigned seed) { return (unsigned char)((i * 2654435761u + seed * 40503u) >> 13); }
+
+std::string read_from_image(const std::string& image, const std::string& path) {
+  Result r = run({"mcopy", "-n", "-i", image, "::" + path, "-"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  return r.out;
+}
+
+void expect_fsck_clean(const std::string& image) {
+  Result r = run({BF_FSCK_FAT, "-n", image});
+  EXPECT_EQ(r.status, 0) << "fsck.fat -n " << image << ":\n" << r.out << r.err;
+}
+
+// QEMU outlives a killed bareflow for a moment (it dies of PR_SET_PDEATHSIG): wait until no
+// process has the image open, so the next boot can lock it.
+void wait_for_qemu_exit(const std::string& image) {
+  for (int tries = 0; tries < 200; tries++) {
+    bool busy = false;
+    if (DIR* d = opendir("/proc")) {
+      while (dirent* e = readdir(d)) {
+        std::ifstream f(std::string("/proc/") + e->d_name + "/cmdline");
+        std::stringstream ss;
+        ss << f.rdbuf();
+        if (ss.str().find(image) != std::string::npos && ss.str().find("qemu") != std::string::npos) busy = true;
+      }
+      closedir(d);
+    }
+    if (!busy) return;
+    usleep(50 * 1000);
+  }
+}
+
+TEST(Guest, GlibcHello) {
+  Result r = run(boot({}, {kPrograms + "/hello", "two words", "x\"y"}));
+  EXPECT_EQ(r.status, 7) << r.err;
+  EXPECT_EQ(r.out, "hello from /hello, 3 args\narg 1: two words\narg 2: x\"y\n");
+  EXPECT_EQ(r.err, "hello on stderr\n");
+}
+
+TEST(Guest, MuslHello) {
+  std::string musl = kPrograms + "/hello-musl";
+  if (access(musl.c_str(), X_OK)) GTEST_SKIP() << "musl-gcc not installed";
+  Result r = run(boot({}, {musl, "a"}));
+  EXPECT_EQ(r.status, 7) << r.err;
+  EXPECT_EQ(r.out, "hello from /hello-musl, 2 args\narg 1: a\n");
+  EXPECT_EQ(r.err, "hello on stderr\n");
+}
+
+TEST(Guest, ProgramEnvironmentAndDiskDirectory) {
+  TempDir tmp;
+  std::string dir = tmp.path() + "/files";
+  mkdir(dir.c_str(), 0755);
+  std::ofstream(dir + "/a file.txt") << "content";
+  Result r = run(boot({"--disk", dir}, {kPrograms + "/hello", "x"}));
+  EXPECT_EQ(r.status, 7) << r.err;
+}
+
+TEST(Guest, FilesPersistAcrossBoots) {
+  TempDir tmp;
+  std::string image = tmp.path() + "/disk.img";
+  std::string files = kPrograms + "/files";
+  Result w = run(boot({"--keep", image}, {files, "write"}));
+  ASSERT_EQ(w.status, 0) << w.out << w.err;
+  EXPECT_EQ(w.out, "write ok\n");
+  expect_fsck_clean(image);
+
+  // What the guest wrote, read by mtools on the host.
+  std::string big = read_from_image(image, "/data long dir/first file with a long name.bin");
+  ASSERT_EQ(big.size(), 100000u);
+  for (unsigned i = 0; i < big.size(); i++) ASSERT_EQ((unsigned char)big[i], pattern(i, 1)) << "byte " << i;
+  std::string over = read_from_image(image, "/overwrite.bin");
+  ASSERT_EQ(over.size(), 40000u);
+  for (unsigned i = 0; i < over.size(); i++)
+    ASSERT_EQ((unsigned char)over[i], pattern(i, i >= 1000 && i < 3000 ? 3 : 2)) << "byte " << i;
+  EXPECT_EQ(read_from_image(image, "/SHORT.TXT"), "hello fat\n");
+  EXPECT_EQ(read_from_image(image, "/many/file number 39.txt"), "file 39\n");
+
+  // A second boot of the same disk reads it all back.
+  Result c = run(boot({"--keep", image}, {files, "check"}));
+  EXPECT_EQ(c.status, 0) << c.out << c.err;
+  EXPECT_EQ(c.out, "check ok: 40 files in /many\n");
+  expect_fsck_clean(image);
+}
+
+TEST(Guest, ClosedFilesSurviveQemuKilledMidWrite) {
+  TempDir tmp;
+  std::string image = tmp.path() + "/disk.img";
+  std::string files = kPrograms + "/files";
+  Result w = run(boot({"--keep", image}, {files, "forever"}), "closed\n", 300);
+  EXPECT_EQ(w.out, "closed\n");
+  wait_for_qemu_exit(image);
+  expect_fsck_clean(image);
+  std::string closed = read_from_image(image, "/closed.bin");
+  ASSERT_EQ(closed.size(), 20000u);
+  for (unsigned i = 0; i < closed.size(); i++) ASSERT_EQ((unsigned char)closed[i], pattern(i, 4));
+  Result c = run(boot({"--keep", image}, {files, "check-closed"}));
+  EXPECT_EQ(c.status, 0) << c.out << c.err;
+  EXPECT_EQ(c.out, "closed ok\n");
+  expect_fsck_clean(image);
+}
+
+TEST(Guest, NullDereferenceIsReported) {
+  Result r = run(boot({}, {kPrograms + "/null_deref"}));
+  EXPECT_EQ(r.status, 139);
+  EXPECT_EQ(r.out, "about to fault\n");
+  EXPECT_NE(r.err.find("program fault: page fault"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("NULL pointer"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rip="), std::string::npos) << r.err;
+}
+
+TEST(Guest, UnknownSystemCallReturnsEnosys) {
+  Result r = run(boot({}, {kPrograms + "/bad_syscall"}));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_EQ(r.out, "syscall 999 = -1, errno ENOSYS\n");
+  EXPECT_NE(r.err.find("system call 999 is not implemented"), std::string::npos) << r.err;
+}
+
+TEST(Guest, DynamicExecutableIsRefused) {
+  Result r = run(boot({}, {kPrograms + "/hello-dynamic"}));
+  EXPECT_EQ(r.status, 126);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("/hello-dynamic: dynamically linked"), std::string::npos) << r.err;
+}
+
+TEST(Guest, NonElfIsRefused) {
+  TempDir tmp;
+  std::string script = tmp.path() + "/script.sh";
+  std::ofstream(script) << "#!/bin/sh\necho hi\n";
+  Result r = run(boot({}, {script}));
+  EXPECT_EQ(r.status, 126);
+  EXPECT_NE(r.err.find("/script.sh: not an ELF executable"), std::string::npos) << r.err;
+}
+
+TEST(Guest, ProgramTooBigForMemoryIsRefused) {
+  TempDir tmp;
+  // A static program whose .bss alone is larger than the guest's memory.
+  std::string src = tmp.path() + "/big.c", exe = tmp.path() + "/big";
+  std::ofstream(src) << "static char big[96 << 20];\nint main(int argc, char** argv) { big[argc << 20] = 1; return big[12345 * argc]; }\n";
+  Result cc = run({"clang-19", "-static", "-O1", src, "-o", exe});
+  ASSERT_EQ(cc.status, 0) << cc.err;
+  Result r = run(boot({"--mem", "64M"}, {exe}));
+  EXPECT_EQ(r.status, 126);
+  EXPECT_NE(r.err.find("/big: does not fit in memory"), std::string::npos) << r.err;
+}
+
+TEST(Guest, CorruptedFatImageIsReported) {
+  TempDir tmp;
+  std::string image = tmp.path() + "/disk.img";
+  Result first = run(boot({"--keep", image}, {kPrograms + "/hello"}));
+  ASSERT_EQ(first.status, 7) << first.err;
+  // Break the BIOS parameter block: bytes per sector and the FAT size.
+  int fd = open(image.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  const unsigned char junk[8] = {0x13, 0x37, 0x13, 0x37, 0, 0, 0, 0};
+  ASSERT_EQ(pwrite(fd, junk, 2, 11), 2);
+  ASSERT_EQ(pwrite(fd, junk + 4, 4, 36), 4);
+  close(fd);
+  Result r = run(boot({"--disk", image}, {"hello"}));
+  EXPECT_EQ(r.status, 125);
+  EXPECT_NE(r.err.find("not a FAT32 file system"), std::string::npos) << r.err;
+}
+
+TEST(Guest, CorruptedClusterChainIsReported) {
+  TempDir tmp;
+  std::string image = tmp.path() + "/disk.img";
+  Result first = run(boot({"--keep", image}, {kPrograms + "/hello"}));
+  ASSERT_EQ(first.status, 7) << first.err;
+  // Point every FAT entry of the program's chain outside the disk: clusters 3.. of FAT 1
+  // (cluster 2 is the root directory).
+  Result info = run({"minfo", "-i", image, "::"});
+  unsigned reserved = 32;
+  size_t at = info.out.find("reserved sectors: ");
+  if (at != std::string::npos) reserved = std::atoi(info.out.c_str() + at + 18);
+  int fd = open(image.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  std::vector<unsigned> bad(64, 0x0FFFFFF0u - 1);
+  ASSERT_EQ(pwrite(fd, bad.data(), bad.size() * 4, reserved * 512 + 3 * 4), (ssize_t)(bad.size() * 4));
+  close(fd);
+  Result r = run(boot({"--disk", image}, {"hello"}));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.status, 7);
+  EXPECT_NE(r.err.find("corrupted FAT file system"), std::string::npos) << r.err;
+}
+
+TEST(Guest, MissingProgramOnHost) {
+  Result r = run(boot({}, {"/nonexistent/program"}));
+  EXPECT_EQ(r.status, 125);
+  EXPECT_EQ(r.err, "bareflow: /nonexistent/program: no such file\n");
+}
+
+TEST(Guest, MissingProgramOnDisk) {
+  TempDir tmp;
+  std::string image = tmp.path() + "/disk.img";
+  ASSERT_EQ(run(boot({"--keep", image}, {kPrograms + "/hello"})).status, 7);
+  Result r = run(boot({"--disk", image}, {"no-such-program"}));
+  EXPECT_EQ(r.status, 127);
+  EXPECT_NE(r.err.find("/no-such-program: no such program on the disk"), std::string::npos) << r.err;
+}
+
+// The inference engine, statically linked, reproduces llama2.c's greedy tokens in the guest.
+TEST(Guest, LlamaStaticReferenceTokens) {
+  std::string llama = BF_LLAMA_STATIC;
+  if (access(llama.c_str(), X_OK)) GTEST_SKIP() << "llama-static not built";
+  TempDir tmp;
+  std::string dir = tmp.path() + "/models";
+  mkdir(dir.c_str(), 0755);
+  for (const char* f : {"stories260K.bin", "tok512.bin"}) {
+    std::ifstream in(kShared + "/models/" + f, std::ios::binary);
+    ASSERT_TRUE(in) << kShared << "/models/" << f;
+    std::ofstream(dir + "/" + f, std::ios::binary) << in.rdbuf();
+  }
+  // Scalar kernels: TCG runs AVX2 hundreds of times slower, and the tokens are the same.
+  Result r = run(boot({"--disk", dir, "--env", "BAREFLOW_KERNELS=scalar"},
+                      {llama, "-m", "stories260K.bin", "-z", "tok512.bin", "-p", "Once upon a time", "-n", "40",
+                       "-t", "0", "--json"}));
+  ASSERT_EQ(r.status, 0) << r.err;
+  // llama2.c run.c, stories260K, "Once upon a time", greedy: the first 36 generated tokens
+  // (reference_greedy.json in the shared test data).
+  EXPECT_NE(r.out.find("\"prompt_tokens\":[1,403,407,261,378]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"generated_tokens\":[432,383,286,261,376,298,315,421,395,317,426,338,401,396,267,337,"
+                       "410,408,419,292,411,322,265,282,295,433,426,385,328,432,358,394,261,370,432,352]"),
+            std::string::npos)
+      << r.out;
+}
+
+}  // namespace
