@@ -5,7 +5,7 @@
 // Words are separated by spaces; "double quotes" group, a backslash takes the next character.
 #include "arch/x86_64/cpu.h"
 #include "console.h"
-#include "drivers/virtio_blk.h"
+#include "drivers/block.h"
 #include "exec/program.h"
 #include "fs/fat32.h"
 #include "mm/memory.h"
@@ -136,6 +136,7 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
   paging_init();
   cpu_init();
 
+  klog("command line: %s\n", cmdline);
   static char* words[512];
   int n_words = split_words(cmdline, words, 512);
   static char* envp[256];
@@ -156,10 +157,7 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
     kerror("no program on the kernel command line (expected: ... -- PROGRAM [ARGS])\n");
     machine_exit(kExitNotFound);
   }
-  if (!virtio_blk_init()) {
-    kerror("no virtio-blk disk (legacy PCI 1af4:1001) found\n");
-    machine_exit(kExitKernelPanic);
-  }
+  if (!block_init()) machine_exit(kExitKernelPanic);
   if (fat_mount()) machine_exit(kExitKernelPanic);
 
   static char program_path[256];

@@ -1,7 +1,7 @@
 #include "fs/fat32.h"
 
 #include "console.h"
-#include "drivers/virtio_blk.h"
+#include "drivers/block.h"
 #include "mm/memory.h"
 #include "time.h"
 
@@ -101,8 +101,8 @@ bool next_cluster(u32 c, u32* out) {
   return true;
 }
 
-bool read_sector(u64 lba, void* buf) { return virtio_blk_read(lba, 1, buf); }
-bool write_sector(u64 lba, const void* buf) { return virtio_blk_write(lba, 1, buf); }
+bool read_sector(u64 lba, void* buf) { return block_read(lba, 1, buf); }
+bool write_sector(u64 lba, const void* buf) { return block_write(lba, 1, buf); }
 
 u16 fold(u16 c) { return (c >= 'a' && c <= 'z') ? c - 32 : c; }
 bool names_equal(const char* a, const char* b) {
@@ -158,7 +158,7 @@ int scan_dir(u32 dir_cluster, Visit&& visit) {
       corrupt("a directory chain is broken", c);
       return -kEIO;
     }
-    if (!virtio_blk_read(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+    if (!block_read(cluster_lba(c), spc, cluster_buf)) return -kEIO;
     for (u32 i = 0; i < cluster_bytes / 32; i++) {
       const DirEntry& e = *(const DirEntry*)(cluster_buf + i * 32);
       SlotPos pos{cluster_lba(c) + i * 32 / 512, (u16)(i * 32 % 512)};
@@ -296,7 +296,7 @@ int flush_fat() {
     u32 e = s;
     while (e < fat_sectors && fat_dirty[e] && e - s < 1024) fat_dirty[e++] = 0;
     for (u32 k = 0; k < num_fats; k++)
-      if (!virtio_blk_write(fat_lba + (u64)k * fat_sectors + s, e - s, (u8*)fat + (u64)s * 512)) return -kEIO;
+      if (!block_write(fat_lba + (u64)k * fat_sectors + s, e - s, (u8*)fat + (u64)s * 512)) return -kEIO;
     s = e;
   }
   if (fsinfo_lba && read_sector(fsinfo_lba, sector_buf) && *(u32*)sector_buf == 0x41615252) {
@@ -431,7 +431,7 @@ int add_entry(u32 dir, const char* name, DirEntry tmpl, SlotPos* sfn_pos) {
   bool end_seen = false;
   while (c && slot < 0) {
     if (!valid_cluster(c) || ++steps > n_clusters) return -kEIO;
-    if (!virtio_blk_read(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+    if (!block_read(cluster_lba(c), spc, cluster_buf)) return -kEIO;
     int run = 0;
     for (u32 i = 0; i < cluster_bytes / 32; i++) {
       u8 first = cluster_buf[i * 32];
@@ -454,11 +454,11 @@ int add_entry(u32 dir, const char* name, DirEntry tmpl, SlotPos* sfn_pos) {
     // deleted entries, then chain a fresh, zeroed cluster.
     for (u32 i = 0; i < cluster_bytes / 32; i++)
       if (cluster_buf[i * 32] == 0) cluster_buf[i * 32] = 0xE5;
-    if (!virtio_blk_write(cluster_lba(last), spc, cluster_buf)) return -kEIO;
+    if (!block_write(cluster_lba(last), spc, cluster_buf)) return -kEIO;
     u32 nc = alloc_cluster();
     if (!nc) return -kENOSPC;
     memset(cluster_buf, 0, cluster_bytes);
-    if (!virtio_blk_write(cluster_lba(nc), spc, cluster_buf)) return -kEIO;
+    if (!block_write(cluster_lba(nc), spc, cluster_buf)) return -kEIO;
     fat_set(last, nc);
     if ((r = flush_fat())) return r;
     c = nc;
@@ -483,7 +483,7 @@ int add_entry(u32 dir, const char* name, DirEntry tmpl, SlotPos* sfn_pos) {
     memcpy(cluster_buf + (slot + k) * 32, &l, 32);
   }
   memcpy(cluster_buf + (slot + n_lfn) * 32, &tmpl, 32);
-  if (!virtio_blk_write(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+  if (!block_write(cluster_lba(c), spc, cluster_buf)) return -kEIO;
   u32 at = (u32)(slot + n_lfn) * 32;
   *sfn_pos = {cluster_lba(c) + at / 512, (u16)(at % 512)};
   return 0;
@@ -584,8 +584,8 @@ isize transfer(FatNode& n, u64 off, u8* buf, u64 len, bool write) {
       pos += k;
     } else {
       u64 sectors = (run_end - pos) / 512;
-      bool ok = write ? virtio_blk_write(lba, (u32)sectors, buf + (pos - off))
-                      : virtio_blk_read(lba, (u32)sectors, buf + (pos - off));
+      bool ok = write ? block_write(lba, (u32)sectors, buf + (pos - off))
+                      : block_read(lba, (u32)sectors, buf + (pos - off));
       if (!ok) return -kEIO;
       pos += sectors * 512;
     }
@@ -599,7 +599,7 @@ int fat_mount() {
   cluster_buf = nullptr;
   alignas(16) static u8 boot[512];
   u64 part = 0;
-  if (!virtio_blk_read(0, 1, boot)) {
+  if (!block_read(0, 1, boot)) {
     kerror("disk: cannot read sector 0\n");
     return -kEIO;
   }
@@ -616,7 +616,7 @@ int fat_mount() {
         part = parts[i].lba;
         break;
       }
-    if (part && !virtio_blk_read(part, 1, boot)) return -kEIO;
+    if (part && !block_read(part, 1, boot)) return -kEIO;
   }
   if (bs->signature != 0xAA55) {
     kerror("disk: not a FAT32 file system (no boot sector signature)\n");
@@ -635,9 +635,9 @@ int fat_mount() {
   fat_lba = part + bs->reserved_sectors;
   data_lba = fat_lba + (u64)num_fats * fat_sectors;
   u64 total = bs->total32 ? bs->total32 : bs->total16;
-  if (total <= data_lba - part || part + total > virtio_blk_sectors()) {
+  if (total <= data_lba - part || part + total > block_sectors()) {
     kerror("disk: corrupted FAT file system (%lu sectors claimed, the disk has %lu)\n", total,
-           virtio_blk_sectors());
+           block_sectors());
     return -kEIO;
   }
   n_clusters = (u32)((total - (data_lba - part)) / spc);
@@ -651,7 +651,7 @@ int fat_mount() {
   fat = (u32*)kalloc((u64)fat_sectors * 512);
   fat_dirty = (u8*)kalloc(fat_sectors);
   cluster_buf = (u8*)kalloc(cluster_bytes);
-  if (!virtio_blk_read(fat_lba, fat_sectors, fat)) {
+  if (!block_read(fat_lba, fat_sectors, fat)) {
     kerror("disk: cannot read the FAT\n");
     return -kEIO;
   }
@@ -696,14 +696,14 @@ int fat_create(const char* path, bool directory, FatNode* out) {
     dotdot.cluster_high = (u16)(pc >> 16), dotdot.cluster_low = (u16)pc;
     memcpy(cluster_buf, &dot, 32);
     memcpy(cluster_buf + 32, &dotdot, 32);
-    if (!virtio_blk_write(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+    if (!block_write(cluster_lba(c), spc, cluster_buf)) return -kEIO;
     if ((r = flush_fat())) return r;
     e.cluster_high = (u16)(c >> 16), e.cluster_low = (u16)c;
   }
   SlotPos pos;
   if ((r = add_entry(dir, leaf, e, &pos))) return r;
   if ((r = flush_fat())) return r;
-  if (!virtio_blk_flush()) return -kEIO;
+  if (!block_flush()) return -kEIO;
   *out = FatNode{};
   out->first_cluster = entry_cluster(e);
   out->attr = e.attr;
@@ -782,7 +782,7 @@ int fat_commit(FatNode& n) {
     e.adate = e.mdate;
     if (!write_sector(n.dirent_lba, sector_buf)) return -kEIO;
   }
-  if (!virtio_blk_flush()) return -kEIO;
+  if (!block_flush()) return -kEIO;
   n.dirty = false;
   return 0;
 }
@@ -805,7 +805,7 @@ int fat_unlink(const char* path, bool directory) {
   if ((r = delete_slots(f))) return r;
   if ((r = free_chain(entry_cluster(f.entry)))) return r;
   if ((r = flush_fat())) return r;
-  return virtio_blk_flush() ? 0 : -kEIO;
+  return block_flush() ? 0 : -kEIO;
 }
 
 int fat_rename(const char* from, const char* to) {
@@ -843,7 +843,7 @@ int fat_rename(const char* from, const char* to) {
     if (!write_sector(lba, sector_buf)) return -kEIO;
   }
   if ((r = flush_fat())) return r;
-  return virtio_blk_flush() ? 0 : -kEIO;
+  return block_flush() ? 0 : -kEIO;
 }
 
 int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child) {

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -157,14 +158,30 @@ std::string quote_word(const std::string& w) {
   return q + "\"";
 }
 
+// The kernel's command line as words: options, "--", the program and its arguments.
+std::vector<std::string> kernel_words(const Options& o, const std::string& program_name) {
+  std::vector<std::string> w;
+  if (o.verbose) w.push_back("verbose");
+  if (o.strace) w.push_back("strace");
+  for (const std::string& e : o.env) w.push_back("env=" + e);
+  w.push_back("--");
+  w.push_back("/" + program_name);
+  for (size_t i = 1; i < o.program.size(); i++) w.push_back(o.program[i]);
+  return w;
+}
+
 std::string kernel_command_line(const Options& o, const std::string& program_name) {
   std::string cmd;
-  if (o.verbose) cmd += "verbose ";
-  if (o.strace) cmd += "strace ";
-  for (const std::string& e : o.env) cmd += "env=" + quote_word(e) + " ";
-  cmd += "-- " + quote_word("/" + program_name);
-  for (size_t i = 1; i < o.program.size(); i++) cmd += " " + quote_word(o.program[i]);
+  for (const std::string& w : kernel_words(o, program_name)) cmd += (cmd.empty() ? "" : " ") + quote_word(w);
   return cmd;
+}
+
+// GRUB script quoting: each word in single quotes; GRUB re-quotes words with spaces for the
+// kernel the way the kernel's parser expects ("..." with backslashes).
+std::string grub_quote(const std::string& w) {
+  std::string q = "'";
+  for (char c : w) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
 }
 
 struct TempDir {
@@ -177,9 +194,8 @@ struct TempDir {
     if (mkdtemp(buf.data())) path = buf.data();
   }
   ~TempDir() {
-    if (path.empty()) return;
-    for (const std::string& e : dir_entries(path)) unlink((path + "/" + e).c_str());
-    rmdir(path.c_str());
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
   }
 };
 
@@ -379,5 +395,31 @@ int bf_cmd_image(int argc, char** argv) {
                  "usage: bareflow image -o IMAGE [--disk DIR] [--env NAME=VALUE]... -- PROGRAM [ARGS...]\n");
     return 2;
   }
-  return fail(o.output, "bootable GRUB images are not implemented yet");
+  const std::string& program = o.program[0];
+  if (int r = check_program(program)) return r;
+  if (!o.disk.empty() && !is_dir(o.disk)) return fail(o.disk, "no such directory");
+  TempDir tmp;
+  if (tmp.path.empty()) return fail("temporary directory", std::strerror(errno));
+  // An ISO 9660 tree with GRUB (BIOS, multiboot2) and the kernel; grub-mkrescue makes it a hybrid
+  // image that boots as a hard disk too, and appends the FAT32 partition with the program.
+  std::string iso = tmp.path + "/iso";
+  std::filesystem::create_directories(iso + "/boot/grub");
+  if (int r = write_kernel(iso + "/boot/bareflow-kernel.elf")) return r;
+  std::string name = base_name(program);
+  std::string cfg = "set timeout=0\nset default=0\nmenuentry \"BareFlow\" {\n  multiboot2 /boot/bareflow-kernel.elf";
+  for (const std::string& w : kernel_words(o, name)) cfg += " " + grub_quote(w);
+  cfg += "\n  boot\n}\n";
+  FILE* f = std::fopen((iso + "/boot/grub/grub.cfg").c_str(), "w");
+  if (!f || std::fputs(cfg.c_str(), f) < 0 || std::fclose(f)) return fail(iso, "cannot write grub.cfg");
+  std::string fat = tmp.path + "/fat.img";
+  long long bytes = tree_bytes(program) + (o.disk.empty() ? 0 : tree_bytes(o.disk));
+  if (int r = make_fat_image(fat, bytes)) return r;
+  if (!o.disk.empty())
+    for (const std::string& e : dir_entries(o.disk))
+      if (int r = copy_into_image(fat, o.disk + "/" + e, e)) return r;
+  if (int r = copy_into_image(fat, program, name)) return r;
+  std::string out;
+  int status = run_tool({"grub-mkrescue", "-o", o.output, iso, "-append_partition", "2", "0x0c", fat}, &out);
+  if (status) return fail(o.output, "grub-mkrescue failed (grub-pc-bin, xorriso, mtools): " + last_line(out));
+  return 0;
 }

@@ -300,6 +300,21 @@ TEST(Guest, MissingProgramOnDisk) {
   EXPECT_NE(r.err.find("/no-such-program: no such program on the disk"), std::string::npos) << r.err;
 }
 
+// `bareflow image`: GRUB (multiboot2) boots the kernel from a plain disk (IDE, no virtio) and the
+// program runs from the image's FAT32 partition.
+TEST(Guest, GrubImageBootsAsPlainDisk) {
+  if (std::string(BF_GRUB_MKRESCUE).empty()) GTEST_SKIP() << "grub-mkrescue not installed";
+  TempDir tmp;
+  std::string image = tmp.path() + "/hello.img";
+  Result mk = run({kBareflow, "image", "-o", image, "--", kPrograms + "/hello", "two words", "it's"});
+  ASSERT_EQ(mk.status, 0) << mk.err;
+  Result r = run({BF_QEMU, "-M", "pc", "-cpu", "max", "-m", "128M", "-display", "none", "-no-reboot",
+                  "-serial", "stdio", "-serial", "null", "-serial", "null", "-device",
+                  "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", "file=" + image + ",format=raw"});
+  EXPECT_EQ(r.status, (7 << 1) | 1) << r.err;  // isa-debug-exit: (status << 1) | 1
+  EXPECT_EQ(r.out, "hello from /hello, 3 args\narg 1: two words\narg 2: it's\n");
+}
+
 // The inference engine, statically linked, reproduces llama2.c's greedy tokens in the guest.
 TEST(Guest, LlamaStaticReferenceTokens) {
   std::string llama = BF_LLAMA_STATIC;
