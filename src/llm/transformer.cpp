@@ -7,33 +7,49 @@ namespace bf::llm {
 
 namespace {
 
+// Up to three matrices that read the same input (q, k, v; or w1, w3), as one range of rows, so
+// the pool is woken once for all of them.
 struct MatmulJob {
+  struct Part {
+    float* out;
+    const Matrix* w;
+    int first_row;  // in the joint range
+  };
   const Kernels* k;
-  float* out;
   const float* x;
   const int8_t* xq;
   const float* xs;
-  const Matrix* w;
+  Part parts[3];
+  int n_parts;
 };
 
-void matmul_rows(void* ctx, int begin, int end) {
-  const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
-  const Matrix& w = *j.w;
+void matmul_part(const MatmulJob& j, const MatmulJob::Part& p, int begin, int end) {
+  const Matrix& w = *p.w;
   const size_t row0 = size_t(begin) * w.cols;
   const int rows = end - begin;
   switch (w.type) {
     case WeightType::kF32:
-      j.k->matmul_f32(j.out + begin, j.x, static_cast<const float*>(w.data) + row0, w.cols, rows);
+      j.k->matmul_f32(p.out + begin, j.x, static_cast<const float*>(w.data) + row0, w.cols, rows);
       break;
     case WeightType::kQ8Groups:
-      j.k->matmul_q8(j.out + begin, j.xq, j.xs, static_cast<const int8_t*>(w.data) + row0,
+      j.k->matmul_q8(p.out + begin, j.xq, j.xs, static_cast<const int8_t*>(w.data) + row0,
                      w.scales + row0 / w.group_size, w.cols, rows, w.group_size);
       break;
     case WeightType::kQ8Blocks:
-      j.k->matmul_q8_blocks(j.out + begin, j.xq, j.xs,
+      j.k->matmul_q8_blocks(p.out + begin, j.xq, j.xs,
                             static_cast<const GgufQ8Block*>(w.data) + row0 / kGgufQ8BlockSize,
                             w.cols, rows);
       break;
+  }
+}
+
+void matmul_rows(void* ctx, int begin, int end) {
+  const MatmulJob& j = *static_cast<const MatmulJob*>(ctx);
+  for (int i = 0; i < j.n_parts; i++) {
+    const MatmulJob::Part& p = j.parts[i];
+    const int lo = begin > p.first_row ? begin : p.first_row;
+    const int hi = end < p.first_row + p.w->rows ? end : p.first_row + p.w->rows;
+    if (lo < hi) matmul_part(j, p, lo - p.first_row, hi - p.first_row);
   }
 }
 
@@ -89,12 +105,28 @@ bool Transformer::init(const Model& model, ThreadPool& pool, int max_positions, 
 }
 
 void Transformer::matmul(float* out, const float* x, const Matrix& w) {
-  MatmulJob job{k_, out, x, xq_.data(), xs_.data(), &w};
-  if (w.type == WeightType::kQ8Groups)
-    k_->quantize_q8(xq_.data(), xs_.data(), x, w.cols, w.group_size);
-  else if (w.type == WeightType::kQ8Blocks)
-    k_->quantize_q8(xq_.data(), xs_.data(), x, w.cols, kGgufQ8BlockSize);
-  pool_->parallel_for(w.rows, matmul_rows, &job);
+  matmul_fused(x, {{out, &w}}, 1);
+}
+
+void Transformer::matmul_fused(const float* x, const Output (&outs)[3], int n) {
+  // One dispatch needs one quantized input: same weight type and group size throughout.
+  const Matrix& w0 = *outs[0].w;
+  for (int i = 1; i < n; i++)
+    if (outs[i].w->type != w0.type || outs[i].w->group_size != w0.group_size) {
+      for (int k = 0; k < n; k++) matmul(outs[k].out, x, *outs[k].w);
+      return;
+    }
+  if (w0.type == WeightType::kQ8Groups)
+    k_->quantize_q8(xq_.data(), xs_.data(), x, w0.cols, w0.group_size);
+  else if (w0.type == WeightType::kQ8Blocks)
+    k_->quantize_q8(xq_.data(), xs_.data(), x, w0.cols, kGgufQ8BlockSize);
+  MatmulJob job{k_, x, xq_.data(), xs_.data(), {}, n};
+  int rows = 0;
+  for (int i = 0; i < n; i++) {
+    job.parts[i] = {outs[i].out, outs[i].w, rows};
+    rows += outs[i].w->rows;
+  }
+  pool_->parallel_for(rows, matmul_rows, &job);
 }
 
 void Transformer::attention(int layer, int pos) {
@@ -118,9 +150,7 @@ float* Transformer::forward(int token, int pos) {
     const size_t slot = (size_t(l) * max_positions_ + pos) * kv_dim;
     float* k = key_cache_.data() + slot;
     float* v = value_cache_.data() + slot;
-    matmul(q_.data(), xb_.data(), w.wq);
-    matmul(k, xb_.data(), w.wk);
-    matmul(v, xb_.data(), w.wv);
+    matmul_fused(xb_.data(), {{q_.data(), &w.wq}, {k, &w.wk}, {v, &w.wv}}, 3);
     k_->rope(q_.data(), dim, head_size, pos, c.rope_theta);
     k_->rope(k, kv_dim, head_size, pos, c.rope_theta);
     attention(l, pos);
@@ -129,8 +159,7 @@ float* Transformer::forward(int token, int pos) {
 
     // Feed-forward: w2(silu(w1 x) * w3 x).
     k_->rmsnorm(xb_.data(), x, w.rms_ffn, dim, c.rms_eps);
-    matmul(hb_.data(), xb_.data(), w.w1);
-    matmul(hb2_.data(), xb_.data(), w.w3);
+    matmul_fused(xb_.data(), {{hb_.data(), &w.w1}, {hb2_.data(), &w.w3}}, 2);
     k_->swiglu(hb_.data(), hb2_.data(), c.hidden_dim);
     matmul(xb_.data(), hb_.data(), w.w2);
     for (int i = 0; i < dim; i++) x[i] += xb_[i];

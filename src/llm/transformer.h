@@ -28,6 +28,13 @@ class Transformer {
   // out(rows) = W @ x(cols), over the pool; quantizes x first for Q8 weights.
   void matmul(float* out, const float* x, const Matrix& w);
 
+  // Several matrices applied to the same x in one pass over the pool (n <= 3).
+  struct Output {
+    float* out;
+    const Matrix* w;
+  };
+  void matmul_fused(const float* x, const Output (&outs)[3], int n);
+
  private:
   void attention(int layer, int pos);
 

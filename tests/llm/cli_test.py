@@ -52,6 +52,14 @@ def check_references(cmd, shared):
     if p.returncode != 0 or p.stdout.decode() != e["text"] + "\n":
         print("FAIL streaming output differs")
         failures += 1
+    # Sampling is reproducible from the seed, and the seed matters.
+    sample = lambda seed: run(cmd, "-m", os.path.join(models, "stories260K.bin"), "-z",
+                              os.path.join(models, "tok512.bin"), "-n", "60", "--temp", "0.9",
+                              "--top-p", "0.9", "--seed", str(seed), "--json")
+    a, b, c = (json.loads(sample(s).stdout)["generated_tokens"] for s in (7, 7, 8))
+    if a != b or a == c:
+        print("FAIL sampling is not a function of the seed")
+        failures += 1
     return failures
 
 
@@ -117,6 +125,14 @@ def check_bad_input(cmd, shared):
         failures += expect_error(cmd, ["-m", m], m, "carries no vocabulary", "no tokenizer")
         missing = os.path.join(d, "missing.bin")
         failures += expect_error(cmd, ["-m", missing], missing, "cannot open", "missing file")
+        failures += expect_error(cmd, ["-m", d], d, "not a regular file", "a directory")
+        # Bad flags: a usage message and exit 1, before any file is read.
+        for args in (["-m", m, "-n", "-5"], ["-m", m, "--temp", "hot"], ["-m", m, "--top-p", "2"],
+                     ["-m", m, "--threads", "0"], ["-m", m, "--frobnicate", "1"], ["-m"], []):
+            p = run(cmd, *args)
+            ok = p.returncode == 1 and p.stderr.startswith(b"bareflow generate: ") and p.stdout == b""
+            print(f"{'ok  ' if ok else 'FAIL'} flags {args[2:] or args}: exit {p.returncode}")
+            failures += 0 if ok else 1
     return failures
 
 

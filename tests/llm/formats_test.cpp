@@ -61,6 +61,20 @@ TEST(Quantize, RejectsAGroupSizeThatDoesNotDivide) {
   EXPECT_FALSE(std::ifstream(out).good());
 }
 
+TEST(Quantize, GgufOutputCarriesQ8AndTheVocabulary) {
+  std::string out = temp_path("q8_cli.gguf");
+  std::string in = model_path("stories260K.bin"), tok = model_path("tok512.bin");
+  std::vector<char*> argv = {(char*)"quantize", in.data(), out.data(), (char*)"--gguf", (char*)"-z", tok.data()};
+  ASSERT_EQ(quantize_main(int(argv.size()), argv.data()), 0);
+  Status st;
+  Model m;
+  ASSERT_TRUE(load_model(out.c_str(), m, st)) << st.message();
+  EXPECT_EQ(m.format, ModelFormat::kGguf);
+  EXPECT_EQ(m.layers[4].wo.type, WeightType::kQ8Blocks);
+  EXPECT_EQ(m.vocab.count, 512u);
+  std::remove(out.c_str());
+}
+
 TEST(Formats, Version1GeneratesTheReference) {
   Loaded src;
   load(model_path("stories260K.bin"), src);
