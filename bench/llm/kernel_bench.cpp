@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "llm/kernels.h"
+#include "llm/threadpool.h"
 
 namespace bf::llm {
 namespace {
@@ -151,6 +152,49 @@ void register_all(const Kernels* k) {
   }
 }
 
+void touch_rows(void* ctx, int begin, int end) {
+  benchmark::DoNotOptimize(static_cast<int*>(ctx)[begin] += end);
+}
+
+struct MatmulJob {
+  const Kernels* k;
+  float* out;
+  const float* x;
+  const float* w;
+  int n;
+};
+
+void matmul_rows(void* ctx, int begin, int end) {
+  auto* j = static_cast<MatmulJob*>(ctx);
+  j->k->matmul_f32(j->out + begin, j->x, j->w + size_t(begin) * j->n, j->n, end - begin);
+}
+
+// The fixed cost of one parallel_for (wake the workers, wait for the last): every matmul of a
+// forward pass pays it, so it bounds how small a matrix is still worth splitting.
+void register_threadpool() {
+  for (int threads : {1, 2}) {
+    benchmark::RegisterBenchmark(
+        ("threadpool/parallel_for_empty/threads:" + std::to_string(threads)).c_str(),
+        [threads](benchmark::State& st) {
+          ThreadPool pool(threads);
+          int rows[64] = {};
+          for (auto _ : st) pool.parallel_for(64, touch_rows, rows);
+        })
+        ->UseRealTime();
+    // A layer-sized matmul (cache-resident, as in a small model): what splitting gains.
+    benchmark::RegisterBenchmark(
+        ("threadpool/matmul_f32_768x768/threads:" + std::to_string(threads)).c_str(),
+        [threads](benchmark::State& st) {
+          ThreadPool pool(threads);
+          auto w = random_floats(768 * 768, 18), x = random_floats(768, 19);
+          std::vector<float> out(768);
+          MatmulJob job{&kernels(), out.data(), x.data(), w.data(), 768};
+          for (auto _ : st) pool.parallel_for(768, matmul_rows, &job);
+        })
+        ->UseRealTime();
+  }
+}
+
 // Prints the usual console output, then "kernel/shape: scalar time, other time, ratio".
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
@@ -185,6 +229,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   bf::llm::register_all(&bf::llm::scalar_kernels());
   if (const bf::llm::Kernels* k = bf::llm::avx2_kernels()) bf::llm::register_all(k);
+  bf::llm::register_threadpool();
   bf::llm::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

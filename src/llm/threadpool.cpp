@@ -1,6 +1,11 @@
 // Persistent workers woken per parallel_for. Per-token matmuls take tens of microseconds, so a
-// worker first spins on the job counter (wake-up in well under a microsecond) and only then
-// sleeps on a condition variable (so an idle pool costs no CPU). The caller runs chunk 0.
+// worker first spins on the job word (wake-up well under a microsecond) and only then sleeps on
+// a condition variable (so an idle pool costs no CPU).
+//
+// Rows are cut into a few chunks per thread, claimed one at a time by whoever is running: the
+// caller and every worker that woke up. On a machine shared with other processes a worker may
+// not get a core for milliseconds; it then delays only the chunk it holds, never a fixed share
+// of the rows, and the pool is never slower than the caller alone.
 #include "llm/threadpool.h"
 
 #include <pthread.h>
@@ -12,66 +17,81 @@
 namespace bf::llm {
 
 namespace {
+
 // Polls of an atomic before blocking: tens of microseconds, about the gap between two matmuls
 // of one layer, so workers stay awake within a token and sleep between tokens.
 constexpr int kSpinPolls = 1 << 15;
-}  // namespace
+// Chunks per thread: enough to rebalance when a thread is late, few enough that each chunk is a
+// long sequential read of weight rows.
+constexpr int kChunksPerThread = 4;
 
-namespace {
+// The job word: generation in the high 32 bits, next unclaimed chunk in the low 32.
+constexpr uint64_t job_word(uint32_t generation, uint32_t next) {
+  return (static_cast<uint64_t>(generation) << 32) | next;
+}
 
 struct PoolState {
   pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
   pthread_cond_t wake = PTHREAD_COND_INITIALIZER;  // workers: a new job or stop
-  pthread_cond_t done = PTHREAD_COND_INITIALIZER;  // caller: the last worker finished
-  std::atomic<uint32_t> generation{0};             // bumped once per job
-  std::atomic<int> pending{0};                     // workers still running the current job
+  pthread_cond_t done = PTHREAD_COND_INITIALIZER;  // caller: the last chunk finished
   bool stop = false;                               // guarded by mu
 
-  // The current job: written by the caller before it bumps generation (release).
+  std::atomic<uint64_t> job{0};           // job_word(generation, next chunk)
+  std::atomic<int> n_chunks{0};           // of the current job
+  std::atomic<int> chunks_done{0};        // of the current job
+  // The current job: written by the caller before it publishes the job word (release), read by
+  // a thread only after it claimed a chunk of that job (acquire), and not rewritten before
+  // every chunk of it is done.
   ThreadPool::RangeFn fn = nullptr;
   void* ctx = nullptr;
   int n = 0;
   int chunk = 0;
-  int n_threads = 1;
 
   pthread_t* threads = nullptr;
   int n_workers = 0;
 
-  void run_chunk(int index) const {
-    const int begin = index * chunk;
-    if (begin >= n) return;
-    const int end = n - begin < chunk ? n : begin + chunk;
-    fn(ctx, begin, end);
+  // Claims and runs chunks of job `generation` until none is left; returns true if this thread
+  // finished the job's last chunk.
+  bool run_chunks(uint32_t generation) {
+    bool finished_last = false;
+    uint64_t word = job.load(std::memory_order_acquire);
+    for (;;) {
+      if (static_cast<uint32_t>(word >> 32) != generation) return finished_last;
+      const uint32_t index = static_cast<uint32_t>(word);
+      if (index >= static_cast<uint32_t>(n_chunks.load(std::memory_order_relaxed)))
+        return finished_last;
+      if (!job.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel,
+                                     std::memory_order_acquire))
+        continue;  // `word` was reloaded
+      const int begin = static_cast<int>(index) * chunk;
+      const int end = n - begin < chunk ? n : begin + chunk;
+      fn(ctx, begin, end);
+      const int total = n_chunks.load(std::memory_order_relaxed);
+      if (chunks_done.fetch_add(1, std::memory_order_acq_rel) + 1 == total) finished_last = true;
+      word = job.load(std::memory_order_acquire);
+    }
   }
 };
 
-struct WorkerStart {
-  PoolState* shared;
-  int index;
-};
-
 void* worker_main(void* arg) {
-  WorkerStart start = *static_cast<WorkerStart*>(arg);
-  delete static_cast<WorkerStart*>(arg);
-  PoolState& s = *start.shared;
+  PoolState& s = *static_cast<PoolState*>(arg);
   uint32_t seen = 0;
   for (;;) {
-    uint32_t gen = s.generation.load(std::memory_order_acquire);
+    uint32_t gen = static_cast<uint32_t>(s.job.load(std::memory_order_acquire) >> 32);
     for (int i = 0; gen == seen && i < kSpinPolls; i++)
-      gen = s.generation.load(std::memory_order_acquire);
+      gen = static_cast<uint32_t>(s.job.load(std::memory_order_acquire) >> 32);
     if (gen == seen) {
       pthread_mutex_lock(&s.mu);
-      while ((gen = s.generation.load(std::memory_order_acquire)) == seen && !s.stop)
+      while ((gen = static_cast<uint32_t>(s.job.load(std::memory_order_acquire) >> 32)) == seen &&
+             !s.stop)
         pthread_cond_wait(&s.wake, &s.mu);
       const bool stop = s.stop;
       pthread_mutex_unlock(&s.mu);
       if (stop) return nullptr;
     }
     seen = gen;
-    if (s.fn == nullptr) return nullptr;  // the destructor's final generation
-    s.run_chunk(start.index);
-    if (s.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      // Signal under the lock: the caller checks `pending` under it before sleeping.
+    if (s.run_chunks(gen)) {
+      // Signal under the lock: the caller checks chunks_done under it before sleeping.
       pthread_mutex_lock(&s.mu);
       pthread_cond_signal(&s.done);
       pthread_mutex_unlock(&s.mu);
@@ -88,23 +108,18 @@ ThreadPool::ThreadPool(int n_threads) {
   shared_ = new Shared;
   shared_->threads = new pthread_t[n_threads - 1];
   for (int i = 1; i < n_threads; i++) {
-    auto* start = new WorkerStart{shared_, i};
-    if (pthread_create(&shared_->threads[i - 1], nullptr, &worker_main, start) != 0) {
-      delete start;
+    if (pthread_create(&shared_->threads[i - 1], nullptr, &worker_main,
+                       static_cast<PoolState*>(shared_)) != 0)
       break;  // run with the threads we have
-    }
     shared_->n_workers++;
   }
   n_threads_ = shared_->n_workers + 1;
-  shared_->n_threads = n_threads_;
 }
 
 ThreadPool::~ThreadPool() {
   if (shared_ == nullptr) return;
   pthread_mutex_lock(&shared_->mu);
   shared_->stop = true;
-  shared_->fn = nullptr;
-  shared_->generation.fetch_add(1, std::memory_order_release);
   pthread_cond_broadcast(&shared_->wake);
   pthread_mutex_unlock(&shared_->mu);
   for (int i = 0; i < shared_->n_workers; i++) pthread_join(shared_->threads[i], nullptr);
@@ -118,9 +133,11 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::parallel_for(int n, RangeFn fn, void* ctx, int align) {
   if (n <= 0) return;
   if (align < 1) align = 1;
-  int chunk = (n + n_threads_ - 1) / n_threads_;
-  chunk = (chunk + align - 1) / align * align;
-  if (shared_ == nullptr || chunk >= n) {
+  const int blocks = (n + align - 1) / align;  // units of `align` rows
+  const int want = n_threads_ * kChunksPerThread;
+  const int chunk = (blocks + want - 1) / want * align;
+  const int n_chunks = (n + chunk - 1) / chunk;
+  if (shared_ == nullptr || n_chunks <= 1) {
     fn(ctx, 0, n);  // one thread, or too few rows to split
     return;
   }
@@ -129,18 +146,21 @@ void ThreadPool::parallel_for(int n, RangeFn fn, void* ctx, int align) {
   s.ctx = ctx;
   s.n = n;
   s.chunk = chunk;
-  s.pending.store(s.n_workers, std::memory_order_relaxed);
+  s.n_chunks.store(n_chunks, std::memory_order_relaxed);
+  s.chunks_done.store(0, std::memory_order_relaxed);
+  const uint32_t generation = static_cast<uint32_t>(s.job.load(std::memory_order_relaxed) >> 32) + 1;
   pthread_mutex_lock(&s.mu);
-  s.generation.fetch_add(1, std::memory_order_release);
+  s.job.store(job_word(generation, 0), std::memory_order_release);
   pthread_cond_broadcast(&s.wake);
   pthread_mutex_unlock(&s.mu);
 
-  s.run_chunk(0);
+  s.run_chunks(generation);
 
   for (int i = 0; i < kSpinPolls; i++)
-    if (s.pending.load(std::memory_order_acquire) == 0) return;
+    if (s.chunks_done.load(std::memory_order_acquire) == n_chunks) return;
   pthread_mutex_lock(&s.mu);
-  while (s.pending.load(std::memory_order_acquire) != 0) pthread_cond_wait(&s.done, &s.mu);
+  while (s.chunks_done.load(std::memory_order_acquire) != n_chunks)
+    pthread_cond_wait(&s.done, &s.mu);
   pthread_mutex_unlock(&s.mu);
 }
 

@@ -19,7 +19,7 @@ class ThreadPool {
   int size() const { return n_threads_; }
 
   // Runs fn over [0, n) split in contiguous chunks (multiples of `align` rows, except the last),
-  // one per thread; returns when all are done.
+  // a few per thread, claimed by whichever thread is free; returns when all are done.
   void parallel_for(int n, RangeFn fn, void* ctx, int align = 1);
 
  private:
