@@ -7,25 +7,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <utility>
 
 namespace bf::llm {
 
 MappedFile::MappedFile(MappedFile&& o) noexcept
-    : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+    : data_(std::exchange(o.data_, nullptr)),
+      size_(std::exchange(o.size_, 0)),
+      owned_(std::exchange(o.owned_, false)) {}
 
 MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
   if (this != &o) {
-    if (data_) munmap(const_cast<uint8_t*>(data_), size_);
+    release();
     data_ = std::exchange(o.data_, nullptr);
     size_ = std::exchange(o.size_, 0);
+    owned_ = std::exchange(o.owned_, false);
   }
   return *this;
 }
 
-MappedFile::~MappedFile() {
-  if (data_) munmap(const_cast<uint8_t*>(data_), size_);
-}
+MappedFile::~MappedFile() { release(); }
 
 bool MappedFile::open(const char* path, Status& st) {
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -44,14 +46,43 @@ bool MappedFile::open(const char* path, Status& st) {
     close(fd);
     return st.fail("empty file");
   }
-  void* p = mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-  int err = errno;
+  const size_t size = static_cast<size_t>(info.st_size);
+  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  bool owned = false;
+  if (p == MAP_FAILED) {
+    // A system without file mappings (a minimal unikernel) still runs: read the file instead.
+    int map_err = errno;
+    p = malloc(size);
+    size_t got = 0;
+    while (p && got < size) {
+      ssize_t n = read(fd, static_cast<uint8_t*>(p) + got, size - got);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    if (!p || got != size) {
+      free(p);
+      close(fd);
+      return st.fail("cannot map: %s (and reading it failed)", strerror(map_err));
+    }
+    owned = true;
+  }
   close(fd);
-  if (p == MAP_FAILED) return st.fail("cannot map: %s", strerror(err));
-  if (data_) munmap(const_cast<uint8_t*>(data_), size_);
+  release();
   data_ = static_cast<const uint8_t*>(p);
-  size_ = static_cast<size_t>(info.st_size);
+  size_ = size;
+  owned_ = owned;
   return true;
+}
+
+void MappedFile::release() {
+  if (!data_) return;
+  if (owned_)
+    free(const_cast<uint8_t*>(data_));
+  else
+    munmap(const_cast<uint8_t*>(data_), size_);
+  data_ = nullptr;
+  size_ = 0;
+  owned_ = false;
 }
 
 }  // namespace bf::llm

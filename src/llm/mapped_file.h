@@ -1,4 +1,5 @@
-// A read-only memory mapping of a whole file: weights are used in place, never copied.
+// A read-only memory mapping of a whole file: weights are used in place, never copied. Where
+// mmap of files is unavailable, the file is read into memory once instead.
 #pragma once
 
 #include <cstddef>
@@ -24,8 +25,11 @@ class MappedFile {
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
 
  private:
+  void release();
+
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  bool owned_ = false;  // read into malloc'd memory rather than mapped
 };
 
 }  // namespace bf::llm
