@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
@@ -39,7 +40,7 @@ const struct bf_import bf_c_imports[] = {
     {"stdout", &stdout}, {"stderr", &stderr}, {"stdin", &stdin},
     // memory and strings
     F(malloc), F(calloc), F(realloc), F(free), F(aligned_alloc), F(posix_memalign),
-    F(memcpy), F(memmove), F(memset), F(memcmp), F(memchr), F(strlen), F(strnlen), F(strcmp),
+    F(memcpy), F(memmove), F(memset), F(memcmp), F(bcmp), F(unlink), F(memchr), F(strlen), F(strnlen), F(strcmp),
     F(strncmp), F(strcpy), F(strncpy), F(strcat), F(strncat), F(strchr), F(strrchr), F(strstr),
     F(strdup), F(strndup), F(strtok), F(strtok_r), F(strspn), F(strcspn), F(strpbrk),
     F(strerror), F(strcasecmp), F(strncasecmp), F(strtol), F(strtoul), F(strtoll), F(strtoull),

@@ -1,4 +1,5 @@
 // Scalar integer intrinsics of any width up to 64 (c = width), and the choice of vector build.
+#include <cmath>
 #include <cstring>
 
 #include "vm/machine.h"
@@ -136,13 +137,48 @@ void usub_sat(uint8_t* fp, const Inst* in) {
   R(fp, in->d) = a < b ? 0 : a - b;
 }
 
+void load_relative(uint8_t* fp, const Inst* in) {
+  uint64_t base = R(fp, in->a);
+  int32_t rel;
+  memcpy(&rel, reinterpret_cast<const void*>(base + R(fp, in->b)), 4);
+  R(fp, in->d) = base + int64_t(rel);
+}
+
+void is_fpclass(uint8_t* fp, const Inst* in) {
+  double x;
+  bool quiet_nan = false;
+  if (in->e) {
+    float f;
+    memcpy(&f, fp + in->a, 4);
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    quiet_nan = b & 0x400000;
+    x = f;
+  } else {
+    memcpy(&x, fp + in->a, 8);
+    uint64_t b;
+    memcpy(&b, &x, 8);
+    quiet_nan = b & 0x8000000000000ull;
+  }
+  unsigned bit;
+  bool neg = std::signbit(x);
+  switch (std::fpclassify(x)) {
+    case FP_NAN: bit = quiet_nan ? 1 : 0; break;
+    case FP_INFINITE: bit = neg ? 2 : 9; break;
+    case FP_NORMAL: bit = neg ? 3 : 8; break;
+    case FP_SUBNORMAL: bit = neg ? 4 : 7; break;
+    default: bit = neg ? 5 : 6; break;
+  }
+  R(fp, in->d) = (in->c >> bit) & 1;
+}
+
 }  // namespace
 
 const ScalarOps& scalar_ops() {
   static const ScalarOps ops = {smin,    smax,    umin,    umax,     abs_,     ctpop,    ctlz,
                                 cttz,    bswap,   bitreverse, fshl,  fshr,     sadd_ov,  uadd_ov,
                                 ssub_ov, usub_ov, smul_ov, umul_ov,  sadd_sat, uadd_sat, ssub_sat,
-                                usub_sat};
+                                usub_sat, load_relative, is_fpclass};
   return ops;
 }
 

@@ -1112,6 +1112,13 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id) {
                i1 ? 1 : 0, vv->getNumElements());
       return true;
     }
+    case Intrinsic::is_fpclass: {
+      Type* at = call.getArgOperand(0)->getType();
+      if (vt || !(at->isFloatTy() || at->isDoubleTy())) return false;
+      emit_ext(S.is_fpclass, d, arg(0), 0, cast<ConstantInt>(call.getArgOperand(1))->getZExtValue(),
+               at->isFloatTy());
+      return true;
+    }
     case Intrinsic::stacksave: {
       Inst& in = emit(OP_STACKSAVE);
       in.d = d;
@@ -1135,6 +1142,15 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id) {
     case Intrinsic::vaend: return true;
     case Intrinsic::trap: case Intrinsic::ubsantrap: case Intrinsic::debugtrap:
       emit(OP_TRAP);
+      return true;
+    case Intrinsic::load_relative:
+      emit_ext(S.load_relative, d, arg(0), arg(1), 0);
+      return true;
+    case Intrinsic::x86_avx2_psign_b:
+      emit_vec(X.psignb, d, arg(0), arg(1), 0, 32);
+      return true;
+    case Intrinsic::x86_ssse3_psign_b_128:
+      emit_vec(X.psignb, d, arg(0), arg(1), 0, 16);
       return true;
     case Intrinsic::x86_avx2_pmadd_wd:
       emit_vec(X.pmaddwd, d, arg(0), arg(1), 0, 8);
@@ -1170,6 +1186,7 @@ Code* Translator::run(std::string& error) {
     for (const BasicBlock& bb : F_)
       for (const Instruction& I : bb) {
         auto* call = dyn_cast<CallBase>(&I);
+        current_ = &I;
         for (const Use& u : I.operands()) {
           auto* c = dyn_cast<Constant>(u.get());
           if (!c || (call && &u == &call->getCalledOperandUse())) continue;
@@ -1193,8 +1210,10 @@ Code* Translator::run(std::string& error) {
       code_->param_byval_align.push_back(a.getParamAlign().valueOrOne().value());
     }
     for (const BasicBlock& bb : F_)
-      for (const Instruction& I : bb)
+      for (const Instruction& I : bb) {
+        current_ = &I;
         if (!I.getType()->isVoidTy()) slots_[&I] = new_slot(slot_bytes(I.getType()));
+      }
     // Static allocas get no frame space of their own: ALLOCA bumps the stack. (Simple and
     // correct for allocas in loops too.)
     for (const BasicBlock& bb : F_) {

@@ -43,6 +43,7 @@ struct ExtOps {
   ExtFn fma[EK_COUNT];                // d = a*b+c
   ExtFn splat[EK_COUNT];              // d[i] = scalar a
   ExtFn pmaddwd, pmaddubsw;           // x86 avx2 integer dot products
+  ExtFn psignb;                       // x86 psign.b: a negated, zeroed or kept by the sign of b
 };
 
 // Scalar helpers that the translator points Inst::ptr at.
@@ -50,6 +51,8 @@ struct ScalarOps {
   ExtFn smin, smax, umin, umax, abs, ctpop, ctlz, cttz, bswap, bitreverse, fshl, fshr;
   ExtFn sadd_ov, uadd_ov, ssub_ov, usub_ov, smul_ov, umul_ov;
   ExtFn sadd_sat, uadd_sat, ssub_sat, usub_sat;
+  ExtFn load_relative;  // d = a + sext(*(i32*)(a + b))
+  ExtFn is_fpclass;  // c = test mask, e = 1 for float, 0 for double
 };
 const ScalarOps& scalar_ops();
 

@@ -1,0 +1,4 @@
+; A module without main.
+define i32 @helper(i32 %x) {
+  ret i32 %x
+}

@@ -1,0 +1,116 @@
+// Loader and runtime behaviour on bad and edge-case input: one clear message, non-zero exit.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "profile/profile.h"
+#include "vm/vm.h"
+
+namespace {
+
+std::string input(const std::string& name) { return std::string(BF_VM_TEST_INPUTS) + "/" + name; }
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+TEST(Loader, GarbageIsNotBitcode) {
+  std::string error;
+  const char junk[] = "this is not bitcode at all";
+  auto p = bf::vm::Program::load_buffer(junk, sizeof junk, "junk.bc", error);
+  EXPECT_EQ(p, nullptr);
+  EXPECT_NE(error.find("junk.bc: not valid LLVM bitcode"), std::string::npos) << error;
+}
+
+TEST(Loader, TruncatedBitcode) {
+  std::string bc = read_file(input("loop.bc"));
+  ASSERT_GT(bc.size(), 64u);
+  for (size_t keep : {size_t(4), bc.size() / 3, bc.size() / 2, bc.size() - 8}) {
+    std::string error;
+    auto p = bf::vm::Program::load_buffer(bc.data(), keep, "cut.bc", error);
+    EXPECT_EQ(p, nullptr) << "kept " << keep;
+    EXPECT_EQ(error.rfind("cut.bc: ", 0), 0u) << error;
+  }
+}
+
+TEST(Loader, MissingFile) {
+  std::string error;
+  EXPECT_EQ(bf::vm::Program::load(input("does-not-exist.bc"), error), nullptr);
+  EXPECT_NE(error.find("does-not-exist.bc: "), std::string::npos) << error;
+}
+
+TEST(Loader, UnverifiableModule) {
+  std::string error;
+  EXPECT_EQ(bf::vm::Program::load(input("unverifiable.bc"), error), nullptr);
+  EXPECT_NE(error.find("does not verify"), std::string::npos) << error;
+}
+
+TEST(Loader, UnresolvedImport) {
+  std::string error;
+  EXPECT_EQ(bf::vm::Program::load(input("unresolved.bc"), error), nullptr);
+  EXPECT_NE(error.find("unresolved import 'no_such_host_function'"), std::string::npos) << error;
+}
+
+TEST(LoaderDeathTest, MissingMain) {
+  std::string error;
+  auto p = bf::vm::Program::load(input("no_main.bc"), error);
+  ASSERT_NE(p, nullptr) << error;
+  EXPECT_EXIT(p->run_main({"no_main.bc"}, {}), testing::ExitedWithCode(1), "no_main.bc: no 'main' function");
+}
+
+TEST(LoaderDeathTest, UnsupportedInstructionNamesFunctionAndInstruction) {
+  std::string error;
+  auto p = bf::vm::Program::load(input("unsupported.bc"), error);
+  ASSERT_NE(p, nullptr) << error;
+  EXPECT_EXIT(p->run_main({"unsupported.bc"}, {}), testing::ExitedWithCode(1),
+              "function 'uses_asm': unsupported inline assembly: %r = call i32 asm");
+  EXPECT_FALSE(p->translate_all(error));
+  EXPECT_NE(error.find("function 'uses_asm'"), std::string::npos) << error;
+}
+
+TEST(Interpreter, PhisMoveInParallel) {
+  std::string error;
+  auto p = bf::vm::Program::load(input("swap_phis.bc"), error);
+  ASSERT_NE(p, nullptr) << error;
+  EXPECT_EQ(p->run_main({"swap_phis.bc"}, {}), 21);
+}
+
+TEST(Profile, CountsCallsAndBackEdges) {
+  std::string error;
+  auto p = bf::vm::Program::load(input("loop.bc"), error);
+  ASSERT_NE(p, nullptr) << error;
+  bf::vm::RunOptions opts;
+  opts.profile = true;
+  EXPECT_EQ(p->run_main({"loop.bc"}, opts), 45);
+  bf::profile::Profile prof;
+  ASSERT_TRUE(bf::profile::from_json(p->profile_json(), prof, error)) << error;
+  const bf::profile::FunctionProfile* sum = nullptr;
+  for (const auto& f : prof.functions)
+    if (f.name == "sum") sum = &f;
+  ASSERT_NE(sum, nullptr);
+  EXPECT_EQ(sum->calls, 1u);
+  EXPECT_EQ(sum->blocks, 3u);
+  EXPECT_GT(sum->inclusive_tsc, 0u);
+  uint64_t back = 0, exit = 0, entry = 0;
+  for (const auto& e : sum->edges) {
+    if (e.from == 1 && e.to == 1) {
+      EXPECT_TRUE(e.back_edge);
+      EXPECT_EQ(e.successor, 0u);
+      back = e.count;
+    }
+    if (e.from == 1 && e.to == 2) {
+      exit = e.count;
+      EXPECT_EQ(e.successor, 1u);
+    }
+    if (e.from == 0 && e.to == 1) entry = e.count;
+  }
+  EXPECT_EQ(back, 9u);
+  EXPECT_EQ(exit, 1u);
+  EXPECT_EQ(entry, 1u);
+  EXPECT_NE(p->profile_text(20).find("sum"), std::string::npos);
+}
+
+}  // namespace
