@@ -508,7 +508,10 @@ int dir_is_empty(u32 dir) {
 int cluster_at(FatNode& n, u32 index, u32* out) {
   u32 i = 0, c = n.first_cluster;
   if (n.cache_cluster && n.cache_index <= index) i = n.cache_index, c = n.cache_cluster;
-  if (!c) return -kEIO;
+  if (!valid_cluster(c)) {
+    corrupt("a file starts outside the disk", c);
+    return -kEIO;
+  }
   while (i < index) {
     u32 nx;
     if (!next_cluster(c, &nx)) return -kEIO;
@@ -534,6 +537,10 @@ int ensure_clusters(FatNode& n, u32 count) {
     n.dirty = true;
     last = c, have = 1;
   } else {
+    if (!valid_cluster(n.first_cluster)) {
+      corrupt("a file starts outside the disk", n.first_cluster);
+      return -kEIO;
+    }
     have = n.cache_cluster ? n.cache_index + 1 : 1;
     last = n.cache_cluster ? n.cache_cluster : n.first_cluster;
     for (;;) {
