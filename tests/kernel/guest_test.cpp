@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -147,6 +148,24 @@ TEST(Guest, MuslHello) {
   EXPECT_EQ(r.status, 7) << r.err;
   EXPECT_EQ(r.out, "hello from /hello-musl, 2 args\narg 1: a\n");
   EXPECT_EQ(r.err, "hello on stderr\n");
+}
+
+TEST(Guest, StaticPieHello) {
+  Result r = run(boot({}, {kPrograms + "/hello-pie", "pie"}));
+  EXPECT_EQ(r.status, 7) << r.err;
+  EXPECT_EQ(r.out, "hello from /hello-pie, 2 args\narg 1: pie\n");
+}
+
+TEST(Guest, AvxStateSurvivesSystemCalls) {
+  Result r = run(boot({}, {kPrograms + "/avx_state"}));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "pid 1, ymm0-15 preserved\n");
+}
+
+TEST(Guest, BadMemorySizeIsRefused) {
+  Result r = run({kBareflow, "boot", "--mem", "lots", "--", kPrograms + "/hello"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--mem lots: expected a size"), std::string::npos) << r.err;
 }
 
 TEST(Guest, ProgramEnvironmentAndDiskDirectory) {
@@ -315,30 +334,81 @@ TEST(Guest, GrubImageBootsAsPlainDisk) {
   EXPECT_EQ(r.out, "hello from /hello, 3 args\narg 1: two words\narg 2: it's\n");
 }
 
-// The inference engine, statically linked, reproduces llama2.c's greedy tokens in the guest.
-TEST(Guest, LlamaStaticReferenceTokens) {
+// Reads an integer array field ("name": [1, 2, ...]) from JSON text starting at `from`.
+std::vector<int> json_ints(const std::string& text, const std::string& name, size_t from = 0) {
+  std::vector<int> v;
+  size_t at = text.find("\"" + name + "\"", from);
+  if (at == std::string::npos) return v;
+  at = text.find('[', at);
+  size_t end = text.find(']', at);
+  std::string body = text.substr(at + 1, end - at - 1);
+  for (size_t i = 0; i < body.size();) {
+    if (isdigit((unsigned char)body[i]) || body[i] == '-') {
+      char* e;
+      v.push_back((int)std::strtol(body.c_str() + i, &e, 10));
+      i = e - body.c_str();
+    } else {
+      i++;
+    }
+  }
+  return v;
+}
+
+// The reference_greedy.json entry (llama2.c run.c / runq.c) for a model and prompt.
+bool reference_entry(const std::string& model, const std::string& prompt, std::vector<int>* prompt_tokens,
+                     std::vector<int>* generated) {
+  std::ifstream f(kShared + "/testdata/reference_greedy.json");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string json = ss.str();
+  for (size_t at = json.find("\"model\""); at != std::string::npos; at = json.find("\"model\"", at + 1)) {
+    size_t end = json.find('}', at);
+    std::string entry = json.substr(at, end - at);
+    if (entry.find("\"model\": \"" + model + "\"") == std::string::npos ||
+        entry.find("\"prompt\": \"" + prompt + "\"") == std::string::npos)
+      continue;
+    *prompt_tokens = json_ints(entry, "prompt_tokens");
+    *generated = json_ints(entry, "generated_tokens");
+    return true;
+  }
+  return false;
+}
+
+// The inference engine, statically linked, reproduces llama2.c's greedy tokens in the guest,
+// for the float32 checkpoint (run.c) and the Q8_0 one (runq.c).
+class LlamaStatic : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(LlamaStatic, ReferenceTokens) {
   std::string llama = BF_LLAMA_STATIC;
   if (access(llama.c_str(), X_OK)) GTEST_SKIP() << "llama-static not built";
+  const std::string model = GetParam(), prompt = "Once upon a time";
+  std::vector<int> ref_prompt, ref_generated;
+  ASSERT_TRUE(reference_entry(model, prompt, &ref_prompt, &ref_generated)) << model;
   TempDir tmp;
   std::string dir = tmp.path() + "/models";
   mkdir(dir.c_str(), 0755);
-  for (const char* f : {"stories260K.bin", "tok512.bin"}) {
+  for (const std::string& f : {model, std::string("tok512.bin")}) {
     std::ifstream in(kShared + "/models/" + f, std::ios::binary);
     ASSERT_TRUE(in) << kShared << "/models/" << f;
     std::ofstream(dir + "/" + f, std::ios::binary) << in.rdbuf();
   }
   // Scalar kernels: TCG runs AVX2 hundreds of times slower, and the tokens are the same.
+  const int steps = 40;
   Result r = run(boot({"--disk", dir, "--env", "BAREFLOW_KERNELS=scalar"},
-                      {llama, "-m", "stories260K.bin", "-z", "tok512.bin", "-p", "Once upon a time", "-n", "40",
-                       "-t", "0", "--json"}));
+                      {llama, "-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(steps), "-t",
+                       "0", "--json"}));
   ASSERT_EQ(r.status, 0) << r.err;
-  // llama2.c run.c, stories260K, "Once upon a time", greedy: the first 36 generated tokens
-  // (reference_greedy.json in the shared test data).
-  EXPECT_NE(r.out.find("\"prompt_tokens\":[1,403,407,261,378]"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\"generated_tokens\":[432,383,286,261,376,298,315,421,395,317,426,338,401,396,267,337,"
-                       "410,408,419,292,411,322,265,282,295,433,426,385,328,432,358,394,261,370,432,352]"),
-            std::string::npos)
-      << r.out;
+  EXPECT_NE(r.err.find("scalar kernels"), std::string::npos) << "the environment did not arrive: " << r.err;
+  EXPECT_EQ(json_ints(r.out, "prompt_tokens"), ref_prompt);
+  size_t n = steps - ref_prompt.size() + 1;  // run.c semantics: positions < steps
+  ASSERT_GE(ref_generated.size(), n);
+  ref_generated.resize(n);
+  EXPECT_EQ(json_ints(r.out, "generated_tokens"), ref_generated) << r.out;
 }
+
+INSTANTIATE_TEST_SUITE_P(Guest, LlamaStatic, ::testing::Values("stories260K.bin", "stories260K_q80_gs4.bin"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.param).find("q80") != std::string::npos ? "Q8_0" : "Float32";
+                         });
 
 }  // namespace
