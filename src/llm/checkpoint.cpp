@@ -272,6 +272,11 @@ void Matrix::read_row(int r, float* out) const {
       for (int i = 0; i < cols; i++) out[i] = q[i] * scales[(base + i) / group_size];
       break;
     }
+    case WeightType::kF16: {
+      const uint16_t* h = static_cast<const uint16_t*>(data) + base;
+      for (int i = 0; i < cols; i++) out[i] = fp16_to_fp32(h[i]);
+      break;
+    }
     case WeightType::kQ8Blocks: {
       const GgufQ8Block* b = static_cast<const GgufQ8Block*>(data) + base / kGgufQ8BlockSize;
       for (int i = 0; i < cols; i++) {

@@ -166,7 +166,7 @@ class TensorTable {
     return static_cast<const float*>(locate(*t, uint64_t(n) * 4, alignof(float)));
   }
 
-  // A matrix W(rows, cols): F32 or Q8_0.
+  // A matrix W(rows, cols): F32, F16 or Q8_0.
   Matrix matrix(std::string_view name, int rows, int cols) {
     Matrix m;
     const TensorInfo* t = require(name);
@@ -183,6 +183,10 @@ class TensorTable {
         m.type = WeightType::kF32;
         m.data = locate(*t, n * 4, alignof(float));
         break;
+      case gguf::kTensorF16:
+        m.type = WeightType::kF16;
+        m.data = locate(*t, n * 2, alignof(uint16_t));
+        break;
       case gguf::kTensorQ8_0:
         if (cols % kGgufQ8BlockSize != 0) {
           fail_null("tensor %.*s is Q8_0 but its rows (%d) are not a multiple of 32", name, cols);
@@ -192,7 +196,7 @@ class TensorTable {
         m.data = locate(*t, n / kGgufQ8BlockSize * sizeof(GgufQ8Block), alignof(GgufQ8Block));
         break;
       default:
-        fail_null("tensor %.*s has unsupported type %u (supported: F32, Q8_0)", name, t->type);
+        fail_null("tensor %.*s has unsupported type %u (supported: F32, F16, Q8_0)", name, t->type);
     }
     return m;
   }

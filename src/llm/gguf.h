@@ -18,10 +18,10 @@ enum ValueType : uint32_t {
 
 enum TensorType : uint32_t { kTensorF32 = 0, kTensorF16 = 1, kTensorQ8_0 = 8 };
 
-// Writes `model` (any format) as a GGUF v3 "llama" file. Matrices whose rows are a multiple of
-// 32 become Q8_0 when `q8` is set; everything else stays F32. The vocabulary is embedded when
-// `tokenizer_path` names a llama2.c tokenizer.bin (or the model carries its own).
-bool write_gguf(const Model& model, const char* tokenizer_path, bool q8, const char* out_path,
-                Status& st);
+// Writes `model` (any format) as a GGUF v3 "llama" file with matrices of `matrix_type` (F32, F16,
+// or Q8_0 where rows are a multiple of 32, F32 elsewhere); norms stay F32. The vocabulary is
+// embedded when `tokenizer_path` names a llama2.c tokenizer.bin (or the model carries its own).
+bool write_gguf(const Model& model, const char* tokenizer_path, TensorType matrix_type,
+                const char* out_path, Status& st);
 
 }  // namespace bf::llm::gguf

@@ -60,7 +60,8 @@ int32_t token_type(int id, const char* piece) {
 
 }  // namespace
 
-bool write_gguf(const Model& model, const char* tokenizer_path, bool q8, const char* out_path, Status& st) {
+bool write_gguf(const Model& model, const char* tokenizer_path, TensorType matrix_type,
+                const char* out_path, Status& st) {
   const Config& c = model.config;
   Tokenizer tok;
   bool have_vocab = false;
@@ -84,9 +85,13 @@ bool write_gguf(const Model& model, const char* tokenizer_path, bool q8, const c
     t.layer = layer;
     tensor_shape(c, kind, t.rows, t.cols);
     t.is_matrix = !(kind == TensorKind::kRmsAtt || kind == TensorKind::kRmsFfn || kind == TensorKind::kRmsFinal);
-    t.type = q8 && t.is_matrix && t.cols % kGgufQ8BlockSize == 0 ? kTensorQ8_0 : kTensorF32;
+    t.type = !t.is_matrix ? kTensorF32
+             : matrix_type == kTensorQ8_0 ? (t.cols % kGgufQ8BlockSize == 0 ? kTensorQ8_0 : kTensorF32)
+             : matrix_type;
     uint64_t values = uint64_t(t.rows) * t.cols;
-    t.size = t.type == kTensorQ8_0 ? values / kGgufQ8BlockSize * sizeof(GgufQ8Block) : values * 4;
+    t.size = t.type == kTensorQ8_0 ? values / kGgufQ8BlockSize * sizeof(GgufQ8Block)
+             : t.type == kTensorF16 ? values * 2
+                                    : values * 4;
   };
   add("token_embd.weight", TensorKind::kEmbedding, 0);
   add("output_norm.weight", TensorKind::kRmsFinal, 0);
@@ -179,6 +184,13 @@ bool write_gguf(const Model& model, const char* tokenizer_path, bool q8, const c
       src.row(src.ctx, t.kind, t.layer, r, row.data());
       if (t.type == kTensorF32) {
         w.write(row.data(), sizeof(float) * t.cols);
+        continue;
+      }
+      if (t.type == kTensorF16) {
+        for (int i = 0; i < t.cols; i++) {
+          uint16_t h = fp32_to_fp16(row[i]);
+          w.write(&h, 2);
+        }
         continue;
       }
       // ggml's reference Q8_0: d = max|x| / 127 stored as fp16, q = round(x / d).

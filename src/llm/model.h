@@ -39,6 +39,7 @@ enum class WeightType : uint8_t {
   kF32,       // rows * cols floats
   kQ8Groups,  // llama2.c version 2: rows * cols int8, then one float scale per group_size values
   kQ8Blocks,  // GGUF Q8_0: rows * cols / 32 blocks of 32 int8 and one fp16 scale
+  kF16,       // GGUF F16: rows * cols IEEE halves
 };
 
 // A weight matrix W(rows, cols), row-major: out(rows) = W @ x(cols).
@@ -47,7 +48,7 @@ struct Matrix {
   int rows = 0;
   int cols = 0;
   int group_size = 0;             // kQ8Groups only
-  const void* data = nullptr;     // float, int8_t or GgufQ8Block
+  const void* data = nullptr;     // float, int8_t, GgufQ8Block or uint16_t
   const float* scales = nullptr;  // kQ8Groups only
 
   // Row r as floats (the token embedding lookup), dequantized when needed.

@@ -21,11 +21,13 @@ constexpr const char* kUsage =
     "  --gguf writes GGUF instead (Q8_0 blocks of 32 where rows allow, F32 elsewhere),\n"
     "  embedding the vocabulary of -z TOKENIZER (or of a GGUF input).\n";
 
-bool all_f32(const Model& m) {
-  if (m.token_embedding.type != WeightType::kF32 || m.classifier.type != WeightType::kF32) return false;
+// Float weights (F32, or GGUF F16): quantizing quantized ones again would compound the loss.
+bool float_weights(const Model& m) {
+  auto is_float = [](const Matrix& w) { return w.type == WeightType::kF32 || w.type == WeightType::kF16; };
+  if (!is_float(m.token_embedding) || !is_float(m.classifier)) return false;
   for (const LayerWeights& l : m.layers)
     for (const Matrix* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3})
-      if (w->type != WeightType::kF32) return false;
+      if (!is_float(*w)) return false;
   return true;
 }
 
@@ -76,16 +78,18 @@ int quantize_main(int argc, char** argv) {
     report_error(in, st);
     return 1;
   }
-  if (!all_f32(model)) {
-    fprintf(stderr, "bareflow: %s: already quantized; quantize needs an fp32 model\n", in);
+  if (!float_weights(model)) {
+    fprintf(stderr, "bareflow: %s: already quantized; quantize needs an fp32 or fp16 model\n", in);
     return 1;
   }
   // export.py's test: the classifier is shared when it equals the embedding.
+  const Matrix &emb = model.token_embedding, &cls = model.classifier;
   bool shared = model.shared_classifier ||
-                !memcmp(model.classifier.data, model.token_embedding.data,
-                        sizeof(float) * size_t(model.config.vocab_size) * model.config.dim);
+                (emb.type == cls.type &&
+                 !memcmp(cls.data, emb.data,
+                         (emb.type == WeightType::kF32 ? 4 : 2) * size_t(emb.rows) * emb.cols));
   if (gguf) {
-    if (!gguf::write_gguf(model, tokenizer, true, out, st)) {
+    if (!gguf::write_gguf(model, tokenizer, gguf::kTensorQ8_0, out, st)) {
       report_error(out, st);
       return 1;
     }

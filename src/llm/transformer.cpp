@@ -23,6 +23,23 @@ struct MatmulJob {
   int n_parts;
 };
 
+// F16 weights have no kernel of their own: each row is widened in slices on the stack and
+// dotted with the fp32 kernel.
+void matmul_f16(const Kernels& k, float* out, const float* x, const uint16_t* w, int n, int d) {
+  constexpr int kSlice = 256;
+  float wide[kSlice];
+  for (int r = 0; r < d; r++) {
+    const uint16_t* row = w + size_t(r) * n;
+    float sum = 0.0f;
+    for (int at = 0; at < n; at += kSlice) {
+      const int len = n - at < kSlice ? n - at : kSlice;
+      for (int i = 0; i < len; i++) wide[i] = fp16_to_fp32(row[at + i]);
+      sum += k.dot(wide, x + at, len);
+    }
+    out[r] = sum;
+  }
+}
+
 void matmul_part(const MatmulJob& j, const MatmulJob::Part& p, int begin, int end) {
   const Matrix& w = *p.w;
   const size_t row0 = size_t(begin) * w.cols;
@@ -34,6 +51,9 @@ void matmul_part(const MatmulJob& j, const MatmulJob::Part& p, int begin, int en
     case WeightType::kQ8Groups:
       j.k->matmul_q8(p.out + begin, j.xq, j.xs, static_cast<const int8_t*>(w.data) + row0,
                      w.scales + row0 / w.group_size, w.cols, rows, w.group_size);
+      break;
+    case WeightType::kF16:
+      matmul_f16(*j.k, p.out + begin, j.x, static_cast<const uint16_t*>(w.data) + row0, w.cols, rows);
       break;
     case WeightType::kQ8Blocks:
       j.k->matmul_q8_blocks(p.out + begin, j.xq, j.xs,

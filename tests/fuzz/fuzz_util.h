@@ -29,6 +29,10 @@ inline bool tame(const Matrix& m) {
   switch (m.type) {
     case WeightType::kF32: return tame(static_cast<const float*>(m.data), n);
     case WeightType::kQ8Groups: return tame(m.scales, n / m.group_size);
+    case WeightType::kF16:
+      for (uint64_t i = 0; i < n; i++)
+        if (!(std::fabs(fp16_to_fp32(static_cast<const uint16_t*>(m.data)[i])) < 1e3f)) return false;
+      return true;
     case WeightType::kQ8Blocks:
       for (uint64_t b = 0; b < n / kGgufQ8BlockSize; b++)
         if (!(std::fabs(fp16_to_fp32(static_cast<const GgufQ8Block*>(m.data)[b].d)) < 1e3f)) return false;

@@ -72,7 +72,7 @@ kvd = gdim // 4 * 2
 tensors = [("token_embd.weight", (gdim, gvocab), 8), ("output_norm.weight", (gdim,), 0),
            ("blk.0.attn_norm.weight", (gdim,), 0), ("blk.0.ffn_norm.weight", (gdim,), 0),
            ("blk.0.attn_q.weight", (gdim, gdim), 8), ("blk.0.attn_k.weight", (gdim, kvd), 0),
-           ("blk.0.attn_v.weight", (gdim, kvd), 8), ("blk.0.attn_output.weight", (gdim, gdim), 0),
+           ("blk.0.attn_v.weight", (gdim, kvd), 8), ("blk.0.attn_output.weight", (gdim, gdim), 1),
            ("blk.0.ffn_gate.weight", (gdim, ghidden), 8), ("blk.0.ffn_down.weight", (ghidden, gdim), 0),
            ("blk.0.ffn_up.weight", (gdim, ghidden), 8)]
 directory, data = b"", b""
@@ -80,7 +80,7 @@ for name, dims, ttype in tensors:
     n = 1
     for d in dims:
         n *= d
-    blob = floats(n) if ttype == 0 else b"".join(
+    blob = floats(n) if ttype == 0 else struct.pack(f"<{n}e", *[rng.uniform(-1, 1) for _ in range(n)]) if ttype == 1 else b"".join(
         struct.pack("<e", rng.uniform(0, 0.01)) + bytes(rng.randrange(256) for _ in range(32)) for _ in range(n // 32))
     directory += gstr(name) + struct.pack("<I", len(dims)) + struct.pack(f"<{len(dims)}Q", *dims)
     directory += struct.pack("<IQ", ttype, len(data))

@@ -95,7 +95,7 @@ size_t gguf_type_offset(const std::vector<uint8_t>& b, const std::string& name) 
 TEST(BadInput, GgufFiles) {
   std::vector<uint8_t> b = file_bytes("stories260K.gguf");
   set_i32(b, gguf_type_offset(b, "blk.0.attn_q.weight"), 99);
-  EXPECT_EQ(model_error(b), "tensor blk.0.attn_q.weight has unsupported type 99 (supported: F32, Q8_0)");
+  EXPECT_EQ(model_error(b), "tensor blk.0.attn_q.weight has unsupported type 99 (supported: F32, F16, Q8_0)");
 
   b = file_bytes("stories260K.gguf");
   set_i32(b, 4, 7);

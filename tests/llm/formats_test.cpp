@@ -135,7 +135,7 @@ TEST(Formats, GgufF32WriterRoundTrips) {
   std::string path = temp_path("f32.gguf");
   Status st;
   std::string tok = model_path("tok512.bin");
-  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), false, path.c_str(), st)) << st.message();
+  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), gguf::kTensorF32, path.c_str(), st)) << st.message();
   Model m;
   ASSERT_TRUE(load_model(path.c_str(), m, st)) << st.message();
   Tokenizer t;
@@ -152,7 +152,7 @@ TEST(Formats, GgufQ8MatmulsAgreeWithScalarRecompute) {
   std::string path = temp_path("q8.gguf");
   Status st;
   std::string tok = model_path("tok512.bin");
-  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), true, path.c_str(), st)) << st.message();
+  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), gguf::kTensorQ8_0, path.c_str(), st)) << st.message();
   Model m;
   ASSERT_TRUE(load_model(path.c_str(), m, st)) << st.message();
   // Rows of 64 (dim) become Q8_0; rows of 172 (hidden_dim) cannot and stay F32.
@@ -185,6 +185,46 @@ TEST(Formats, GgufQ8MatmulsAgreeWithScalarRecompute) {
   std::vector<int> ref = reference_tokens(kOnce);
   ASSERT_GE(r.generated.size(), 8u);
   EXPECT_TRUE(std::equal(r.generated.begin(), r.generated.begin() + 8, ref.begin()));
+  std::remove(path.c_str());
+}
+
+TEST(Formats, GgufF16MatmulsAgreeAndQuantizeAcceptsThem) {
+  Loaded src;
+  load(model_path("stories260K.bin"), src);
+  std::string path = temp_path("f16.gguf");
+  Status st;
+  std::string tok = model_path("tok512.bin");
+  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), gguf::kTensorF16, path.c_str(), st)) << st.message();
+  Model m;
+  ASSERT_TRUE(load_model(path.c_str(), m, st)) << st.message();
+  EXPECT_EQ(m.layers[0].w2.type, WeightType::kF16);  // F16 needs no particular row length
+  ThreadPool pool(2);
+  Transformer tf;
+  ASSERT_TRUE(tf.init(m, pool, 8, st)) << st.message();
+  const Matrix& w = m.layers[2].w2;  // (64, 172)
+  std::vector<float> x(w.cols), out(w.rows), row(w.cols);
+  for (int i = 0; i < w.cols; i++) x[i] = std::cos(0.11f * i);
+  tf.matmul(out.data(), x.data(), w);
+  for (int r = 0; r < w.rows; r++) {
+    w.read_row(r, row.data());
+    double want = 0;
+    for (int i = 0; i < w.cols; i++) want += double(row[i]) * x[i];
+    EXPECT_NEAR(out[r], want, 1e-4 * (1 + std::fabs(want))) << "row " << r;
+  }
+  Tokenizer t;
+  ASSERT_TRUE(t.load_gguf(m.vocab, st)) << st.message();
+  GreedyRun r = run_greedy(m, t, kOnce, 24, 1);
+  std::vector<int> ref = reference_tokens(kOnce);
+  ASSERT_GE(r.generated.size(), 16u);
+  EXPECT_TRUE(std::equal(r.generated.begin(), r.generated.begin() + 16, ref.begin()));
+
+  // fp16 weights are floats: quantize takes them.
+  std::string q8 = temp_path("from_f16.q8.bin");
+  std::vector<char*> argv = {(char*)"quantize", path.data(), q8.data()};
+  EXPECT_EQ(quantize_main(int(argv.size()), argv.data()), 0);
+  Model mq;
+  EXPECT_TRUE(load_model(q8.c_str(), mq, st)) << st.message();
+  std::remove(q8.c_str());
   std::remove(path.c_str());
 }
 
