@@ -1,6 +1,7 @@
 #include "exec/program.h"
 
 #include "arch/x86_64/cpu.h"
+#include "exec/elf.h"
 #include "console.h"
 #include "fs/fat32.h"
 #include "mm/memory.h"
@@ -9,28 +10,9 @@ extern "C" [[noreturn]] void enter_program(u64 entry, u64 stack);
 
 namespace {
 
-struct PACKED ElfHeader {
-  u8 ident[16];
-  u16 type, machine;
-  u32 version;
-  u64 entry, phoff, shoff;
-  u32 flags;
-  u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-static_assert(sizeof(ElfHeader) == 64);
-
-struct PACKED ProgramHeader {
-  u32 type, flags;
-  u64 offset, vaddr, paddr, filesz, memsz, align;
-};
-static_assert(sizeof(ProgramHeader) == 56);
-
-enum : u32 { kPtLoad = 1, kPtDynamic = 2, kPtInterp = 3, kPtPhdr = 6 };
-enum : u16 { kEtExec = 2, kEtDyn = 3 };
-constexpr u64 kPieBase = 0x0000555555554000UL;
 constexpr u64 kStackTop = 0x00007FFFFFFFF000UL;
 constexpr u64 kStackSize = 8UL << 20;
-constexpr int kMaxPhdrs = 64;
+static_assert(kStackTop - kStackSize >= kElfHighest);
 
 }  // namespace
 
@@ -46,53 +28,32 @@ int program_load(const char* path, ProgramImage* out) {
     return kExitCannotExecute;
   }
   ElfHeader eh;
-  if (fat_read(node, 0, &eh, sizeof eh) != (isize)sizeof eh || memcmp(eh.ident, "\x7f" "ELF", 4) != 0) {
-    kerror("%s: not an ELF executable\n", path);
+  memset(&eh, 0, sizeof eh);
+  fat_read(node, 0, &eh, sizeof eh);
+  if (const char* problem = elf_check_header(eh, node.size)) {
+    kerror("%s: %s\n", path, problem);
     return kExitCannotExecute;
   }
-  if (eh.ident[4] != 2 || eh.ident[5] != 1 || eh.machine != 62 || (eh.type != kEtExec && eh.type != kEtDyn)) {
-    kerror("%s: not an x86-64 executable (ELF class %u, machine %u, type %u)\n", path, eh.ident[4], eh.machine,
-           eh.type);
-    return kExitCannotExecute;
-  }
-  if (eh.phentsize != sizeof(ProgramHeader) || eh.phnum == 0 || eh.phnum > kMaxPhdrs) {
-    kerror("%s: bad program headers\n", path);
-    return kExitCannotExecute;
-  }
-  static ProgramHeader ph[kMaxPhdrs];
+  static ProgramHeader ph[kElfMaxPhdrs];
   u64 ph_bytes = (u64)eh.phnum * sizeof(ProgramHeader);
   if (fat_read(node, eh.phoff, ph, ph_bytes) != (isize)ph_bytes) {
-    kerror("%s: truncated program headers\n", path);
+    kerror("%s: read error in the program headers\n", path);
     return kExitCannotExecute;
   }
-  u64 need = 0, lo = ~0UL, hi = 0;
-  for (int i = 0; i < eh.phnum; i++) {
-    if (ph[i].type == kPtInterp) {
+  ElfPlan plan;
+  if (const char* problem = elf_plan(eh, ph, node.size, &plan)) {
+    if (plan.interp >= 0) {
       char interp[128] = "?";
-      u64 n = min_of(ph[i].filesz, (u64)sizeof interp - 1);
-      if (fat_read(node, ph[i].offset, interp, n) == (isize)n) interp[n] = 0;
+      u64 n = min_of(ph[plan.interp].filesz, (u64)sizeof interp - 1);
+      if (fat_read(node, ph[plan.interp].offset, interp, n) == (isize)n) interp[n] = 0;
       kerror("%s: dynamically linked (interpreter %s); the unikernel runs static executables only "
              "(link with -static)\n", path, interp);
-      return kExitCannotExecute;
+    } else {
+      kerror("%s: %s\n", path, problem);
     }
-    if (ph[i].type != kPtLoad || !ph[i].memsz) continue;
-    if (ph[i].filesz > ph[i].memsz || ph[i].offset + ph[i].filesz > node.size) {
-      kerror("%s: a segment lies outside the file\n", path);
-      return kExitCannotExecute;
-    }
-    lo = min_of(lo, align_down(ph[i].vaddr, kPageSize));
-    hi = max_of(hi, align_up(ph[i].vaddr + ph[i].memsz, kPageSize));
-    need += align_up(ph[i].vaddr + ph[i].memsz, kPageSize) - align_down(ph[i].vaddr, kPageSize);
-  }
-  if (hi == 0) {
-    kerror("%s: no loadable segments\n", path);
     return kExitCannotExecute;
   }
-  u64 base = eh.type == kEtDyn ? kPieBase - lo : 0;
-  if (lo + base < 0x10000 || hi + base > kStackTop - kStackSize) {
-    kerror("%s: segments at %lx-%lx do not fit the address space\n", path, lo + base, hi + base);
-    return kExitCannotExecute;
-  }
+  u64 base = plan.base, need = plan.need, lo = plan.lo;
   u64 reserve = 4UL << 20;  // page tables, stack, the first allocations
   if (need + reserve > frames_free_bytes()) {
     kerror("%s: does not fit in memory (needs %lu MiB, %lu MiB free); boot with more --mem\n", path,
@@ -122,7 +83,7 @@ int program_load(const char* path, ProgramImage* out) {
   out->phdr = phdr;
   out->phnum = eh.phnum;
   out->base = 0;
-  out->brk_start = hi + base;
+  out->brk_start = plan.hi + base;
   klog("loaded %s: %lu KiB at %lx, entry %lx\n", path, need >> 10, lo + base, out->entry);
   return 0;
 }
