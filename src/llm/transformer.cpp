@@ -7,6 +7,9 @@ namespace bf::llm {
 
 namespace {
 
+// Below this many multiply-adds, waking the pool costs more than the work: run on the caller.
+constexpr size_t kMinParallelWork = 1 << 14;
+
 // Up to three matrices that read the same input (q, k, v; or w1, w3), as one range of rows, so
 // the pool is woken once for all of them.
 struct MatmulJob {
@@ -146,7 +149,10 @@ void Transformer::matmul_fused(const float* x, const Output (&outs)[3], int n) {
     job.parts[i] = {outs[i].out, outs[i].w, rows};
     rows += outs[i].w->rows;
   }
-  pool_->parallel_for(rows, matmul_rows, &job);
+  if (size_t(rows) * w0.cols < kMinParallelWork)
+    matmul_rows(&job, 0, rows);
+  else
+    pool_->parallel_for(rows, matmul_rows, &job);
 }
 
 void Transformer::attention(int layer, int pos) {
@@ -154,7 +160,10 @@ void Transformer::attention(int layer, int pos) {
   const size_t layer_off = size_t(layer) * max_positions_ * c.kv_dim();
   AttentionJob job{k_, &c, q_.data(), key_cache_.data() + layer_off,
                    value_cache_.data() + layer_off, att_.data(), xb_.data(), pos, max_positions_};
-  pool_->parallel_for(c.n_heads, attention_heads, &job);
+  if (size_t(pos + 1) * c.dim < kMinParallelWork)
+    attention_heads(&job, 0, c.n_heads);
+  else
+    pool_->parallel_for(c.n_heads, attention_heads, &job);
 }
 
 float* Transformer::forward(int token, int pos) {

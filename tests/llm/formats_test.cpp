@@ -241,8 +241,12 @@ TEST(Synth, Stories15MHasTheRealFileSize) {
   EXPECT_TRUE(m.shared_classifier);
   Tokenizer t;
   ASSERT_TRUE(t.load_bin(model_path("tokenizer.bin").c_str(), 32000, st)) << st.message();
-  GreedyRun r = run_greedy(m, t, kOnce, 8, 2);  // 5 prompt tokens: positions 4..7 sample
-  EXPECT_EQ(r.generated.size() + r.stopped_on_bos, 4u);
+  GreedyRun r = run_greedy(m, t, kOnce, 12, 2);  // 5 prompt tokens: positions 4..11 sample
+  EXPECT_EQ(r.generated.size() + r.stopped_on_bos, 8u);
+  // Rows split across threads compute exactly what one thread computes.
+  GreedyRun one = run_greedy(m, t, kOnce, 12, 1);
+  EXPECT_EQ(one.generated, r.generated);
+  EXPECT_EQ(one.last_prompt_logits, r.last_prompt_logits);
   std::remove(path.c_str());
 }
 
