@@ -531,6 +531,7 @@ int ensure_clusters(FatNode& n, u32 count) {
   if (!count) return 0;
   u32 last, have;
   if (!n.first_cluster) {
+    if (count > free_clusters) return -kENOSPC;  // all or nothing: no half-grown chains
     u32 c = alloc_cluster();
     if (!c) return -kENOSPC;
     n.first_cluster = c;
@@ -552,6 +553,7 @@ int ensure_clusters(FatNode& n, u32 count) {
     }
   }
   n.cache_index = have - 1, n.cache_cluster = last;
+  if (count > have && count - have > free_clusters) return -kENOSPC;
   while (have < count) {
     u32 c = alloc_cluster();
     if (!c) return -kENOSPC;

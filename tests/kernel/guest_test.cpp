@@ -221,6 +221,20 @@ TEST(Guest, ClosedFilesSurviveQemuKilledMidWrite) {
   expect_fsck_clean(image);
 }
 
+TEST(Guest, FullDiskGivesEnospcAndStaysConsistent) {
+  TempDir tmp;
+  std::string image = tmp.path() + "/disk.img";
+  Result r = run(boot({"--keep", image}, {kPrograms + "/files", "fill"}));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("disk full after ", 0), 0u) << r.out;
+  long long total = std::atoll(r.out.c_str() + 16);
+  EXPECT_GT(total, 32LL << 20);
+  expect_fsck_clean(image);
+  std::string fill = read_from_image(image, "/fill.bin");
+  ASSERT_EQ((long long)fill.size(), total);
+  for (size_t i = 0; i < fill.size(); i += 4093) ASSERT_EQ((unsigned char)fill[i], pattern((unsigned)i, 5)) << i;
+}
+
 TEST(Guest, NullDereferenceIsReported) {
   Result r = run(boot({}, {kPrograms + "/null_deref"}));
   EXPECT_EQ(r.status, 139);

@@ -2,6 +2,7 @@
 //   files write    create, grow, overwrite, truncate, delete and rename files with long names
 //   files check    read everything back byte-exact (a second boot of the same disk)
 //   files forever  write and close /closed.bin, print "closed", then write /partial.bin forever
+//   files fill     write /fill.bin until ENOSPC, close it
 // Contents follow pattern(), so the host test can check them too.
 #include <dirent.h>
 #include <errno.h>
@@ -133,6 +134,24 @@ int main(int argc, char** argv) {
     memset(buf, 0x5a, sizeof buf);
     for (;;)
       if (write(fd, buf, sizeof buf) != (ssize_t)sizeof buf) die("partial write");
+  }
+  if (!strcmp(mode, "fill")) {  // write until the disk is full; the file keeps what fitted
+    int fd = open("/fill.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) die("fill");
+    static unsigned char buf[65536];
+    long long total = 0;
+    for (;;) {
+      for (unsigned i = 0; i < sizeof buf; i++) buf[i] = pattern((unsigned)(total + i), 5);
+      ssize_t n = write(fd, buf, sizeof buf);
+      if (n < 0 && errno == ENOSPC) break;
+      if (n <= 0) die("fill write");
+      total += n;
+    }
+    if (close(fd)) die("fill close");
+    struct stat st;
+    if (stat("/fill.bin", &st) || st.st_size != total) die("fill size");
+    printf("disk full after %lld bytes\n", total);
+    return 0;
   }
   if (!strcmp(mode, "check-closed")) {
     check_pattern("/closed.bin", 20000, 4, 0, 0, 0);
