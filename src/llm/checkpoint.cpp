@@ -1,5 +1,6 @@
 // llama2.c checkpoints: version 0 (legacy fp32: 7-int header), version 1 (fp32) and version 2
 // (Q8_0 groups) with the 256-byte "ak42" header. Layouts: docs/checkpoint-formats.md.
+#include <cctype>
 #include <cinttypes>
 #include <cstdlib>
 #include <cstring>
@@ -224,6 +225,12 @@ bool parse_llama2c(std::span<const uint8_t> bytes, Model& m, Status& st) {
     if (version == 2 && !r.read(group_size)) return st.fail("file too short for a version 2 header");
     m.shared_classifier = shared == 1;
   } else {
+    // A version 0 header has no magic, but its first int (dim <= 2^20) has zero high bytes:
+    // four printable characters mean some other format (or a misspelt magic).
+    const uint8_t* b = bytes.data();
+    if (isprint(b[0]) && isprint(b[1]) && isprint(b[2]) && isprint(b[3]))
+      return st.fail("unknown format: magic '%c%c%c%c' is neither GGUF nor a llama2.c checkpoint",
+                     b[0], b[1], b[2], b[3]);
     r.seek(0);
     if (!read_config_ints(r, c))
       return st.fail("file too short for a checkpoint header (%zu bytes, needs 28)", bytes.size());

@@ -68,6 +68,15 @@ TEST(BadInput, WeightsDisagreeWithTheFileSize) {
   EXPECT_NE(v0_with(2, 6).find("file too short"), std::string::npos);
 }
 
+TEST(BadInput, WrongMagic) {
+  std::vector<uint8_t> b = file_bytes("stories260K.gguf");
+  b[3] = 'G';  // "GGUG"
+  EXPECT_EQ(model_error(b), "unknown format: magic 'GGUG' is neither GGUF nor a llama2.c checkpoint");
+  b = file_bytes("stories260K_q80_gs4.bin");
+  b[0] ^= 1;  // 0x616b3432 ("24ka" on disk) misspelt
+  EXPECT_EQ(model_error(b), "unknown format: magic '34ka' is neither GGUF nor a llama2.c checkpoint");
+}
+
 TEST(BadInput, Version2Headers) {
   std::vector<uint8_t> b = file_bytes("stories260K_q80_gs4.bin");
   set_i32(b, 4, 9);

@@ -104,6 +104,7 @@ def check_bad_input(cmd, shared):
             ("heads not dividing dim", header(3, 7), tok512, "does not divide dim"),
             ("seq_len 0", header(6, 0), tok512, "seq_len is 0"),
             ("more layers than weights", header(2, 9), tok512, "file too short"),
+            ("wrong magic", b"GGUG" + gguf[4:], None, "unknown format: magic 'GGUG'"),
             ("wrong version", q80[:4] + struct.pack("<i", 5) + q80[8:], tok512, "unsupported checkpoint version 5"),
             ("gguf unknown tensor type", gguf_tensor_type("blk.2.ffn_down.weight", 77), None, "unsupported type 77"),
             ("gguf truncated", gguf[:-4096], None, "file too short"),
