@@ -1,6 +1,6 @@
 // Microbenchmark of every kernel, each kernel set on the same data, then a table of the speedup
 // of each set over the scalar reference (measured in this run).
-//   build-*/bench/llm/llm_kernel_bench [--benchmark_min_time=0.2s] [--benchmark_filter=...]
+//   build-*/bench/llm/llm_kernel_bench [--benchmark_min_time=0.2] [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
 #include <cstdio>

@@ -115,39 +115,52 @@ inline i8v dot32(__m256i x, const int8_t* w) {
 
 // One row at a time (see matmul_f32). Two groups are in flight so that the int -> float -> fma
 // tail of one group overlaps the integer work of the other; a group's int32 sum stays spread
-// over 8 lanes until the end of the row.
+// over 8 lanes until the end of the row. kGs > 0 fixes the group size at compile time (the
+// inner loop then unrolls away); kGs == 0 reads it from gs.
+template <int kGs>
 inline float dot_q8_row(const int8_t* xq, const float* xs, const int8_t* w, const float* ws, int n,
-                        int gs) {
+                        int gs_arg) {
+  const int gs = kGs > 0 ? kGs : gs_arg;
   const int groups = n / gs;
   f8 acc0 = 0, acc1 = 0;
   int g = 0;
   for (; g + 2 <= groups; g += 2) {
+    const int8_t* x0 = xq + g * gs;
+    const int8_t* w0 = w + g * gs;
     i8v i0 = 0, i1 = 0;
-    for (int k = g * gs; k < (g + 1) * gs; k += 32) {
-      i0 += dot32(load32(xq + k), w + k);
-      i1 += dot32(load32(xq + k + gs), w + k + gs);
+    for (int k = 0; k < gs; k += 32) {
+      i0 += dot32(load32(x0 + k), w0 + k);
+      i1 += dot32(load32(x0 + gs + k), w0 + gs + k);
     }
     acc0 = fma8(__builtin_convertvector(i0, f8), splat8(ws[g] * xs[g]), acc0);
     acc1 = fma8(__builtin_convertvector(i1, f8), splat8(ws[g + 1] * xs[g + 1]), acc1);
   }
   if (g < groups) {
     i8v i0 = 0;
-    for (int k = g * gs; k < (g + 1) * gs; k += 32) i0 += dot32(load32(xq + k), w + k);
+    for (int k = 0; k < gs; k += 32) i0 += dot32(load32(xq + g * gs + k), w + g * gs + k);
     acc0 = fma8(__builtin_convertvector(i0, f8), splat8(ws[g] * xs[g]), acc0);
   }
   return hsum(acc0 + acc1);
 }
 
-void matmul_q8(float* out, const int8_t* xq, const float* xs, const int8_t* wq, const float* ws,
-               int n, int d, int gs) {
-  if (gs % 32 != 0) {  // small groups (tiny models): the reference loop
-    scalar_kernels().matmul_q8(out, xq, xs, wq, ws, n, d, gs);
-    return;
-  }
+template <int kGs>
+void matmul_q8_rows(float* out, const int8_t* xq, const float* xs, const int8_t* wq,
+                    const float* ws, int n, int d, int gs) {
   const int groups = n / gs;
   for (int i = 0; i < d; i++)
-    out[i] = dot_q8_row(xq, xs, wq + static_cast<size_t>(i) * n,
-                        ws + static_cast<size_t>(i) * groups, n, gs);
+    out[i] = dot_q8_row<kGs>(xq, xs, wq + static_cast<size_t>(i) * n,
+                             ws + static_cast<size_t>(i) * groups, n, gs);
+}
+
+void matmul_q8(float* out, const int8_t* xq, const float* xs, const int8_t* wq, const float* ws,
+               int n, int d, int gs) {
+  switch (gs) {  // the group sizes llama2.c's export picks (64, halved until it divides dim)
+    case 32: return matmul_q8_rows<32>(out, xq, xs, wq, ws, n, d, gs);
+    case 64: return matmul_q8_rows<64>(out, xq, xs, wq, ws, n, d, gs);
+    case 128: return matmul_q8_rows<128>(out, xq, xs, wq, ws, n, d, gs);
+  }
+  if (gs % 32 == 0) return matmul_q8_rows<0>(out, xq, xs, wq, ws, n, d, gs);
+  scalar_kernels().matmul_q8(out, xq, xs, wq, ws, n, d, gs);  // small groups: tiny models
 }
 
 inline float half_to_float(uint16_t h) {
