@@ -141,6 +141,7 @@ bool note_metadata(std::string_view key, const Value& v, Metadata& md, Status& s
   return true;
 }
 
+// A metadata size as an int that validate_config judges: out-of-range values stay out of range.
 int to_size(int64_t v) { return v < 0 ? -1 : v > kMaxModelSize ? kMaxModelSize + 1 : int(v); }
 
 class TensorTable {
@@ -294,7 +295,8 @@ bool parse_gguf(std::span<const uint8_t> bytes, Model& m, Status& st) {
   c.n_heads = to_size(md.heads);
   c.n_kv_heads = md.kv_heads < 0 ? c.n_heads : to_size(md.kv_heads);
   c.seq_len = to_size(md.context);
-  c.vocab_size = embd->n_dims == 2 ? to_size(int64_t(embd->ne[1] > uint64_t(INT32_MAX) ? INT32_MAX : embd->ne[1])) : -1;
+  // The vocabulary is as large as the embedding is tall (checked against the shape below).
+  c.vocab_size = embd->ne[1] > uint64_t(kMaxModelSize) ? kMaxModelSize + 1 : int(embd->ne[1]);
   c.rope_theta = float(md.rope_theta);
   c.rms_eps = float(md.rms_eps);
   if (md.dim < 0 || md.hidden < 0 || md.layers < 0 || md.heads < 0 || md.context < 0)

@@ -44,6 +44,26 @@ void load(const std::string& path, Loaded& l) {
   ASSERT_TRUE(l.tok.load_bin(model_path("tok512.bin").c_str(), l.model.config.vocab_size, st)) << st.message();
 }
 
+TEST(Formats, WeightsPointIntoTheMapping) {
+  for (const char* name : {"stories260K.bin", "stories260K_q80_gs4.bin", "stories260K.gguf"}) {
+    Status st;
+    Model m;
+    ASSERT_TRUE(load_model(model_path(name).c_str(), m, st)) << st.message();
+    std::span<const uint8_t> file = m.file.bytes();
+    auto inside = [&](const void* p) {
+      auto b = static_cast<const uint8_t*>(p);
+      return b >= file.data() && b < file.data() + file.size();
+    };
+    EXPECT_TRUE(inside(m.token_embedding.data)) << name;
+    EXPECT_TRUE(inside(m.rms_final)) << name;
+    for (const LayerWeights& l : m.layers) {
+      EXPECT_TRUE(inside(l.rms_att) && inside(l.rms_ffn)) << name;
+      for (const Matrix* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3})
+        EXPECT_TRUE(inside(w->data) && (!w->scales || inside(w->scales))) << name;
+    }
+  }
+}
+
 TEST(Quantize, ReproducesTheReferenceQ8File) {
   std::string out = temp_path("q80.bin");
   std::string in = model_path("stories260K.bin");
