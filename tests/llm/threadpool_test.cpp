@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <vector>
@@ -93,6 +94,32 @@ TEST(ThreadPool, ManySmallJobs) {
     SumCtx ctx{&v};
     pool.parallel_for(257, sum_rows, &ctx, 8);
     ASSERT_EQ(ctx.total.load(), 257L * 256 / 2) << "job " << rep;
+  }
+}
+
+struct SlowWorkerCtx {
+  pthread_t caller;
+  std::vector<std::atomic<int>>* hits;
+  std::atomic<int> slow_calls{0};
+};
+
+void slow_on_workers(void* p, int begin, int end) {
+  auto* c = static_cast<SlowWorkerCtx*>(p);
+  // A worker that is slow (as when the OS gives its core to another process): the caller must
+  // wait for the chunk it holds, through the sleeping path, and nothing may run twice.
+  // Every chunk takes a little while, so that the workers wake up and claim some.
+  const bool on_worker = !pthread_equal(pthread_self(), c->caller);
+  usleep(on_worker && c->slow_calls.fetch_add(1) < 3 ? 5000 : 300);
+  for (int i = begin; i < end; i++) (*c->hits)[i].fetch_add(1);
+}
+
+TEST(ThreadPool, SlowWorkerDelaysOnlyItsChunk) {
+  ThreadPool pool(3);
+  for (int rep = 0; rep < 5; rep++) {
+    std::vector<std::atomic<int>> hits(1000);
+    SlowWorkerCtx ctx{pthread_self(), &hits};
+    pool.parallel_for(1000, slow_on_workers, &ctx, 4);
+    for (int i = 0; i < 1000; i++) ASSERT_EQ(hits[i].load(), 1) << "row " << i << ", rep " << rep;
   }
 }
 
