@@ -3,9 +3,13 @@
 // Host builds of kernel code (the FAT fuzzer) use the C library's versions instead.
 #ifndef BAREFLOW_KERNEL_HOSTED
 extern "C" {
+// 8-byte string moves for the bulk: under QEMU TCG each iteration of a rep prefix costs about the
+// same whatever its width, so movsq/stosq move eight times more per iteration than movsb/stosb.
 void* memcpy(void* dst, const void* src, usize n) {
   void* d = dst;
-  asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n)::"memory");
+  usize words = n / 8, tail = n % 8;
+  asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words)::"memory");
+  asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail)::"memory");
   return dst;
 }
 void* memmove(void* dst, const void* src, usize n) {
@@ -17,7 +21,10 @@ void* memmove(void* dst, const void* src, usize n) {
 }
 void* memset(void* dst, int c, usize n) {
   void* d = dst;
-  asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+  usize words = n / 8, tail = n % 8;
+  u64 pattern = (u8)c * 0x0101010101010101UL;
+  asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+  asm volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(pattern) : "memory");
   return dst;
 }
 int memcmp(const void* a, const void* b, usize n) {
