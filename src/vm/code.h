@@ -130,7 +130,9 @@ struct Function {
   std::string name;
   uint32_t index = 0;
   std::atomic<Code*> code{nullptr};     // tier-0 code, translated on first call
-  std::atomic<void*> compiled{nullptr}; // native entry of a higher tier (none yet)
+  // A JIT tier's adapter, void(void** args, void* ret), once the function is compiled: the
+  // interpreter and the entry closure call it instead of interpreting (see src/jit).
+  std::atomic<void*> compiled{nullptr};
   void* entry = nullptr;                // native address of the function (closure)
   void* closure = nullptr;
   struct HostCif* entry_cif = nullptr;

@@ -103,9 +103,20 @@ T atomic_rmw(T* p, unsigned op, T v) {
 
 [[noreturn]] void stack_overflow(Machine& m) { m.fatal("interpreter stack overflow"); }
 
+// Calls a function that a JIT tier compiled, through the adapter in Function::compiled
+// (libffi's convention: pointers to the arguments, a result buffer).
+using CompiledAdapter = void (*)(void** args, void* ret);
+__attribute__((noinline)) void call_compiled(void* adapter, const CallSite& cs, uint8_t* fp) {
+  void* av[64];
+  for (size_t i = 0; i < cs.args.size(); i++) av[i] = fp + cs.args[i];
+  alignas(64) uint8_t unused_result[1024];
+  reinterpret_cast<CompiledAdapter>(adapter)(av, cs.ret_size ? fp + cs.ret : unused_result);
+}
+
 // Calls an interpreted function from interpreted code: new frame above the caller's.
 __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const CallSite& cs,
                                            uint8_t* fp) {
+  if (void* adapter = callee->compiled.load(std::memory_order_acquire)) return call_compiled(adapter, cs, fp);
   Code* cc = callee->code.load(std::memory_order_acquire);
   if (!cc) cc = m.code_for(callee);
   ThreadStack& ts = t_stack;
@@ -150,7 +161,7 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
     uint64_t outer = t_child_tsc;
     t_child_tsc = 0;
     uint64_t t0 = __rdtsc();
-    execute(m, callee, nfp);
+    execute(&m, callee, nfp);
     uint64_t dt = __rdtsc() - t0;
     callee->inclusive_tsc.store(callee->inclusive_tsc.load(std::memory_order_relaxed) + dt,
                                 std::memory_order_relaxed);
@@ -158,7 +169,7 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
                                 std::memory_order_relaxed);
     t_child_tsc = outer + dt;
   } else {
-    execute(m, callee, nfp);
+    execute(&m, callee, nfp);
   }
   if (cs.ret_size == 8)
     *(u64a*)(fp + cs.ret) = *(u64a*)nfp;
@@ -200,13 +211,16 @@ ThreadStack& thread_stack() {
 
 const void* const* op_labels() {
   if (!g_labels) {
-    Machine* none = nullptr;
-    execute(*none, nullptr, nullptr);
+    execute(nullptr, nullptr, nullptr);
   }
   return g_labels;
 }
 
 void call_function(Machine& m, Function* f, void* ret, void** args) {
+  if (void* adapter = f->compiled.load(std::memory_order_acquire)) {
+    alignas(64) uint8_t unused_result[1024];
+    return reinterpret_cast<CompiledAdapter>(adapter)(args, ret ? ret : unused_result);
+  }
   Code* cc = f->code.load(std::memory_order_acquire);
   if (!cc) cc = m.code_for(f);
   ThreadStack& ts = thread_stack();
@@ -228,19 +242,19 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
     uint64_t outer = t_child_tsc;
     t_child_tsc = 0;
     uint64_t t0 = __rdtsc();
-    execute(m, f, nfp);
+    execute(&m, f, nfp);
     uint64_t dt = __rdtsc() - t0;
     f->inclusive_tsc.fetch_add(dt, std::memory_order_relaxed);
     f->exclusive_tsc.fetch_add(dt - t_child_tsc, std::memory_order_relaxed);
     t_child_tsc = outer + dt;
   } else {
-    execute(m, f, nfp);
+    execute(&m, f, nfp);
   }
   if (ret && cc->ret_size) memcpy(ret, nfp, cc->ret_size > 8 ? cc->ret_size : 8);
   ts.sp = saved;
 }
 
-void execute(Machine& m, Function* f, uint8_t* fp) {
+void execute(Machine* mp, Function* f, uint8_t* fp) {
   static const void* const labels[] = {
 #define BF_VM_OP_LABEL(name) &&L_##name,
       BF_VM_OPS(BF_VM_OP_LABEL)
@@ -250,6 +264,7 @@ void execute(Machine& m, Function* f, uint8_t* fp) {
     g_labels = labels;
     return;
   }
+  Machine& m = *mp;
   Code* code = f->code.load(std::memory_order_relaxed);
   f->calls.store(f->calls.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   std::atomic<uint64_t>* ctr = code->counters.get();

@@ -5,6 +5,7 @@
 #include <llvm/IR/GlobalAlias.h>
 #include <llvm/IR/Operator.h>
 #include <llvm/IR/Verifier.h>
+#include <llvm/Support/CrashRecoveryContext.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
@@ -102,6 +103,7 @@ bool Machine::make_entry(Function* f, std::string& error) {
   if (hc) {
     auto* closure = static_cast<ffi_closure*>(ffi_closure_alloc(sizeof(ffi_closure), &code));
     auto* cd = new ClosureData{this, f};
+    closure_data.push_back(cd);
     if (closure && ffi_prep_closure_loc(closure, &hc->cif, enter_interpreter, cd, code) == FFI_OK) {
       f->closure = closure;
       f->entry = code;
@@ -112,9 +114,20 @@ bool Machine::make_entry(Function* f, std::string& error) {
     // No native entry for this signature: a unique address still identifies the function
     // for interpreted indirect calls; host code cannot call it.
     f->entry = std::calloc(1, 16);
+    dummy_entries.push_back(f->entry);
   }
   by_entry[f->entry] = f;
   return true;
+}
+
+Machine::~Machine() {
+  for (auto& f : functions) {
+    delete f->code.load();
+    if (f->closure) ffi_closure_free(f->closure);
+  }
+  for (void* p : closure_data) delete static_cast<ClosureData*>(p);
+  for (void* p : dummy_entries) std::free(p);
+  for (void* p : global_blocks) std::free(p);
 }
 
 void* Machine::address_of(const GlobalValue* gv) {
@@ -317,22 +330,36 @@ std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, con
   Machine& m = *p->machine_;
   m.path = name;
   auto buffer = MemoryBuffer::getMemBuffer(StringRef(static_cast<const char*>(data), size), name, false);
-  auto parsed = parseBitcodeFile(buffer->getMemBufferRef(), m.context);
-  if (!parsed) {
-    std::string msg = toString(parsed.takeError());
-    error = name + ": not valid LLVM bitcode (" + msg + ")";
+  // LLVM's bitcode reader can crash on malformed input instead of reporting it; its crash
+  // recovery turns that into an error like any other.
+  std::string problem;
+  CrashRecoveryContext::Enable();
+  CrashRecoveryContext crc;
+  bool completed = crc.RunSafely([&] {
+    auto parsed = parseBitcodeFile(buffer->getMemBufferRef(), m.context);
+    if (!parsed) {
+      problem = "not valid LLVM bitcode (" + toString(parsed.takeError()) + ")";
+      return;
+    }
+    m.module = std::move(*parsed);
+    if (Error e = m.module->materializeAll()) {
+      problem = "cannot read the module (" + toString(std::move(e)) + ")";
+      return;
+    }
+    std::string verify;
+    raw_string_ostream vs(verify);
+    if (verifyModule(*m.module, &vs)) problem = "the module does not verify: " + verify.substr(0, verify.find('\n'));
+  });
+  CrashRecoveryContext::Disable();
+  if (!completed) {
+    // The module is in an unknown state: let it go rather than destroy it.
+    (void)m.module.release();
+    (void)p->machine_.release();
+    error = name + ": malformed LLVM bitcode (the reader failed on it)";
     return nullptr;
   }
-  m.module = std::move(*parsed);
-  if (Error e = m.module->materializeAll()) {
-    error = name + ": cannot read the module (" + toString(std::move(e)) + ")";
-    return nullptr;
-  }
-  std::string verify;
-  raw_string_ostream vs(verify);
-  if (verifyModule(*m.module, &vs)) {
-    std::string first = verify.substr(0, verify.find('\n'));
-    error = name + ": the module does not verify: " + first;
+  if (!problem.empty()) {
+    error = name + ": " + problem;
     return nullptr;
   }
   const auto& triple = m.module->getTargetTriple();

@@ -40,10 +40,13 @@ class Machine {
   llvm::DenseMap<void*, Function*> by_entry;            // entry address -> function
   llvm::DenseMap<const llvm::GlobalValue*, void*> addresses;  // globals, functions, imports
   std::vector<std::unique_ptr<HostCif>> cifs;
-  std::vector<void*> global_blocks;
+  std::vector<void*> global_blocks;                      // freed with the machine
+  std::vector<void*> closure_data, dummy_entries;
   std::mutex translate_mutex;
   bool profile = false;
   double tsc_hz = 0;  // measured over the run, for reporting times
+
+  ~Machine();
 
   // Loader.
   bool init(std::string& error);
@@ -68,7 +71,7 @@ class Machine {
 // Interpreter (interp.cpp).
 const void* const* op_labels();
 // Runs f with its frame at fp (parameters already in place); the result is at fp[0].
-void execute(Machine& m, Function* f, uint8_t* fp);
+void execute(Machine* m, Function* f, uint8_t* fp);
 // Calls f with arguments given as pointers to values (libffi convention): closures and main.
 void call_function(Machine& m, Function* f, void* ret, void** args);
 

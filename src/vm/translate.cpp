@@ -459,7 +459,7 @@ void Translator::translate_inst(const Instruction& I) {
         if ((I.getOpcode() == Instruction::Add || I.getOpcode() == Instruction::Sub) &&
             isa<ConstantInt>(y) && (w == 32 || w == 64)) {
           int64_t c = cast<ConstantInt>(y)->getSExtValue();
-          if (I.getOpcode() == Instruction::Sub) c = -c;
+          if (I.getOpcode() == Instruction::Sub) c = static_cast<int64_t>(0 - static_cast<uint64_t>(c));
           Inst& in = emit(w == 32 ? OP_ADDI_32 : OP_ADDI_64);
           in.d = d, in.a = val(x), in.imm = c;
           return;
@@ -643,7 +643,7 @@ void Translator::translate_inst(const Instruction& I) {
       auto& g = cast<GetElementPtrInst>(I);
       if (t->isVectorTy()) unsupported("vector of pointers");
       uint32_t cur = val(g.getPointerOperand());
-      int64_t offset = 0;
+      uint64_t offset = 0;  // wraps like the address arithmetic it stands for
       bool emitted = false;
       for (gep_type_iterator it = gep_type_begin(g), end = gep_type_end(g); it != end; ++it) {
         const Value* idx = it.getOperand();
@@ -652,21 +652,22 @@ void Translator::translate_inst(const Instruction& I) {
           offset += DL_.getStructLayout(st)->getElementOffset(field);
           continue;
         }
-        int64_t scale = it.getSequentialElementStride(DL_);
+        uint64_t scale = it.getSequentialElementStride(DL_);
+        if (idx->getType()->getScalarSizeInBits() > 64) unsupported("index wider than 64 bits");
         if (auto* ci = dyn_cast<ConstantInt>(idx)) {
-          offset += ci->getSExtValue() * scale;
+          offset += static_cast<uint64_t>(ci->getSExtValue()) * scale;
           continue;
         }
         unsigned w = idx->getType()->getIntegerBitWidth();
         Inst& in = emit(w == 64 ? OP_GEP_IDX64 : w == 32 ? OP_GEP_IDX32 : OP_GEP_IDXN);
-        in.d = d, in.a = cur, in.b = val(idx), in.c = w, in.imm = offset;
+        in.d = d, in.a = cur, in.b = val(idx), in.c = w, in.imm = static_cast<int64_t>(offset);
         in.e = static_cast<uint32_t>(scale);
-        if (scale > UINT32_MAX || scale < 0) unsupported("index scale");
+        if (scale > UINT32_MAX) unsupported("index scale");
         cur = d, offset = 0, emitted = true;
       }
       if (offset != 0 || !emitted) {
         Inst& in = emit(OP_GEP_CONST);
-        in.d = d, in.a = cur, in.imm = offset;
+        in.d = d, in.a = cur, in.imm = static_cast<int64_t>(offset);
       }
       return;
     }
