@@ -796,7 +796,7 @@ int fat_commit(FatNode& n) {
   return 0;
 }
 
-int fat_unlink(const char* path, bool directory) {
+int fat_unlink(const char* path, bool directory, bool keep_clusters) {
   FatNode parent;
   const char* leaf;
   int r = lookup_parent(path, &parent, &leaf);
@@ -812,12 +812,12 @@ int fat_unlink(const char* path, bool directory) {
     if (!r) return -kENOTEMPTY;
   }
   if ((r = delete_slots(f))) return r;
-  if ((r = free_chain(entry_cluster(f.entry)))) return r;
+  if (!keep_clusters && (r = free_chain(entry_cluster(f.entry)))) return r;
   if ((r = flush_fat())) return r;
   return block_flush() ? 0 : -kEIO;
 }
 
-int fat_rename(const char* from, const char* to) {
+int fat_rename(const char* from, const char* to, FatNode* moved_from, FatNode* moved_to) {
   FatNode from_parent, to_parent;
   const char *from_leaf, *to_leaf;
   int r = lookup_parent(from, &from_parent, &from_leaf);
@@ -842,6 +842,12 @@ int fat_rename(const char* from, const char* to) {
   SlotPos pos;
   if ((r = add_entry(dir_cluster_of(to_parent), to_leaf, f.entry, &pos))) return r;
   if ((r = delete_slots(f))) return r;
+  if (moved_from) node_from(f, from_parent.is_root ? 0 : from_parent.first_cluster, moved_from);
+  if (moved_to) {
+    node_from(f, to_parent.is_root ? 0 : to_parent.first_cluster, moved_to);
+    moved_to->dirent_lba = pos.lba;
+    moved_to->dirent_off = pos.off;
+  }
   u32 old_pc = from_parent.is_root ? 0 : from_parent.first_cluster;
   u32 new_pc = to_parent.is_root ? 0 : to_parent.first_cluster;
   if (is_dir && old_pc != new_pc && entry_cluster(f.entry)) {

@@ -27,8 +27,12 @@ isize fat_read(FatNode& n, u64 off, void* buf, u64 len);
 isize fat_write(FatNode& n, u64 off, const void* buf, u64 len);
 int fat_truncate(FatNode& n, u64 size);
 int fat_commit(FatNode& n);  // FAT, FSInfo, directory entry, device flush
-int fat_unlink(const char* path, bool directory);
-int fat_rename(const char* from, const char* to);
+// Removes the entry; the clusters are freed too unless `keep_clusters` (the file is still open:
+// its last close frees them).
+int fat_unlink(const char* path, bool directory, bool keep_clusters = false);
+// Moves an entry; *moved_from / *moved_to (when given) say where its 8.3 entry was and now is,
+// so open files can follow it.
+int fat_rename(const char* from, const char* to, FatNode* moved_from = nullptr, FatNode* moved_to = nullptr);
 // Directory listing: *cookie starts at 0; returns 1 with the next entry, 0 at the end.
 int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child);
 u64 fat_cluster_bytes();

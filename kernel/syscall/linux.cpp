@@ -32,7 +32,7 @@ struct OpenFile {
   u32 flags = 0;
   u64 pos = 0;
   u64 dir_cookie = 0;
-  FatNode node;
+  FatNode* node = nullptr;  // shared by every open of the same file
   char path[256] = {};
 };
 constexpr int kMaxFds = 64;
@@ -95,7 +95,7 @@ i64 path_at(i32 dirfd, u64 user_path, char* out) {
   if (dirfd != kAtFdcwd && user_ok(user_path, 1) && ((const char*)user_path)[0] != '/') {
     OpenFile* d = file_for(dirfd);
     if (!d) return -EBADF;
-    if (d->kind != Kind::File || !d->node.is_dir()) return -ENOTDIR;
+    if (d->kind != Kind::File || !d->node->is_dir()) return -ENOTDIR;
     base = d->path;
   }
   return resolve_path(base, user_path, out, 256);
@@ -113,19 +113,63 @@ int alloc_open_file() {
   return -EMFILE;
 }
 
+// Open files of the same directory entry share one FatNode, so they agree on size and clusters.
+struct SharedNode {
+  FatNode node;
+  int refs = 0;
+  bool orphan = false;  // unlinked while open: its clusters go at the last close
+};
+constinit SharedNode shared_nodes[kMaxFds];
+static_assert(__builtin_offsetof(SharedNode, node) == 0);
+
+FatNode* node_acquire(const FatNode& n) {
+  if (!n.is_root && n.dirent_lba)
+    for (SharedNode& s : shared_nodes)
+      if (s.refs && s.node.dirent_lba == n.dirent_lba && s.node.dirent_off == n.dirent_off) {
+        s.refs++;
+        return &s.node;
+      }
+  for (SharedNode& s : shared_nodes)
+    if (!s.refs) {
+      s.node = n;
+      s.refs = 1;
+      s.orphan = false;
+      return &s.node;
+    }
+  return nullptr;
+}
+
+SharedNode* shared_for(const FatNode& n) {
+  if (n.is_root || !n.dirent_lba) return nullptr;
+  for (SharedNode& s : shared_nodes)
+    if (s.refs && s.node.dirent_lba == n.dirent_lba && s.node.dirent_off == n.dirent_off) return &s;
+  return nullptr;
+}
+
+int node_release(FatNode* n) {
+  SharedNode& s = *(SharedNode*)n;  // node is the first member
+  int r = 0;
+  if (--s.refs == 0) {
+    if (s.orphan) r = fat_truncate(s.node, 0);
+    int c = fat_commit(s.node);
+    if (!r) r = c;
+  }
+  return r;
+}
+
 int release(int fd) {
   OpenFile& f = open_files[fd_table[fd]];
   fd_table[fd] = -1;
   if (--f.refs > 0) return 0;
   int r = 0;
-  if (f.kind == Kind::File) r = fat_commit(f.node);
+  if (f.kind == Kind::File) r = node_release(f.node);
   f.kind = Kind::Free;
   return r;
 }
 
 void commit_all() {
-  for (OpenFile& f : open_files)
-    if (f.kind == Kind::File) fat_commit(f.node);
+  for (SharedNode& s : shared_nodes)
+    if (s.refs) fat_commit(s.node);
 }
 
 i64 sys_openat(i32 dirfd, u64 upath, u32 flags) {
@@ -145,14 +189,20 @@ i64 sys_openat(i32 dirfd, u64 upath, u32 flags) {
     f.channel = path[5] == 's' && path[8] == 'd' ? Channel::Stdout : Channel::Stderr;
   } else {
     bool writable = (flags & kOAccMode) != 0;
-    r = fat_lookup(path, &f.node);
-    if (r == -ENOENT && (flags & kOCreat)) r = fat_create(path, false, &f.node);
+    FatNode found;
+    r = fat_lookup(path, &found);
+    if (r == -ENOENT && (flags & kOCreat)) r = fat_create(path, false, &found);
     else if (r == 0 && (flags & kOCreat) && (flags & kOExcl)) r = -EEXIST;
     if (r) return r;
-    if (f.node.is_dir() && writable) return -EISDIR;
-    if (!f.node.is_dir() && (flags & kODirectory)) return -ENOTDIR;
-    if ((flags & kOTrunc) && writable && f.node.size) {
-      if ((r = fat_truncate(f.node, 0)) || (r = fat_commit(f.node))) return r;
+    if (found.is_dir() && writable) return -EISDIR;
+    if (!found.is_dir() && (flags & kODirectory)) return -ENOTDIR;
+    f.node = node_acquire(found);
+    if (!f.node) return -EMFILE;
+    if ((flags & kOTrunc) && writable && f.node->size) {
+      if ((r = fat_truncate(*f.node, 0)) || (r = fat_commit(*f.node))) {
+        node_release(f.node);
+        return r;
+      }
     }
     f.kind = Kind::File;
   }
@@ -168,8 +218,8 @@ i64 do_read(OpenFile* f, u64 buf, u64 n, u64* pos) {
     case Kind::Console: return -EBADF;
     case Kind::File: {
       if ((f->flags & kOAccMode) == 1) return -EBADF;
-      if (f->node.is_dir()) return -EISDIR;
-      isize r = fat_read(f->node, *pos, (void*)buf, n);
+      if ((*f->node).is_dir()) return -EISDIR;
+      isize r = fat_read((*f->node), *pos, (void*)buf, n);
       if (r > 0) *pos += r;
       return r;
     }
@@ -184,8 +234,8 @@ i64 do_write(OpenFile* f, u64 buf, u64 n, u64* pos) {
     case Kind::Null: return (i64)n;
     case Kind::File: {
       if ((f->flags & kOAccMode) == 0) return -EBADF;
-      if (f->flags & kOAppend) *pos = f->node.size;
-      isize r = fat_write(f->node, *pos, (const void*)buf, n);
+      if (f->flags & kOAppend) *pos = (*f->node).size;
+      isize r = fat_write((*f->node), *pos, (const void*)buf, n);
       if (r > 0) *pos += r;
       return r;
     }
@@ -262,7 +312,7 @@ i64 sys_newfstatat(i32 dirfd, u64 upath, u64 out, u64 flags) {
   if ((flags & 0x1000) && user_ok(upath, 1) && ((const char*)upath)[0] == 0) {  // AT_EMPTY_PATH
     OpenFile* f = file_for(dirfd);
     if (!f) return -EBADF;
-    return fill_stat(f, &f->node, out);
+    return fill_stat(f, f->node, out);
   }
   char path[256];
   i64 r = path_at(dirfd, upath, path);
@@ -280,14 +330,14 @@ i64 sys_newfstatat(i32 dirfd, u64 upath, u64 out, u64 flags) {
 i64 sys_getdents64(i32 fd, u64 buf, u64 cap) {
   OpenFile* f = file_for(fd);
   if (!f) return -EBADF;
-  if (f->kind != Kind::File || !f->node.is_dir()) return -ENOTDIR;
+  if (f->kind != Kind::File || !(*f->node).is_dir()) return -ENOTDIR;
   if (!user_ok(buf, cap)) return -EFAULT;
   u64 used = 0;
   for (;;) {
     u64 cookie = f->dir_cookie;
     char name[256];
     FatNode child;
-    int r = fat_readdir(f->node, &cookie, name, sizeof name, &child);
+    int r = fat_readdir((*f->node), &cookie, name, sizeof name, &child);
     if (r < 0) return used ? (i64)used : r;
     if (r == 0) break;
     u64 len = strlen(name);
@@ -315,10 +365,10 @@ i64 sys_lseek(i32 fd, i64 off, int whence) {
   OpenFile* f = file_for(fd);
   if (!f) return -EBADF;
   if (f->kind != Kind::File) return -ESPIPE;
-  i64 base = whence == 0 ? 0 : whence == 1 ? (i64)f->pos : whence == 2 ? (i64)f->node.size : -1;
+  i64 base = whence == 0 ? 0 : whence == 1 ? (i64)f->pos : whence == 2 ? (i64)(*f->node).size : -1;
   if (base < 0 || base + off < 0) return -EINVAL;
   f->pos = (u64)(base + off);
-  if (f->node.is_dir() && f->pos == 0) f->dir_cookie = 0;
+  if ((*f->node).is_dir() && f->pos == 0) f->dir_cookie = 0;
   return (i64)f->pos;
 }
 
@@ -331,7 +381,7 @@ i64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, i32 fd, u64 off) {
   if (!anon) {
     f = file_for(fd);
     if (!f) return -EBADF;
-    if (f->kind != Kind::File || f->node.is_dir()) return -19;  // ENODEV
+    if (f->kind != Kind::File || (*f->node).is_dir()) return -19;  // ENODEV
   }
   if (fixed) {
     if ((addr & (kPageSize - 1)) || !user_ok(addr, len) || addr < 0x10000) return -EINVAL;
@@ -340,14 +390,14 @@ i64 sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, i32 fd, u64 off) {
     addr = mm_find_free(len);
   }
   if (!vma_add(addr, addr + len, kVmaAnon)) return -ENOMEM;
-  if (f && off < f->node.size) {
+  if (f && off < (*f->node).size) {
     // Private file mappings are copies: the file's bytes are read in now.
-    u64 n = min_of(len, (u64)f->node.size - off);
+    u64 n = min_of(len, (u64)(*f->node).size - off);
     if (n > frames_free_bytes()) {
       vma_remove(addr, addr + len);
       return -ENOMEM;
     }
-    isize r = fat_read(f->node, off, (void*)addr, n);
+    isize r = fat_read((*f->node), off, (void*)addr, n);
     if (r < 0) {
       vma_remove(addr, addr + len);
       return r;
@@ -558,7 +608,7 @@ extern "C" i64 syscall_dispatch(SyscallFrame* fr) {
     case 2: r = sys_openat(kAtFdcwd, a0, (u32)a1); break;
     case 3: r = (a0 < kMaxFds && fd_table[a0] >= 0) ? release((int)a0) : -EBADF; break;
     case 4: case 6: r = sys_newfstatat(kAtFdcwd, a0, a1, 0); break;
-    case 5: { OpenFile* f = file_for(a0); r = f ? fill_stat(f, &f->node, a1) : -EBADF; break; }
+    case 5: { OpenFile* f = file_for(a0); r = f ? fill_stat(f, f->node, a1) : -EBADF; break; }
     case 8: r = sys_lseek(a0, (i64)a1, (int)a2); break;
     case 9: r = sys_mmap(a0, a1, a2, a3, (i32)a4, a5); break;
     case 10: case 28: r = 0; break;  // mprotect, madvise: everything is read-write in ring 0
@@ -611,10 +661,10 @@ extern "C" i64 syscall_dispatch(SyscallFrame* fr) {
       else r = 0;
       break;
     }
-    case 74: case 75: { OpenFile* f = file_for(a0); r = !f ? -EBADF : f->kind == Kind::File ? fat_commit(f->node) : 0; break; }
+    case 74: case 75: { OpenFile* f = file_for(a0); r = !f ? -EBADF : f->kind == Kind::File ? fat_commit(*f->node) : 0; break; }
     case 77: {  // ftruncate
       OpenFile* f = file_for(a0);
-      r = !f ? -EBADF : f->kind != Kind::File || (f->flags & kOAccMode) == 0 ? -EINVAL : fat_truncate(f->node, a1);
+      r = !f ? -EBADF : f->kind != Kind::File || (f->flags & kOAccMode) == 0 ? -EINVAL : fat_truncate((*f->node), a1);
       break;
     }
     case 79: {  // getcwd
@@ -636,7 +686,20 @@ extern "C" i64 syscall_dispatch(SyscallFrame* fr) {
       bool at = fr->nr != 82;
       r = path_at(at ? (i32)a0 : kAtFdcwd, at ? a1 : a0, from);
       if (!r) r = path_at(at ? (i32)a2 : kAtFdcwd, at ? a3 : a1, to);
-      if (!r) r = fat_rename(from, to);
+      FatNode target, old_pos, new_pos;
+      if (!r && fat_lookup(to, &target) == 0 && !target.is_dir()) {
+        // Replacing a file that is open: it lives on, nameless, until its last close.
+        if (SharedNode* s = shared_for(target)) {
+          r = fat_unlink(to, false, true);
+          if (!r) s->orphan = true, s->node.dirent_lba = 0;  // its slot may be reused
+        }
+      }
+      if (!r) r = fat_rename(from, to, &old_pos, &new_pos);
+      if (!r)
+        if (SharedNode* s = shared_for(old_pos)) {
+          s->node.dirent_lba = new_pos.dirent_lba;
+          s->node.dirent_off = new_pos.dirent_off;
+        }
       break;
     }
     case 83: case 258: {  // mkdir, mkdirat
@@ -649,7 +712,11 @@ extern "C" i64 syscall_dispatch(SyscallFrame* fr) {
     case 84: case 87: case 263: {  // rmdir, unlink, unlinkat
       char path[256];
       r = fr->nr == 263 ? path_at(a0, a1, path) : path_at(kAtFdcwd, a0, path);
-      if (!r) r = fat_unlink(path, fr->nr == 84 || (fr->nr == 263 && (a2 & 0x200)));
+      bool dir = fr->nr == 84 || (fr->nr == 263 && (a2 & 0x200));
+      FatNode n;
+      SharedNode* open_node = !r && !dir && fat_lookup(path, &n) == 0 ? shared_for(n) : nullptr;
+      if (!r) r = fat_unlink(path, dir, open_node != nullptr);
+      if (!r && open_node) open_node->orphan = true, open_node->node.dirent_lba = 0;
       break;
     }
     case 89: r = sys_readlink(kAtFdcwd, a0, a1, a2); break;

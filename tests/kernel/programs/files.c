@@ -94,6 +94,24 @@ int main(int argc, char** argv) {
       snprintf(text, sizeof text, "file %d\n", i);
       write_text(path, text);
     }
+    // Two descriptors on one file see the same data and size.
+    int a = open("/shared.txt", O_RDWR | O_CREAT | O_TRUNC, 0644), b = open("/shared.txt", O_RDONLY);
+    char got[16] = {0};
+    struct stat st;
+    if (a < 0 || b < 0 || write(a, "shared", 6) != 6 || read(b, got, sizeof got) != 6 || strcmp(got, "shared") ||
+        fstat(b, &st) || st.st_size != 6 || close(b))
+      die("shared descriptors");
+    // Renamed while open: the last close still updates the entry under its new name.
+    if (rename("/shared.txt", "/data long dir/shared moved.txt") || write(a, " file\n", 6) != 6 || close(a))
+      die("rename while open");
+    // Unlinked while open: still readable and writable until closed, then gone with its clusters.
+    int u = open("/unlinked.bin", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    unsigned char big[5000];
+    for (unsigned i = 0; i < sizeof big; i++) big[i] = pattern(i, 6);
+    if (u < 0 || write(u, big, sizeof big) != (ssize_t)sizeof big || unlink("/unlinked.bin") ||
+        write(u, big, 100) != 100 || pread(u, big, 10, 0) != 10 || big[9] != pattern(9, 6) || close(u))
+      die("unlink while open");
+    if (access("/unlinked.bin", F_OK) == 0) die("unlinked file still there");
     printf("write ok\n");
     return 0;
   }
@@ -106,6 +124,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     check_text("/data long dir/renamed.txt", "renamed\n");
+    check_text("/data long dir/shared moved.txt", "shared file\n");
+    if (access("/shared.txt", F_OK) == 0 || access("/unlinked.bin", F_OK) == 0) {
+      printf("FAIL moved or unlinked files are still there\n");
+      return 1;
+    }
     DIR* d = opendir("/many");
     if (!d) die("opendir");
     int n = 0;
