@@ -170,7 +170,9 @@ std::vector<std::string> kernel_words(const Options& o, const std::string& progr
   return w;
 }
 
-std::string kernel_command_line(const Options& o, const std::string& program_name) {
+// For `bareflow boot`: the host shows the log itself (COM3), so the kernel need not copy it.
+std::string kernel_command_line(Options o, const std::string& program_name) {
+  o.verbose = false;
   std::string cmd;
   for (const std::string& w : kernel_words(o, program_name)) cmd += (cmd.empty() ? "" : " ") + quote_word(w);
   return cmd;
@@ -276,12 +278,14 @@ int run_qemu(const Options& o, const std::string& kernel, const std::string& ima
       }
       if (i == 0) write_all(1, buf, n);
       if (i == 1) write_all(2, buf, n);
-      if (i == 2) log.append(buf, n);
+      if (i == 2) {
+        log.append(buf, n);
+        if (o.verbose) write_all(2, buf, n);  // live, so a hung guest shows where it stopped
+      }
     }
   }
   int status = 0;
   waitpid(pid, &status, 0);
-  if (o.verbose) std::fprintf(stderr, "%s", log.c_str());
   size_t at = log.rfind("bareflow-exit: ");
   if (at != std::string::npos) return std::atoi(log.c_str() + at + 15);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return kExitBootFailed;
