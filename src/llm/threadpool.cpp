@@ -25,10 +25,17 @@ constexpr int kSpinPolls = 1 << 15;
 // long sequential read of weight rows.
 constexpr int kChunksPerThread = 4;
 
-// The job word: generation in the high 32 bits, next unclaimed chunk in the low 32.
-constexpr uint64_t job_word(uint32_t generation, uint32_t next) {
-  return (static_cast<uint64_t>(generation) << 32) | next;
+// The job word: generation in the high 32 bits, the job's chunk count in the next 16 and the
+// next unclaimed chunk in the low 16. Count and index travel in one word so that a claim (a
+// compare-exchange of the whole word) can never pair one job's index with another's count.
+constexpr int kMaxChunks = 0xffff;
+
+constexpr uint64_t job_word(uint32_t generation, uint32_t n_chunks, uint32_t next) {
+  return (static_cast<uint64_t>(generation) << 32) | (n_chunks << 16) | next;
 }
+constexpr uint32_t word_generation(uint64_t w) { return static_cast<uint32_t>(w >> 32); }
+constexpr uint32_t word_chunks(uint64_t w) { return static_cast<uint32_t>(w >> 16) & 0xffff; }
+constexpr uint32_t word_next(uint64_t w) { return static_cast<uint32_t>(w) & 0xffff; }
 
 struct PoolState {
   pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -36,9 +43,8 @@ struct PoolState {
   pthread_cond_t done = PTHREAD_COND_INITIALIZER;  // caller: the last chunk finished
   bool stop = false;                               // guarded by mu
 
-  std::atomic<uint64_t> job{0};           // job_word(generation, next chunk)
-  std::atomic<int> n_chunks{0};           // of the current job
-  std::atomic<int> chunks_done{0};        // of the current job
+  std::atomic<uint64_t> job{0};     // job_word(generation, chunks, next chunk)
+  std::atomic<int> chunks_done{0};  // of the current job
   // The current job: written by the caller before it publishes the job word (release), read by
   // a thread only after it claimed a chunk of that job (acquire), and not rewritten before
   // every chunk of it is done.
@@ -56,18 +62,17 @@ struct PoolState {
     bool finished_last = false;
     uint64_t word = job.load(std::memory_order_acquire);
     for (;;) {
-      if (static_cast<uint32_t>(word >> 32) != generation) return finished_last;
-      const uint32_t index = static_cast<uint32_t>(word);
-      if (index >= static_cast<uint32_t>(n_chunks.load(std::memory_order_relaxed)))
-        return finished_last;
+      if (word_generation(word) != generation) return finished_last;
+      const uint32_t index = word_next(word), total = word_chunks(word);
+      if (index >= total) return finished_last;
       if (!job.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel,
                                      std::memory_order_acquire))
         continue;  // `word` was reloaded
       const int begin = static_cast<int>(index) * chunk;
       const int end = n - begin < chunk ? n : begin + chunk;
       fn(ctx, begin, end);
-      const int total = n_chunks.load(std::memory_order_relaxed);
-      if (chunks_done.fetch_add(1, std::memory_order_acq_rel) + 1 == total) finished_last = true;
+      if (chunks_done.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<int>(total))
+        finished_last = true;
       word = job.load(std::memory_order_acquire);
     }
   }
@@ -77,13 +82,12 @@ void* worker_main(void* arg) {
   PoolState& s = *static_cast<PoolState*>(arg);
   uint32_t seen = 0;
   for (;;) {
-    uint32_t gen = static_cast<uint32_t>(s.job.load(std::memory_order_acquire) >> 32);
+    uint32_t gen = word_generation(s.job.load(std::memory_order_acquire));
     for (int i = 0; gen == seen && i < kSpinPolls; i++)
-      gen = static_cast<uint32_t>(s.job.load(std::memory_order_acquire) >> 32);
+      gen = word_generation(s.job.load(std::memory_order_acquire));
     if (gen == seen) {
       pthread_mutex_lock(&s.mu);
-      while ((gen = static_cast<uint32_t>(s.job.load(std::memory_order_acquire) >> 32)) == seen &&
-             !s.stop)
+      while ((gen = word_generation(s.job.load(std::memory_order_acquire))) == seen && !s.stop)
         pthread_cond_wait(&s.wake, &s.mu);
       const bool stop = s.stop;
       pthread_mutex_unlock(&s.mu);
@@ -135,7 +139,9 @@ void ThreadPool::parallel_for(int n, RangeFn fn, void* ctx, int align) {
   if (align < 1) align = 1;
   const int blocks = (n + align - 1) / align;  // units of `align` rows
   const int want = n_threads_ * kChunksPerThread;
-  const int chunk = (blocks + want - 1) / want * align;
+  int chunk = (blocks + want - 1) / want * align;
+  if ((n + chunk - 1) / chunk > kMaxChunks)
+    chunk = ((n + kMaxChunks - 1) / kMaxChunks + align - 1) / align * align;
   const int n_chunks = (n + chunk - 1) / chunk;
   if (shared_ == nullptr || n_chunks <= 1) {
     fn(ctx, 0, n);  // one thread, or too few rows to split
@@ -146,11 +152,10 @@ void ThreadPool::parallel_for(int n, RangeFn fn, void* ctx, int align) {
   s.ctx = ctx;
   s.n = n;
   s.chunk = chunk;
-  s.n_chunks.store(n_chunks, std::memory_order_relaxed);
   s.chunks_done.store(0, std::memory_order_relaxed);
-  const uint32_t generation = static_cast<uint32_t>(s.job.load(std::memory_order_relaxed) >> 32) + 1;
+  const uint32_t generation = word_generation(s.job.load(std::memory_order_relaxed)) + 1;
   pthread_mutex_lock(&s.mu);
-  s.job.store(job_word(generation, 0), std::memory_order_release);
+  s.job.store(job_word(generation, n_chunks, 0), std::memory_order_release);
   pthread_cond_broadcast(&s.wake);
   pthread_mutex_unlock(&s.mu);
 

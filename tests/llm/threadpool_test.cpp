@@ -97,6 +97,20 @@ TEST(ThreadPool, ManySmallJobs) {
   }
 }
 
+// Regression: consecutive jobs with different chunk counts. A worker arriving late for a job
+// once claimed a chunk of the next one against the old job's count (rows run twice).
+TEST(ThreadPool, JobsOfChangingSizes) {
+  ThreadPool pool(3);
+  std::vector<int> v(257);
+  for (int i = 0; i < 257; i++) v[i] = i;
+  for (int rep = 0; rep < 30000; rep++) {
+    const int n = rep % 2 == 0 ? 5 : 257;
+    SumCtx ctx{&v};
+    pool.parallel_for(n, sum_rows, &ctx);
+    ASSERT_EQ(ctx.total.load(), long(n) * (n - 1) / 2) << "job " << rep << ", n=" << n;
+  }
+}
+
 struct SlowWorkerCtx {
   pthread_t caller;
   std::vector<std::atomic<int>>* hits;
