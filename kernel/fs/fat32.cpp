@@ -137,6 +137,7 @@ struct SlotPos {
 };
 
 struct Found {
+  u64 index;  // position of the 8.3 entry in the directory, in entries: stable across deletions
   DirEntry entry;
   char name[256];
   SlotPos slots[kMaxLfnSlots + 1];  // LFN entries, then the 8.3 entry last
@@ -153,6 +154,7 @@ int scan_dir(u32 dir_cluster, Visit&& visit) {
   u8 lfn_sum = 0;
   int n_slots = 0;
   u32 c = dir_cluster, steps = 0;
+  u64 base_index = 0;
   while (c) {
     if (!valid_cluster(c) || ++steps > n_clusters) {
       corrupt("a directory chain is broken", c);
@@ -197,6 +199,7 @@ int scan_dir(u32 dir_cluster, Visit&& visit) {
         lfn_valid = false;
         continue;
       }
+      f.index = base_index + i;
       f.entry = e;
       if (lfn_valid && sfn_checksum(e.name) == lfn_sum && lfn[0]) {
         strncpy_z(f.name, lfn, sizeof f.name);
@@ -209,6 +212,7 @@ int scan_dir(u32 dir_cluster, Visit&& visit) {
       lfn_valid = false;
       if (visit((const Found&)f)) return 1;
     }
+    base_index += cluster_bytes / 32;
     if (!next_cluster(c, &c)) return -kEIO;
   }
   return 0;
@@ -826,6 +830,8 @@ int fat_rename(const char* from, const char* to, FatNode* moved_from, FatNode* m
   Found f, existing;
   if ((r = find_in_dir(dir_cluster_of(from_parent), from_leaf, &f))) return r;
   bool is_dir = f.entry.attr & kAttrDir;
+  usize from_len = strlen(from);
+  if (is_dir && !strncmp(to, from, from_len) && to[from_len] == '/') return -kEINVAL;  // into itself
   r = find_in_dir(dir_cluster_of(to_parent), to_leaf, &existing);
   if (r == 0) {
     if (existing.slots[existing.n_slots - 1].lba == f.slots[f.n_slots - 1].lba &&
@@ -865,14 +871,14 @@ int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child
   if (!dir.is_dir()) return -kENOTDIR;
   u32 dc = dir_cluster_of(dir);
   if (!dc) return 0;
-  u64 index = 0;
+  u64 next = *cookie;
   int r = scan_dir(dc, [&](const Found& f) {
-    if (!strcmp(f.name, ".") || !strcmp(f.name, "..")) return false;
-    if (index++ < *cookie) return false;
+    if (f.index < *cookie || !strcmp(f.name, ".") || !strcmp(f.name, "..")) return false;
     strncpy_z(name, f.name, cap);
     node_from(f, dir.is_root ? 0 : dir.first_cluster, child);
+    next = f.index + 1;
     return true;
   });
-  if (r == 1) ++*cookie;
+  if (r == 1) *cookie = next;
   return r;
 }

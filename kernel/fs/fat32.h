@@ -33,7 +33,8 @@ int fat_unlink(const char* path, bool directory, bool keep_clusters = false);
 // Moves an entry; *moved_from / *moved_to (when given) say where its 8.3 entry was and now is,
 // so open files can follow it.
 int fat_rename(const char* from, const char* to, FatNode* moved_from = nullptr, FatNode* moved_to = nullptr);
-// Directory listing: *cookie starts at 0; returns 1 with the next entry, 0 at the end.
+// Directory listing: *cookie starts at 0; returns 1 with the next entry, 0 at the end. The cookie
+// is a position in the directory, so deleting listed entries does not make the walk skip others.
 int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child);
 u64 fat_cluster_bytes();
 u64 fat_free_bytes();

@@ -100,7 +100,7 @@ struct Vma {
   u64 start, end;
   VmaKind kind;
 };
-constexpr int kMaxVmas = 512;
+constexpr int kMaxVmas = 4096;
 Vma vmas[kMaxVmas];
 int n_vmas = 0;
 u64 mmap_next = 0x0000100000000000UL;  // mmap grows upward from 16 TiB, far from any program image
@@ -140,7 +140,14 @@ bool vma_contains(u64 start, u64 end) {
 }
 
 bool vma_add(u64 start, u64 end, VmaKind kind) {
-  if (n_vmas == kMaxVmas || end <= start || end > kUserTop) return false;
+  if (end <= start || end > kUserTop) return false;
+  for (int i = 0; i < n_vmas; i++)  // grow a neighbour instead (brk grows a page range at a time)
+    if (vmas[i].kind == kind && (vmas[i].end == start || vmas[i].start == end)) {
+      vmas[i].start = min_of(vmas[i].start, start);
+      vmas[i].end = max_of(vmas[i].end, end);
+      return true;
+    }
+  if (n_vmas == kMaxVmas) return false;
   vmas[n_vmas++] = {start, end, kind};
   return true;
 }

@@ -162,6 +162,12 @@ TEST(Guest, AvxStateSurvivesSystemCalls) {
   EXPECT_EQ(r.out, "pid 1, ymm0-15 preserved\n");
 }
 
+TEST(Guest, MallocThroughBrkMmapAndMremap) {
+  Result r = run(boot({"--mem", "512M"}, {kPrograms + "/alloc"}));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "alloc ok\n");
+}
+
 TEST(Guest, BadMemorySizeIsRefused) {
   Result r = run({kBareflow, "boot", "--mem", "lots", "--", kPrograms + "/hello"});
   EXPECT_EQ(r.status, 2);

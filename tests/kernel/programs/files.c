@@ -144,6 +144,21 @@ int main(int argc, char** argv) {
     }
     struct stat st;
     if (stat("/overwrite.bin", &st) || st.st_size != 40000) die("stat");
+    // Delete while listing, as rm -r does: every entry must still come up exactly once.
+    d = opendir("/many");
+    int removed = 0;
+    while (d && (e = readdir(d))) {
+      if (e->d_name[0] == '.') continue;
+      snprintf(path, sizeof path, "/many/%s", e->d_name);
+      if (unlink(path)) die(path);
+      removed++;
+    }
+    if (d) closedir(d);
+    if (removed != 40 || rmdir("/many")) {
+      printf("FAIL removed %d of 40 files while listing\n", removed);
+      return 1;
+    }
+    if (rename("/data long dir", "/data long dir/inside") == 0 || errno != EINVAL) die("rename into itself");
     printf("check ok: %d files in /many\n", n);
     return n == 40 ? 0 : 1;
   }
