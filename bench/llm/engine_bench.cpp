@@ -24,9 +24,14 @@ namespace {
 double matrix_bytes(const Matrix& m) {
   const double values = double(m.rows) * m.cols;
   switch (m.type) {
-    case WeightType::kF32: return values * 4;
-    case WeightType::kQ8Groups: return values + values / m.group_size * 4;
-    case WeightType::kQ8Blocks: return values / kGgufQ8BlockSize * sizeof(GgufQ8Block);
+    case WeightType::kF32:
+      return values * 4;
+    case WeightType::kF16:
+      return values * 2;
+    case WeightType::kQ8Groups:
+      return values + values / m.group_size * 4;
+    case WeightType::kQ8Blocks:
+      return values / kGgufQ8BlockSize * sizeof(GgufQ8Block);
   }
   return 0;
 }
@@ -69,17 +74,23 @@ int run(int argc, char** argv) {
   int threads = cpu_count(), tokens = 128;
   bool huge_pages = false;
   for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--tokens") == 0 && i + 1 < argc) tokens = std::atoi(argv[++i]);
-    else if (std::strcmp(argv[i], "--huge-pages") == 0) huge_pages = true;
-    else if (argv[i][0] != '-' && path == nullptr) path = argv[i];
+    if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+      threads = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--tokens") == 0 && i + 1 < argc)
+      tokens = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--huge-pages") == 0)
+      huge_pages = true;
+    else if (argv[i][0] != '-' && path == nullptr)
+      path = argv[i];
     else {
-      std::fprintf(stderr, "usage: llm_engine_bench MODEL [--threads N] [--tokens N] [--huge-pages]\n");
+      std::fprintf(stderr,
+                   "usage: llm_engine_bench MODEL [--threads N] [--tokens N] [--huge-pages]\n");
       return 2;
     }
   }
   if (path == nullptr || threads < 1 || tokens < 2) {
-    std::fprintf(stderr, "usage: llm_engine_bench MODEL [--threads N] [--tokens N] [--huge-pages]\n");
+    std::fprintf(stderr,
+                 "usage: llm_engine_bench MODEL [--threads N] [--tokens N] [--huge-pages]\n");
     return 2;
   }
   Model model;
@@ -118,14 +129,15 @@ int run(int argc, char** argv) {
   rusage ru1;
   getrusage(RUSAGE_SELF, &ru1);
   auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec * 1e-6; };
-  const double cpu = seconds(ru1.ru_utime) - seconds(ru0.ru_utime) + seconds(ru1.ru_stime) -
-                     seconds(ru0.ru_stime);
+  const double cpu =
+      seconds(ru1.ru_utime) - seconds(ru0.ru_utime) + seconds(ru1.ru_stime) - seconds(ru0.ru_stime);
   const double tok_per_s = tokens / dt.count();
   const double bytes = weight_bytes_per_token(model);
-  std::printf("engine model=%s kernels=%s threads=%d tokens=%d tok_per_s=%.2f weight_mb=%.1f "
-              "weight_gb_per_s=%.2f cpu_per_thread=%.2f\n",
-              path, kernels().name, pool.size(), tokens, tok_per_s, bytes / 1e6,
-              bytes * tok_per_s / 1e9, cpu / dt.count() / pool.size());
+  std::printf(
+      "engine model=%s kernels=%s threads=%d tokens=%d tok_per_s=%.2f weight_mb=%.1f "
+      "weight_gb_per_s=%.2f cpu_per_thread=%.2f\n",
+      path, kernels().name, pool.size(), tokens, tok_per_s, bytes / 1e6, bytes * tok_per_s / 1e9,
+      cpu / dt.count() / pool.size());
   return 0;
 }
 

@@ -41,8 +41,8 @@ void register_all(const Kernels* k) {
   struct MatShape {
     int n, d;
   };
-  for (MatShape s : {MatShape{288, 288}, MatShape{768, 2048}, MatShape{288, 32000},
-                     MatShape{2048, 5632}}) {
+  for (MatShape s :
+       {MatShape{288, 288}, MatShape{768, 2048}, MatShape{288, 32000}, MatShape{2048, 5632}}) {
     const std::string shape = std::to_string(s.d) + "x" + std::to_string(s.n);
     benchmark::RegisterBenchmark(("matmul_f32/" + shape + "/" + set).c_str(),
                                  [k, s](benchmark::State& st) {
@@ -55,37 +55,34 @@ void register_all(const Kernels* k) {
                                    }
                                    st.SetBytesProcessed(st.iterations() * int64_t(s.n) * s.d * 4);
                                  });
-    benchmark::RegisterBenchmark(("matmul_q8/" + shape + "/gs32/" + set).c_str(),
-                                 [k, s](benchmark::State& st) {
-                                   const Q8 w = quantized(size_t(s.n) * s.d, 32, 3);
-                                   const Q8 x = quantized(s.n, 32, 4);
-                                   std::vector<float> out(s.d);
-                                   for (auto _ : st) {
-                                     k->matmul_q8(out.data(), x.q.data(), x.s.data(), w.q.data(),
-                                                  w.s.data(), s.n, s.d, 32);
-                                     benchmark::DoNotOptimize(out.data());
-                                   }
-                                   st.SetBytesProcessed(st.iterations() * int64_t(s.n) * s.d *
-                                                        (32 + 4) / 32);
-                                 });
-    benchmark::RegisterBenchmark(("matmul_q8_blocks/" + shape + "/" + set).c_str(),
-                                 [k, s](benchmark::State& st) {
-                                   const Q8 w = quantized(size_t(s.n) * s.d, 32, 5);
-                                   std::vector<GgufQ8Block> blocks(size_t(s.n) * s.d / 32);
-                                   for (size_t b = 0; b < blocks.size(); b++) {
-                                     blocks[b].d = fp32_to_fp16(w.s[b]);
-                                     for (int i = 0; i < 32; i++) blocks[b].qs[i] = w.q[b * 32 + i];
-                                   }
-                                   const Q8 x = quantized(s.n, 32, 6);
-                                   std::vector<float> out(s.d);
-                                   for (auto _ : st) {
-                                     k->matmul_q8_blocks(out.data(), x.q.data(), x.s.data(),
-                                                         blocks.data(), s.n, s.d);
-                                     benchmark::DoNotOptimize(out.data());
-                                   }
-                                   st.SetBytesProcessed(st.iterations() * int64_t(blocks.size()) *
-                                                        int64_t(sizeof(GgufQ8Block)));
-                                 });
+    benchmark::RegisterBenchmark(
+        ("matmul_q8/" + shape + "/gs32/" + set).c_str(), [k, s](benchmark::State& st) {
+          const Q8 w = quantized(size_t(s.n) * s.d, 32, 3);
+          const Q8 x = quantized(s.n, 32, 4);
+          std::vector<float> out(s.d);
+          for (auto _ : st) {
+            k->matmul_q8(out.data(), x.q.data(), x.s.data(), w.q.data(), w.s.data(), s.n, s.d, 32);
+            benchmark::DoNotOptimize(out.data());
+          }
+          st.SetBytesProcessed(st.iterations() * int64_t(s.n) * s.d * (32 + 4) / 32);
+        });
+    benchmark::RegisterBenchmark(
+        ("matmul_q8_blocks/" + shape + "/" + set).c_str(), [k, s](benchmark::State& st) {
+          const Q8 w = quantized(size_t(s.n) * s.d, 32, 5);
+          std::vector<GgufQ8Block> blocks(size_t(s.n) * s.d / 32);
+          for (size_t b = 0; b < blocks.size(); b++) {
+            blocks[b].d = fp32_to_fp16(w.s[b]);
+            for (int i = 0; i < 32; i++) blocks[b].qs[i] = w.q[b * 32 + i];
+          }
+          const Q8 x = quantized(s.n, 32, 6);
+          std::vector<float> out(s.d);
+          for (auto _ : st) {
+            k->matmul_q8_blocks(out.data(), x.q.data(), x.s.data(), blocks.data(), s.n, s.d);
+            benchmark::DoNotOptimize(out.data());
+          }
+          st.SetBytesProcessed(st.iterations() * int64_t(blocks.size()) *
+                               int64_t(sizeof(GgufQ8Block)));
+        });
   }
   for (int n : {768, 5632}) {
     const std::string sz = std::to_string(n);

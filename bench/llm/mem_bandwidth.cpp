@@ -47,9 +47,12 @@ int main(int argc, char** argv) {
   long mb = 1024;
   int reps = 5, threads_max = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--mb") == 0) mb = std::atol(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--reps") == 0) reps = std::atoi(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--threads-max") == 0) threads_max = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--mb") == 0)
+      mb = std::atol(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--reps") == 0)
+      reps = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--threads-max") == 0)
+      threads_max = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "bareflow: llm_mem_bandwidth: unknown option %s\n", argv[i]);
       return 2;

@@ -1,9 +1,9 @@
 // Kernel set selection (CPU detection, BAREFLOW_KERNELS override) and IEEE half conversion.
+#include "llm/kernels.h"
+
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
-
-#include "llm/kernels.h"
 
 namespace bf::llm {
 

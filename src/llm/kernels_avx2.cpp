@@ -19,62 +19,62 @@ namespace bf::llm {
 
 namespace {
 
-typedef float f8 __attribute__((ext_vector_type(8)));
-typedef float f4 __attribute__((ext_vector_type(4)));
-typedef int32_t i8v __attribute__((ext_vector_type(8)));  // 8 x int32
-typedef int8_t b8v __attribute__((ext_vector_type(8)));
+typedef float f32x8 __attribute__((ext_vector_type(8)));
+typedef float f32x4 __attribute__((ext_vector_type(4)));
+typedef int32_t i32x8 __attribute__((ext_vector_type(8)));
+typedef int8_t i8x8 __attribute__((ext_vector_type(8)));
 
 // Unaligned loads and stores (memcpy lowers to a plain vector load/store with align 1).
-inline f8 load8(const float* p) {
-  f8 v;
+inline f32x8 load8(const float* p) {
+  f32x8 v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store8(float* p, f8 v) { std::memcpy(p, &v, sizeof v); }
-inline f8 splat8(float x) { return f8(x); }
-inline f8 fma8(f8 a, f8 b, f8 c) { return __builtin_elementwise_fma(a, b, c); }
+inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
+inline f32x8 splat8(float x) { return f32x8(x); }
+inline f32x8 fma8(f32x8 a, f32x8 b, f32x8 c) { return __builtin_elementwise_fma(a, b, c); }
 
-inline float hsum(f8 v) {
-  const f4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3);
-  const f4 hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
-  const f4 s4 = lo + hi;
-  const f4 s2 = s4 + __builtin_shufflevector(s4, s4, 2, 3, 0, 1);
+inline float hsum(f32x8 v) {
+  const f32x4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3);
+  const f32x4 hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+  const f32x4 s4 = lo + hi;
+  const f32x4 s2 = s4 + __builtin_shufflevector(s4, s4, 2, 3, 0, 1);
   return s2[0] + s2[1];
 }
 
-inline float hmax(f8 v) {
-  const f4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3);
-  const f4 hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
-  f4 m4 = __builtin_elementwise_max(lo, hi);
-  f4 m4_swapped = __builtin_shufflevector(m4, m4, 2, 3, 0, 1);
-  f4 m2 = __builtin_elementwise_max(m4, m4_swapped);
+inline float hmax(f32x8 v) {
+  const f32x4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3);
+  const f32x4 hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+  f32x4 m4 = __builtin_elementwise_max(lo, hi);
+  f32x4 m4_swapped = __builtin_shufflevector(m4, m4, 2, 3, 0, 1);
+  f32x4 m2 = __builtin_elementwise_max(m4, m4_swapped);
   return m2[0] > m2[1] ? m2[0] : m2[1];
 }
 
 // e^x for 8 lanes: Cody-Waite range reduction to r in [-ln2/2, ln2/2] and a degree-6 polynomial
 // (Cephes expf coefficients), within 2 ulp of expf over the clamped range. Inputs are clamped
 // to [-87.3, 88.37] so 2^n stays a normal float: e^x underflows to ~1e-38 rather than 0.
-inline f8 exp8(f8 x) {
+inline f32x8 exp8(f32x8 x) {
   x = __builtin_elementwise_min(x, splat8(88.3762626647949f));
   x = __builtin_elementwise_max(x, splat8(-87.3365447504019f));
-  const f8 n = __builtin_elementwise_floor(fma8(x, splat8(1.44269504088896341f), splat8(0.5f)));
-  f8 r = fma8(n, splat8(-0.693359375f), x);
+  const f32x8 n = __builtin_elementwise_floor(fma8(x, splat8(1.44269504088896341f), splat8(0.5f)));
+  f32x8 r = fma8(n, splat8(-0.693359375f), x);
   r = fma8(n, splat8(2.12194440e-4f), r);
-  f8 p = splat8(1.9875691500e-4f);
+  f32x8 p = splat8(1.9875691500e-4f);
   p = fma8(p, r, splat8(1.3981999507e-3f));
   p = fma8(p, r, splat8(8.3334519073e-3f));
   p = fma8(p, r, splat8(4.1665795894e-2f));
   p = fma8(p, r, splat8(1.6666665459e-1f));
   p = fma8(p, r, splat8(5.0000001201e-1f));
   p = fma8(p, r * r, r) + splat8(1.0f);
-  const i8v bits = (__builtin_convertvector(n, i8v) + 127) << 23;
-  f8 scale;
+  const i32x8 bits = (__builtin_convertvector(n, i32x8) + 127) << 23;
+  f32x8 scale;
   std::memcpy(&scale, &bits, sizeof scale);
   return p * scale;
 }
 
 float dot(const float* a, const float* b, int n) {
-  f8 acc0 = 0, acc1 = 0;
+  f32x8 acc0 = 0, acc1 = 0;
   int j = 0;
   for (; j + 16 <= n; j += 16) {
     acc0 = fma8(load8(a + j), load8(b + j), acc0);
@@ -107,10 +107,10 @@ inline __m256i load32(const int8_t* p) {
   return v;
 }
 
-inline i8v dot32(__m256i x, const int8_t* w) {
+inline i32x8 dot32(__m256i x, const int8_t* w) {
   const __m256i wv = load32(w);
   const __m256i prod16 = _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(x, wv));
-  return reinterpret_cast<i8v>(_mm256_madd_epi16(prod16, _mm256_set1_epi16(1)));
+  return reinterpret_cast<i32x8>(_mm256_madd_epi16(prod16, _mm256_set1_epi16(1)));
 }
 
 // One row at a time (see matmul_f32). Two groups are in flight so that the int -> float -> fma
@@ -122,23 +122,23 @@ inline float dot_q8_row(const int8_t* xq, const float* xs, const int8_t* w, cons
                         int gs_arg) {
   const int gs = kGs > 0 ? kGs : gs_arg;
   const int groups = n / gs;
-  f8 acc0 = 0, acc1 = 0;
+  f32x8 acc0 = 0, acc1 = 0;
   int g = 0;
   for (; g + 2 <= groups; g += 2) {
     const int8_t* x0 = xq + g * gs;
     const int8_t* w0 = w + g * gs;
-    i8v i0 = 0, i1 = 0;
+    i32x8 i0 = 0, i1 = 0;
     for (int k = 0; k < gs; k += 32) {
       i0 += dot32(load32(x0 + k), w0 + k);
       i1 += dot32(load32(x0 + gs + k), w0 + gs + k);
     }
-    acc0 = fma8(__builtin_convertvector(i0, f8), splat8(ws[g] * xs[g]), acc0);
-    acc1 = fma8(__builtin_convertvector(i1, f8), splat8(ws[g + 1] * xs[g + 1]), acc1);
+    acc0 = fma8(__builtin_convertvector(i0, f32x8), splat8(ws[g] * xs[g]), acc0);
+    acc1 = fma8(__builtin_convertvector(i1, f32x8), splat8(ws[g + 1] * xs[g + 1]), acc1);
   }
   if (g < groups) {
-    i8v i0 = 0;
+    i32x8 i0 = 0;
     for (int k = 0; k < gs; k += 32) i0 += dot32(load32(xq + g * gs + k), w + g * gs + k);
-    acc0 = fma8(__builtin_convertvector(i0, f8), splat8(ws[g] * xs[g]), acc0);
+    acc0 = fma8(__builtin_convertvector(i0, f32x8), splat8(ws[g] * xs[g]), acc0);
   }
   return hsum(acc0 + acc1);
 }
@@ -155,9 +155,12 @@ void matmul_q8_rows(float* out, const int8_t* xq, const float* xs, const int8_t*
 void matmul_q8(float* out, const int8_t* xq, const float* xs, const int8_t* wq, const float* ws,
                int n, int d, int gs) {
   switch (gs) {  // the group sizes llama2.c's export picks (64, halved until it divides dim)
-    case 32: return matmul_q8_rows<32>(out, xq, xs, wq, ws, n, d, gs);
-    case 64: return matmul_q8_rows<64>(out, xq, xs, wq, ws, n, d, gs);
-    case 128: return matmul_q8_rows<128>(out, xq, xs, wq, ws, n, d, gs);
+    case 32:
+      return matmul_q8_rows<32>(out, xq, xs, wq, ws, n, d, gs);
+    case 64:
+      return matmul_q8_rows<64>(out, xq, xs, wq, ws, n, d, gs);
+    case 128:
+      return matmul_q8_rows<128>(out, xq, xs, wq, ws, n, d, gs);
   }
   if (gs % 32 == 0) return matmul_q8_rows<0>(out, xq, xs, wq, ws, n, d, gs);
   scalar_kernels().matmul_q8(out, xq, xs, wq, ws, n, d, gs);  // small groups: tiny models
@@ -174,18 +177,20 @@ void matmul_q8_blocks(float* out, const int8_t* xq, const float* xs, const GgufQ
   const int nb = n / kGgufQ8BlockSize;
   for (int i = 0; i < d; i++) {
     const GgufQ8Block* row = w + static_cast<size_t>(i) * nb;
-    f8 acc0 = 0, acc1 = 0;
+    f32x8 acc0 = 0, acc1 = 0;
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
-      const i8v i0 = dot32(load32(xq + b * 32), row[b].qs);
-      const i8v i1 = dot32(load32(xq + b * 32 + 32), row[b + 1].qs);
-      acc0 = fma8(__builtin_convertvector(i0, f8), splat8(half_to_float(row[b].d) * xs[b]), acc0);
-      acc1 = fma8(__builtin_convertvector(i1, f8),
+      const i32x8 i0 = dot32(load32(xq + b * 32), row[b].qs);
+      const i32x8 i1 = dot32(load32(xq + b * 32 + 32), row[b + 1].qs);
+      acc0 =
+          fma8(__builtin_convertvector(i0, f32x8), splat8(half_to_float(row[b].d) * xs[b]), acc0);
+      acc1 = fma8(__builtin_convertvector(i1, f32x8),
                   splat8(half_to_float(row[b + 1].d) * xs[b + 1]), acc1);
     }
     if (b < nb) {
-      const i8v i0 = dot32(load32(xq + b * 32), row[b].qs);
-      acc0 = fma8(__builtin_convertvector(i0, f8), splat8(half_to_float(row[b].d) * xs[b]), acc0);
+      const i32x8 i0 = dot32(load32(xq + b * 32), row[b].qs);
+      acc0 =
+          fma8(__builtin_convertvector(i0, f32x8), splat8(half_to_float(row[b].d) * xs[b]), acc0);
     }
     out[i] = hsum(acc0 + acc1);
   }
@@ -200,8 +205,9 @@ void quantize_q8(int8_t* q, float* s, const float* x, int n, int gs) {
   }
   for (int g = 0; g * gs < n; g++) {
     const float* xg = x + g * gs;
-    f8 m = 0;
-    for (int i = 0; i < gs; i += 8) m = __builtin_elementwise_max(m, __builtin_elementwise_abs(load8(xg + i)));
+    f32x8 m = 0;
+    for (int i = 0; i < gs; i += 8)
+      m = __builtin_elementwise_max(m, __builtin_elementwise_abs(load8(xg + i)));
     const float scale = hmax(m) / 127.0f;
     s[g] = scale;
     int8_t* qg = q + g * gs;
@@ -209,20 +215,21 @@ void quantize_q8(int8_t* q, float* s, const float* x, int n, int gs) {
       std::memset(qg, 0, gs);
       continue;
     }
-    const f8 sv = splat8(scale);
+    const f32x8 sv = splat8(scale);
     for (int i = 0; i < gs; i += 8) {
-      const i8v qi = __builtin_convertvector(__builtin_elementwise_round(load8(xg + i) / sv), i8v);
-      const b8v qb = __builtin_convertvector(qi, b8v);
+      const i32x8 qi =
+          __builtin_convertvector(__builtin_elementwise_round(load8(xg + i) / sv), i32x8);
+      const i8x8 qb = __builtin_convertvector(qi, i8x8);
       std::memcpy(qg + i, &qb, sizeof qb);
     }
   }
 }
 
 void rmsnorm(float* out, const float* x, const float* weight, int n, float eps) {
-  f8 acc = 0;
+  f32x8 acc = 0;
   int j = 0;
   for (; j + 8 <= n; j += 8) {
-    const f8 v = load8(x + j);
+    const f32x8 v = load8(x + j);
     acc = fma8(v, v, acc);
   }
   float ss = hsum(acc);
@@ -230,22 +237,22 @@ void rmsnorm(float* out, const float* x, const float* weight, int n, float eps) 
   ss /= static_cast<float>(n);
   ss += eps;
   ss = 1.0f / std::sqrt(ss);
-  const f8 sv = splat8(ss);
+  const f32x8 sv = splat8(ss);
   for (j = 0; j + 8 <= n; j += 8) store8(out + j, load8(weight + j) * (sv * load8(x + j)));
   for (; j < n; j++) out[j] = weight[j] * (ss * x[j]);
 }
 
 void softmax(float* x, int n) {
-  f8 m = splat8(x[0]);
+  f32x8 m = splat8(x[0]);
   int i = 0;
   for (; i + 8 <= n; i += 8) m = __builtin_elementwise_max(m, load8(x + i));
   float max_val = hmax(m);
   for (; i < n; i++)
     if (x[i] > max_val) max_val = x[i];
-  const f8 mv = splat8(max_val);
-  f8 sum = 0;
+  const f32x8 mv = splat8(max_val);
+  f32x8 sum = 0;
   for (i = 0; i + 8 <= n; i += 8) {
-    const f8 e = exp8(load8(x + i) - mv);
+    const f32x8 e = exp8(load8(x + i) - mv);
     store8(x + i, e);
     sum += e;
   }
@@ -254,7 +261,7 @@ void softmax(float* x, int n) {
     x[i] = std::exp(x[i] - max_val);
     total += x[i];
   }
-  const f8 tv = splat8(total);
+  const f32x8 tv = splat8(total);
   for (i = 0; i + 8 <= n; i += 8) store8(x + i, load8(x + i) / tv);
   for (; i < n; i++) x[i] /= total;
 }
@@ -262,7 +269,7 @@ void softmax(float* x, int n) {
 void swiglu(float* hb, const float* hb2, int n) {
   int i = 0;
   for (; i + 8 <= n; i += 8) {
-    const f8 v = load8(hb + i);
+    const f32x8 v = load8(hb + i);
     store8(hb + i, v / (splat8(1.0f) + exp8(-v)) * load8(hb2 + i));
   }
   for (; i < n; i++) {
@@ -300,7 +307,7 @@ void rope(float* x, int n, int head_size, int pos, float theta) {
 }
 
 void axpy(float* y, float a, const float* x, int n) {
-  const f8 av = splat8(a);
+  const f32x8 av = splat8(a);
   int i = 0;
   for (; i + 8 <= n; i += 8) store8(y + i, fma8(av, load8(x + i), load8(y + i)));
   for (; i < n; i++) y[i] += a * x[i];
@@ -309,9 +316,9 @@ void axpy(float* y, float a, const float* x, int n) {
 }  // namespace
 
 const Kernels* avx2_kernels() {
-  static const Kernels k = {"avx2",  matmul_f32, matmul_q8, matmul_q8_blocks, quantize_q8,
-                            rmsnorm, softmax,    swiglu,    rope,             dot,
-                            axpy};
+  static const Kernels k = {"avx2",      matmul_f32, matmul_q8, matmul_q8_blocks,
+                            quantize_q8, rmsnorm,    softmax,   swiglu,
+                            rope,        dot,        axpy};
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &k : nullptr;
 }
 

@@ -120,9 +120,9 @@ void axpy(float* y, float a, const float* x, int n) {
 }  // namespace
 
 const Kernels& scalar_kernels() {
-  static const Kernels k = {"scalar", matmul_f32, matmul_q8, matmul_q8_blocks, quantize_q8,
-                            rmsnorm,  softmax,    swiglu,    rope,             dot,
-                            axpy};
+  static const Kernels k = {"scalar",    matmul_f32, matmul_q8, matmul_q8_blocks,
+                            quantize_q8, rmsnorm,    softmax,   swiglu,
+                            rope,        dot,        axpy};
   return k;
 }
 

@@ -105,7 +105,8 @@ TEST(ScalarKernels, RopeRotatesPairs) {
   auto y = x;
   scalar_kernels().rope(y.data(), n, head_size, pos, theta);
   for (int i = 0; i < n; i += 2) {
-    const double a = pos * std::pow(static_cast<double>(theta), -(i % head_size) / double(head_size));
+    const double a =
+        pos * std::pow(static_cast<double>(theta), -(i % head_size) / double(head_size));
     EXPECT_NEAR(y[i], x[i] * std::cos(a) - x[i + 1] * std::sin(a), 1e-5) << i;
     EXPECT_NEAR(y[i + 1], x[i] * std::sin(a) + x[i + 1] * std::cos(a), 1e-5) << i;
   }
@@ -138,7 +139,7 @@ TEST(Fp16, KnownValues) {
   EXPECT_EQ(fp32_to_fp16(65504.0f), 0x7bff);
   EXPECT_EQ(fp32_to_fp16(65519.0f), 0x7bff);  // below the halfway point to 65536
   EXPECT_EQ(fp32_to_fp16(65520.0f), 0x7c00);  // ties to even: overflows to inf
-  EXPECT_EQ(fp32_to_fp16(1.0f + std::ldexp(1.0f, -11)), 0x3c00);  // tie, even stays
+  EXPECT_EQ(fp32_to_fp16(1.0f + std::ldexp(1.0f, -11)), 0x3c00);      // tie, even stays
   EXPECT_EQ(fp32_to_fp16(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3c02);  // tie, odd rounds up
   EXPECT_EQ(fp32_to_fp16(std::ldexp(1.0f, -25)), 0x0000);  // tie at the smallest subnormal
   EXPECT_EQ(fp32_to_fp16(std::ldexp(3.0f, -25)), 0x0002);
@@ -236,7 +237,7 @@ TEST(SimdKernels, QuantizeQ8IsBitExact) {
         const int n = gs * groups;
         auto x = random_floats(n, rng, 3.0f);
         for (int i = 0; i < gs; i++) x[i] = 0.0f;  // an all-zero group
-        if (groups > 1) x[gs] = 1e30f;                // a group where all else rounds to 0
+        if (groups > 1) x[gs] = 1e30f;             // a group where all else rounds to 0
         std::vector<int8_t> q1(n), q2(n);
         std::vector<float> s1(groups), s2(groups);
         scalar_kernels().quantize_q8(q1.data(), s1.data(), x.data(), n, gs);
@@ -274,8 +275,8 @@ TEST(SimdKernels, MatmulQ8MatchesScalar) {
           w.q[0] = w.q[n * d - 1] = -128;  // outside what quantize_q8 makes, valid in a file
           const Q8Matrix x = quantize(random_floats(n, rng), gs);
           std::vector<float> want(d), got(d);
-          scalar_kernels().matmul_q8(want.data(), x.q.data(), x.s.data(), w.q.data(), w.s.data(),
-                                     n, d, gs);
+          scalar_kernels().matmul_q8(want.data(), x.q.data(), x.s.data(), w.q.data(), w.s.data(), n,
+                                     d, gs);
           k->matmul_q8(got.data(), x.q.data(), x.s.data(), w.q.data(), w.s.data(), n, d, gs);
           for (int i = 0; i < d; i++) {
             // Integer dots are exact; only the float sum over groups is reassociated.
