@@ -139,6 +139,16 @@ bool vma_contains(u64 start, u64 end) {
   return false;
 }
 
+bool vma_covers(u64 start, u64 end) {
+  while (start < end) {
+    bool found = false;
+    for (int i = 0; i < n_vmas && !found; i++)
+      if (start >= vmas[i].start && start < vmas[i].end) start = vmas[i].end, found = true;
+    if (!found) return false;
+  }
+  return true;
+}
+
 bool vma_add(u64 start, u64 end, VmaKind kind) {
   if (end <= start || end > kUserTop) return false;
   for (int i = 0; i < n_vmas; i++)  // grow a neighbour instead (brk grows a page range at a time)

@@ -33,6 +33,7 @@ enum VmaKind : u8 { kVmaAnon, kVmaStack, kVmaBrk };
 bool vma_add(u64 start, u64 end, VmaKind kind);  // demand-zero region
 void vma_remove(u64 start, u64 end);             // unmap and free the frames
 bool vma_contains(u64 start, u64 end);
+bool vma_covers(u64 start, u64 end);            // every byte lies in some region (EFAULT checks)
 bool map_user_page(u64 va);                      // map a zeroed frame now (false: out of memory)
 bool mm_handle_page_fault(u64 addr, u64 error);  // demand paging; false if not ours
 bool mm_move(u64 old_start, u64 new_start, u64 len);  // move mappings (mremap)

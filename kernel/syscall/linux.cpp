@@ -45,7 +45,9 @@ u64 brk_start = 0, brk_current = 0;
 constexpr u64 kBrkLimit = 64UL << 30;
 u8 unimplemented_logged[512];
 
-bool user_ok(u64 p, u64 n) { return p < kUserTop && n <= kUserTop - p; }
+// The program's buffers must lie in its mapped regions: a bad pointer gets EFAULT, as on Linux,
+// rather than a fault in the middle of a file system operation.
+bool user_ok(u64 p, u64 n) { return p < kUserTop && n <= kUserTop - p && vma_covers(p, p + max_of(n, (u64)1)); }
 
 // Copies a path from the program, resolves it against `base` and normalizes "." and "..".
 i64 resolve_path(const char* base, u64 user_path, char* out, usize cap) {

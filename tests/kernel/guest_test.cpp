@@ -253,7 +253,7 @@ TEST(Guest, NullDereferenceIsReported) {
 TEST(Guest, UnknownSystemCallReturnsEnosys) {
   Result r = run(boot({}, {kPrograms + "/bad_syscall"}));
   EXPECT_EQ(r.status, 3) << r.err;
-  EXPECT_EQ(r.out, "syscall 999 = -1, errno ENOSYS\n");
+  EXPECT_EQ(r.out, "syscall 999 = -1, errno ENOSYS\nwrite from a bad pointer = -1, errno EFAULT\n");
   EXPECT_NE(r.err.find("system call 999 is not implemented"), std::string::npos) << r.err;
 }
 

@@ -1,4 +1,5 @@
 // Calls a system call that does not exist: it must fail with ENOSYS and the program goes on.
+// Bad buffers fail with EFAULT instead of faulting the program.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -6,6 +7,10 @@
 
 int main(void) {
   long r = syscall(999);
-  printf("syscall 999 = %ld, errno %s\n", r, errno == ENOSYS ? "ENOSYS" : "other");
-  return errno == ENOSYS ? 3 : 1;
+  int enosys = errno == ENOSYS;
+  printf("syscall 999 = %ld, errno %s\n", r, enosys ? "ENOSYS" : "other");
+  errno = 0;
+  long w = write(1, (const void*)16, 5);
+  printf("write from a bad pointer = %ld, errno %s\n", w, errno == EFAULT ? "EFAULT" : "other");
+  return enosys ? 3 : 1;
 }
