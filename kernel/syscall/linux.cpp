@@ -169,9 +169,13 @@ int release(int fd) {
   return r;
 }
 
+// At exit (or a fault) every open file is closed, as Linux does; unlinked ones give back their clusters.
 void commit_all() {
   for (SharedNode& s : shared_nodes)
-    if (s.refs) fat_commit(s.node);
+    if (s.refs) {
+      if (s.orphan) fat_truncate(s.node, 0);
+      fat_commit(s.node);
+    }
 }
 
 i64 sys_openat(i32 dirfd, u64 upath, u32 flags) {

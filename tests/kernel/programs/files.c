@@ -112,6 +112,10 @@ int main(int argc, char** argv) {
         write(u, big, 100) != 100 || pread(u, big, 10, 0) != 10 || big[9] != pattern(9, 6) || close(u))
       die("unlink while open");
     if (access("/unlinked.bin", F_OK) == 0) die("unlinked file still there");
+    // Unlinked and never closed: exit must give its clusters back (fsck checks).
+    int leak = open("/never closed.bin", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (leak < 0 || write(leak, big, sizeof big) != (ssize_t)sizeof big || unlink("/never closed.bin"))
+      die("unlinked, never closed");
     printf("write ok\n");
     return 0;
   }
