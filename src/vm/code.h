@@ -40,8 +40,10 @@ namespace bf::vm {
   X(TRUNC_N) X(SEXT_N) X(FPTRUNC) X(FPEXT) X(F32_TO_SI) X(F64_TO_SI) X(F32_TO_UI) X(F64_TO_UI)   \
   X(SI_TO_F32) X(SI_TO_F64) X(UI_TO_F32) X(UI_TO_F64)                                            \
   X(SELECT8) X(SELECTN)                                                                          \
-  X(LOAD8) X(LOAD16) X(LOAD32) X(LOAD64) X(LOADN) X(LOADN_ZX)                                    \
-  X(STORE8) X(STORE16) X(STORE32) X(STORE64) X(STOREN)                                           \
+  X(LOAD8) X(LOAD16) X(LOAD32) X(LOAD64) X(LOADN) X(LOADN_ZX) X(LOADV16) X(LOADV32)                  \
+  X(LOAD32_OFF) X(LOAD64_OFF) X(LOADV32_OFF) X(LOAD32_IDX) X(LOAD64_IDX) X(LOADV32_IDX)                                           \
+  X(STORE8) X(STORE16) X(STORE32) X(STORE64) X(STOREN) X(STOREV16) X(STOREV32)               \
+  X(STORE32_OFF) X(STORE64_OFF) X(STOREV32_OFF)                                           \
   X(GEP_CONST) X(GEP_IDX64) X(GEP_IDX32) X(GEP_IDXN)                                             \
   X(BR) X(CONDBR) X(SWITCH) X(RET) X(RET_VOID) X(UNREACHABLE)                                    \
   X(CALL) X(CALL_HOST) X(CALL_INDIRECT)                                                          \

@@ -103,6 +103,8 @@ T atomic_rmw(T* p, unsigned op, T v) {
 
 [[noreturn]] void stack_overflow(Machine& m) { m.fatal("interpreter stack overflow"); }
 
+void call_host(void* fn, HostCif* hc, const CallSite& cs, uint8_t* fp);
+
 // Calls a function that a JIT tier compiled, through the adapter in Function::compiled
 // (libffi's convention: pointers to the arguments, a result buffer).
 using CompiledAdapter = void (*)(void** args, void* ret);
@@ -178,8 +180,7 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
   ts.sp = saved;
 }
 
-__attribute__((noinline)) void call_host(void* fn, const CallSite& cs, uint8_t* fp) {
-  HostCif* hc = cs.cif;
+__attribute__((noinline)) void call_host(void* fn, HostCif* hc, const CallSite& cs, uint8_t* fp) {
   size_t n = cs.args.size();
   void* av[64];
   for (size_t i = 0; i < n; i++) av[i] = fp + cs.args[i];
@@ -409,6 +410,20 @@ L_LOAD32: U64(IN.d) = *(const u32a*)U64(IN.a); NEXT;
 L_LOAD64: U64(IN.d) = *(const u64a*)U64(IN.a); NEXT;
 L_LOADN: memcpy(fp + IN.d, reinterpret_cast<const void*>(U64(IN.a)), IN.c); NEXT;
 L_LOADN_ZX: { uint64_t v = 0; memcpy(&v, reinterpret_cast<const void*>(U64(IN.a)), IN.c); U64(IN.d) = v; NEXT; }
+L_LOADV16: memcpy(fp + IN.d, reinterpret_cast<const void*>(U64(IN.a)), 16); NEXT;
+L_LOADV32: memcpy(fp + IN.d, reinterpret_cast<const void*>(U64(IN.a)), 32); NEXT;
+// Address and load fused: base + imm, or base + index * scale + imm.
+L_LOAD32_OFF: U64(IN.d) = *(const u32a*)(U64(IN.a) + uint64_t(IN.imm)); NEXT;
+L_LOAD64_OFF: U64(IN.d) = *(const u64a*)(U64(IN.a) + uint64_t(IN.imm)); NEXT;
+L_LOADV32_OFF: memcpy(fp + IN.d, reinterpret_cast<const void*>(U64(IN.a) + uint64_t(IN.imm)), 32); NEXT;
+L_LOAD32_IDX: U64(IN.d) = *(const u32a*)(U64(IN.a) + U64(IN.b) * IN.e + uint64_t(IN.imm)); NEXT;
+L_LOAD64_IDX: U64(IN.d) = *(const u64a*)(U64(IN.a) + U64(IN.b) * IN.e + uint64_t(IN.imm)); NEXT;
+L_LOADV32_IDX: memcpy(fp + IN.d, reinterpret_cast<const void*>(U64(IN.a) + U64(IN.b) * IN.e + uint64_t(IN.imm)), 32); NEXT;
+L_STOREV16: memcpy(reinterpret_cast<void*>(U64(IN.a)), fp + IN.b, 16); NEXT;
+L_STOREV32: memcpy(reinterpret_cast<void*>(U64(IN.a)), fp + IN.b, 32); NEXT;
+L_STORE32_OFF: *(u32a*)(U64(IN.a) + uint64_t(IN.imm)) = uint32_t(U64(IN.b)); NEXT;
+L_STORE64_OFF: *(u64a*)(U64(IN.a) + uint64_t(IN.imm)) = U64(IN.b); NEXT;
+L_STOREV32_OFF: memcpy(reinterpret_cast<void*>(U64(IN.a) + uint64_t(IN.imm)), fp + IN.b, 32); NEXT;
 L_STORE8: *(u8a*)U64(IN.a) = uint8_t(U64(IN.b)); NEXT;
 L_STORE16: *(u16a*)U64(IN.a) = uint16_t(U64(IN.b)); NEXT;
 L_STORE32: *(u32a*)U64(IN.a) = uint32_t(U64(IN.b)); NEXT;
@@ -442,7 +457,7 @@ L_UNREACHABLE: m.fatal("function '" + f->name + "' reached 'unreachable'");
 L_TRAP: fflush(nullptr); abort();
 
 L_CALL: call_interp(m, code->calls[IN.a].callee, code->calls[IN.a], fp); NEXT;
-L_CALL_HOST: call_host(code->calls[IN.a].host_fn, code->calls[IN.a], fp); NEXT;
+L_CALL_HOST: call_host(code->calls[IN.a].host_fn, code->calls[IN.a].cif, code->calls[IN.a], fp); NEXT;
 L_CALL_INDIRECT: {
   void* target = reinterpret_cast<void*>(U64(IN.b));
   const CallSite& cs = code->calls[IN.a];
@@ -451,7 +466,7 @@ L_CALL_INDIRECT: {
     call_interp(m, it->second, cs, fp);
   } else {
     if (!cs.cif) m.fatal("function '" + f->name + "': indirect call to host code with an unsupported signature");
-    call_host(target, cs, fp);
+    call_host(target, cs.cif, cs, fp);
   }
   NEXT;
 }

@@ -136,6 +136,59 @@ const MathFn* find_math(const MathFn* table, size_t n, StringRef base) {
   return nullptr;
 }
 
+// A GEP as base + index * scale + offset, with at most one variable 64-bit index.
+struct Address {
+  const Value* base = nullptr;
+  const Value* index = nullptr;
+  uint64_t scale = 0, offset = 0;
+};
+bool decompose_gep(const GetElementPtrInst& g, const DataLayout& dl, Address& out) {
+  if (g.getType()->isVectorTy()) return false;
+  out = Address{g.getPointerOperand(), nullptr, 0, 0};
+  for (gep_type_iterator it = gep_type_begin(g), end = gep_type_end(g); it != end; ++it) {
+    const Value* idx = it.getOperand();
+    if (StructType* st = it.getStructTypeOrNull()) {
+      out.offset += dl.getStructLayout(st)->getElementOffset(cast<ConstantInt>(idx)->getZExtValue());
+      continue;
+    }
+    if (idx->getType()->getScalarSizeInBits() > 64) return false;
+    uint64_t scale = it.getSequentialElementStride(dl);
+    if (auto* ci = dyn_cast<ConstantInt>(idx)) {
+      out.offset += static_cast<uint64_t>(ci->getSExtValue()) * scale;
+      continue;
+    }
+    if (out.index || !idx->getType()->isIntegerTy(64) || scale > UINT32_MAX) return false;
+    out.index = idx, out.scale = scale;
+  }
+  return true;
+}
+
+// The load or store that a single-use GEP feeds in the same block, when the pair fuses into
+// one address+memory instruction.
+const Instruction* fused_user(const GetElementPtrInst& g, const DataLayout& dl, Address& a) {
+  if (!g.hasOneUse()) return nullptr;
+  auto* user = dyn_cast<Instruction>(*g.user_begin());
+  if (!user || user->getParent() != g.getParent()) return nullptr;
+  Type* t;
+  if (auto* l = dyn_cast<LoadInst>(user)) {
+    if (l->isAtomic()) return nullptr;
+    t = l->getType();
+  } else if (auto* st = dyn_cast<StoreInst>(user)) {
+    if (st->isAtomic() || st->getPointerOperand() != &g || st->getValueOperand() == &g) return nullptr;
+    t = st->getValueOperand()->getType();
+  } else {
+    return nullptr;
+  }
+  bool scalar4 = t->isIntegerTy(32) || t->isFloatTy();
+  bool scalar8 = t->isIntegerTy(64) || t->isDoubleTy() || t->isPointerTy();
+  bool vec32 = t->isVectorTy() && !cast<VectorType>(t)->getElementType()->isIntegerTy(1) &&
+               dl.getTypeStoreSize(t) == 32;
+  if (!scalar4 && !scalar8 && !vec32) return nullptr;
+  if (!decompose_gep(g, dl, a)) return nullptr;
+  if (isa<StoreInst>(user) && a.index) return nullptr;
+  return user;
+}
+
 class Translator {
  public:
   Translator(Machine& m, Function* f) : m_(m), fn_(f), F_(*f->ir), DL_(*m.layout) {}
@@ -279,7 +332,7 @@ uint32_t Translator::const_slot(const Constant* c) {
 
 void Translator::emit_move(uint32_t d, uint32_t s, uint32_t bytes) {
   if (d == s) return;
-  Inst& in = emit(bytes == 8 ? OP_MOV8 : OP_MOVN);
+  Inst& in = emit(bytes == 8 ? OP_MOV8 : bytes == 16 ? OP_MOV16 : bytes == 32 ? OP_MOV32 : OP_MOVN);
   in.d = d, in.a = s, in.c = bytes;
 }
 
@@ -305,8 +358,9 @@ void Translator::emit_load(uint32_t dst, uint32_t addr, Type* t) {
   if (auto* vt = dyn_cast<FixedVectorType>(t)) {
     if (vt->getElementType()->isIntegerTy(1)) unsupported("load of an i1 vector");
   }
-  Inst& in = emit(OP_LOADN);
-  in.d = dst, in.a = addr, in.c = DL_.getTypeStoreSize(t);
+  uint32_t bytes = DL_.getTypeStoreSize(t);
+  Inst& in = emit(bytes == 16 ? OP_LOADV16 : bytes == 32 ? OP_LOADV32 : OP_LOADN);
+  in.d = dst, in.a = addr, in.c = bytes;
 }
 
 void Translator::emit_store(uint32_t addr, uint32_t src, Type* t) {
@@ -314,7 +368,7 @@ void Translator::emit_store(uint32_t addr, uint32_t src, Type* t) {
     if (vt->getElementType()->isIntegerTy(1)) unsupported("store of an i1 vector");
   uint32_t store = DL_.getTypeStoreSize(t);
   bool scalar = t->isIntegerTy() || t->isFloatTy() || t->isDoubleTy() || t->isPointerTy();
-  Op op = !scalar ? OP_STOREN : store == 1 ? OP_STORE8 : store == 2 ? OP_STORE16
+  Op op = !scalar ? (store == 16 ? OP_STOREV16 : store == 32 ? OP_STOREV32 : OP_STOREN) : store == 1 ? OP_STORE8 : store == 2 ? OP_STORE16
           : store == 4 ? OP_STORE32 : store == 8 ? OP_STORE64 : OP_STOREN;
   Inst& in = emit(op);
   in.a = addr, in.b = src, in.c = store;
@@ -450,7 +504,10 @@ void Translator::translate_inst(const Instruction& I) {
         if (vt->getElementType()->isIntegerTy(1) && op != VB_AND && op != VB_OR && op != VB_XOR)
           unsupported("arithmetic on i1 vectors");
         ElemKind k = elem_kind(vt->getElementType());
-        emit_vec(ext_ops().bin[op][k], d, val(x), val(y), 0, vt->getNumElements());
+        uint32_t bytes = vt->getNumElements() * elem_bytes(k);
+        const ExtOps& X = ext_ops();
+        ExtFn fn = bytes == 32 ? X.bin32[op][k] : bytes == 16 ? X.bin16[op][k] : X.bin[op][k];
+        emit_vec(fn, d, val(x), val(y), 0, vt->getNumElements());
         return;
       }
       if (t->isIntegerTy()) {
@@ -630,17 +687,39 @@ void Translator::translate_inst(const Instruction& I) {
       auto& l = cast<LoadInst>(I);
       if (l.isAtomic() && !t->isIntegerTy() && !t->isPointerTy() && !t->isFloatingPointTy())
         unsupported("atomic load of this type");
+      Address a;
+      auto* g = dyn_cast<GetElementPtrInst>(l.getPointerOperand());
+      if (g && fused_user(*g, DL_, a) == &l) {
+        uint32_t bytes = DL_.getTypeStoreSize(t);
+        Op op = bytes == 4 ? (a.index ? OP_LOAD32_IDX : OP_LOAD32_OFF)
+                : bytes == 8 ? (a.index ? OP_LOAD64_IDX : OP_LOAD64_OFF)
+                             : (a.index ? OP_LOADV32_IDX : OP_LOADV32_OFF);
+        Inst& in = emit(op);
+        in.d = d, in.a = val(a.base), in.b = a.index ? val(a.index) : 0, in.e = a.scale;
+        in.imm = static_cast<int64_t>(a.offset);
+        return;
+      }
       emit_load(d, val(l.getPointerOperand()), t);
       return;
     }
     case Instruction::Store: {
       auto& s = cast<StoreInst>(I);
+      Address a;
+      auto* g = dyn_cast<GetElementPtrInst>(s.getPointerOperand());
+      if (g && fused_user(*g, DL_, a) == &s) {
+        uint32_t bytes = DL_.getTypeStoreSize(s.getValueOperand()->getType());
+        Inst& in = emit(bytes == 4 ? OP_STORE32_OFF : bytes == 8 ? OP_STORE64_OFF : OP_STOREV32_OFF);
+        in.a = val(a.base), in.b = val(s.getValueOperand()), in.imm = static_cast<int64_t>(a.offset);
+        return;
+      }
       emit_store(val(s.getPointerOperand()), val(s.getValueOperand()), s.getValueOperand()->getType());
       if (s.isAtomic() && s.getOrdering() == AtomicOrdering::SequentiallyConsistent) emit(OP_FENCE);
       return;
     }
     case Instruction::GetElementPtr: {
       auto& g = cast<GetElementPtrInst>(I);
+      Address fused;
+      if (fused_user(g, DL_, fused)) return;  // folded into the load or store that uses it
       if (t->isVectorTy()) unsupported("vector of pointers");
       uint32_t cur = val(g.getPointerOperand());
       uint64_t offset = 0;  // wraps like the address arithmetic it stands for
@@ -1005,8 +1084,10 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id) {
       // fmuladd fuses exactly when native code generation would: on targets with FMA.
       bool fused = id == Intrinsic::fma || fma_target_;
       if (vt) {
-        emit_vec(X.fma[elem_kind(vt->getElementType())], d, arg(0), arg(1), arg(2), vt->getNumElements(),
-                 fused);
+        ElemKind k = elem_kind(vt->getElementType());
+        uint32_t bytes = vt->getNumElements() * elem_bytes(k);
+        ExtFn fn = bytes == 32 ? X.fma32[k] : bytes == 16 ? X.fma16[k] : X.fma[k];
+        emit_vec(fn, d, arg(0), arg(1), arg(2), vt->getNumElements(), fused);
         return true;
       }
       if (!fused) {

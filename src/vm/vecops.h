@@ -34,13 +34,15 @@ enum VecCast : uint8_t { VC_TRUNC, VC_ZEXT, VC_SEXT, VC_FPTRUNC, VC_FPEXT, VC_FP
 
 struct ExtOps {
   ExtFn bin[VB_COUNT][EK_COUNT];
+  ExtFn bin16[VB_COUNT][EK_COUNT], bin32[VB_COUNT][EK_COUNT];  // 16- and 32-byte vectors
   ExtFn un[VU_COUNT][EK_COUNT];
   ExtFn red[VR_COUNT][EK_COUNT];      // d = reduce(a) (FADD/FMUL: b = start value)
   ExtFn cast[VC_COUNT][EK_COUNT][EK_COUNT];
   ExtFn icmp[EK_COUNT];               // f = predicate (llvm::CmpInst), d bytes 0/1
   ExtFn fcmp[EK_COUNT];
   ExtFn select[EK_COUNT];             // d = c ? a : b per element (c = bool bytes)
-  ExtFn fma[EK_COUNT];                // d = a*b+c
+  ExtFn fma[EK_COUNT];                // d = a*b+c (f = 1: fused)
+  ExtFn fma16[EK_COUNT], fma32[EK_COUNT];
   ExtFn splat[EK_COUNT];              // d[i] = scalar a
   ExtFn pmaddwd, pmaddubsw;           // x86 avx2 integer dot products
   ExtFn psignb;                       // x86 psign.b: a negated, zeroed or kept by the sign of b
