@@ -2,6 +2,7 @@
 #include "llm/kernels.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -16,10 +17,13 @@ std::atomic<const Kernels*> g_selected{nullptr};
 const Kernels* select_kernels() {
   const char* want = std::getenv("BAREFLOW_KERNELS");
   if (want != nullptr && std::strcmp(want, "scalar") == 0) return &scalar_kernels();
-  const Kernels* avx2 = avx2_kernels();
+  const Kernels* best = avx2_kernels() != nullptr ? avx2_kernels() : &scalar_kernels();
   // "avx2" on a CPU without it falls back to scalar: running is better than faulting.
-  if (avx2 != nullptr) return avx2;
-  return &scalar_kernels();
+  if (want != nullptr && *want != '\0' && std::strcmp(want, "avx2") != 0)
+    std::fprintf(stderr,
+                 "bareflow: BAREFLOW_KERNELS=%s: unknown kernel set (scalar, avx2); using %s\n",
+                 want, best->name);
+  return best;
 }
 
 uint32_t bits_of(float f) {
