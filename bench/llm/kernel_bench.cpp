@@ -192,7 +192,8 @@ void register_threadpool() {
   }
 }
 
-// Prints the usual console output, then "kernel/shape: scalar time, other time, ratio".
+// Prints the usual console output, then "kernel/shape: scalar time, other time, ratio", on CPU
+// time: on a machine shared with other processes it excludes the time the OS ran them instead.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
@@ -201,7 +202,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (r.run_type != Run::RT_Iteration || r.error_occurred) continue;
       const std::string name = r.benchmark_name();
       const size_t slash = name.rfind('/');
-      times_[name.substr(0, slash)][name.substr(slash + 1)] = r.GetAdjustedRealTime();
+      times_[name.substr(0, slash)][name.substr(slash + 1)] = r.GetAdjustedCPUTime();
     }
   }
   void Finalize() override {
