@@ -2,6 +2,11 @@
 #include <cmath>
 #include <cstring>
 
+#include <llvm/ADT/APInt.h>
+#include <llvm/IR/InstrTypes.h>
+#include <llvm/IR/Instructions.h>
+#include <llvm/IR/Instruction.h>
+
 #include "vm/machine.h"
 #include "vm/vecops.h"
 
@@ -172,13 +177,66 @@ void is_fpclass(uint8_t* fp, const Inst* in) {
   R(fp, in->d) = (in->c >> bit) & 1;
 }
 
+// Wide integers: ceil(w/64) little-endian words in the slot, bits above w zero.
+inline unsigned words(unsigned w) { return (w + 63) / 64; }
+inline llvm::APInt getW(uint8_t* fp, uint32_t o, unsigned w) {
+  uint64_t buf[8] = {};
+  memcpy(buf, fp + o, words(w) * 8);
+  return llvm::APInt(w, llvm::ArrayRef<uint64_t>(buf, words(w)));
+}
+inline void setW(uint8_t* fp, uint32_t o, const llvm::APInt& v) {
+  memcpy(fp + o, v.getRawData(), words(v.getBitWidth()) * 8);
+}
+
+void wide_bin(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  llvm::APInt a = getW(fp, in->a, w), b = getW(fp, in->b, w), r(w, 0);
+  unsigned sh = static_cast<unsigned>(b.urem(w));
+  bool zero = b.isZero();
+  switch (in->f) {
+    case llvm::Instruction::Add: r = a + b; break;
+    case llvm::Instruction::Sub: r = a - b; break;
+    case llvm::Instruction::Mul: r = a * b; break;
+    case llvm::Instruction::And: r = a & b; break;
+    case llvm::Instruction::Or: r = a | b; break;
+    case llvm::Instruction::Xor: r = a ^ b; break;
+    case llvm::Instruction::Shl: r = a.shl(sh); break;
+    case llvm::Instruction::LShr: r = a.lshr(sh); break;
+    case llvm::Instruction::AShr: r = a.ashr(sh); break;
+    case llvm::Instruction::UDiv: r = zero ? r : a.udiv(b); break;
+    case llvm::Instruction::URem: r = zero ? r : a.urem(b); break;
+    case llvm::Instruction::SDiv: r = zero ? r : a.sdiv(b); break;
+    case llvm::Instruction::SRem: r = zero ? r : a.srem(b); break;
+  }
+  setW(fp, in->d, r);
+}
+void wide_icmp(uint8_t* fp, const Inst* in) {
+  unsigned w = in->c;
+  llvm::APInt a = getW(fp, in->a, w), b = getW(fp, in->b, w);
+  R(fp, in->d) = llvm::ICmpInst::compare(a, b, static_cast<llvm::CmpInst::Predicate>(in->f));
+}
+void wide_cast(uint8_t* fp, const Inst* in) {
+  unsigned from = in->b, to = in->c;
+  llvm::APInt v = getW(fp, in->a, from);
+  llvm::APInt r = in->f == llvm::Instruction::SExt ? v.sextOrTrunc(to) : v.zextOrTrunc(to);
+  if (to > 64)
+    setW(fp, in->d, r);
+  else
+    R(fp, in->d) = r.getZExtValue();
+}
+void wide_load(uint8_t* fp, const Inst* in) {
+  uint64_t buf[8] = {};
+  memcpy(buf, reinterpret_cast<const void*>(R(fp, in->a)), in->e);
+  setW(fp, in->d, llvm::APInt(in->c, llvm::ArrayRef<uint64_t>(buf, words(in->c))));
+}
+
 }  // namespace
 
 const ScalarOps& scalar_ops() {
   static const ScalarOps ops = {smin,    smax,    umin,    umax,     abs_,     ctpop,    ctlz,
                                 cttz,    bswap,   bitreverse, fshl,  fshr,     sadd_ov,  uadd_ov,
                                 ssub_ov, usub_ov, smul_ov, umul_ov,  sadd_sat, uadd_sat, ssub_sat,
-                                usub_sat, load_relative, is_fpclass};
+                                usub_sat, load_relative, is_fpclass, wide_bin, wide_icmp, wide_cast, wide_load};
   return ops;
 }
 

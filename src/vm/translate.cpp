@@ -233,8 +233,9 @@ class Translator {
   // Bytes a value of type t takes in a frame slot.
   uint32_t slot_bytes(Type* t) {
     if (t->isIntegerTy()) {
-      if (t->getIntegerBitWidth() > 64) unsupported("integer type wider than 64 bits");
-      return 8;
+      unsigned w = t->getIntegerBitWidth();
+      if (w > 512) unsupported("integer type wider than 512 bits");
+      return w > 64 ? (w + 63) / 64 * 8 : 8;
     }
     if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) return 8;
     if (auto* vt = dyn_cast<FixedVectorType>(t)) {
@@ -340,7 +341,10 @@ void Translator::emit_load(uint32_t dst, uint32_t addr, Type* t) {
   if (t->isIntegerTy() || t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) {
     uint32_t bits = DL_.getTypeSizeInBits(t);
     uint32_t store = DL_.getTypeStoreSize(t);
-    if (bits > 64) unsupported("load wider than 64 bits");
+    if (bits > 64) {
+      emit_ext(scalar_ops().wide_load, dst, addr, 0, bits, store);
+      return;
+    }
     Op op = store == 1 ? OP_LOAD8 : store == 2 ? OP_LOAD16 : store == 4 ? OP_LOAD32
             : store == 8 ? OP_LOAD64 : OP_LOADN_ZX;
     Inst& in = emit(op);
@@ -448,6 +452,7 @@ bool fusable_compare(const BranchInst& br) {
   if (!cmp || !cmp->hasOneUse() || cmp->getParent() != br.getParent()) return false;
   Type* t = cmp->getOperand(0)->getType();
   if (!t->isIntegerTy() && !t->isPointerTy()) return false;
+  if (t->isIntegerTy() && t->getIntegerBitWidth() > 64) return false;
   return icmp_op(cmp->getPredicate(), int_width(t), true) != OP_COUNT;
 }
 
@@ -512,6 +517,10 @@ void Translator::translate_inst(const Instruction& I) {
       }
       if (t->isIntegerTy()) {
         unsigned w = t->getIntegerBitWidth();
+        if (w > 64) {
+          emit_ext(scalar_ops().wide_bin, d, val(x), val(y), w, 0, I.getOpcode());
+          return;
+        }
         // x + C and x - C take an immediate.
         if ((I.getOpcode() == Instruction::Add || I.getOpcode() == Instruction::Sub) &&
             isa<ConstantInt>(y) && (w == 32 || w == 64)) {
@@ -557,9 +566,13 @@ void Translator::translate_inst(const Instruction& I) {
                  val(c.getOperand(1)), 0, vt->getNumElements(), c.getPredicate());
         return;
       }
+      unsigned w = int_width(ot);
+      if (w > 64) {
+        emit_ext(scalar_ops().wide_icmp, d, val(c.getOperand(0)), val(c.getOperand(1)), w, 0, c.getPredicate());
+        return;
+      }
       if (auto* br = dyn_cast<BranchInst>(c.getNextNode()))
         if (br->isConditional() && br->getCondition() == &c && fusable_compare(*br)) return;
-      unsigned w = int_width(ot);
       Inst& in = emit(icmp_op(c.getPredicate(), w, false));
       in.d = d, in.a = val(c.getOperand(0)), in.b = val(c.getOperand(1)), in.c = w;
       return;
@@ -617,6 +630,16 @@ void Translator::translate_inst(const Instruction& I) {
         if (vs->getElementType()->isIntegerTy(1)) unsupported("bitcast of an i1 vector");
         Inst& in = emit(OP_MOVZX);
         in.d = d, in.a = a, in.c = DL_.getTypeStoreSize(t);
+        return;
+      }
+      bool wide = (st->isIntegerTy() && st->getIntegerBitWidth() > 64) ||
+                  (t->isIntegerTy() && t->getIntegerBitWidth() > 64);
+      if (wide) {
+        unsigned op = I.getOpcode();
+        if (op != Instruction::Trunc && op != Instruction::ZExt && op != Instruction::SExt &&
+            op != Instruction::BitCast && op != Instruction::Freeze)
+          unsupported("conversion of an integer wider than 64 bits");
+        emit_ext(scalar_ops().wide_cast, d, a, st->getIntegerBitWidth(), t->getIntegerBitWidth(), 0, op);
         return;
       }
       switch (I.getOpcode()) {

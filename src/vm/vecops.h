@@ -55,6 +55,11 @@ struct ScalarOps {
   ExtFn sadd_sat, uadd_sat, ssub_sat, usub_sat;
   ExtFn load_relative;  // d = a + sext(*(i32*)(a + b))
   ExtFn is_fpclass;  // c = test mask, e = 1 for float, 0 for double
+  // Integers of 65..128 bits, zero-extended in 16-byte slots. c = width; f = operation.
+  ExtFn wide_bin;    // f = llvm::Instruction opcode
+  ExtFn wide_icmp;   // f = llvm::CmpInst predicate; result is an 8-byte i1
+  ExtFn wide_cast;   // b = source width, c = destination width, f = opcode (trunc/zext/sext)
+  ExtFn wide_load;   // a = address slot, e = store bytes
 };
 const ScalarOps& scalar_ops();
 
