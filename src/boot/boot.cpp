@@ -240,11 +240,16 @@ int run_qemu(const Options& o, const std::string& kernel, const std::string& ima
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive bareflow (a test timeout kills us)
     if (getppid() != parent) _exit(126);
+    // Move the write ends out of the way first, so that placing one at 3..5 cannot close another.
+    int high[3];
     for (int i = 0; i < 3; i++) {
       close(pipes[i][0]);
-      if (pipes[i][1] != 3 + i) {
-        dup2(pipes[i][1], 3 + i);
-      }
+      high[i] = fcntl(pipes[i][1], F_DUPFD, 10);
+    }
+    for (int i = 0; i < 3; i++) dup2(high[i], 3 + i);
+    for (int i = 0; i < 3; i++) {
+      close(high[i]);
+      if (pipes[i][1] > 5) close(pipes[i][1]);
     }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
@@ -257,7 +262,7 @@ int run_qemu(const Options& o, const std::string& kernel, const std::string& ima
     _exit(127);
   }
   for (auto& p : pipes) close(p[1]);
-  std::string log, pending_log;
+  std::string log;
   pollfd fds[3];
   for (int i = 0; i < 3; i++) fds[i] = {pipes[i][0], POLLIN, 0};
   int open_count = 3;
