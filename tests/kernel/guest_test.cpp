@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -392,6 +393,36 @@ bool reference_entry(const std::string& model, const std::string& prompt, std::v
     return true;
   }
   return false;
+}
+
+// The same image's FAT32 partition written through ATA PIO: the guest writes files, and the host
+// checks the partition with fsck.fat and reads a file back with mtools.
+TEST(Guest, GrubImageFilesWrittenThroughAta) {
+  if (std::string(BF_GRUB_MKRESCUE).empty()) GTEST_SKIP() << "grub-mkrescue not installed";
+  TempDir tmp;
+  std::string image = tmp.path() + "/files.img";
+  Result mk = run({kBareflow, "image", "-o", image, "--", kPrograms + "/files", "write"});
+  ASSERT_EQ(mk.status, 0) << mk.err;
+  Result r = run({BF_QEMU, "-M", "pc", "-cpu", "max", "-m", "128M", "-display", "none", "-no-reboot",
+                  "-serial", "stdio", "-serial", "null", "-serial", "null", "-device",
+                  "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive", "file=" + image + ",format=raw"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;  // exit status 0
+  EXPECT_EQ(r.out, "write ok\n");
+  // The FAT32 partition is the second MBR entry.
+  std::ifstream in(image, std::ios::binary);
+  std::string disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GE(disk.size(), 512u);
+  const unsigned char* entry = (const unsigned char*)disk.data() + 446 + 16;
+  ASSERT_EQ(entry[4], 0x0C);
+  unsigned lba = entry[8] | entry[9] << 8 | entry[10] << 16 | (unsigned)entry[11] << 24;
+  unsigned sectors = entry[12] | entry[13] << 8 | entry[14] << 16 | (unsigned)entry[15] << 24;
+  ASSERT_LE((size_t)(lba + sectors) * 512, disk.size());
+  std::string part = tmp.path() + "/part.img";
+  std::ofstream(part, std::ios::binary).write(disk.data() + (size_t)lba * 512, (size_t)sectors * 512);
+  expect_fsck_clean(part);
+  std::string big = read_from_image(part, "/data long dir/first file with a long name.bin");
+  ASSERT_EQ(big.size(), 100000u);
+  for (unsigned i = 0; i < big.size(); i++) ASSERT_EQ((unsigned char)big[i], pattern(i, 1)) << "byte " << i;
 }
 
 // The inference engine, statically linked, reproduces llama2.c's greedy tokens in the guest,
