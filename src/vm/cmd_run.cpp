@@ -1,4 +1,5 @@
-// bareflow run [--tier=interp] [--profile] [--profile-out FILE] APP.bc [-- ARGS...]
+// bareflow run [--tier=auto|interp|O1|O2|O3] [--jit-param NAME=VALUE] [--tier-log] [--perf-map]
+//              [--profile] [--profile-out FILE] APP.bc [-- ARGS...]
 #include <x86intrin.h>
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "jit/jit.h"
 #include "vm/machine.h"
 #include "vm/vm.h"
 
@@ -15,7 +17,9 @@ namespace {
 
 int usage() {
   fprintf(stderr,
-          "usage: bareflow run [--tier=interp] [--profile] [--profile-out FILE.json] APP.bc [-- ARGS...]\n");
+          "usage: bareflow run [--tier=auto|interp|O1|O2|O3] [--jit-param NAME=VALUE] [--jit-params]\n"
+          "                    [--tier-log] [--perf-map] [--jit-gdb] [--profile] [--profile-out FILE.json]\n"
+          "                    APP.bc [-- ARGS...]\n");
   return 2;
 }
 
@@ -27,8 +31,14 @@ struct Report {
   std::string out;
   uint64_t tsc0 = 0;
   std::chrono::steady_clock::time_point t0;
+  bf::jit::Tiering* tiering = nullptr;
 };
 Report g_report;
+
+// Runs before write_report (registered after it): no compile may outlive the program.
+void stop_tiering() {
+  if (g_report.tiering) g_report.tiering->stop();
+}
 
 void write_report() {
   Report& r = g_report;
@@ -40,6 +50,7 @@ void write_report() {
   if (r.print) fprintf(stderr, "%s", r.program->profile_text(20).c_str());
   if (!r.out.empty()) {
     std::string json = r.program->profile_json();
+    if (r.tiering) json = r.tiering->add_to_profile(json);
     FILE* f = fopen(r.out.c_str(), "wb");
     if (!f || fwrite(json.data(), 1, json.size(), f) != json.size() || fclose(f) != 0) {
       fprintf(stderr, "bareflow: %s: cannot write the profile\n", r.out.c_str());
@@ -51,14 +62,18 @@ void write_report() {
 }  // namespace
 
 int bf_cmd_run(int argc, char** argv) {
-  std::string tier = "interp", app, profile_out;
+  std::string app, profile_out, error;
+  bf::jit::Options jit_options;
   bool profile = false;
   int i = 1;
   for (; i < argc; i++) {
     std::string a = argv[i];
     if (a == "--") { i++; break; }
-    if (a.rfind("--tier=", 0) == 0) {
-      tier = a.substr(7);
+    if (int r = bf::jit::parse_run_option(argc, argv, i, jit_options, error)) {
+      if (r < 0) {
+        fprintf(stderr, "bareflow: %s\n", error.c_str());
+        return 2;
+      }
     } else if (a == "--profile") {
       profile = true;
     } else if (a == "--profile-out" && i + 1 < argc) {
@@ -78,11 +93,6 @@ int bf_cmd_run(int argc, char** argv) {
     }
   }
   if (app.empty()) return usage();
-  if (tier != "interp") {
-    fprintf(stderr, "bareflow: run: unknown tier '%s' (this build has: interp)\n", tier.c_str());
-    return 2;
-  }
-  std::string error;
   auto program = bf::vm::Program::load(app, error);
   if (!program) {
     fprintf(stderr, "bareflow: %s\n", error.c_str());
@@ -98,6 +108,13 @@ int bf_cmd_run(int argc, char** argv) {
   g_report.t0 = std::chrono::steady_clock::now();
   g_report.tsc0 = __rdtsc();
   if (profile || !profile_out.empty()) atexit(write_report);
+  std::unique_ptr<bf::jit::Tiering> tiering = bf::jit::start(*program, jit_options, error);
+  if (!tiering && !error.empty()) {
+    fprintf(stderr, "bareflow: %s\n", error.c_str());
+    return 1;
+  }
+  g_report.tiering = tiering.release();
+  atexit(stop_tiering);
   int rc = program->run_main(args, opts);
   // Exit here, with the program still loaded: atexit handlers may call interpreted code.
   program.release();

@@ -1,0 +1,72 @@
+// The compiler behind the tiers: one LLJIT per program, one compile at a time. A compile takes
+// a set of functions of the loaded module ("roots"), rebuilds them from the module's bitcode in
+// a fresh context, rewires them onto the interpreter's state (globals at the interpreter's
+// addresses, calls to other functions through the function table), optimizes at the tier's
+// level with the host CPU, and returns native entry points. Publishing them is the caller's.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jit/jit.h"
+
+namespace bf::vm {
+class Machine;
+}
+
+namespace bf::jit {
+
+struct CompileRequest {
+  std::vector<uint32_t> roots;  // indices into Machine::functions
+  int tier = 1;                 // 1..3: O1..O3
+  bool profile = false;         // attach the tier-0 counters as !prof
+  bool inline_callees = false;  // copy hot callees in so that the inliner can use them
+  // Keep counting in compiled code, into the tier-0 counters, so that the function can move
+  // further up: calls (entry) and, for edges, every branch edge of the roots.
+  bool count_calls = false;
+  bool count_edges = false;
+};
+
+struct CompiledFunction {
+  uint32_t index = 0;
+  void* native = nullptr;   // the function itself, native calling convention
+  void* adapter = nullptr;  // void(void** args, void* ret): what the interpreter calls; null
+                            // for variadic functions (the interpreter keeps running those)
+  uint64_t size = 0;        // bytes of machine code
+};
+
+struct CompileResult {
+  std::vector<CompiledFunction> functions;
+  double ms = 0;
+  uint64_t object_bytes = 0;
+  uint32_t inlined_callees = 0;  // callee copies added for inlining
+};
+
+class Compiler {
+ public:
+  static std::unique_ptr<Compiler> create(vm::Machine& machine, const Options& options,
+                                          std::string& error);
+  virtual ~Compiler() = default;
+  // Not thread-safe: one compile at a time (the tiers use one compiler thread).
+  virtual bool compile(const CompileRequest& request, CompileResult& result, std::string& error) = 0;
+  // Compiles a small loop at tiers 1 and 3, so that LLVM's function-local statics exist
+  // before the caller registers its exit handler (exit() destroys statics constructed after a
+  // handler's registration before running it, which would pull them from under a compile).
+  virtual bool warm_up(std::string& error) = 0;
+  // Where compiled code finds function k: its closure entry until k is compiled, then its
+  // native code. Compiled callers load this slot on every call.
+  virtual std::atomic<void*>* call_table() = 0;
+};
+
+// Whether the interpreter can move calls of function k onto compiled code (not variadic).
+bool has_adapter(const vm::Machine& machine, uint32_t index);
+
+// Swaps the slots of the compiled functions: the call table first (compiled callers), then
+// Function::compiled (the interpreter and the entry closures). Each store is atomic; a call
+// already running keeps running in its old tier.
+void install(vm::Machine& machine, Compiler& compiler, const CompileResult& result);
+
+}  // namespace bf::jit

@@ -1,0 +1,299 @@
+// Tiering policy and the background compiler.
+//
+// `auto`: one compiler thread reads the tier-0 counters every poll_us (the interpreter pays
+// nothing for the policy and never waits) and compiles the hottest function that has earned a
+// higher tier. Tier 1 (O1) keeps counting calls and branch edges into the same counters, tier 2
+// counts calls, so that a function goes on up; tiers 2-3 get the profile as !prof and copies of
+// hot callees to inline. A slot swap is two atomic stores: the call table (compiled callers)
+// and Function::compiled (the interpreter and the stable entry closure).
+// O1-O3: the whole module compiles in one unit before main runs.
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <unistd.h>
+
+#include <llvm/Support/FormatVariadic.h>
+#include <llvm/Support/JSON.h>
+
+#include "jit/compiler.h"
+#include "jit/jit.h"
+#include "vm/machine.h"
+#include "vm/vm.h"
+
+namespace bf::jit {
+
+namespace {
+
+const char* tier_name(int tier) {
+  static const char* names[] = {"interp", "O1", "O2", "O3"};
+  return names[tier < 0 || tier > 3 ? 0 : tier];
+}
+
+struct Event {
+  double seconds;  // since the JIT started
+  std::string function;
+  int from, to;
+  double compile_ms;
+  uint64_t bytes;
+  bool failed;
+};
+
+class TieringImpl;
+TieringImpl* g_background = nullptr;  // the one tiering with a compiler thread
+void stop_background_at_exit();
+
+class TieringImpl final : public Tiering {
+ public:
+  TieringImpl(vm::Machine& m, const Options& o) : m_(m), options_(o), start_(std::chrono::steady_clock::now()) {}
+  ~TieringImpl() override { stop(); }
+
+  bool init(std::string& error) {
+    compiler_ = Compiler::create(m_, options_, error);
+    if (!compiler_) return false;
+    tier_.assign(m_.functions.size(), 0);
+    failed_.assign(m_.functions.size(), 0);
+    if (options_.perf_map) {
+      std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+      perf_map_ = fopen(path.c_str(), "w");
+      if (!perf_map_) fprintf(stderr, "bareflow: %s: cannot write the perf map\n", path.c_str());
+    }
+    return true;
+  }
+
+  bool compile_everything(int tier, std::string& error) {
+    CompileRequest request;
+    request.tier = tier;
+    for (uint32_t k = 0; k < m_.functions.size(); k++) request.roots.push_back(k);
+    CompileResult result;
+    if (!compiler_->compile(request, result, error)) return false;
+    publish(request, result, "<module>");
+    return true;
+  }
+
+  bool start_background(std::string& error) {
+    if (!compiler_->warm_up(error)) return false;
+    g_background = this;
+    atexit(stop_background_at_exit);
+    thread_ = std::thread([this] { run(); });
+    return true;
+  }
+
+  void stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (perf_map_) fclose(perf_map_), perf_map_ = nullptr;
+  }
+
+  std::string add_to_profile(const std::string& profile_json) const override {
+    auto parsed = llvm::json::parse(profile_json);
+    if (!parsed) {
+      llvm::consumeError(parsed.takeError());
+      return profile_json;
+    }
+    llvm::json::Object* root = parsed->getAsObject();
+    if (!root) return profile_json;
+    std::lock_guard<std::mutex> lock(mutex_);
+    llvm::json::Array ups;
+    for (const Event& e : events_) {
+      llvm::json::Object o{{"t", e.seconds}, {"function", e.function}, {"from", tier_name(e.from)},
+                           {"to", tier_name(e.to)}, {"compile_ms", e.compile_ms}, {"bytes", int64_t(e.bytes)}};
+      if (e.failed) o["failed"] = true;
+      ups.push_back(std::move(o));
+    }
+    (*root)["tier_ups"] = std::move(ups);
+    if (llvm::json::Array* fns = root->getArray("functions")) {
+      for (size_t i = 0; i < fns->size() && i < tier_.size(); i++)
+        if (auto* f = (*fns)[i].getAsObject(); f && tier_[i]) (*f)["tier"] = tier_name(tier_[i]);
+    }
+    std::string out;
+    llvm::raw_string_ostream os(out);
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*parsed))) << "\n";
+    return out;
+  }
+
+ private:
+  double now() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+  uint64_t hotness(const vm::Function& f) const {
+    const vm::Code* code = f.code.load(std::memory_order_acquire);
+    if (!code) return 0;
+    uint64_t h = f.calls.load(std::memory_order_relaxed), loops = 0;
+    for (size_t i = 1; i < code->edges.size(); i++)
+      if (code->edges[i].back_edge) loops += code->counters[i].load(std::memory_order_relaxed);
+    return h + loops * options_.params.back_edge_weight;
+  }
+
+  // The highest tier function k has earned and not failed at, or 0.
+  int target_tier(uint32_t k, uint64_t h) const {
+    const Params& p = options_.params;
+    const uint64_t thresholds[] = {p.tier1_hotness, p.tier2_hotness, p.tier3_hotness};
+    int best = 0;
+    for (int t = tier_[k] + 1; t <= int(std::min<uint64_t>(p.max_tier, 3)); t++)
+      if (h >= thresholds[t - 1] && !(failed_[k] & (1u << t))) best = t;
+    return best;
+  }
+
+  void run() {
+    const Params& p = options_.params;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait_for(lock, std::chrono::microseconds(std::max<uint64_t>(p.poll_us, 50)),
+                       [this] { return stopping_; });
+        if (stopping_) return;
+      }
+      int64_t best = -1;
+      uint64_t best_h = 0;
+      int best_tier = 0;
+      for (uint32_t k = 0; k < m_.functions.size(); k++) {
+        uint64_t h = hotness(*m_.functions[k]);
+        if (h <= best_h) continue;
+        int t = target_tier(k, h);
+        if (!t) continue;
+        best = k, best_h = h, best_tier = t;
+      }
+      if (best < 0) continue;
+      uint32_t k = uint32_t(best);
+      CompileRequest request;
+      request.roots = {k};
+      request.tier = best_tier;
+      request.profile = p.pgo && best_tier >= 2;
+      request.inline_callees = best_tier >= 2;
+      request.count_calls = best_tier < int(std::min<uint64_t>(p.max_tier, 3));
+      request.count_edges = best_tier == 1 && request.count_calls;
+      CompileResult result;
+      std::string error;
+      bool ok = compiler_->compile(request, result, error);
+      if (!ok) atexit(stop_background_at_exit);
+      if (!ok) {
+        // Reported once; the function stays where it is and is not tried at this tier again.
+        failed_[k] |= 1u << best_tier;
+        fprintf(stderr, "bareflow: %s: jit: %s at %s failed, stays %s: %s\n", m_.path.c_str(),
+                m_.functions[k]->name.c_str(), tier_name(best_tier), tier_name(tier_[k]), error.c_str());
+        std::lock_guard<std::mutex> lock(mutex_);
+        events_.push_back({now(), m_.functions[k]->name, tier_[k], best_tier, 0, 0, true});
+        continue;
+      }
+      publish(request, result, nullptr);
+      // exit() destroys function-local statics constructed after an atexit registration
+      // before running that handler; LLVM constructs some during compiles. Registering again
+      // after each compile stops this thread before the statics it uses go away.
+      atexit(stop_background_at_exit);
+    }
+  }
+
+  void publish(const CompileRequest& request, const CompileResult& result, const char* unit) {
+    install(m_, *compiler_, result);
+    uint64_t total = 0;
+    for (const CompiledFunction& cf : result.functions) {
+      vm::Function& f = *m_.functions[cf.index];
+      total += cf.size;
+      if (perf_map_ && cf.size)
+        fprintf(perf_map_, "%llx %llx [%s] %s\n", static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(cf.native)),
+                static_cast<unsigned long long>(cf.size), tier_name(request.tier), f.name.c_str());
+    }
+    if (perf_map_) fflush(perf_map_);
+    double t = now();
+    int from = result.functions.empty() ? 0 : tier_[result.functions[0].index];
+    for (const CompiledFunction& cf : result.functions) tier_[cf.index] = request.tier;
+    std::string name = unit ? unit : m_.functions[result.functions[0].index]->name;
+    if (options_.tier_log) {
+      fprintf(stderr, "[tier] %8.3fs  %-40s %s->%s  %7.1f ms  %llu B%s\n", t, name.c_str(), tier_name(from),
+              tier_name(request.tier), result.ms, static_cast<unsigned long long>(unit ? result.object_bytes : total),
+              result.inlined_callees ? (" (+" + std::to_string(result.inlined_callees) + " callees)").c_str() : "");
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    events_.push_back({t, name, from, request.tier, result.ms, unit ? result.object_bytes : total, false});
+  }
+
+  vm::Machine& m_;
+  Options options_;
+  std::chrono::steady_clock::time_point start_;
+  std::unique_ptr<Compiler> compiler_;
+  std::vector<int> tier_;          // compiler thread only (and before main)
+  std::vector<uint8_t> failed_;    // bit t: failed at tier t
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<Event> events_;
+  FILE* perf_map_ = nullptr;
+};
+
+void stop_background_at_exit() {
+  if (g_background) g_background->stop();
+}
+
+}  // namespace
+
+int parse_run_option(int argc, char** argv, int& i, Options& options, std::string& error) {
+  std::string a = argv[i];
+  if (a.rfind("--tier=", 0) == 0) {
+    std::string t = a.substr(7);
+    if (t == "interp") options.mode = TierMode::interp;
+    else if (t == "auto") options.mode = TierMode::automatic;
+    else if (t == "O1") options.mode = TierMode::O1;
+    else if (t == "O2") options.mode = TierMode::O2;
+    else if (t == "O3") options.mode = TierMode::O3;
+    else {
+      error = "run: unknown tier '" + t + "' (auto, interp, O1, O2, O3)";
+      return -1;
+    }
+    return 1;
+  }
+  if (a == "--jit-param" || a.rfind("--jit-param=", 0) == 0) {
+    std::string value;
+    if (a == "--jit-param") {
+      if (i + 1 >= argc) {
+        error = "run: --jit-param needs NAME=VALUE";
+        return -1;
+      }
+      value = argv[++i];
+    } else {
+      value = a.substr(12);
+    }
+    return set_param(options.params, value, error) ? 1 : -1;
+  }
+  if (a == "--jit-params") {
+    fputs(describe_params(options.params).c_str(), stdout);
+    exit(0);
+  }
+  if (a == "--tier-log") return options.tier_log = true, 1;
+  if (a == "--perf-map") return options.perf_map = true, 1;
+  if (a == "--jit-gdb") return options.gdb = true, 1;
+  return 0;
+}
+
+std::unique_ptr<Tiering> start(vm::Program& program, const Options& options, std::string& error) {
+  error.clear();
+  if (options.mode == TierMode::interp) return nullptr;
+  vm::Machine& m = program.machine();
+  auto t = std::make_unique<TieringImpl>(m, options);
+  if (!t->init(error)) {
+    error = m.path + ": " + error;
+    return nullptr;
+  }
+  int whole = options.mode == TierMode::O1 ? 1 : options.mode == TierMode::O2 ? 2 : options.mode == TierMode::O3 ? 3 : 0;
+  if (whole) {
+    if (!t->compile_everything(whole, error)) {
+      error = m.path + ": jit: " + error;
+      return nullptr;
+    }
+  } else if (!t->start_background(error)) {
+    error = m.path + ": jit: " + error;
+    return nullptr;
+  }
+  return t;
+}
+
+}  // namespace bf::jit
