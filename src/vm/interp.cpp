@@ -505,6 +505,17 @@ L_SHUFFLE: {
   uint8_t tmp[256];
   const int32_t* mask = static_cast<const int32_t*>(IN.ptr);
   uint32_t eb = IN.c, nin = IN.f;
+  if (eb == 4) {  // float and i32 lanes: the common case, without per-lane memcpy calls
+    uint32_t t32[64];
+    const u32a* A = (const u32a*)(fp + IN.a);
+    const u32a* B = (const u32a*)(fp + IN.b);
+    for (uint32_t i = 0; i < IN.e; i++) {
+      int32_t s = mask[i];
+      t32[i] = s < 0 ? 0 : uint32_t(s) < nin ? A[s] : B[s - nin];
+    }
+    memcpy(fp + IN.d, t32, IN.e * 4);
+    NEXT;
+  }
   for (uint32_t i = 0; i < IN.e; i++) {
     int32_t s = mask[i];
     if (s < 0) memset(tmp + i * eb, 0, eb);
