@@ -66,8 +66,9 @@ u32 fat_sectors, spc, cluster_bytes, n_clusters, root_cluster;
 u8 num_fats;
 u64 fsinfo_lba = 0;
 u32* fat = nullptr;
-u8* fat_dirty = nullptr;
-u32 free_clusters = 0, next_free = 2;
+u32* fat_disk = nullptr;  // the FAT as on disk: only committed chains reach it
+u8* fat_dirty = nullptr;   // per sector of fat_disk
+u32 free_clusters = 0, free_on_disk = 0, next_free = 2;
 u8* cluster_buf = nullptr;
 alignas(16) u8 sector_buf[512];
 alignas(16) u8 zero_page[4096];
@@ -76,8 +77,16 @@ bool reported_corruption = false;
 u64 cluster_lba(u32 c) { return data_lba + (u64)(c - 2) * spc; }
 bool valid_cluster(u32 c) { return c >= 2 && c < n_clusters + 2; }
 u32 fat_get(u32 c) { return fat[c] & 0x0FFFFFFF; }
-void fat_set(u32 c, u32 v) {
-  fat[c] = (fat[c] & 0xF0000000) | (v & 0x0FFFFFFF);
+void fat_set(u32 c, u32 v) { fat[c] = (fat[c] & 0xF0000000) | (v & 0x0FFFFFFF); }
+
+// Copies one entry of the in-memory FAT into the on-disk image (written by the next flush_fat).
+// Allocations reach the disk only through their file's commit, so a kill mid-write never leaves
+// another file's uncommitted clusters marked used.
+void publish(u32 c) {
+  if (fat_disk[c] == fat[c]) return;
+  bool was_free = (fat_disk[c] & 0x0FFFFFFF) == 0, now_free = (fat[c] & 0x0FFFFFFF) == 0;
+  free_on_disk += (now_free ? 1 : 0) - (was_free ? 1 : 0);
+  fat_disk[c] = fat[c];
   fat_dirty[(u64)c * 4 / 512] = 1;
 }
 
@@ -300,13 +309,24 @@ int flush_fat() {
     u32 e = s;
     while (e < fat_sectors && fat_dirty[e] && e - s < 1024) fat_dirty[e++] = 0;
     for (u32 k = 0; k < num_fats; k++)
-      if (!block_write(fat_lba + (u64)k * fat_sectors + s, e - s, (u8*)fat + (u64)s * 512)) return -kEIO;
+      if (!block_write(fat_lba + (u64)k * fat_sectors + s, e - s, (u8*)fat_disk + (u64)s * 512)) return -kEIO;
     s = e;
   }
   if (fsinfo_lba && read_sector(fsinfo_lba, sector_buf) && *(u32*)sector_buf == 0x41615252) {
-    *(u32*)(sector_buf + 488) = free_clusters;
+    *(u32*)(sector_buf + 488) = free_on_disk;
     *(u32*)(sector_buf + 492) = next_free;
     if (!write_sector(fsinfo_lba, sector_buf)) return -kEIO;
+  }
+  return 0;
+}
+
+int publish_chain(u32 c) {
+  for (u32 steps = 0; c; steps++) {
+    if (!valid_cluster(c) || steps > n_clusters) return -kEIO;
+    publish(c);
+    u32 nx;
+    if (!next_cluster(c, &nx)) return -kEIO;
+    c = nx;
   }
   return 0;
 }
@@ -332,6 +352,7 @@ int free_chain(u32 c) {
     u32 nx;
     bool ok = next_cluster(c, &nx);
     fat_set(c, 0);
+    publish(c);  // frees go to disk with the next flush
     free_clusters++;
     if (!ok) return -kEIO;
     c = nx;
@@ -464,6 +485,8 @@ int add_entry(u32 dir, const char* name, DirEntry tmpl, SlotPos* sfn_pos) {
     memset(cluster_buf, 0, cluster_bytes);
     if (!block_write(cluster_lba(nc), spc, cluster_buf)) return -kEIO;
     fat_set(last, nc);
+    publish(last);
+    publish(nc);
     if ((r = flush_fat())) return r;
     c = nc;
     slot = 0;
@@ -662,15 +685,18 @@ int fat_mount() {
   }
   fsinfo_lba = bs->fsinfo_sector && bs->fsinfo_sector != 0xFFFF ? part + bs->fsinfo_sector : 0;
   fat = (u32*)kalloc((u64)fat_sectors * 512);
+  fat_disk = (u32*)kalloc((u64)fat_sectors * 512);
   fat_dirty = (u8*)kalloc(fat_sectors);
   cluster_buf = (u8*)kalloc(cluster_bytes);
   if (!block_read(fat_lba, fat_sectors, fat)) {
     kerror("disk: cannot read the FAT\n");
     return -kEIO;
   }
+  memcpy(fat_disk, fat, (u64)fat_sectors * 512);
   free_clusters = 0;
   for (u32 c = 2; c < n_clusters + 2; c++)
     if (fat_get(c) == 0) free_clusters++;
+  free_on_disk = free_clusters;
   next_free = 2;
   klog("fat32: %u clusters of %u bytes, %u free\n", n_clusters, cluster_bytes, free_clusters);
   return 0;
@@ -710,6 +736,7 @@ int fat_create(const char* path, bool directory, FatNode* out) {
     memcpy(cluster_buf, &dot, 32);
     memcpy(cluster_buf + 32, &dotdot, 32);
     if (!block_write(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+    publish(c);
     if ((r = flush_fat())) return r;
     e.cluster_high = (u16)(c >> 16), e.cluster_low = (u16)c;
   }
@@ -783,7 +810,8 @@ int fat_truncate(FatNode& n, u64 size) {
 
 int fat_commit(FatNode& n) {
   if (!n.dirty) return 0;
-  int r = flush_fat();
+  int r = n.is_root ? 0 : publish_chain(n.first_cluster);
+  if (!r) r = flush_fat();
   if (r) return r;
   if (!n.is_root && n.dirent_lba) {
     if (!read_sector(n.dirent_lba, sector_buf)) return -kEIO;

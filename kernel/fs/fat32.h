@@ -1,7 +1,8 @@
-// FAT32 with long names on the virtio disk: read, create, grow, overwrite, truncate, delete,
-// rename, mkdir. The FAT lives in memory; changes to it reach the disk (both copies, and the
-// FSInfo free count) when a file is committed (fsync, close) or the directory tree changes, so a
-// program killed mid-write leaves the disk as it was after its last close.
+// FAT32 with long names on the boot disk: read, create, grow, overwrite, truncate, delete,
+// rename, mkdir. The FAT lives in memory; a file's new clusters reach the disk's FAT (both copies,
+// and the FSInfo free count) only when that file is committed (fsync, close), and directory
+// changes are written at once, so a program killed mid-write leaves every file as it was at its
+// last commit. fat_truncate must be followed by fat_commit before other files are committed.
 #pragma once
 #include "lib/lib.h"
 

@@ -671,6 +671,7 @@ extern "C" i64 syscall_dispatch(SyscallFrame* fr) {
     case 77: {  // ftruncate
       OpenFile* f = file_for(a0);
       r = !f ? -EBADF : f->kind != Kind::File || (f->flags & kOAccMode) == 0 ? -EINVAL : fat_truncate((*f->node), a1);
+      if (!r) r = fat_commit(*f->node);  // a shortened chain must not wait for another file's commit
       break;
     }
     case 79: {  // getcwd

@@ -228,6 +228,21 @@ TEST(Guest, ClosedFilesSurviveQemuKilledMidWrite) {
   expect_fsck_clean(image);
 }
 
+// Two files grow together (their clusters interleave); one is closed, then QEMU is killed while
+// the other is still written: the closed one is intact and the other's clusters are still free.
+TEST(Guest, KilledWhileAnotherFileIsOpenLeavesNoLostClusters) {
+  TempDir tmp;
+  std::string image = tmp.path() + "/disk.img";
+  Result w = run(boot({"--keep", image}, {kPrograms + "/files", "two"}), "closed\n", 300);
+  EXPECT_EQ(w.out, "closed\n");
+  wait_for_qemu_exit(image);
+  expect_fsck_clean(image);
+  std::string a = read_from_image(image, "/two-a.bin");
+  ASSERT_EQ(a.size(), 20u * 4096);
+  for (unsigned i = 0; i < a.size(); i++) ASSERT_EQ((unsigned char)a[i], pattern(i, 7)) << "byte " << i;
+  EXPECT_EQ(read_from_image(image, "/two-b.bin"), "");
+}
+
 TEST(Guest, FullDiskGivesEnospcAndStaysConsistent) {
   TempDir tmp;
   std::string image = tmp.path() + "/disk.img";

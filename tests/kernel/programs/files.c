@@ -3,6 +3,7 @@
 //   files check    read everything back byte-exact (a second boot of the same disk)
 //   files forever  write and close /closed.bin, print "closed", then write /partial.bin forever
 //   files fill     write /fill.bin until ENOSPC, close it
+//   files two      grow two files together, close one, write the other forever
 // Contents follow pattern(), so the host test can check them too.
 #include <dirent.h>
 #include <errno.h>
@@ -194,6 +195,22 @@ int main(int argc, char** argv) {
     if (stat("/fill.bin", &st) || st.st_size != total) die("fill size");
     printf("disk full after %lld bytes\n", total);
     return 0;
+  }
+  if (!strcmp(mode, "two")) {  // /two-a.bin and /two-b.bin grow together; a is closed, b never
+    int a = open("/two-a.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int b = open("/two-b.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (a < 0 || b < 0) die("two");
+    unsigned char buf[4096];
+    for (unsigned off = 0; off < 20 * sizeof buf; off += sizeof buf) {
+      for (unsigned i = 0; i < sizeof buf; i++) buf[i] = pattern(off + i, 7);
+      if (write(a, buf, sizeof buf) != (ssize_t)sizeof buf || write(b, buf, sizeof buf) != (ssize_t)sizeof buf)
+        die("two write");
+    }
+    if (close(a)) die("two close");
+    printf("closed\n");
+    fflush(stdout);
+    for (;;)
+      if (write(b, buf, sizeof buf) != (ssize_t)sizeof buf) die("two b");
   }
   if (!strcmp(mode, "check-closed")) {
     check_pattern("/closed.bin", 20000, 4, 0, 0, 0);
