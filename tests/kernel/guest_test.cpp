@@ -441,13 +441,20 @@ TEST(Guest, GrubImageFilesWrittenThroughAta) {
 }
 
 // The inference engine, statically linked, reproduces llama2.c's greedy tokens in the guest,
-// for the float32 checkpoint (run.c) and the Q8_0 one (runq.c).
-class LlamaStatic : public ::testing::TestWithParam<const char*> {};
+// for the float32 checkpoint (run.c) and the Q8_0 one (runq.c), with the scalar kernels and with
+// AVX2 (enabled by the kernel through XSAVE; TCG runs it slowly, but stories260K is tiny).
+struct LlamaCase {
+  const char* model;
+  const char* kernels;
+  const char* name;
+};
+void PrintTo(const LlamaCase& c, std::ostream* os) { *os << c.model << " with " << c.kernels << " kernels"; }
+class LlamaStatic : public ::testing::TestWithParam<LlamaCase> {};
 
 TEST_P(LlamaStatic, ReferenceTokens) {
   std::string llama = BF_LLAMA_STATIC;
   if (access(llama.c_str(), X_OK)) GTEST_SKIP() << "llama-static not built";
-  const std::string model = GetParam(), prompt = "Once upon a time";
+  const std::string model = GetParam().model, kernels = GetParam().kernels, prompt = "Once upon a time";
   std::vector<int> ref_prompt, ref_generated;
   ASSERT_TRUE(reference_entry(model, prompt, &ref_prompt, &ref_generated)) << model;
   TempDir tmp;
@@ -458,13 +465,12 @@ TEST_P(LlamaStatic, ReferenceTokens) {
     ASSERT_TRUE(in) << kShared << "/models/" << f;
     std::ofstream(dir + "/" + f, std::ios::binary) << in.rdbuf();
   }
-  // Scalar kernels: TCG runs AVX2 hundreds of times slower, and the tokens are the same.
   const int steps = 40;
-  Result r = run(boot({"--disk", dir, "--env", "BAREFLOW_KERNELS=scalar"},
+  Result r = run(boot({"--disk", dir, "--env", "BAREFLOW_KERNELS=" + kernels},
                       {llama, "-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(steps), "-t",
                        "0", "--json"}));
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.err.find("scalar kernels"), std::string::npos) << "the environment did not arrive: " << r.err;
+  EXPECT_NE(r.err.find(kernels + " kernels"), std::string::npos) << "the environment did not arrive: " << r.err;
   EXPECT_EQ(json_ints(r.out, "prompt_tokens"), ref_prompt);
   size_t n = steps - ref_prompt.size() + 1;  // run.c semantics: positions < steps
   ASSERT_GE(ref_generated.size(), n);
@@ -472,9 +478,10 @@ TEST_P(LlamaStatic, ReferenceTokens) {
   EXPECT_EQ(json_ints(r.out, "generated_tokens"), ref_generated) << r.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Guest, LlamaStatic, ::testing::Values("stories260K.bin", "stories260K_q80_gs4.bin"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                           return std::string(info.param).find("q80") != std::string::npos ? "Q8_0" : "Float32";
-                         });
+INSTANTIATE_TEST_SUITE_P(Guest, LlamaStatic,
+                         ::testing::Values(LlamaCase{"stories260K.bin", "scalar", "Float32Scalar"},
+                                           LlamaCase{"stories260K_q80_gs4.bin", "scalar", "Q8_0Scalar"},
+                                           LlamaCase{"stories260K.bin", "avx2", "Float32Avx2"}),
+                         [](const ::testing::TestParamInfo<LlamaCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
