@@ -16,7 +16,10 @@
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
-#include <llvm/ExecutionEngine/Orc/Debugging/DebuggerSupport.h>
+#include <llvm/ExecutionEngine/Orc/DebugObjectManagerPlugin.h>
+#include <llvm/ExecutionEngine/Orc/EPCDebugObjectRegistrar.h>
+#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
+#include <llvm/ExecutionEngine/Orc/TargetProcess/JITLoaderGDB.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
@@ -62,7 +65,11 @@ void install(vm::Machine& machine, Compiler& compiler, const CompileResult& resu
 
 namespace {
 
-std::string fn_name(uint32_t k, int tier) { return "__bf_f" + std::to_string(k) + "_t" + std::to_string(tier); }
+// The compiled function keeps its name with a suffix, like LLVM's clones ("f.bf12.t3"), so
+// that perf and gdb show it; the index and tier keep names unique across compiles.
+std::string fn_name(const vm::Machine& m, uint32_t k, int tier) {
+  return m.functions[k]->name + ".bf" + std::to_string(k) + ".t" + std::to_string(tier);
+}
 std::string adapter_name(uint32_t k, int tier) { return "__bf_a" + std::to_string(k) + "_t" + std::to_string(tier); }
 
 CodeGenOptLevel codegen_level(int tier) {
@@ -211,8 +218,15 @@ bool CompilerImpl::init(std::string& error) {
   }
   jit_ = std::move(*built);
   if (options_.gdb) {
-    if (Error e = enableDebuggerSupport(*jit_)) {
-      fprintf(stderr, "bareflow: jit: no GDB registration: %s\n", toString(std::move(e)).c_str());
+    // GDB's JIT interface, with the registration function taken by address (no dlsym).
+    auto* linker = dyn_cast<ObjectLinkingLayer>(&jit_->getObjLinkingLayer());
+    if (!linker) {
+      fprintf(stderr, "bareflow: jit: no GDB registration: not a JITLink layer\n");
+    } else {
+      ExecutionSession& es = jit_->getExecutionSession();
+      auto registrar = std::make_unique<EPCDebugObjectRegistrar>(
+          es, ExecutorAddr::fromPtr(&llvm_orc_registerJITLoaderGDBWrapper));
+      linker->addPlugin(std::make_unique<DebugObjectManagerPlugin>(es, std::move(registrar), false, true));
     }
   }
   // The interpreter's state as absolute symbols: globals, stable entries, table slots.
@@ -415,7 +429,7 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
     }
     f->setComdat(nullptr);
     if (role[k] == Role::root) {
-      f->setName(fn_name(k, request.tier));
+      f->setName(fn_name(m_, k, request.tier));
       f->setLinkage(GlobalValue::ExternalLinkage);
       f->setVisibility(GlobalValue::DefaultVisibility);
       f->setDSOLocal(true);
@@ -529,7 +543,7 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
   if (const char* dir = getenv("BAREFLOW_JIT_DUMP")) {
     std::error_code ec;
     static int sequence = 0;
-    raw_fd_ostream out(std::string(dir) + "/" + std::to_string(sequence++) + "-" + fn_name(request.roots[0], request.tier) + ".ll", ec);
+    raw_fd_ostream out(std::string(dir) + "/" + std::to_string(sequence++) + "-" + fn_name(m_, request.roots[0], request.tier) + ".ll", ec);
     if (!ec) mod->print(out, nullptr);
   }
   mod->addModuleFlag(Module::Warning, "bareflow.tier", uint32_t(request.tier));
@@ -540,7 +554,7 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
   for (uint32_t k : request.roots) {
     CompiledFunction cf;
     cf.index = k;
-    auto native = jit_->lookup(fn_name(k, request.tier));
+    auto native = jit_->lookup(fn_name(m_, k, request.tier));
     if (!native) {
       error = toString(native.takeError());
       return false;
@@ -555,7 +569,7 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
       cf.adapter = adapter->toPtr<void*>();
     }
     if (codegen_) {
-      auto it = codegen_->sizes.find(fn_name(k, request.tier));
+      auto it = codegen_->sizes.find(fn_name(m_, k, request.tier));
       if (it != codegen_->sizes.end()) cf.size = it->second;
     }
     result.functions.push_back(cf);

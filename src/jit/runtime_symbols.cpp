@@ -1,4 +1,7 @@
+// Routines that LLVM generated code may call on its own, found by name without dlsym.
 #include "jit/runtime_symbols.h"
+
+#include <llvm/ExecutionEngine/Orc/TargetProcess/JITLoaderGDB.h>
 
 #include <cstring>
 
@@ -41,6 +44,11 @@ const Routine kRoutines[] = {
 }  // namespace
 
 void* runtime_symbol(llvm::StringRef name) {
+  // GDB's JIT interface, which --jit-gdb registers objects with.
+  if (name == "llvm_orc_registerJITLoaderGDBWrapper")
+    return reinterpret_cast<void*>(&llvm_orc_registerJITLoaderGDBWrapper);
+  if (name == "llvm_orc_registerJITLoaderGDBAllocAction")
+    return reinterpret_cast<void*>(&llvm_orc_registerJITLoaderGDBAllocAction);
   for (const Routine& r : kRoutines)
     if (name == r.name) return reinterpret_cast<void*>(r.address);
   return nullptr;

@@ -1,5 +1,6 @@
 // Routines that LLVM's code generator may call on its own (128-bit division, half-precision
-// conversions, integer powers): not imports of the program, but JIT'd code needs them.
+// conversions, integer powers) and the GDB JIT interface: not imports of the program, but
+// JIT'd code and the JIT need them.
 #pragma once
 
 #include <llvm/ADT/StringRef.h>
