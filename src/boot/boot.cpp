@@ -195,11 +195,21 @@ struct TempDir {
     buf.push_back(0);
     if (mkdtemp(buf.data())) path = buf.data();
   }
-  ~TempDir() {
+  ~TempDir() { remove(); }
+  void remove() {
     std::error_code ec;
     if (!path.empty()) std::filesystem::remove_all(path, ec);
   }
 };
+
+// Opens a file for QEMU to inherit, on a descriptor above the serial pipes' 3..5.
+int hold_open(const std::string& path, int flags) {
+  int fd = open(path.c_str(), flags);
+  if (fd < 0) return -1;
+  int high = fcntl(fd, F_DUPFD, 10);
+  close(fd);
+  return high;
+}
 
 int write_kernel(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "wb");
@@ -369,6 +379,7 @@ int bf_cmd_boot(int argc, char** argv) {
   if (tmp.path.empty()) return fail("temporary directory", std::strerror(errno));
   std::string kernel = tmp.path + "/kernel.elf";
   if (int r = write_kernel(kernel)) return r;
+  bool temporary_disk = false;
 
   std::string image;
   bool program_on_host = is_file(program);
@@ -379,6 +390,7 @@ int bf_cmd_boot(int argc, char** argv) {
     if (!o.disk.empty() && !is_dir(o.disk)) return fail(o.disk, "no such directory or disk image");
     if (!program_on_host) return check_program(program);
     image = o.keep.empty() ? tmp.path + "/disk.img" : o.keep;
+    temporary_disk = o.keep.empty();
     if (!o.keep.empty() && is_file(o.keep)) {
       // A kept disk: boot it again with what the last run left.
     } else {
@@ -394,6 +406,15 @@ int bf_cmd_boot(int argc, char** argv) {
   } else {
     program_name = program[0] == '/' ? program.substr(1) : program;  // already on the disk
   }
+  // QEMU gets the kernel and a temporary disk as open descriptors (/proc/self/fd/N), so the
+  // temporary directory is gone before it starts and nothing is left behind even if bareflow is
+  // killed.
+  int kernel_fd = hold_open(kernel, O_RDONLY);
+  int disk_fd = temporary_disk ? hold_open(image, O_RDWR) : -1;
+  if (kernel_fd < 0 || (temporary_disk && disk_fd < 0)) return fail(tmp.path, "cannot reopen the boot files");
+  kernel = "/proc/self/fd/" + std::to_string(kernel_fd);
+  if (temporary_disk) image = "/proc/self/fd/" + std::to_string(disk_fd);
+  tmp.remove();
   return run_qemu(o, kernel, image, kernel_command_line(o, program_name));
 }
 
