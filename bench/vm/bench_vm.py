@@ -113,7 +113,7 @@ def main():
     print(f"median ratio {statistics.median(ratios):.1f}x (tier 0 time includes translating each function"
           " on its first call)")
 
-    print("\n== profiling overhead: tier 0 with and without --profile timing (stories15M, best of 3) ==")
+    print("\n== profiling overhead: tier 0 with and without --profile timing (stories15M, interleaved, best of 5) ==")
     m, z = cases[1][1], cases[1][2]
     # Interleaved, best of 5 each: the machine is shared and run-to-run noise exceeds the effect.
     offs, ons = [], []
