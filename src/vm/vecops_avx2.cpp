@@ -1,4 +1,6 @@
 // Vector operations compiled for the avx2 instruction set (see vecops_impl.inc).
+#include <immintrin.h>
+
 #include <cmath>
 #include <cstring>
 #include <type_traits>
