@@ -20,7 +20,11 @@ import time
 
 def run(cmd):
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    except subprocess.TimeoutExpired:
+        print(f"hung (killed after 120 s): {' '.join(cmd)}")
+        return None
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr.decode()[-800:]}")
@@ -50,7 +54,9 @@ def main():
     results = {name: [] for name in engines}
     for r in range(rounds):
         for name, cmd in engines.items():
-            results[name].append(run(cmd))
+            r = run(cmd)
+            if r:
+                results[name].append(r)
     tokens = None
     steady = {}
     for name, runs in results.items():

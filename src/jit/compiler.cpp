@@ -378,7 +378,13 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
       uint32_t j = index.lookup(callee);
       if (role[j] != Role::drop) continue;
       const vm::Function& slot = *m_.functions[j];
-      bool needed = slot.closure == nullptr;  // no native entry: cannot go through the table
+      // No native entry, or one whose libffi signature differs from the native ABI (byval
+      // aggregates travel on the stack, the closure expects a pointer): copy it in instead.
+      bool needed = slot.closure == nullptr;
+      for (unsigned a = 0; a < callee->arg_size() && !needed; a++)
+        needed = callee->hasParamAttribute(a, Attribute::ByVal) ||
+                 callee->hasParamAttribute(a, Attribute::InAlloca) ||
+                 callee->hasParamAttribute(a, Attribute::Preallocated);
       bool hot = is_root && request.inline_callees && copies < options_.params.inline_max_callees &&
                  slot.calls.load(std::memory_order_relaxed) >= options_.params.inline_callee_calls;
       if (!needed && !hot) continue;
