@@ -55,6 +55,19 @@ bool has_adapter(const vm::Machine& machine, uint32_t index) {
   return !machine.functions[index]->is_vararg;
 }
 
+namespace {
+// Indirect calls in compiled code go through here: a stored function pointer is the stable
+// entry (a libffi closure into the interpreter); when that function is compiled, its native
+// code is called directly instead of through libffi and the adapter.
+const vm::Machine* g_resolve_machine = nullptr;
+std::atomic<void*>* g_resolve_table = nullptr;
+void* resolve_target(void* target) {
+  auto it = g_resolve_machine->by_entry.find(target);
+  if (it == g_resolve_machine->by_entry.end()) return target;
+  return g_resolve_table[it->second->index].load(std::memory_order_acquire);
+}
+}  // namespace
+
 void install(vm::Machine& machine, Compiler& compiler, const CompileResult& result) {
   std::atomic<void*>* table = compiler.call_table();
   for (const CompiledFunction& cf : result.functions) {
@@ -236,6 +249,9 @@ bool CompilerImpl::init(std::string& error) {
   };
   for (size_t i = 0; i < global_addresses_.size(); i++)
     if (global_addresses_[i]) define("__bf_g" + std::to_string(i), global_addresses_[i]);
+  g_resolve_machine = &m_;
+  g_resolve_table = table_.get();
+  define("__bf_resolve", reinterpret_cast<void*>(&resolve_target));
   for (size_t k = 0; k < n; k++) {
     define("__bf_e" + std::to_string(k), m_.functions[k]->entry);
     define("__bf_t" + std::to_string(k), &table_[k]);
@@ -441,6 +457,28 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
       f->setDSOLocal(true);
     } else {
       f->setLinkage(GlobalValue::InternalLinkage);
+    }
+  }
+
+  // Indirect calls: to native code when the target is a compiled function (resolve_target).
+  FunctionCallee resolve;
+  for (Function* f : defs) {
+    if (!f) continue;
+    for (Instruction& inst : make_early_inc_range(instructions(*f))) {
+      auto* call = dyn_cast<CallBase>(&inst);
+      if (!call || call->getCalledFunction() || call->isInlineAsm()) continue;
+      if (isa<LoadInst>(call->getCalledOperand()) &&
+          cast<LoadInst>(call->getCalledOperand())->getPointerOperand()->getName().starts_with("__bf_t"))
+        continue;  // a table slot: already native or the entry
+      if (!resolve) {
+        resolve = mod.getOrInsertFunction("__bf_resolve", FunctionType::get(ptr, {ptr}, false));
+        auto* decl = cast<Function>(resolve.getCallee());
+        decl->setDSOLocal(false);
+        decl->addFnAttr(Attribute::NoUnwind);
+        decl->setOnlyReadsMemory();
+      }
+      IRBuilder<> b(call);
+      call->setCalledOperand(b.CreateCall(resolve, {call->getCalledOperand()}));
     }
   }
 
