@@ -501,7 +501,7 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
   if (request.profile) mod.setProfileSummary(summary.getSummary()->getMD(ctx), ProfileSummary::PSK_Instr);
 
   // Adapters: the interpreter's calling convention (libffi's: pointers to the arguments, a
-  // result buffer; narrow integers returned zero-extended to 64 bits).
+  // result buffer; narrow integers and floats returned zero-extended to 64 bits).
   for (uint32_t k : request.roots) {
     Function* f = defs[k];
     if (!has_adapter(m_, k)) continue;
@@ -525,7 +525,9 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
     Type* rt = f->getReturnType();
     if (!rt->isVoidTy()) {
       Value* v = call;
-      if (rt->isIntegerTy() && rt->getIntegerBitWidth() < 64) v = b.CreateZExt(v, b.getInt64Ty());
+      // Interpreter slots hold narrow integers and floats zero-extended to 8 bytes.
+      if (rt->isFloatTy()) v = b.CreateBitCast(v, b.getInt32Ty());
+      if (v->getType()->isIntegerTy() && v->getType()->getIntegerBitWidth() < 64) v = b.CreateZExt(v, b.getInt64Ty());
       b.CreateAlignedStore(v, a->getArg(1), Align(1));
     }
     b.CreateRetVoid();
