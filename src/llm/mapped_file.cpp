@@ -49,6 +49,11 @@ bool MappedFile::open(const char* path, Status& st) {
   const size_t size = static_cast<size_t>(info.st_size);
   void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   bool owned = false;
+  // Ask for 2 MiB pages: pages the first touch reads from disk then come in 2 MiB folios that
+  // the kernel maps whole. Measured on the 110M shape: 4 KiB pages cap weight streaming at
+  // ~20 GB/s on one thread and 31-37 GB/s on two, 2 MiB pages ~25 and ~44 (TLB misses).
+  // Pages already cached keep their size; a failure (no THP, a unikernel) changes nothing.
+  if (p != MAP_FAILED) madvise(p, size, MADV_HUGEPAGE);
   if (p == MAP_FAILED) {
     // A system without file mappings (a minimal unikernel) still runs: read the file instead.
     int map_err = errno;

@@ -81,23 +81,24 @@ struct PoolState {
   pthread_t* threads = nullptr;
   int n_workers = 0;
 
-  // Claims and runs chunks of job `generation` until none is left; returns true if this thread
-  // finished the job's last chunk.
-  bool run_chunks(uint32_t generation) {
-    bool finished_last = false;
+  // Claims and runs chunks of job `generation` until none is left; returns how many this
+  // thread ran, and sets *finished_last if it finished the job's last chunk.
+  int run_chunks(uint32_t generation, bool* finished_last) {
+    int ran = 0;
     uint64_t word = job.load(std::memory_order_acquire);
     for (;;) {
-      if (word_generation(word) != generation) return finished_last;
+      if (word_generation(word) != generation) return ran;
       const uint32_t index = word_next(word), total = word_chunks(word);
-      if (index >= total) return finished_last;
+      if (index >= total) return ran;
       if (!job.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel,
                                      std::memory_order_acquire))
         continue;  // `word` was reloaded
       const int begin = static_cast<int>(index) * chunk;
       const int end = n - begin < chunk ? n : begin + chunk;
       fn(ctx, begin, end);
+      ran++;
       if (chunks_done.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<int>(total))
-        finished_last = true;
+        *finished_last = true;
       word = job.load(std::memory_order_acquire);
     }
   }
@@ -121,7 +122,9 @@ void* worker_main(void* arg) {
       if (stop) return nullptr;
     }
     seen = gen;
-    if (s.run_chunks(gen)) {
+    bool finished_last = false;
+    s.run_chunks(gen, &finished_last);
+    if (finished_last) {
       // Signal under the lock: the caller checks chunks_done under it before sleeping.
       pthread_mutex_lock(&s.mu);
       pthread_cond_signal(&s.done);
@@ -161,7 +164,17 @@ ThreadPool::~ThreadPool() {
   delete shared_;
 }
 
+void ThreadPool::set_stats(PoolStats* stats) { stats_ = stats; }
+
 void ThreadPool::parallel_for(int n, RangeFn fn, void* ctx, int align) {
+  if (stats_ == nullptr) return run(n, fn, ctx, align);
+  const int64_t t0 = now_nanos();
+  run(n, fn, ctx, align);
+  stats_->calls++;
+  stats_->nanos_inside += now_nanos() - t0;
+}
+
+void ThreadPool::run(int n, RangeFn fn, void* ctx, int align) {
   if (n <= 0) return;
   if (align < 1) align = 1;
   const int blocks = (n + align - 1) / align;  // units of `align` rows
@@ -186,13 +199,21 @@ void ThreadPool::parallel_for(int n, RangeFn fn, void* ctx, int align) {
   pthread_cond_broadcast(&s.wake);
   pthread_mutex_unlock(&s.mu);
 
-  s.run_chunks(generation);
-
-  if (spin_until([&] { return s.chunks_done.load(std::memory_order_acquire) == n_chunks; })) return;
-  pthread_mutex_lock(&s.mu);
-  while (s.chunks_done.load(std::memory_order_acquire) != n_chunks)
-    pthread_cond_wait(&s.done, &s.mu);
-  pthread_mutex_unlock(&s.mu);
+  bool finished_last = false;
+  const int ran = s.run_chunks(generation, &finished_last);
+  const int64_t tail_start = stats_ != nullptr ? now_nanos() : 0;
+  if (!spin_until([&] { return s.chunks_done.load(std::memory_order_acquire) == n_chunks; })) {
+    pthread_mutex_lock(&s.mu);
+    while (s.chunks_done.load(std::memory_order_acquire) != n_chunks)
+      pthread_cond_wait(&s.done, &s.mu);
+    pthread_mutex_unlock(&s.mu);
+  }
+  if (stats_ != nullptr) {
+    stats_->split_calls++;
+    stats_->caller_chunks += ran;
+    stats_->worker_chunks += n_chunks - ran;
+    stats_->nanos_tail += now_nanos() - tail_start;
+  }
 }
 
 int cpu_count() {
