@@ -43,6 +43,7 @@
 #include <map>
 #include <mutex>
 
+#include "jit/osr.h"
 #include "jit/runtime_symbols.h"
 #include "vm/machine.h"
 
@@ -72,8 +73,15 @@ void install(vm::Machine& machine, Compiler& compiler, const CompileResult& resu
   std::atomic<void*>* table = compiler.call_table();
   for (const CompiledFunction& cf : result.functions) {
     table[cf.index].store(cf.native, std::memory_order_release);
-    if (cf.adapter) machine.functions[cf.index]->compiled.store(cf.adapter, std::memory_order_release);
+    vm::Function& f = *machine.functions[cf.index];
+    if (!cf.adapter) continue;
+    f.compiled.store(cf.adapter, std::memory_order_release);
+    // Activations still interpreted now count their iterations, so that the policy sees them.
+    if (vm::Code* code = f.code.load(std::memory_order_acquire)) vm::arm_loop_probes(*code);
   }
+  for (const OsrEntry& e : result.osr)
+    machine.functions[e.index]->code.load(std::memory_order_acquire)->loops[e.loop].osr_entry.store(
+        e.native, std::memory_order_release);
 }
 
 namespace {
@@ -82,6 +90,9 @@ namespace {
 // that perf and gdb show it; the index and tier keep names unique across compiles.
 std::string fn_name(const vm::Machine& m, uint32_t k, int tier) {
   return m.functions[k]->name + ".bf" + std::to_string(k) + ".t" + std::to_string(tier);
+}
+std::string osr_name(const vm::Machine& m, uint32_t k, int tier, uint32_t loop) {
+  return fn_name(m, k, tier) + ".osr" + std::to_string(loop);
 }
 std::string adapter_name(uint32_t k, int tier) { return "__bf_a" + std::to_string(k) + "_t" + std::to_string(tier); }
 
@@ -353,6 +364,15 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
     error = "the module read back from bitcode does not match the loaded one";
     return false;
   }
+  // OSR continuations map values to frame slots by their order in the function, so take it
+  // before anything below inserts instructions.
+  std::map<uint32_t, std::vector<Value*>> osr_values;
+  for (auto [k, loop] : request.osr) {
+    std::vector<Value*>& values = osr_values[k];
+    if (!values.empty()) continue;
+    for (Argument& a : defs[k]->args()) values.push_back(&a);
+    for (Instruction& inst : instructions(*defs[k])) values.push_back(&inst);
+  }
   // Aliases become their aliasees; the appending llvm.* globals (ctors, used) go.
   for (GlobalAlias& a : make_early_inc_range(mod.aliases())) {
     a.replaceAllUsesWith(a.getAliasee());
@@ -382,6 +402,11 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
   for (uint32_t r : request.roots) {
     role[r] = Role::root;
     work.push_back({r, true});
+  }
+  for (auto [k, loop] : request.osr) {
+    if (role[k] != Role::drop) continue;
+    role[k] = Role::copy;  // the body the continuations are cut from
+    work.push_back({k, false});
   }
   uint32_t copies = 0;
   while (!work.empty()) {
@@ -533,6 +558,19 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
     b.CreateRetVoid();
   }
 
+  for (auto [k, loop] : request.osr) {
+    const vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire);
+    if (!code) {
+      error = "no tier-0 code for an OSR entry";
+      return false;
+    }
+    std::string why;
+    if (!build_osr_continuation(*defs[k], osr_values[k], *code, loop, osr_name(m_, k, request.tier, loop), why)) {
+      error = "no OSR entry for loop " + std::to_string(loop) + ": " + why;
+      return false;
+    }
+  }
+
   std::string problems;
   raw_string_ostream os(problems);
   if (verifyModule(mod, &os)) {
@@ -589,7 +627,8 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
   if (const char* dir = getenv("BAREFLOW_JIT_DUMP")) {
     std::error_code ec;
     static int sequence = 0;
-    raw_fd_ostream out(std::string(dir) + "/" + std::to_string(sequence++) + "-" + fn_name(m_, request.roots[0], request.tier) + ".ll", ec);
+    uint32_t first = request.roots.empty() ? request.osr[0].first : request.roots[0];
+    raw_fd_ostream out(std::string(dir) + "/" + std::to_string(sequence++) + "-" + fn_name(m_, first, request.tier) + ".ll", ec);
     if (!ec) mod->print(out, nullptr);
   }
   mod->addModuleFlag(Module::Warning, "bareflow.tier", uint32_t(request.tier));
@@ -619,6 +658,22 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
       if (it != codegen_->sizes.end()) cf.size = it->second;
     }
     result.functions.push_back(cf);
+  }
+  for (auto [k, loop] : request.osr) {
+    OsrEntry e;
+    e.index = k, e.loop = loop;
+    std::string name = osr_name(m_, k, request.tier, loop);
+    auto native = jit_->lookup(name);
+    if (!native) {
+      error = toString(native.takeError());
+      return false;
+    }
+    e.native = native->toPtr<void*>();
+    if (codegen_) {
+      auto it = codegen_->sizes.find(name);
+      if (it != codegen_->sizes.end()) e.size = it->second;
+    }
+    result.osr.push_back(e);
   }
   if (codegen_) {
     result.object_bytes = codegen_->last_object_bytes;

@@ -28,6 +28,10 @@ struct CompileRequest {
   // further up: calls (entry) and, for edges, every branch edge of the roots.
   bool count_calls = false;
   bool count_edges = false;
+  // On-stack replacement: (function, loop) pairs, each compiled into a continuation of the
+  // function that starts at that loop's header from an interpreter frame (vm::LoopEntry). The
+  // function need not be a root.
+  std::vector<std::pair<uint32_t, uint32_t>> osr;
 };
 
 struct CompiledFunction {
@@ -38,8 +42,15 @@ struct CompiledFunction {
   uint64_t size = 0;        // bytes of machine code
 };
 
+struct OsrEntry {
+  uint32_t index = 0, loop = 0;
+  void* native = nullptr;  // void(uint8_t* frame)
+  uint64_t size = 0;
+};
+
 struct CompileResult {
   std::vector<CompiledFunction> functions;
+  std::vector<OsrEntry> osr;
   double ms = 0;
   uint64_t object_bytes = 0;
   uint32_t inlined_callees = 0;  // callee copies added for inlining
@@ -66,7 +77,8 @@ bool has_adapter(const vm::Machine& machine, uint32_t index);
 
 // Swaps the slots of the compiled functions: the call table first (compiled callers), then
 // Function::compiled (the interpreter and the entry closures). Each store is atomic; a call
-// already running keeps running in its old tier.
+// already running keeps running in its old tier, except that the loops of its function get
+// their OSR probes armed, and an OSR entry in the result moves it over at its next iteration.
 void install(vm::Machine& machine, Compiler& compiler, const CompileResult& result);
 
 }  // namespace bf::jit

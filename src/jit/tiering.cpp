@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
@@ -152,6 +153,7 @@ class TieringImpl final : public Tiering {
                        [this] { return stopping_; });
         if (stopping_) return;
       }
+      if (p.osr && compile_osr_entries()) continue;
       int64_t best = -1;
       uint64_t best_h = 0;
       int best_tier = 0;
@@ -192,6 +194,65 @@ class TieringImpl final : public Tiering {
     }
   }
 
+  // On-stack replacement. A function's loops get their probes armed when it is compiled; an
+  // activation still interpreted then counts its iterations there. A loop seen iterating over
+  // at least osr_delay_us gets a continuation at the function's tier, and the activation moves
+  // onto it at its next iteration. Returns whether it compiled (or tried to).
+  bool compile_osr_entries() {
+    const Params& p = options_.params;
+    const double t = now();
+    CompileRequest request;
+    for (uint32_t k = 0; k < m_.functions.size() && request.osr.empty(); k++) {
+      if (!tier_[k]) continue;
+      vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire);
+      if (!code) continue;
+      for (uint32_t li = 0; li < code->num_loops; li++) {
+        vm::LoopEntry& l = code->loops[li];
+        uint64_t stale = l.stale.load(std::memory_order_relaxed);
+        if (!stale || l.osr_entry.load(std::memory_order_relaxed)) continue;
+        auto [it, fresh] = osr_watch_.try_emplace({k, li}, OsrWatch{t, stale, t, false});
+        OsrWatch& w = it->second;
+        if (w.done) continue;
+        if (stale != w.last) w.last = stale, w.progressed = t;
+        if (w.progressed - w.since >= p.osr_delay_us * 1e-6) {
+          request.osr.push_back({k, li});
+          request.tier = tier_[k];
+          w.done = true;  // tried once, whatever happens
+        }
+      }
+    }
+    if (request.osr.empty()) return false;
+    uint32_t k = request.osr[0].first;
+    CompileResult result;
+    std::string error;
+    bool ok = compiler_->compile(request, result, error);
+    atexit(stop_background_at_exit);  // see run()
+    std::string name = m_.functions[k]->name + " (OSR)";
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!ok) {
+      fprintf(stderr, "bareflow: %s: jit: OSR entry of %s at %s failed, its loops stay interpreted: %s\n",
+              m_.path.c_str(), m_.functions[k]->name.c_str(), tier_name(request.tier), error.c_str());
+      events_.push_back({now(), name, 0, request.tier, 0, 0, true});
+      return true;
+    }
+    install(m_, *compiler_, result);
+    uint64_t bytes = 0;
+    for (const OsrEntry& e : result.osr) {
+      bytes += e.size;
+      if (perf_map_ && e.size)
+        fprintf(perf_map_, "%llx %llx [%s OSR] %s\n", static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(e.native)),
+                static_cast<unsigned long long>(e.size), tier_name(request.tier), m_.functions[k]->name.c_str());
+    }
+    if (perf_map_) fflush(perf_map_);
+    double at = now();
+    if (options_.tier_log)
+      fprintf(stderr, "[tier] %8.3fs  %-40s %s->%s  %7.1f ms  %llu B (%zu loop%s)\n", at, name.c_str(), tier_name(0),
+              tier_name(request.tier), result.ms, static_cast<unsigned long long>(bytes), result.osr.size(),
+              result.osr.size() == 1 ? "" : "s");
+    events_.push_back({at, name, 0, request.tier, result.ms, bytes, false});
+    return true;
+  }
+
   void publish(const CompileRequest& request, const CompileResult& result, const char* unit) {
     install(m_, *compiler_, result);
     uint64_t total = 0;
@@ -228,6 +289,13 @@ class TieringImpl final : public Tiering {
   bool stopping_ = false;
   std::vector<Event> events_;
   FILE* perf_map_ = nullptr;
+  struct OsrWatch {
+    double since;       // first seen iterating after the tier-up
+    uint64_t last;      // iterations counted at the last poll
+    double progressed;  // when that count last moved
+    bool done;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, OsrWatch> osr_watch_;  // (function, loop); compiler thread only
 };
 
 void stop_background_at_exit() {

@@ -50,7 +50,7 @@ namespace bf::vm {
   X(ALLOCA) X(STACKSAVE) X(STACKRESTORE) X(VA_START) X(VA_COPY)                                  \
   X(MEMCPY) X(MEMMOVE) X(MEMSET)                                                                 \
   X(INTRIN) X(VEC) X(SHUFFLE) X(EXTRACTELT) X(INSERTELT)                                                                            \
-  X(ATOMIC_RMW) X(CMPXCHG) X(FENCE) X(TRAP)
+  X(ATOMIC_RMW) X(CMPXCHG) X(FENCE) X(TRAP) X(OSR_PROBE)
 
 enum Op : uint16_t {
 #define BF_VM_OP_ENUM(name) OP_##name,
@@ -107,6 +107,22 @@ struct EdgeInfo {
   bool back_edge;
 };
 
+// A loop header entered by back-edges, for on-stack replacement. Its probe instruction is
+// reached only once the JIT arms it (after the function's tier-up) by pointing the back-edge
+// jumps (sites) at it: until then loops pay nothing. Armed, the probe counts the iterations
+// that interpreted activations still run (`stale`), and once the JIT has compiled a
+// continuation of the function from this header (`osr_entry`, void(uint8_t* frame): it reads
+// the live values from the frame's slots and leaves the result at frame[0]), it moves the
+// activation onto it.
+struct LoopEntry {
+  uint32_t header_block = 0;
+  uint32_t probe = 0;                               // index of its OP_OSR_PROBE
+  std::vector<std::pair<uint32_t, uint8_t>> sites;  // jumps to patch: instruction, field (0 d, 1 b, 2 c)
+  std::atomic<bool> armed{false};
+  std::atomic<uint64_t> stale{0};
+  std::atomic<void*> osr_entry{nullptr};
+};
+
 struct Code {
   std::vector<Inst> insts;
   std::vector<uint8_t> constants;      // copied to frame[const_base ...] at entry
@@ -122,7 +138,18 @@ struct Code {
   std::vector<EdgeInfo> edges;
   std::unique_ptr<std::atomic<uint64_t>[]> counters; // one per edge
   uint32_t num_blocks = 0;
+  std::unique_ptr<LoopEntry[]> loops;
+  uint32_t num_loops = 0;
+  // Frame slot of every argument, then of every instruction in function order (kNoSlot for
+  // void ones): where a compiled continuation finds the values live at a loop header. A value
+  // used outside its own block is always in its slot (fusion only folds single, local uses).
+  std::vector<uint32_t> value_slots;
+  static constexpr uint32_t kNoSlot = ~0u;
 };
+
+// Points the back-edges of every loop of `code` at their probes (idempotent, thread-safe; the
+// interpreter may be running the code).
+void arm_loop_probes(Code& code);
 
 // The function table: one slot per defined function. `entry` is the stable native address the
 // program sees for the function (a libffi closure that enters the interpreter); the JIT tiers

@@ -563,6 +563,16 @@ L_CMPXCHG: {
   NEXT;
 }
 L_FENCE: __atomic_thread_fence(__ATOMIC_SEQ_CST); NEXT;
+L_OSR_PROBE: {
+  // Reached only through back-edges that the JIT armed (see LoopEntry).
+  LoopEntry& l = code->loops[IN.a];
+  if (void* osr = l.osr_entry.load(std::memory_order_acquire)) {
+    reinterpret_cast<void (*)(uint8_t*)>(osr)(fp);  // runs the rest of f; result at fp[0]
+    return;
+  }
+  l.stale.store(l.stale.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  JUMP(IN.d);
+}
 }
 
 }  // namespace bf::vm

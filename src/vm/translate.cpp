@@ -1,5 +1,6 @@
 // Translation of an LLVM function into tier-0 code, once, on its first call.
 #include <llvm/ADT/DenseMap.h>
+#include <llvm/ADT/MapVector.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/Dominators.h>
 #include <llvm/IR/GetElementPtrTypeIterator.h>
@@ -1319,6 +1320,9 @@ Code* Translator::run(std::string& error) {
         current_ = &I;
         if (!I.getType()->isVoidTy()) slots_[&I] = new_slot(slot_bytes(I.getType()));
       }
+    for (const Argument& a : F_.args()) code_->value_slots.push_back(slots_[&a]);
+    for (const BasicBlock& bb : F_)
+      for (const Instruction& I : bb) code_->value_slots.push_back(I.getType()->isVoidTy() ? Code::kNoSlot : slots_[&I]);
     // Static allocas get no frame space of their own: ALLOCA bumps the stack. (Simple and
     // correct for allocas in loops too.)
     for (const BasicBlock& bb : F_) {
@@ -1326,7 +1330,7 @@ Code* Translator::run(std::string& error) {
       for (const Instruction& I : bb) translate_inst(I);
     }
     // Edge stubs: phi moves for edges into blocks with phis.
-    DenseMap<std::pair<const BasicBlock*, const BasicBlock*>, uint32_t> stubs;
+    DenseMap<std::pair<const BasicBlock*, const BasicBlock*>, uint32_t> stubs, stub_jumps;
     auto target_of = [&](const BasicBlock* from, const BasicBlock* to) -> uint32_t {
       if (!isa<PHINode>(to->front())) return block_start_[to];
       auto key = std::make_pair(from, to);
@@ -1335,15 +1339,23 @@ Code* Translator::run(std::string& error) {
       uint32_t start = here();
       current_ = &to->front();
       emit_phi_moves(from, to);
+      stub_jumps[key] = here();
       Inst& br = emit(OP_BR);
       br.d = block_start_[to];
       br.e = 0;
       stubs[key] = start;
       return start;
     };
+    // Back-edge jumps into each loop header, after the phi moves (OSR probes, see LoopEntry).
+    MapVector<const BasicBlock*, std::vector<std::pair<uint32_t, uint8_t>>> loop_sites;
     for (size_t i = 0; i < fixups_.size(); i++) {
       Fixup fx = fixups_[i];
       uint32_t target = target_of(fx.from, fx.to);
+      if (fx.field <= 2 && dom_.dominates(fx.to, fx.from)) {
+        auto stub = stub_jumps.find(std::make_pair(fx.from, fx.to));
+        if (stub != stub_jumps.end()) loop_sites[fx.to].push_back({stub->second, 0});
+        else loop_sites[fx.to].push_back({fx.inst, uint8_t(fx.field)});
+      }
       if (fx.field == 3) {
         code_->switches[fx.table].targets[fx.entry] = target;
         continue;
@@ -1354,6 +1366,18 @@ Code* Translator::run(std::string& error) {
       }
       Inst& in = code_->insts[fx.inst];
       (fx.field == 0 ? in.d : fx.field == 1 ? in.b : in.c) = target;
+    }
+    code_->num_loops = loop_sites.size();
+    code_->loops.reset(new LoopEntry[loop_sites.size()]);
+    uint32_t li = 0;
+    for (auto& [header, sites] : loop_sites) {
+      LoopEntry& l = code_->loops[li];
+      l.header_block = block_index_[header];
+      l.probe = here();
+      l.sites = std::move(sites);
+      Inst& probe = emit(OP_OSR_PROBE);
+      probe.a = li++;
+      probe.d = block_start_[header];
     }
   } catch (const Unsupported& u) {
     error = "function '" + F_.getName().str() + "': unsupported " + u.what;
@@ -1378,6 +1402,19 @@ Code* Translator::run(std::string& error) {
 Code* Machine::translate(Function* f, std::string& error) {
   Translator t(*this, f);
   return t.run(error);
+}
+
+void arm_loop_probes(Code& code) {
+  for (uint32_t i = 0; i < code.num_loops; i++) {
+    LoopEntry& l = code.loops[i];
+    if (l.armed.exchange(true)) continue;
+    // The interpreter reads these fields while it runs: each is one aligned 32-bit store.
+    for (auto [inst, field] : l.sites) {
+      Inst& in = code.insts[inst];
+      uint32_t& target = field == 0 ? in.d : field == 1 ? in.b : in.c;
+      std::atomic_ref<uint32_t>(target).store(l.probe, std::memory_order_release);
+    }
+  }
 }
 
 Code* Machine::code_for(Function* f) {

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""What `bareflow run --tier=auto` reports and does, on programs/osr.c (main's loops run for
+the whole program, so only on-stack replacement moves them off the interpreter):
+  - the output and exit status equal the native build's, with OSR at tiers 1 and 2-3;
+  - --tier-log prints one well-formed line per tier-up, an OSR entry of main among them;
+  - --profile-out's JSON records the same tier-ups and main's tier;
+  - --perf-map writes /tmp/perf-PID.map naming the compiled code, OSR entries included;
+  - tiers 2-3 carry the profile as !prof (entry counts, branch weights), and not with pgo=0.
+
+usage: tiering_outputs_test.py BAREFLOW DIR   (DIR holds osr.native, osr.O0n.bc, osr.O2.bc)"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROUNDS = "2000000"  # tier 0 alone would take tens of seconds; compiled, a fraction of one
+LOG_LINE = re.compile(r"^\[tier\] +\d+\.\d{3}s  (\S.*?) +(interp|O[123])->(O[123]) +\d+\.\d ms +\d+ B( \(.*\))?$")
+
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def run_auto(bareflow, bc, extra, tmp, env=None):
+    profile = os.path.join(tmp, "profile.json")
+    cmd = [bareflow, "run", "--tier=auto", "--tier-log", "--perf-map", "--profile-out", profile] + extra + [bc, "--", ROUNDS]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out, err = p.communicate(timeout=500)
+    perf_map = f"/tmp/perf-{p.pid}.map"
+    perf = ""
+    if os.path.exists(perf_map):
+        with open(perf_map) as f:
+            perf = f.read()
+        os.remove(perf_map)
+    prof = None
+    if os.path.exists(profile):
+        with open(profile) as f:
+            prof = json.load(f)
+        os.remove(profile)
+    return p.returncode, out, err.decode(), perf, prof
+
+
+def main():
+    bareflow, d = sys.argv[1], sys.argv[2]
+    native = subprocess.run([os.path.join(d, "osr.native"), ROUNDS], stdout=subprocess.PIPE, timeout=120)
+    with tempfile.TemporaryDirectory() as tmp:
+        for variant in ["O2", "O0n"]:
+            bc = os.path.join(d, f"osr.{variant}.bc")
+            for extra, osr_tier in [([], r"O[23]"), (["--jit-param", "max_tier=1"], "O1")]:
+                name = f"osr.{variant}.bc {' '.join(extra) or 'defaults'}"
+                rc, out, err, perf, prof = run_auto(bareflow, bc, extra, tmp)
+                check(rc == native.returncode and out == native.stdout,
+                      f"{name}: exit {rc} and output equal the native build's")
+                lines = [l for l in err.splitlines() if l.startswith("[tier]")]
+                check(lines and all(LOG_LINE.match(l) for l in lines), f"{name}: tier log well formed")
+                osr = [l for l in lines if re.search(r"  main \(OSR\) +interp->" + osr_tier + " ", l)]
+                check(len(osr) == 1, f"{name}: one OSR entry of main, interp->{osr_tier}")
+                check(not any("failed" in l for l in err.splitlines()), f"{name}: no failed compile")
+                ups = (prof or {}).get("tier_ups", [])
+                check(len(ups) == len(lines) and all({"t", "function", "from", "to", "compile_ms", "bytes"} <= u.keys() for u in ups),
+                      f"{name}: profile JSON records each tier-up")
+                check(any(u["function"] == "main (OSR)" and u["from"] == "interp" for u in ups),
+                      f"{name}: profile JSON records the OSR entry")
+                mains = [f for f in (prof or {}).get("functions", []) if f.get("name") == "main"]
+                check(bool(mains) and mains[0].get("tier", "interp") != "interp", f"{name}: profile JSON gives main's tier")
+                perf_lines = perf.splitlines()
+                check(bool(perf_lines) and all(re.match(r"^[0-9a-f]+ [0-9a-f]+ \[O[123]( OSR)?\] \S", l) for l in perf_lines),
+                      f"{name}: perf map well formed")
+                check(any(re.search(r"\[O[123] OSR\] main$", l) for l in perf_lines), f"{name}: perf map names the OSR entry")
+
+        # Profile-guided tiers: the optimized IR of tiers 2-3 keeps the profile's metadata.
+        bc = os.path.join(d, "osr.O2.bc")
+        for pgo in ["1", "0"]:
+            dump = os.path.join(tmp, "dump" + pgo)
+            os.mkdir(dump)
+            env = dict(os.environ, BAREFLOW_JIT_DUMP=dump)
+            rc, out, err, _, _ = run_auto(bareflow, bc, ["--jit-param", f"pgo={pgo}"], tmp, env)
+            check(rc == native.returncode and out == native.stdout, f"pgo={pgo}: output equals the native build's")
+            texts = []
+            for path in glob.glob(os.path.join(dump, "*.t[23].ll")):
+                with open(path) as f:
+                    texts.append(f.read())
+            check(bool(texts), f"pgo={pgo}: tiers 2-3 compiled something")
+            has_counts = any('!"function_entry_count"' in t for t in texts)
+            has_weights = any('!"branch_weights"' in t for t in texts)
+            if pgo == "1":
+                check(has_counts and has_weights, "pgo=1: entry counts and branch weights reach the optimized IR")
+            else:
+                check(not has_counts, "pgo=0: no profile in the IR")
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
