@@ -43,13 +43,15 @@ namespace bf::vm {
   X(LOAD8) X(LOAD16) X(LOAD32) X(LOAD64) X(LOADN) X(LOADN_ZX) X(LOADV16) X(LOADV32)                  \
   X(LOAD32_OFF) X(LOAD64_OFF) X(LOADV32_OFF) X(LOAD32_IDX) X(LOAD64_IDX) X(LOADV32_IDX)                                           \
   X(STORE8) X(STORE16) X(STORE32) X(STORE64) X(STOREN) X(STOREV16) X(STOREV32)               \
-  X(STORE32_OFF) X(STORE64_OFF) X(STOREV32_OFF)                                           \
+  X(STORE32_OFF) X(STORE64_OFF) X(STOREV32_OFF) X(STORE32_IDX) X(STORE64_IDX) X(STOREV32_IDX)    \
   X(GEP_CONST) X(GEP_IDX64) X(GEP_IDX32) X(GEP_IDXN)                                             \
   X(BR) X(CONDBR) X(SWITCH) X(RET) X(RET_VOID) X(UNREACHABLE)                                    \
   X(CALL) X(CALL_HOST) X(CALL_INDIRECT)                                                          \
   X(ALLOCA) X(STACKSAVE) X(STACKRESTORE) X(VA_START) X(VA_COPY)                                  \
   X(MEMCPY) X(MEMMOVE) X(MEMSET)                                                                 \
-  X(INTRIN) X(VEC) X(SHUFFLE) X(EXTRACTELT) X(INSERTELT)                                                                            \
+  X(VFADD_F32X4) X(VFSUB_F32X4) X(VFMUL_F32X4) X(VFDIV_F32X4)                                   \
+  X(VFADD_F32X8) X(VFSUB_F32X8) X(VFMUL_F32X8) X(VFDIV_F32X8)                                   \
+  X(INTRIN) X(VEC) X(SHUFFLE) X(SPLAT) X(EXTRACTELT) X(INSERTELT)                                 \
   X(ATOMIC_RMW) X(CMPXCHG) X(FENCE) X(TRAP) X(OSR_PROBE)
 
 enum Op : uint16_t {
@@ -142,7 +144,8 @@ struct Code {
   uint32_t num_loops = 0;
   // Frame slot of every argument, then of every instruction in function order (kNoSlot for
   // void ones): where a compiled continuation finds the values live at a loop header. A value
-  // used outside its own block is always in its slot (fusion only folds single, local uses).
+  // used outside its own block is always in its slot (fusion folds only values whose uses are
+  // all in their own block).
   std::vector<uint32_t> value_slots;
   static constexpr uint32_t kNoSlot = ~0u;
 };

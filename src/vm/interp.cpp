@@ -424,6 +424,9 @@ L_STOREV32: memcpy(reinterpret_cast<void*>(U64(IN.a)), fp + IN.b, 32); NEXT;
 L_STORE32_OFF: *(u32a*)(U64(IN.a) + uint64_t(IN.imm)) = uint32_t(U64(IN.b)); NEXT;
 L_STORE64_OFF: *(u64a*)(U64(IN.a) + uint64_t(IN.imm)) = U64(IN.b); NEXT;
 L_STOREV32_OFF: memcpy(reinterpret_cast<void*>(U64(IN.a) + uint64_t(IN.imm)), fp + IN.b, 32); NEXT;
+L_STORE32_IDX: *(u32a*)(U64(IN.a) + U64(IN.c) * IN.e + uint64_t(IN.imm)) = uint32_t(U64(IN.b)); NEXT;
+L_STORE64_IDX: *(u64a*)(U64(IN.a) + U64(IN.c) * IN.e + uint64_t(IN.imm)) = U64(IN.b); NEXT;
+L_STOREV32_IDX: memcpy(reinterpret_cast<void*>(U64(IN.a) + U64(IN.c) * IN.e + uint64_t(IN.imm)), fp + IN.b, 32); NEXT;
 L_STORE8: *(u8a*)U64(IN.a) = uint8_t(U64(IN.b)); NEXT;
 L_STORE16: *(u16a*)U64(IN.a) = uint16_t(U64(IN.b)); NEXT;
 L_STORE32: *(u32a*)U64(IN.a) = uint32_t(U64(IN.b)); NEXT;
@@ -498,6 +501,25 @@ L_VA_COPY: memcpy(reinterpret_cast<void*>(U64(IN.a)), reinterpret_cast<void*>(U6
 L_MEMCPY: memcpy(reinterpret_cast<void*>(U64(IN.a)), reinterpret_cast<void*>(U64(IN.b)), U64(IN.c)); NEXT;
 L_MEMMOVE: memmove(reinterpret_cast<void*>(U64(IN.a)), reinterpret_cast<void*>(U64(IN.b)), U64(IN.c)); NEXT;
 L_MEMSET: memset(reinterpret_cast<void*>(U64(IN.a)), int(U64(IN.b)), U64(IN.c)); NEXT;
+// Float vectors as 16-byte halves (baseline SSE), the way every handler here moves them.
+#define VF32(o) _mm_loadu_ps(reinterpret_cast<const float*>(fp + (o)))
+#define VF32_SET(o, v) _mm_storeu_ps(reinterpret_cast<float*>(fp + (o)), v)
+#define VF32X4(f) VF32_SET(IN.d, f(VF32(IN.a), VF32(IN.b))); NEXT
+#define VF32X8(f)                                                      \
+  do {                                                                 \
+    __m128 lo = f(VF32(IN.a), VF32(IN.b)), hi = f(VF32(IN.a + 16), VF32(IN.b + 16)); \
+    VF32_SET(IN.d, lo);                                                \
+    VF32_SET(IN.d + 16, hi);                                           \
+    NEXT;                                                              \
+  } while (0)
+L_VFADD_F32X4: VF32X4(_mm_add_ps);
+L_VFSUB_F32X4: VF32X4(_mm_sub_ps);
+L_VFMUL_F32X4: VF32X4(_mm_mul_ps);
+L_VFDIV_F32X4: VF32X4(_mm_div_ps);
+L_VFADD_F32X8: VF32X8(_mm_add_ps);
+L_VFSUB_F32X8: VF32X8(_mm_sub_ps);
+L_VFMUL_F32X8: VF32X8(_mm_mul_ps);
+L_VFDIV_F32X8: VF32X8(_mm_div_ps);
 L_INTRIN: reinterpret_cast<ExtFn>(const_cast<void*>(IN.ptr))(fp, pc); NEXT;
 L_VEC: reinterpret_cast<ExtFn>(const_cast<void*>(IN.ptr))(fp, pc); NEXT;
 L_SHUFFLE: {
@@ -523,6 +545,19 @@ L_SHUFFLE: {
     else memcpy(tmp + i * eb, fp + IN.b + (s - nin) * eb, eb);
   }
   memcpy(fp + IN.d, tmp, IN.e * eb);
+  NEXT;
+}
+L_SPLAT: {  // d = e lanes of the c-byte scalar at a
+  uint32_t n = IN.e;
+  switch (IN.c) {
+    case 4: { uint32_t v = U32(IN.a); u32a* D = (u32a*)(fp + IN.d); for (uint32_t i = 0; i < n; i++) D[i] = v; break; }
+    case 8: { uint64_t v = U64(IN.a); u64a* D = (u64a*)(fp + IN.d); for (uint32_t i = 0; i < n; i++) D[i] = v; break; }
+    default: {
+      uint8_t v[8];
+      memcpy(v, fp + IN.a, IN.c);
+      for (uint32_t i = 0; i < n; i++) memcpy(fp + IN.d + i * IN.c, v, IN.c);
+    }
+  }
   NEXT;
 }
 L_EXTRACTELT: {

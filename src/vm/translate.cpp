@@ -164,30 +164,56 @@ bool decompose_gep(const GetElementPtrInst& g, const DataLayout& dl, Address& ou
   return true;
 }
 
-// The load or store that a single-use GEP feeds in the same block, when the pair fuses into
-// one address+memory instruction.
-const Instruction* fused_user(const GetElementPtrInst& g, const DataLayout& dl, Address& a) {
-  if (!g.hasOneUse()) return nullptr;
-  auto* user = dyn_cast<Instruction>(*g.user_begin());
-  if (!user || user->getParent() != g.getParent()) return nullptr;
+// Loads and stores that take their address as base + index * scale + offset themselves.
+bool fusable_access(const Instruction* user, const Value* ptr, const DataLayout& dl) {
   Type* t;
   if (auto* l = dyn_cast<LoadInst>(user)) {
-    if (l->isAtomic()) return nullptr;
+    if (l->isAtomic() || l->getPointerOperand() != ptr) return false;
     t = l->getType();
   } else if (auto* st = dyn_cast<StoreInst>(user)) {
-    if (st->isAtomic() || st->getPointerOperand() != &g || st->getValueOperand() == &g) return nullptr;
+    if (st->isAtomic() || st->getPointerOperand() != ptr || st->getValueOperand() == ptr) return false;
     t = st->getValueOperand()->getType();
   } else {
-    return nullptr;
+    return false;
   }
   bool scalar4 = t->isIntegerTy(32) || t->isFloatTy();
   bool scalar8 = t->isIntegerTy(64) || t->isDoubleTy() || t->isPointerTy();
   bool vec32 = t->isVectorTy() && !cast<VectorType>(t)->getElementType()->isIntegerTy(1) &&
                dl.getTypeStoreSize(t) == 32;
-  if (!scalar4 && !scalar8 && !vec32) return nullptr;
-  if (!decompose_gep(g, dl, a)) return nullptr;
-  if (isa<StoreInst>(user) && a.index) return nullptr;
-  return user;
+  return scalar4 || scalar8 || vec32;
+}
+
+// The lane every defined lane of a shuffle reads (a splat), or -1.
+int splat_lane(const ShuffleVectorInst& sv) {
+  int lane = -1;
+  for (int m : sv.getShuffleMask()) {
+    if (m < 0) continue;
+    if (lane >= 0 && m != lane) return -1;
+    lane = m;
+  }
+  return lane;
+}
+
+// The scalar a splat broadcasts when its lane comes from an insertelement at a constant index.
+const Value* splat_scalar(const ShuffleVectorInst& sv) {
+  int lane = splat_lane(sv);
+  auto* st = cast<FixedVectorType>(sv.getOperand(0)->getType());
+  if (lane < 0 || uint32_t(lane) >= st->getNumElements()) return nullptr;
+  auto* ie = dyn_cast<InsertElementInst>(sv.getOperand(0));
+  if (!ie) return nullptr;
+  auto* ci = dyn_cast<ConstantInt>(ie->getOperand(2));
+  if (!ci || ci->getZExtValue() != uint64_t(lane)) return nullptr;
+  return ie->getOperand(1);
+}
+
+// An insertelement whose only use is a splat of the lane it writes is not emitted.
+const ShuffleVectorInst* folded_into_splat(const InsertElementInst& ie) {
+  if (!ie.hasOneUse()) return nullptr;
+  auto* sv = dyn_cast<ShuffleVectorInst>(*ie.user_begin());
+  if (!sv || sv->getParent() != ie.getParent() || sv->getOperand(0) != &ie || sv->getOperand(1) == &ie ||
+      !splat_scalar(*sv))
+    return nullptr;
+  return sv;
 }
 
 class Translator {
@@ -291,7 +317,17 @@ class Translator {
     in.ptr = reinterpret_cast<const void*>(fn);
     in.d = d, in.a = a, in.b = b, in.c = c, in.e = e, in.f = f;
   }
-  void emit_phi_moves(const BasicBlock* from, const BasicBlock* to);
+  struct Move {
+    uint32_t d, s, bytes;
+  };
+  std::vector<Move> phi_moves(const BasicBlock* from, const BasicBlock* to);
+  void emit_phi_moves(const std::vector<Move>& moves);
+  const Instruction* emitted_at(const Instruction* I);
+  void read_points(const Instruction* I, SmallVectorImpl<const Instruction*>& out);
+  bool folds(const GetElementPtrInst& g);
+  bool address_of(const Value* ptr, Address& a);
+  DenseMap<const GetElementPtrInst*, bool> folds_;
+  DenseMap<const Instruction*, const PHINode*> coalesce_loop_values();
 };
 
 uint32_t Translator::val(const Value* v) {
@@ -457,15 +493,24 @@ bool fusable_compare(const BranchInst& br) {
   return icmp_op(cmp->getPredicate(), int_width(t), true) != OP_COUNT;
 }
 
-void Translator::emit_phi_moves(const BasicBlock* from, const BasicBlock* to) {
-  struct Move {
-    uint32_t d, s, bytes;
-  };
+// The branch an icmp fuses into (its only use, in the same block), or null.
+const BranchInst* fused_branch(const ICmpInst& c) {
+  if (!c.hasOneUse()) return nullptr;
+  auto* br = dyn_cast<BranchInst>(*c.user_begin());
+  if (!br || !br->isConditional() || br->getCondition() != &c || !fusable_compare(*br)) return nullptr;
+  return br;
+}
+
+std::vector<Translator::Move> Translator::phi_moves(const BasicBlock* from, const BasicBlock* to) {
   std::vector<Move> moves;
   for (const PHINode& phi : to->phis()) {
-    const Value* v = phi.getIncomingValueForBlock(from);
-    moves.push_back({val(&phi), val(v), slot_bytes(phi.getType())});
+    Move mv{val(&phi), val(phi.getIncomingValueForBlock(from)), slot_bytes(phi.getType())};
+    if (mv.d != mv.s) moves.push_back(mv);  // coalesced loop-carried values need no move
   }
+  return moves;
+}
+
+void Translator::emit_phi_moves(const std::vector<Move>& moves) {
   // Parallel-move semantics: when a destination is also a source, go through temporaries.
   bool overlap = false;
   for (auto& a : moves)
@@ -482,6 +527,105 @@ void Translator::emit_phi_moves(const BasicBlock* from, const BasicBlock* to) {
     emit_move(t, mv.s, mv.bytes);
   }
   for (size_t i = 0; i < moves.size(); i++) emit_move(moves[i].d, temps[i], moves[i].bytes);
+}
+
+// A GEP is not materialized when every user takes the address itself: loads and stores of
+// the fused kinds in the same block, and constant-offset GEPs on top of it that fold too.
+bool Translator::folds(const GetElementPtrInst& g) {
+  auto it = folds_.find(&g);
+  if (it != folds_.end()) return it->second;
+  Address a;
+  bool ok = decompose_gep(g, DL_, a) && !g.use_empty();
+  for (const User* u : g.users()) {
+    if (!ok) break;
+    auto* ui = dyn_cast<Instruction>(u);
+    if (!ui || ui->getParent() != g.getParent()) {
+      ok = false;
+    } else if (auto* g2 = dyn_cast<GetElementPtrInst>(ui)) {  // a constant offset on top
+      Address a2;
+      ok = g2->getPointerOperand() == &g && decompose_gep(*g2, DL_, a2) && !a2.index && folds(*g2);
+    } else {
+      ok = fusable_access(ui, &g, DL_);
+    }
+  }
+  return folds_[&g] = ok;
+}
+
+// The address operand of a load or store as base + index * scale + offset, through GEPs that
+// are not materialized; false when the pointer is simply a slot.
+bool Translator::address_of(const Value* ptr, Address& a) {
+  auto* g = dyn_cast<GetElementPtrInst>(ptr);
+  if (!g || !folds(*g) || !decompose_gep(*g, DL_, a)) return false;
+  // Outer GEPs of a folded chain add constant offsets only (folds() checks), so the chain has
+  // at most one variable index, its root's.
+  while (auto* inner = dyn_cast<GetElementPtrInst>(a.base)) {
+    Address b;
+    if (!folds(*inner) || !decompose_gep(*inner, DL_, b)) break;
+    a.base = b.base, a.index = b.index, a.scale = b.scale, a.offset += b.offset;
+  }
+  return true;
+}
+
+// Where an instruction's operands are read: fused instructions read them at the
+// instruction(s) they are fused into.
+void Translator::read_points(const Instruction* I, SmallVectorImpl<const Instruction*>& out) {
+  if (auto* g = dyn_cast<GetElementPtrInst>(I); g && folds(*g)) {
+    for (const User* u : g->users()) read_points(cast<Instruction>(u), out);
+    return;
+  }
+  if (auto* c = dyn_cast<ICmpInst>(I))
+    if (const BranchInst* br = fused_branch(*c)) return out.push_back(br);
+  if (auto* ie = dyn_cast<InsertElementInst>(I))
+    if (const ShuffleVectorInst* sv = folded_into_splat(*ie)) return out.push_back(sv);
+  out.push_back(I);
+}
+
+const Instruction* Translator::emitted_at(const Instruction* I) {
+  SmallVector<const Instruction*, 4> points;
+  read_points(I, points);
+  return points.size() == 1 ? points[0] : nullptr;
+}
+
+// Instructions whose code reads every operand before it writes the result, so that the
+// result may share a slot with an operand.
+bool reads_before_write(const Instruction& I) {
+  Type* t = I.getType();
+  if (t->isIntegerTy() && t->getIntegerBitWidth() > 64) return false;
+  if (isa<BinaryOperator>(I) || I.getOpcode() == Instruction::FNeg) return true;
+  if (auto* call = dyn_cast<IntrinsicInst>(&I))
+    return call->getIntrinsicID() == Intrinsic::fma || call->getIntrinsicID() == Intrinsic::fmuladd;
+  return false;
+}
+
+// Single-block loops: a value carried to the next iteration through a phi shares the phi's
+// slot when nothing reads the phi after that value is computed, so the back-edge moves
+// nothing. Returns value -> phi.
+DenseMap<const Instruction*, const PHINode*> Translator::coalesce_loop_values() {
+  DenseMap<const Instruction*, const PHINode*> out;
+  for (const BasicBlock& bb : F_) {
+    if (!is_contained(successors(&bb), &bb)) continue;
+    for (const PHINode& phi : bb.phis()) {
+      auto* v = dyn_cast<Instruction>(phi.getIncomingValueForBlock(&bb));
+      if (!v || v->getParent() != &bb || isa<PHINode>(v) || out.count(v) || isa<GetElementPtrInst>(v) || emitted_at(v) != v ||
+          !reads_before_write(*v) || v->getType() != phi.getType())
+        continue;
+      bool ok = true;
+      for (const User* u : phi.users()) {
+        auto* ui = dyn_cast<Instruction>(u);
+        if (!ui || isa<PHINode>(ui)) {
+          ok = false;
+          break;
+        }
+        SmallVector<const Instruction*, 4> points;
+        read_points(ui, points);
+        for (const Instruction* at : points)
+          if (at->getParent() != &bb || (at != v && !at->comesBefore(v))) ok = false;
+        if (!ok) break;
+      }
+      if (ok) out[v] = &phi;
+    }
+  }
+  return out;
 }
 
 void Translator::translate_inst(const Instruction& I) {
@@ -512,6 +656,14 @@ void Translator::translate_inst(const Instruction& I) {
         ElemKind k = elem_kind(vt->getElementType());
         uint32_t bytes = vt->getNumElements() * elem_bytes(k);
         const ExtOps& X = ext_ops();
+        // Float vectors of 4 or 8 lanes: +, -, *, / in the dispatch loop itself (SSE halves).
+        if (k == EK_F32 && (bytes == 16 || bytes == 32) && op >= VB_FADD && op <= VB_FDIV) {
+          static const Op ops16[] = {OP_VFADD_F32X4, OP_VFSUB_F32X4, OP_VFMUL_F32X4, OP_VFDIV_F32X4};
+          static const Op ops32[] = {OP_VFADD_F32X8, OP_VFSUB_F32X8, OP_VFMUL_F32X8, OP_VFDIV_F32X8};
+          Inst& in = emit((bytes == 16 ? ops16 : ops32)[op - VB_FADD]);
+          in.d = d, in.a = val(x), in.b = val(y);
+          return;
+        }
         ExtFn fn = bytes == 32 ? X.bin32[op][k] : bytes == 16 ? X.bin16[op][k] : X.bin[op][k];
         emit_vec(fn, d, val(x), val(y), 0, vt->getNumElements());
         return;
@@ -572,8 +724,7 @@ void Translator::translate_inst(const Instruction& I) {
         emit_ext(scalar_ops().wide_icmp, d, val(c.getOperand(0)), val(c.getOperand(1)), w, 0, c.getPredicate());
         return;
       }
-      if (auto* br = dyn_cast<BranchInst>(c.getNextNode()))
-        if (br->isConditional() && br->getCondition() == &c && fusable_compare(*br)) return;
+      if (fused_branch(c)) return;  // compared by the branch
       Inst& in = emit(icmp_op(c.getPredicate(), w, false));
       in.d = d, in.a = val(c.getOperand(0)), in.b = val(c.getOperand(1)), in.c = w;
       return;
@@ -712,8 +863,7 @@ void Translator::translate_inst(const Instruction& I) {
       if (l.isAtomic() && !t->isIntegerTy() && !t->isPointerTy() && !t->isFloatingPointTy())
         unsupported("atomic load of this type");
       Address a;
-      auto* g = dyn_cast<GetElementPtrInst>(l.getPointerOperand());
-      if (g && fused_user(*g, DL_, a) == &l) {
+      if (address_of(l.getPointerOperand(), a)) {
         uint32_t bytes = DL_.getTypeStoreSize(t);
         Op op = bytes == 4 ? (a.index ? OP_LOAD32_IDX : OP_LOAD32_OFF)
                 : bytes == 8 ? (a.index ? OP_LOAD64_IDX : OP_LOAD64_OFF)
@@ -729,11 +879,14 @@ void Translator::translate_inst(const Instruction& I) {
     case Instruction::Store: {
       auto& s = cast<StoreInst>(I);
       Address a;
-      auto* g = dyn_cast<GetElementPtrInst>(s.getPointerOperand());
-      if (g && fused_user(*g, DL_, a) == &s) {
+      if (address_of(s.getPointerOperand(), a)) {
         uint32_t bytes = DL_.getTypeStoreSize(s.getValueOperand()->getType());
-        Inst& in = emit(bytes == 4 ? OP_STORE32_OFF : bytes == 8 ? OP_STORE64_OFF : OP_STOREV32_OFF);
-        in.a = val(a.base), in.b = val(s.getValueOperand()), in.imm = static_cast<int64_t>(a.offset);
+        Op op = bytes == 4 ? (a.index ? OP_STORE32_IDX : OP_STORE32_OFF)
+                : bytes == 8 ? (a.index ? OP_STORE64_IDX : OP_STORE64_OFF)
+                             : (a.index ? OP_STOREV32_IDX : OP_STOREV32_OFF);
+        Inst& in = emit(op);
+        in.a = val(a.base), in.b = val(s.getValueOperand()), in.c = a.index ? val(a.index) : 0;
+        in.e = a.scale, in.imm = static_cast<int64_t>(a.offset);
         return;
       }
       emit_store(val(s.getPointerOperand()), val(s.getValueOperand()), s.getValueOperand()->getType());
@@ -742,8 +895,7 @@ void Translator::translate_inst(const Instruction& I) {
     }
     case Instruction::GetElementPtr: {
       auto& g = cast<GetElementPtrInst>(I);
-      Address fused;
-      if (fused_user(g, DL_, fused)) return;  // folded into the load or store that uses it
+      if (folds(g)) return;  // the loads and stores that use it compute the address
       if (t->isVectorTy()) unsupported("vector of pointers");
       uint32_t cur = val(g.getPointerOperand());
       uint64_t offset = 0;  // wraps like the address arithmetic it stands for
@@ -906,7 +1058,15 @@ void Translator::translate_inst(const Instruction& I) {
       auto& ie = cast<InsertElementInst>(I);
       auto* vt = cast<FixedVectorType>(t);
       uint32_t eb = elem_bytes(elem_kind(vt->getElementType()));
+      if (folded_into_splat(ie)) return;  // the shuffle reads the scalar itself
       emit_move(d, val(ie.getOperand(0)), slot_bytes(t));
+      if (auto* ci = dyn_cast<ConstantInt>(ie.getOperand(2))) {  // constant lane: a plain move
+        if (ci->getZExtValue() < vt->getNumElements()) {
+          Inst& in = emit(OP_MOVN);
+          in.d = d + ci->getZExtValue() * eb, in.a = val(ie.getOperand(1)), in.c = eb;
+        }
+        return;
+      }
       Inst& in = emit(OP_INSERTELT);
       in.d = d, in.a = val(ie.getOperand(1)), in.b = val(ie.getOperand(2)), in.c = eb,
       in.e = vt->getNumElements();
@@ -918,7 +1078,43 @@ void Translator::translate_inst(const Instruction& I) {
       auto* st = cast<FixedVectorType>(sv.getOperand(0)->getType());
       uint32_t eb = elem_bytes(elem_kind(vt->getElementType()));
       ArrayRef<int> mask = sv.getShuffleMask();
-      // Splat of element 0 is the common broadcast idiom.
+      uint32_t n = vt->getNumElements(), nin = st->getNumElements();
+      // Broadcast of one lane (splat): straight from the scalar when an insertelement made it.
+      if (const Value* scalar = splat_scalar(sv)) {
+        Inst& in = emit(OP_SPLAT);
+        in.d = d, in.a = val(scalar), in.c = eb, in.e = n;
+        return;
+      }
+      int lane = splat_lane(sv);
+      if (lane >= 0) {
+        uint32_t src = uint32_t(lane) < nin ? val(sv.getOperand(0)) + lane * eb
+                                            : val(sv.getOperand(1)) + (lane - nin) * eb;
+        Inst& in = emit(OP_SPLAT);
+        in.d = d, in.a = src, in.c = eb, in.e = n;
+        return;
+      }
+      // Consecutive lanes of one source (a vector half, lanes shifted down over poison): a move.
+      {
+        int src = -1;
+        int64_t start = 0;
+        uint32_t k = 0;
+        bool slice = true;
+        for (uint32_t i = 0; i < n && slice; i++) {
+          if (mask[i] < 0) continue;
+          int which = uint32_t(mask[i]) >= nin;
+          int64_t s0 = int64_t(mask[i]) - which * int64_t(nin) - i;
+          if (src < 0) src = which, start = s0;
+          slice = which == src && s0 == start;
+          k = i + 1;
+        }
+        if (slice && src >= 0 && start >= 0 && start + k <= nin) {
+          uint32_t bytes = round_up(k * eb, 8);  // lanes past k are poison: copy whole words
+          uint32_t from = start * eb;
+          if (from + bytes > round_up(nin * eb, 8)) bytes = k * eb;
+          emit_move(d, val(sv.getOperand(src)) + from, bytes);
+          return;
+        }
+      }
       uint32_t at = code_->aux.size();
       for (int v : mask) code_->aux.push_back(v);
       Inst& in = emit(OP_SHUFFLE);
@@ -1315,10 +1511,13 @@ Code* Translator::run(std::string& error) {
       code_->param_byval.push_back(static_cast<uint8_t>(byval));
       code_->param_byval_align.push_back(a.getParamAlign().valueOrOne().value());
     }
+    DenseMap<const Instruction*, const PHINode*> coalesced = coalesce_loop_values();
     for (const BasicBlock& bb : F_)
       for (const Instruction& I : bb) {
         current_ = &I;
-        if (!I.getType()->isVoidTy()) slots_[&I] = new_slot(slot_bytes(I.getType()));
+        if (I.getType()->isVoidTy()) continue;
+        auto it = coalesced.find(&I);
+        slots_[&I] = it != coalesced.end() ? slots_[it->second] : new_slot(slot_bytes(I.getType()));
       }
     for (const Argument& a : F_.args()) code_->value_slots.push_back(slots_[&a]);
     for (const BasicBlock& bb : F_)
@@ -1329,16 +1528,18 @@ Code* Translator::run(std::string& error) {
       block_start_[&bb] = here();
       for (const Instruction& I : bb) translate_inst(I);
     }
-    // Edge stubs: phi moves for edges into blocks with phis.
+    // Edge stubs: phi moves for edges into blocks with phis (none when every phi coalesced).
     DenseMap<std::pair<const BasicBlock*, const BasicBlock*>, uint32_t> stubs, stub_jumps;
     auto target_of = [&](const BasicBlock* from, const BasicBlock* to) -> uint32_t {
       if (!isa<PHINode>(to->front())) return block_start_[to];
       auto key = std::make_pair(from, to);
       auto it = stubs.find(key);
       if (it != stubs.end()) return it->second;
-      uint32_t start = here();
       current_ = &to->front();
-      emit_phi_moves(from, to);
+      std::vector<Move> moves = phi_moves(from, to);
+      if (moves.empty()) return block_start_[to];
+      uint32_t start = here();
+      emit_phi_moves(moves);
       stub_jumps[key] = here();
       Inst& br = emit(OP_BR);
       br.d = block_start_[to];
