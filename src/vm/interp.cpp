@@ -464,9 +464,8 @@ L_CALL_HOST: call_host(code->calls[IN.a].host_fn, code->calls[IN.a].cif, code->c
 L_CALL_INDIRECT: {
   void* target = reinterpret_cast<void*>(U64(IN.b));
   const CallSite& cs = code->calls[IN.a];
-  auto it = m.by_entry.find(target);
-  if (it != m.by_entry.end()) {
-    call_interp(m, it->second, cs, fp);
+  if (Function* callee = m.function_at(target)) {
+    call_interp(m, callee, cs, fp);
   } else {
     if (!cs.cif) m.fatal("function '" + f->name + "': indirect call to host code with an unsupported signature");
     call_host(target, cs.cif, cs, fp);

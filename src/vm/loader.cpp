@@ -10,6 +10,8 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -94,29 +96,57 @@ void enter_interpreter(ffi_cif*, void* ret, void** args, void* user) {
 }
 }  // namespace
 
-bool Machine::make_entry(Function* f, std::string& error) {
+void* Machine::make_closure(Function* f) {
   FunctionType* ft = f->ir->getFunctionType();
+  if (ft->isVarArg()) return nullptr;
   std::vector<Type*> params(ft->param_begin(), ft->param_end());
   std::string ignored;
-  HostCif* hc = ft->isVarArg() ? nullptr : make_cif(ft, params.size(), params, ignored);
+  HostCif* hc = make_cif(ft, params.size(), params, ignored);
+  if (!hc) return nullptr;
   void* code = nullptr;
-  if (hc) {
-    auto* closure = static_cast<ffi_closure*>(ffi_closure_alloc(sizeof(ffi_closure), &code));
-    auto* cd = new ClosureData{this, f};
-    closure_data.push_back(cd);
-    if (closure && ffi_prep_closure_loc(closure, &hc->cif, enter_interpreter, cd, code) == FFI_OK) {
-      f->closure = closure;
-      f->entry = code;
-      f->entry_cif = hc;
+  auto* closure = static_cast<ffi_closure*>(ffi_closure_alloc(sizeof(ffi_closure), &code));
+  if (!closure) return nullptr;
+  auto* cd = new ClosureData{this, f};
+  closure_data.push_back(cd);
+  f->closure = closure;
+  if (ffi_prep_closure_loc(closure, &hc->cif, enter_interpreter, cd, code) != FFI_OK) return nullptr;
+  f->entry_cif = hc;
+  return code;
+}
+
+// Entry stubs, one per function, side by side in one block: `jmp *target(%rip)` to the
+// function's libffi closure, or `ud2` when libffi cannot describe its signature (interpreted
+// code still calls it through pointers; host code cannot). An address inside the block names
+// the function by its offset, so an indirect call finds its callee without a look-up.
+bool Machine::make_entries(std::string& error) {
+  if (functions.empty()) return true;
+  size_t bytes = (functions.size() * kEntryStubBytes + 4095) & ~size_t(4095);
+  void* block = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (block == MAP_FAILED) {
+    error = "cannot map the function entry stubs";
+    return false;
+  }
+  entry_stubs = static_cast<uint8_t*>(block);
+  entry_stubs_bytes = bytes;
+  for (auto& f : functions) {
+    uint8_t* stub = entry_stubs + size_t(f->index) * kEntryStubBytes;
+    void* closure_code = make_closure(f.get());
+    if (closure_code) {
+      static const uint8_t jmp[8] = {0xff, 0x25, 0x02, 0x00, 0x00, 0x00, 0xcc, 0xcc};  // jmp *8(%rip)
+      memcpy(stub, jmp, 8);
+      memcpy(stub + 8, &closure_code, 8);
+    } else {
+      static const uint8_t ud2[16] = {0x0f, 0x0b, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+                                      0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc};
+      memcpy(stub, ud2, 16);
     }
+    f->entry = stub;
+    by_entry[f->entry] = f.get();
   }
-  if (!f->entry) {
-    // No native entry for this signature: a unique address still identifies the function
-    // for interpreted indirect calls; host code cannot call it.
-    f->entry = std::calloc(1, 16);
-    dummy_entries.push_back(f->entry);
+  if (mprotect(block, bytes, PROT_READ | PROT_EXEC) != 0) {
+    error = "cannot make the function entry stubs executable";
+    return false;
   }
-  by_entry[f->entry] = f;
   return true;
 }
 
@@ -126,7 +156,7 @@ Machine::~Machine() {
     if (f->closure) ffi_closure_free(f->closure);
   }
   for (void* p : closure_data) delete static_cast<ClosureData*>(p);
-  for (void* p : dummy_entries) std::free(p);
+  if (entry_stubs) munmap(entry_stubs, entry_stubs_bytes);
   for (void* p : global_blocks) std::free(p);
 }
 
@@ -280,7 +310,7 @@ bool Machine::init(std::string& error) {
     if (f.getName() == "main") main_slot = slot.get();
     functions.push_back(std::move(slot));
   }
-  for (auto& f : functions) make_entry(f.get(), error);
+  if (!make_entries(error)) return false;
   (void)main_slot;
   // Globals: allocate every defined one, then write initializers (which may point anywhere).
   for (GlobalVariable& g : module->globals()) {

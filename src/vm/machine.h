@@ -37,11 +37,15 @@ class Machine {
 
   std::vector<std::unique_ptr<Function>> functions;
   llvm::DenseMap<const llvm::Function*, Function*> by_ir;
-  llvm::DenseMap<void*, Function*> by_entry;            // entry address -> function
+  llvm::DenseMap<void*, Function*> by_entry;            // entry address -> function (for src/jit)
   llvm::DenseMap<const llvm::GlobalValue*, void*> addresses;  // globals, functions, imports
   std::vector<std::unique_ptr<HostCif>> cifs;
   std::vector<void*> global_blocks;                      // freed with the machine
-  std::vector<void*> closure_data, dummy_entries;
+  std::vector<void*> closure_data;
+  // Entry stubs (make_entries): function k's entry is entry_stubs + k * kEntryStubBytes.
+  static constexpr size_t kEntryStubBytes = 16;
+  uint8_t* entry_stubs = nullptr;
+  size_t entry_stubs_bytes = 0;
   std::mutex translate_mutex;
   bool profile = false;
   double tsc_hz = 0;  // measured over the run, for reporting times
@@ -62,8 +66,17 @@ class Machine {
   HostCif* make_cif(llvm::FunctionType* type, unsigned nargs_actual,
                     const std::vector<llvm::Type*>& actual_types, std::string& error);
 
-  // Gives a function its native entry point (a closure into the interpreter).
-  bool make_entry(Function* f, std::string& error);
+  // Gives every function its native entry point: a stub that jumps to a libffi closure
+  // into the interpreter.
+  bool make_entries(std::string& error);
+  void* make_closure(Function* f);
+  // The interpreted function whose entry is p, or null (host code). No look-up: p's offset
+  // in the stub block is the function's index.
+  Function* function_at(const void* p) const {
+    uintptr_t off = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(entry_stubs);
+    return off < functions.size() * kEntryStubBytes && off % kEntryStubBytes == 0
+               ? functions[off / kEntryStubBytes].get() : nullptr;
+  }
 
   [[noreturn]] void fatal(const std::string& message);
 };
