@@ -22,6 +22,12 @@ bool FileWriter::open(const char* path, Status& st) {
   snprintf(tmp_path_.data(), n + 8, "%s.tmp", path);
   f_ = fopen(tmp_path_.data(), "wb");
   if (!f_) return st.fail("cannot create %s: %s", tmp_path_.data(), strerror(errno));
+  // Large writes: the kernel caches the file in folios as large as the writes, and only 2 MiB
+  // folios can be mapped as 2 MiB pages by the engine that reads it next (4 KiB writes leave a
+  // cached model on 4 KiB pages until it is evicted: ~20% slower to stream). A failure leaves
+  // stdio's default buffer (glibc ignores a size given without a buffer).
+  constexpr size_t kWriteBuffer = 8u << 20;
+  if (stdio_buffer_.allocate(kWriteBuffer)) setvbuf(f_, stdio_buffer_.data(), _IOFBF, kWriteBuffer);
   return true;
 }
 

@@ -29,6 +29,7 @@ class FileWriter {
  private:
   FILE* f_ = nullptr;
   Buffer<char> path_, tmp_path_;
+  Buffer<char> stdio_buffer_;  // outlives f_: fclose flushes from it
   uint64_t offset_ = 0;
   bool failed_ = false;
   int error_ = 0;
