@@ -38,6 +38,7 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Utils/BasicBlockUtils.h>
 
 #include <chrono>
 #include <map>
@@ -364,12 +365,20 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
     error = "the module read back from bitcode does not match the loaded one";
     return false;
   }
+  auto materialize = [&](uint32_t k) {
+    if (Error e = defs[k]->materialize()) {
+      error = toString(std::move(e));
+      return false;
+    }
+    return true;
+  };
   // OSR continuations map values to frame slots by their order in the function, so take it
   // before anything below inserts instructions.
   std::map<uint32_t, std::vector<Value*>> osr_values;
   for (auto [k, loop] : request.osr) {
     std::vector<Value*>& values = osr_values[k];
     if (!values.empty()) continue;
+    if (!materialize(k)) return false;
     for (Argument& a : defs[k]->args()) values.push_back(&a);
     for (Instruction& inst : instructions(*defs[k])) values.push_back(&inst);
   }
@@ -412,6 +421,7 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
   while (!work.empty()) {
     auto [k, is_root] = work.back();
     work.pop_back();
+    if (!materialize(k)) return false;
     for (Instruction& inst : instructions(*defs[k])) {
       auto* call = dyn_cast<CallBase>(&inst);
       Function* callee = call ? call->getCalledFunction() : nullptr;
@@ -439,7 +449,11 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
   // Functions: bodies of dropped ones go; every use becomes the stable entry, then calls are
   // pointed back at the body (kept functions) or at the table slot (dropped ones).
   for (uint32_t k = 0; k < defs.size(); k++)
-    if (role[k] == Role::drop) defs[k]->deleteBody();
+    if (role[k] == Role::drop) defs[k]->deleteBody();  // never read, when it was not needed
+  if (Error e = mod.materializeAll()) {  // nothing is left to read; this ends lazy loading
+    error = toString(std::move(e));
+    return false;
+  }
   Type* ptr = PointerType::getUnqual(ctx);
   for (uint32_t k = 0; k < defs.size(); k++) {
     Function* f = defs[k];
@@ -615,14 +629,22 @@ void CompilerImpl::optimize(Module& mod, int tier) {
 bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result, std::string& error) {
   auto t0 = std::chrono::steady_clock::now();
   auto ctx = std::make_unique<LLVMContext>();
-  auto parsed = parseBitcodeFile(MemoryBufferRef(StringRef(bitcode_.data(), bitcode_.size()), m_.path), *ctx);
+  // Lazily: only the bodies this compile keeps are read (prepare materializes them).
+  auto parsed = getLazyBitcodeModule(MemoryBufferRef(StringRef(bitcode_.data(), bitcode_.size()), m_.path), *ctx);
   if (!parsed) {
     error = toString(parsed.takeError());
     return false;
   }
   std::unique_ptr<Module> mod = std::move(*parsed);
+  if (Error e = mod->materializeMetadata()) {
+    error = toString(std::move(e));
+    return false;
+  }
+  auto t1 = std::chrono::steady_clock::now();
   if (!prepare(*mod, request, result, error)) return false;
+  auto t2 = std::chrono::steady_clock::now();
   optimize(*mod, request.tier);
+  auto t3 = std::chrono::steady_clock::now();
   // BAREFLOW_JIT_DUMP=DIR keeps each compile's optimized IR (for debugging the tiers).
   if (const char* dir = getenv("BAREFLOW_JIT_DUMP")) {
     std::error_code ec;
@@ -636,6 +658,7 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
     error = toString(std::move(e));
     return false;
   }
+  auto t4 = std::chrono::steady_clock::now();
   for (uint32_t k : request.roots) {
     CompiledFunction cf;
     cf.index = k;
@@ -680,6 +703,10 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
     codegen_->sizes.clear();
   }
   result.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (getenv("BAREFLOW_JIT_TRACE")) {
+    auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+    fprintf(stderr, "[times] parse %.1f prepare %.1f opt %.1f add %.1f codegen+link %.1f\n", ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4), ms(t4, std::chrono::steady_clock::now()));
+  }
   return true;
 }
 

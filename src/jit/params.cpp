@@ -25,6 +25,8 @@ constexpr Knob kKnobs[] = {
     {"pgo", &Params::pgo, "1: attach the profile as !prof to tiers 2-3"},
     {"inline_callee_calls", &Params::inline_callee_calls, "calls that make a callee a candidate for inlining at tiers 2-3"},
     {"inline_max_callees", &Params::inline_max_callees, "most callees copied into one compile"},
+    {"lookahead_ms", &Params::lookahead_ms, "tier by the hotness a function will reach this much later at its current rate"},
+    {"compile_batch", &Params::compile_batch, "most functions that go up together, in one compile"},
     {"osr", &Params::osr, "1: move loops that keep running interpreted after a tier-up onto compiled code"},
     {"osr_delay_us", &Params::osr_delay_us, "microseconds such a loop must keep iterating before it gets an OSR entry"},
 };

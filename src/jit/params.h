@@ -17,8 +17,10 @@ struct Params {
   uint64_t pgo = 1;                  // attach !prof to tiers 2-3
   uint64_t inline_callee_calls = 100; // tiers 2-3 copy callees called this often, for inlining
   uint64_t inline_max_callees = 24;  // at most this many callee copies per compile
+  uint64_t lookahead_ms = 500;       // tier by the hotness a function will have this much later
+  uint64_t compile_batch = 4;        // most functions compiled together in one unit
   uint64_t osr = 1;                  // on-stack replacement of loops still interpreted
-  uint64_t osr_delay_us = 2000;      // ... once they keep iterating this long after a tier-up
+  uint64_t osr_delay_us = 50000;     // ... once they keep iterating this long after a tier-up
 };
 
 // Sets NAME=VALUE; false with `error` set for an unknown name or a bad value.

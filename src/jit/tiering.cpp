@@ -55,6 +55,7 @@ class TieringImpl final : public Tiering {
     compiler_ = Compiler::create(m_, options_, error);
     if (!compiler_) return false;
     tier_.assign(m_.functions.size(), 0);
+    last_hotness_.assign(m_.functions.size(), 0);
     failed_.assign(m_.functions.size(), 0);
     if (options_.perf_map) {
       std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
@@ -154,20 +155,43 @@ class TieringImpl final : public Tiering {
         if (stopping_) return;
       }
       if (p.osr && compile_osr_entries()) continue;
-      int64_t best = -1;
-      uint64_t best_h = 0;
-      int best_tier = 0;
+      // Candidates: functions that earned a higher tier and are still running (their hotness
+      // moved since the last poll: what ran only at start-up is not worth a compile now).
+      struct Candidate {
+        uint32_t k;
+        int tier;
+        uint64_t recent;
+      };
+      std::vector<Candidate> candidates;
+      const double t_poll = now(), interval = std::max(t_poll - last_poll_, 1e-6);
+      last_poll_ = t_poll;
       for (uint32_t k = 0; k < m_.functions.size(); k++) {
         uint64_t h = hotness(*m_.functions[k]);
-        if (h <= best_h) continue;
-        int t = target_tier(k, h);
-        if (!t) continue;
-        best = k, best_h = h, best_tier = t;
+        uint64_t recent = h - last_hotness_[k];
+        last_hotness_[k] = h;
+        if (!recent) continue;
+        // The tier it will have earned lookahead_ms from now at its current rate: a function
+        // that will soon pass a threshold goes there now instead of through each tier below.
+        double ahead = double(recent) / interval * double(p.lookahead_ms) * 1e-3;
+        int t = target_tier(k, h + uint64_t(std::min(ahead, 1e18)));
+        if (t) candidates.push_back({k, t, recent});
       }
-      if (best < 0) continue;
-      uint32_t k = uint32_t(best);
+      if (candidates.empty()) continue;
+      // The most active first; the others that go to its tier join it in one unit (one
+      // module, one pipeline, one link: cheaper than apart), up to compile_batch.
+      std::stable_sort(candidates.begin(), candidates.end(),
+                       [](const Candidate& a, const Candidate& b) { return a.recent > b.recent; });
+      const int best_tier = candidates[0].tier;
+      if (getenv("BAREFLOW_JIT_TRACE")) {
+        fprintf(stderr, "[cand] %.3f", now());
+        for (size_t i = 0; i < candidates.size() && i < 8; i++)
+          fprintf(stderr, " %s:%d:%llu", m_.functions[candidates[i].k]->name.c_str(), candidates[i].tier, (unsigned long long)candidates[i].recent);
+        fprintf(stderr, "\n");
+      }
       CompileRequest request;
-      request.roots = {k};
+      for (const Candidate& c : candidates)
+        if (c.tier == best_tier && request.roots.size() < std::max<uint64_t>(p.compile_batch, 1))
+          request.roots.push_back(c.k);
       request.tier = best_tier;
       request.profile = p.pgo && best_tier >= 2;
       request.inline_callees = best_tier >= 2;
@@ -177,13 +201,21 @@ class TieringImpl final : public Tiering {
       std::string error;
       bool ok = compiler_->compile(request, result, error);
       if (!ok) atexit(stop_background_at_exit);
+      if (!ok && request.roots.size() > 1) {
+        // Some function of the unit failed: compile them one by one, so that only it fails.
+        for (uint32_t k : request.roots) {
+          CompileRequest one = request;
+          one.roots = {k};
+          CompileResult r;
+          std::string e;
+          if (compiler_->compile(one, r, e)) publish(one, r, nullptr);
+          else report_failure(k, best_tier, e);
+        }
+        atexit(stop_background_at_exit);
+        continue;
+      }
       if (!ok) {
-        // Reported once; the function stays where it is and is not tried at this tier again.
-        failed_[k] |= 1u << best_tier;
-        fprintf(stderr, "bareflow: %s: jit: %s at %s failed, stays %s: %s\n", m_.path.c_str(),
-                m_.functions[k]->name.c_str(), tier_name(best_tier), tier_name(tier_[k]), error.c_str());
-        std::lock_guard<std::mutex> lock(mutex_);
-        events_.push_back({now(), m_.functions[k]->name, tier_[k], best_tier, 0, 0, true});
+        report_failure(request.roots[0], best_tier, error);
         continue;
       }
       publish(request, result, nullptr);
@@ -192,6 +224,15 @@ class TieringImpl final : public Tiering {
       // after each compile stops this thread before the statics it uses go away.
       atexit(stop_background_at_exit);
     }
+  }
+
+  // Reported once; the function stays where it is and is not tried at this tier again.
+  void report_failure(uint32_t k, int tier, const std::string& error) {
+    failed_[k] |= 1u << tier;
+    fprintf(stderr, "bareflow: %s: jit: %s at %s failed, stays %s: %s\n", m_.path.c_str(),
+            m_.functions[k]->name.c_str(), tier_name(tier), tier_name(tier_[k]), error.c_str());
+    std::lock_guard<std::mutex> lock(mutex_);
+    events_.push_back({now(), m_.functions[k]->name, tier_[k], tier, 0, 0, true});
   }
 
   // On-stack replacement. A function's loops get their probes armed when it is compiled; an
@@ -253,28 +294,36 @@ class TieringImpl final : public Tiering {
     return true;
   }
 
+  // Installs a compile and logs it: one line per function (a whole-module compile: one line,
+  // named `unit`); functions compiled in one unit share its compile time.
   void publish(const CompileRequest& request, const CompileResult& result, const char* unit) {
     install(m_, *compiler_, result);
-    uint64_t total = 0;
     for (const CompiledFunction& cf : result.functions) {
       vm::Function& f = *m_.functions[cf.index];
-      total += cf.size;
       if (perf_map_ && cf.size)
         fprintf(perf_map_, "%llx %llx [%s] %s\n", static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(cf.native)),
                 static_cast<unsigned long long>(cf.size), tier_name(request.tier), f.name.c_str());
     }
     if (perf_map_) fflush(perf_map_);
-    double t = now();
-    int from = result.functions.empty() ? 0 : tier_[result.functions[0].index];
+    const double t = now();
+    std::vector<Event> events;
+    if (unit) {
+      events.push_back({t, unit, 0, request.tier, result.ms, result.object_bytes, false});
+    } else {
+      for (const CompiledFunction& cf : result.functions)
+        events.push_back({t, m_.functions[cf.index]->name, tier_[cf.index], request.tier, result.ms, cf.size, false});
+    }
     for (const CompiledFunction& cf : result.functions) tier_[cf.index] = request.tier;
-    std::string name = unit ? unit : m_.functions[result.functions[0].index]->name;
     if (options_.tier_log) {
-      fprintf(stderr, "[tier] %8.3fs  %-40s %s->%s  %7.1f ms  %llu B%s\n", t, name.c_str(), tier_name(from),
-              tier_name(request.tier), result.ms, static_cast<unsigned long long>(unit ? result.object_bytes : total),
-              result.inlined_callees ? (" (+" + std::to_string(result.inlined_callees) + " callees)").c_str() : "");
+      std::string note;
+      if (result.functions.size() > 1 && !unit) note += " (unit of " + std::to_string(result.functions.size()) + ")";
+      if (result.inlined_callees) note += " (+" + std::to_string(result.inlined_callees) + " callees)";
+      for (const Event& e : events)
+        fprintf(stderr, "[tier] %8.3fs  %-40s %s->%s  %7.1f ms  %llu B%s\n", e.seconds, e.function.c_str(),
+                tier_name(e.from), tier_name(e.to), e.compile_ms, static_cast<unsigned long long>(e.bytes), note.c_str());
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    events_.push_back({t, name, from, request.tier, result.ms, unit ? result.object_bytes : total, false});
+    events_.insert(events_.end(), events.begin(), events.end());
   }
 
   vm::Machine& m_;
@@ -282,6 +331,8 @@ class TieringImpl final : public Tiering {
   std::chrono::steady_clock::time_point start_;
   std::unique_ptr<Compiler> compiler_;
   std::vector<int> tier_;          // compiler thread only (and before main)
+  std::vector<uint64_t> last_hotness_;  // at the previous poll
+  double last_poll_ = 0;
   std::vector<uint8_t> failed_;    // bit t: failed at tier t
   std::thread thread_;
   mutable std::mutex mutex_;

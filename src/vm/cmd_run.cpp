@@ -13,6 +13,8 @@
 #include "vm/machine.h"
 #include "vm/vm.h"
 
+extern "C" void (*bf_vm_before_exit)(void);
+
 namespace {
 
 int usage() {
@@ -115,7 +117,11 @@ int bf_cmd_run(int argc, char** argv) {
   }
   g_report.tiering = tiering.release();
   atexit(stop_tiering);
+  // Before exit() destroys anything: a compile in flight uses function-local statics of LLVM
+  // that may have been constructed after the last atexit registration.
+  bf_vm_before_exit = stop_tiering;
   int rc = program->run_main(args, opts);
+  stop_tiering();
   // Exit here, with the program still loaded: atexit handlers may call interpreted code.
   program.release();
   exit(rc);
