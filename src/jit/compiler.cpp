@@ -43,6 +43,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include "jit/osr.h"
 #include "jit/runtime_symbols.h"
@@ -58,15 +59,37 @@ bool has_adapter(const vm::Machine& machine, uint32_t index) {
 }
 
 namespace {
-// Indirect calls in compiled code go through here: a stored function pointer is the stable
-// entry (a libffi closure into the interpreter); when that function is compiled, its native
-// code is called directly instead of through libffi and the adapter.
+// Indirect calls in compiled code resolve their target here: a stored function pointer is the
+// stable entry (a libffi closure into the interpreter), so a call through it goes to the
+// function's table slot instead, whose native code is called directly once it is compiled. A
+// resolution is interned (never freed, never changed) so that a call site can cache it in one
+// word; host functions resolve to a slot holding themselves.
+struct Resolved {
+  void* target;
+  const std::atomic<void*>* slot;
+  std::atomic<void*> self{nullptr};
+};
 const vm::Machine* g_resolve_machine = nullptr;
 std::atomic<void*>* g_resolve_table = nullptr;
-void* resolve_target(void* target) {
-  auto it = g_resolve_machine->by_entry.find(target);
-  if (it == g_resolve_machine->by_entry.end()) return target;
-  return g_resolve_table[it->second->index].load(std::memory_order_acquire);
+std::mutex g_resolve_mutex;
+std::unordered_map<void*, std::unique_ptr<Resolved>> g_resolved;
+const Resolved g_no_target{reinterpret_cast<void*>(~uintptr_t(0)), &g_no_target.self};  // matches nothing
+
+const Resolved* resolve_target(void* target) {
+  std::lock_guard<std::mutex> lock(g_resolve_mutex);
+  std::unique_ptr<Resolved>& r = g_resolved[target];
+  if (!r) {
+    r = std::make_unique<Resolved>();
+    r->target = target;
+    auto it = g_resolve_machine->by_entry.find(target);
+    if (it != g_resolve_machine->by_entry.end()) {
+      r->slot = &g_resolve_table[it->second->index];
+    } else {
+      r->self.store(target, std::memory_order_relaxed);
+      r->slot = &r->self;
+    }
+  }
+  return r.get();
 }
 }  // namespace
 
@@ -264,6 +287,7 @@ bool CompilerImpl::init(std::string& error) {
   g_resolve_machine = &m_;
   g_resolve_table = table_.get();
   define("__bf_resolve", reinterpret_cast<void*>(&resolve_target));
+  define("__bf_no_target", &g_no_target);
   for (size_t k = 0; k < n; k++) {
     define("__bf_e" + std::to_string(k), m_.functions[k]->entry);
     define("__bf_t" + std::to_string(k), &table_[k]);
@@ -499,25 +523,49 @@ bool CompilerImpl::prepare(Module& mod, const CompileRequest& request, CompileRe
     }
   }
 
-  // Indirect calls: to native code when the target is a compiled function (resolve_target).
-  FunctionCallee resolve;
+  // Indirect calls: to native code when the target is a compiled function. Each call site
+  // caches the resolution of its last target (an interned {target, slot}, one word, so that
+  // threads never see half of one); a miss asks resolve_target.
+  std::vector<CallBase*> indirect;
   for (Function* f : defs) {
     if (!f) continue;
-    for (Instruction& inst : make_early_inc_range(instructions(*f))) {
+    for (Instruction& inst : instructions(*f)) {
       auto* call = dyn_cast<CallBase>(&inst);
       if (!call || call->getCalledFunction() || call->isInlineAsm()) continue;
       if (isa<LoadInst>(call->getCalledOperand()) &&
           cast<LoadInst>(call->getCalledOperand())->getPointerOperand()->getName().starts_with("__bf_t"))
         continue;  // a table slot: already native or the entry
-      if (!resolve) {
-        resolve = mod.getOrInsertFunction("__bf_resolve", FunctionType::get(ptr, {ptr}, false));
-        auto* decl = cast<Function>(resolve.getCallee());
-        decl->setDSOLocal(false);
-        decl->addFnAttr(Attribute::NoUnwind);
-        decl->setOnlyReadsMemory();
-      }
+      indirect.push_back(call);
+    }
+  }
+  if (!indirect.empty()) {
+    FunctionCallee resolve = mod.getOrInsertFunction("__bf_resolve", FunctionType::get(ptr, {ptr}, false));
+    auto* decl = cast<Function>(resolve.getCallee());
+    decl->setDSOLocal(false);
+    decl->addFnAttr(Attribute::NoUnwind);
+    auto* none = new GlobalVariable(mod, ptr, true, GlobalValue::ExternalLinkage, nullptr, "__bf_no_target");
+    none->setDSOLocal(false);
+    MDBuilder md(ctx);
+    for (CallBase* call : indirect) {
+      Value* target = call->getCalledOperand();
+      auto* cache = new GlobalVariable(mod, ptr, false, GlobalValue::PrivateLinkage, none, "__bf_icache");
       IRBuilder<> b(call);
-      call->setCalledOperand(b.CreateCall(resolve, {call->getCalledOperand()}));
+      LoadInst* cached = b.CreateAlignedLoad(ptr, cache, Align(8));
+      cached->setAtomic(AtomicOrdering::Monotonic);
+      Value* miss = b.CreateICmpNE(b.CreateAlignedLoad(ptr, cached, Align(8)), target);
+      BasicBlock* head = call->getParent();
+      Instruction* then = SplitBlockAndInsertIfThen(miss, call->getIterator(), false, md.createUnlikelyBranchWeights());
+      IRBuilder<> mb(then);
+      Value* fresh = mb.CreateCall(resolve, {target});
+      mb.CreateAlignedStore(fresh, cache, Align(8))->setAtomic(AtomicOrdering::Monotonic);
+      IRBuilder<> cb(call);
+      PHINode* entry = cb.CreatePHI(ptr, 2);
+      entry->addIncoming(cached, head);
+      entry->addIncoming(fresh, then->getParent());
+      Value* slot = cb.CreateAlignedLoad(ptr, cb.CreateConstInBoundsGEP1_64(cb.getInt8Ty(), entry, 8), Align(8));
+      LoadInst* native = cb.CreateAlignedLoad(ptr, slot, Align(8));
+      native->setAtomic(AtomicOrdering::Monotonic);  // a tier-up may swap it
+      call->setCalledOperand(native);
     }
   }
 
@@ -675,6 +723,10 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
         return false;
       }
       cf.adapter = adapter->toPtr<void*>();
+      if (codegen_) {
+        auto it = codegen_->sizes.find(adapter_name(k, request.tier));
+        if (it != codegen_->sizes.end()) cf.adapter_size = it->second;
+      }
     }
     if (codegen_) {
       auto it = codegen_->sizes.find(fn_name(m_, k, request.tier));

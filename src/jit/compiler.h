@@ -40,6 +40,7 @@ struct CompiledFunction {
   void* adapter = nullptr;  // void(void** args, void* ret): what the interpreter calls; null
                             // for variadic functions (the interpreter keeps running those)
   uint64_t size = 0;        // bytes of machine code
+  uint64_t adapter_size = 0;  // the adapter's (the function may be inlined into it)
 };
 
 struct OsrEntry {

@@ -303,6 +303,11 @@ class TieringImpl final : public Tiering {
       if (perf_map_ && cf.size)
         fprintf(perf_map_, "%llx %llx [%s] %s\n", static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(cf.native)),
                 static_cast<unsigned long long>(cf.size), tier_name(request.tier), f.name.c_str());
+      // Calls from the interpreter enter through the adapter, into which the function is
+      // often inlined: name it too.
+      if (perf_map_ && cf.adapter_size)
+        fprintf(perf_map_, "%llx %llx [%s adapter] %s\n", static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(cf.adapter)),
+                static_cast<unsigned long long>(cf.adapter_size), tier_name(request.tier), f.name.c_str());
     }
     if (perf_map_) fflush(perf_map_);
     const double t = now();

@@ -71,7 +71,7 @@ def main():
                 mains = [f for f in (prof or {}).get("functions", []) if f.get("name") == "main"]
                 check(bool(mains) and mains[0].get("tier", "interp") != "interp", f"{name}: profile JSON gives main's tier")
                 perf_lines = perf.splitlines()
-                check(bool(perf_lines) and all(re.match(r"^[0-9a-f]+ [0-9a-f]+ \[O[123]( OSR)?\] \S", l) for l in perf_lines),
+                check(bool(perf_lines) and all(re.match(r"^[0-9a-f]+ [0-9a-f]+ \[O[123]( OSR| adapter)?\] \S", l) for l in perf_lines),
                       f"{name}: perf map well formed")
                 check(any(re.search(r"\[O[123] OSR\] main$", l) for l in perf_lines), f"{name}: perf map names the OSR entry")
 
