@@ -45,13 +45,13 @@ namespace bf::vm {
   X(STORE8) X(STORE16) X(STORE32) X(STORE64) X(STOREN) X(STOREV16) X(STOREV32)               \
   X(STORE32_OFF) X(STORE64_OFF) X(STOREV32_OFF) X(STORE32_IDX) X(STORE64_IDX) X(STOREV32_IDX)    \
   X(GEP_CONST) X(GEP_IDX64) X(GEP_IDX32) X(GEP_IDXN)                                             \
-  X(BR) X(CONDBR) X(SWITCH) X(RET) X(RET_VOID) X(UNREACHABLE)                                    \
+  X(BR) X(MOVBR8) X(CONDBR) X(SWITCH) X(RET) X(RET_VOID) X(UNREACHABLE)                                    \
   X(CALL) X(CALL_HOST) X(CALL_INDIRECT)                                                          \
   X(ALLOCA) X(STACKSAVE) X(STACKRESTORE) X(VA_START) X(VA_COPY)                                  \
   X(MEMCPY) X(MEMMOVE) X(MEMSET)                                                                 \
   X(VFADD_F32X4) X(VFSUB_F32X4) X(VFMUL_F32X4) X(VFDIV_F32X4)                                   \
   X(VFADD_F32X8) X(VFSUB_F32X8) X(VFMUL_F32X8) X(VFDIV_F32X8)                                   \
-  X(INTRIN) X(VEC) X(SHUFFLE) X(SPLAT) X(EXTRACTELT) X(INSERTELT)                                 \
+  X(VFMA32_LOAD) X(INTRIN) X(VEC) X(SHUFFLE) X(SPLAT) X(EXTRACTELT) X(INSERTELT)                                 \
   X(ATOMIC_RMW) X(CMPXCHG) X(FENCE) X(TRAP) X(OSR_PROBE)
 
 enum Op : uint16_t {

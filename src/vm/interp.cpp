@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "vm/machine.h"
+#include "vm/vecops.h"
 
 namespace bf::vm {
 
@@ -439,6 +440,7 @@ L_GEP_IDX32: U64(IN.d) = U64(IN.a) + uint64_t(int64_t(int32_t(U64(IN.b)))) * IN.
 L_GEP_IDXN: U64(IN.d) = U64(IN.a) + uint64_t(sext_from(U64(IN.b), IN.c)) * IN.e + uint64_t(IN.imm); NEXT;
 
 L_BR: COUNT(IN.e); JUMP(IN.d);
+L_MOVBR8: U64(IN.a) = U64(IN.b); JUMP(IN.d);  // an edge stub of one move (d: the target)
 L_CONDBR:
   if (U64(IN.a)) { COUNT(IN.e); JUMP(IN.d); }
   COUNT(IN.e + 1);
@@ -519,6 +521,7 @@ L_VFADD_F32X8: VF32X8(_mm_add_ps);
 L_VFSUB_F32X8: VF32X8(_mm_sub_ps);
 L_VFMUL_F32X8: VF32X8(_mm_mul_ps);
 L_VFDIV_F32X8: VF32X8(_mm_div_ps);
+L_VFMA32_LOAD: ext_ops().fma32_load(fp, pc); NEXT;
 L_INTRIN: reinterpret_cast<ExtFn>(const_cast<void*>(IN.ptr))(fp, pc); NEXT;
 L_VEC: reinterpret_cast<ExtFn>(const_cast<void*>(IN.ptr))(fp, pc); NEXT;
 L_SHUFFLE: {

@@ -325,6 +325,8 @@ class Translator {
   const Instruction* emitted_at(const Instruction* I);
   void read_points(const Instruction* I, SmallVectorImpl<const Instruction*>& out);
   bool folds(const GetElementPtrInst& g);
+  const Instruction* load_fused_into(const LoadInst& l);
+  int fused_load_operand(const CallBase& fma);
   bool address_of(const Value* ptr, Address& a);
   DenseMap<const GetElementPtrInst*, bool> folds_;
   DenseMap<const Instruction*, const PHINode*> coalesce_loop_values();
@@ -566,6 +568,37 @@ bool Translator::address_of(const Value* ptr, Address& a) {
   return true;
 }
 
+// Load and arithmetic fused: a <8 x float> fma (the kernels' dot products) takes one
+// multiplicand straight from memory. The load must be the operand's only use, in the same
+// block, with nothing between the two that may write memory. Returns the operand (0 or 1).
+int Translator::fused_load_operand(const CallBase& fma) {
+  auto* vt = dyn_cast<FixedVectorType>(fma.getType());
+  if (!vt || !vt->getElementType()->isFloatTy() || vt->getNumElements() != 8) return -1;
+  auto* callee = fma.getCalledFunction();
+  if (!callee || !(callee->getIntrinsicID() == Intrinsic::fma ||
+                   (callee->getIntrinsicID() == Intrinsic::fmuladd && fma_target_)))
+    return -1;
+  for (int op = 0; op < 2; op++) {
+    auto* l = dyn_cast<LoadInst>(fma.getArgOperand(op));
+    if (!l || !l->isSimple() || !l->hasOneUse() || l->getParent() != fma.getParent() ||
+        l->getType() != vt || (op == 1 && fma.getArgOperand(0) == l))
+      continue;
+    bool writes = false;
+    for (const Instruction* i = l->getNextNode(); i != &fma && !writes; i = i->getNextNode())
+      writes = i->mayWriteToMemory();
+    if (!writes) return op;
+  }
+  return -1;
+}
+
+const Instruction* Translator::load_fused_into(const LoadInst& l) {
+  if (!l.hasOneUse()) return nullptr;
+  auto* call = dyn_cast<CallBase>(*l.user_begin());
+  if (!call || !isa<IntrinsicInst>(call)) return nullptr;
+  int op = fused_load_operand(*call);
+  return op >= 0 && call->getArgOperand(op) == &l ? call : nullptr;
+}
+
 // Where an instruction's operands are read: fused instructions read them at the
 // instruction(s) they are fused into.
 void Translator::read_points(const Instruction* I, SmallVectorImpl<const Instruction*>& out) {
@@ -573,6 +606,8 @@ void Translator::read_points(const Instruction* I, SmallVectorImpl<const Instruc
     for (const User* u : g->users()) read_points(cast<Instruction>(u), out);
     return;
   }
+  if (auto* l = dyn_cast<LoadInst>(I))
+    if (const Instruction* user = load_fused_into(*l)) return read_points(user, out);
   if (auto* c = dyn_cast<ICmpInst>(I))
     if (const BranchInst* br = fused_branch(*c)) return out.push_back(br);
   if (auto* ie = dyn_cast<InsertElementInst>(I))
@@ -862,6 +897,7 @@ void Translator::translate_inst(const Instruction& I) {
       auto& l = cast<LoadInst>(I);
       if (l.isAtomic() && !t->isIntegerTy() && !t->isPointerTy() && !t->isFloatingPointTy())
         unsupported("atomic load of this type");
+      if (load_fused_into(l)) return;  // the arithmetic that uses it loads the operand
       Address a;
       if (address_of(l.getPointerOperand(), a)) {
         uint32_t bytes = DL_.getTypeStoreSize(t);
@@ -1306,6 +1342,16 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id) {
       if (vt) {
         ElemKind k = elem_kind(vt->getElementType());
         uint32_t bytes = vt->getNumElements() * elem_bytes(k);
+        if (int op = fused_load_operand(call); op >= 0) {
+          const Value* ptr = cast<LoadInst>(call.getArgOperand(op))->getPointerOperand();
+          Address a;
+          if (!address_of(ptr, a)) a = Address{ptr, nullptr, 0, 0};
+          Inst& in = emit(OP_VFMA32_LOAD);  // imm holds the offset, so not an OP_VEC
+          in.d = d, in.a = val(a.base), in.b = a.index ? val(a.index) : 0, in.e = a.scale;
+          in.c = arg(1 - op), in.f = arg(2);
+          in.imm = static_cast<int64_t>(a.offset);
+          return true;
+        }
         ExtFn fn = bytes == 32 ? X.fma32[k] : bytes == 16 ? X.fma16[k] : X.fma[k];
         emit_vec(fn, d, arg(0), arg(1), arg(2), vt->getNumElements(), fused);
         return true;
@@ -1539,6 +1585,13 @@ Code* Translator::run(std::string& error) {
       std::vector<Move> moves = phi_moves(from, to);
       if (moves.empty()) return block_start_[to];
       uint32_t start = here();
+      if (moves.size() == 1 && moves[0].bytes == 8) {  // one move: fused with the jump
+        stub_jumps[key] = here();
+        Inst& mb = emit(OP_MOVBR8);
+        mb.d = block_start_[to], mb.a = moves[0].d, mb.b = moves[0].s;
+        stubs[key] = start;
+        return start;
+      }
       emit_phi_moves(moves);
       stub_jumps[key] = here();
       Inst& br = emit(OP_BR);

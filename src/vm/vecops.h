@@ -43,6 +43,7 @@ struct ExtOps {
   ExtFn select[EK_COUNT];             // d = c ? a : b per element (c = bool bytes)
   ExtFn fma[EK_COUNT];                // d = a*b+c (f = 1: fused)
   ExtFn fma16[EK_COUNT], fma32[EK_COUNT];
+  ExtFn fma32_load;                   // 8 floats: d = fma(load(a + b * e + imm), c, f)
   ExtFn splat[EK_COUNT];              // d[i] = scalar a
   ExtFn pmaddwd, pmaddubsw;           // x86 avx2 integer dot products
   ExtFn psignb;                       // x86 psign.b: a negated, zeroed or kept by the sign of b
