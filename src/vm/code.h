@@ -100,6 +100,10 @@ struct SwitchTable {
   std::vector<uint32_t> targets;   // instruction indices, parallel to values
   uint32_t default_target = 0;
   uint32_t counter_base = 0;       // counters: default, then one per case
+  // Dense case values: case index of value dense_min + k at dense[k] (-1: default), so the
+  // dispatch indexes instead of searching. Empty when the values are too spread out.
+  uint64_t dense_min = 0;
+  std::vector<int32_t> dense;
 };
 
 // A branch edge whose execution count the profile keeps.

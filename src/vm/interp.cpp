@@ -456,6 +456,13 @@ L_CONDBR:
 L_SWITCH: {
   const SwitchTable& st = code->switches[IN.b];
   uint64_t v = U64(IN.a);
+  if (!st.dense.empty()) {
+    uint64_t k = v - st.dense_min;
+    int32_t i = k < st.dense.size() ? st.dense[k] : -1;
+    if (i >= 0) { COUNT(st.counter_base + 1 + i); JUMP(st.targets[i]); }
+    COUNT(st.counter_base);
+    JUMP(st.default_target);
+  }
   size_t n = st.values.size();
   for (size_t i = 0; i < n; i++)
     if (st.values[i] == v) { COUNT(st.counter_base + 1 + i); JUMP(st.targets[i]); }

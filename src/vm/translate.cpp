@@ -11,6 +11,7 @@
 #include <llvm/IR/Operator.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -1010,6 +1011,17 @@ void Translator::translate_inst(const Instruction& I) {
         st.values.push_back(c.getCaseValue()->getZExtValue());
         st.targets.push_back(0);
         new_edge(bb, c.getCaseSuccessor(), succ++);
+      }
+      // A jump table when the case values (as the slot holds them, zero-extended) are dense:
+      // at most 4 slots per case and 4096 in all.
+      if (!st.values.empty()) {
+        uint64_t lo = *std::min_element(st.values.begin(), st.values.end());
+        uint64_t hi = *std::max_element(st.values.begin(), st.values.end());
+        if (hi - lo < 4096 && hi - lo < 4 * st.values.size() + 8) {
+          st.dense_min = lo;
+          st.dense.assign(hi - lo + 1, -1);
+          for (size_t i = 0; i < st.values.size(); i++) st.dense[st.values[i] - lo] = static_cast<int32_t>(i);
+        }
       }
       Inst& in = emit(OP_SWITCH);
       in.a = val(sw.getCondition()), in.b = table;
