@@ -105,7 +105,7 @@ Function* build_osr_continuation(Function& f, ArrayRef<Value*> values, const vm:
                                  uint32_t loop, const std::string& name, std::string& error) {
   LLVMContext& ctx = f.getContext();
   if (f.isVarArg()) {
-    error = "variadic function";
+    error = std::string(kOsrUnsupported) + "variadic functions";
     return nullptr;
   }
   if (values.size() != code.value_slots.size() || loop >= code.num_loops) {
@@ -125,7 +125,7 @@ Function* build_osr_continuation(Function& f, ArrayRef<Value*> values, const vm:
       if (ii->getIntrinsicID() == Intrinsic::stacksave || ii->getIntrinsicID() == Intrinsic::stackrestore ||
           ii->getIntrinsicID() == Intrinsic::vastart) {
         // The interpreter's stack and va_list are not the native ones.
-        error = "the function saves and restores the stack or reads variadic arguments";
+        error = std::string(kOsrUnsupported) + "functions that save and restore the stack pointer";
         return nullptr;
       }
 

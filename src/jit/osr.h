@@ -13,6 +13,10 @@ struct Code;
 
 namespace bf::jit {
 
+// Starts the error of a function that can never have OSR entries (variadic, or moving the
+// stack pointer): the tiers leave its loops interpreted without reporting a failure.
+inline constexpr const char kOsrUnsupported[] = "OSR does not support ";
+
 // Builds, beside f in f's module, `void NAME(ptr frame)`: f from the header of tier-0 loop
 // `loop` on, reading the live values from an interpreter frame laid out as `code` says and
 // storing the result at frame[0]. `values` are f's arguments then its instructions, in the

@@ -28,6 +28,7 @@ constexpr Knob kKnobs[] = {
     {"lookahead_ms", &Params::lookahead_ms, "tier by the hotness a function will reach this much later at its current rate"},
     {"compile_batch", &Params::compile_batch, "most functions that go up together, in one compile"},
     {"osr", &Params::osr, "1: move loops that keep running interpreted after a tier-up onto compiled code"},
+    {"osr_wait", &Params::osr_wait, "tests: interpreted loops wait at their probe for their OSR entry (implies no delay)"},
     {"osr_delay_us", &Params::osr_delay_us, "microseconds such a loop must keep iterating before it gets an OSR entry"},
 };
 

@@ -21,6 +21,7 @@ struct Params {
   uint64_t compile_batch = 4;        // most functions compiled together in one unit
   uint64_t osr = 1;                  // on-stack replacement of loops still interpreted
   uint64_t osr_delay_us = 50000;     // ... once they keep iterating this long after a tier-up
+  uint64_t osr_wait = 0;             // tests: a loop waits at its probe for its OSR entry
 };
 
 // Sets NAME=VALUE; false with `error` set for an unknown name or a bad value.

@@ -127,6 +127,7 @@ struct LoopEntry {
   std::atomic<bool> armed{false};
   std::atomic<uint64_t> stale{0};
   std::atomic<void*> osr_entry{nullptr};
+  std::atomic<bool> osr_failed{false};  // the JIT will not compile one
 };
 
 struct Code {

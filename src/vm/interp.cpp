@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <time.h>
 
 #include "vm/machine.h"
 #include "vm/vecops.h"
@@ -254,6 +255,18 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
   }
   if (ret && cc->ret_size) memcpy(ret, nfp, cc->ret_size > 8 ? cc->ret_size : 8);
   ts.sp = saved;
+}
+
+// Tests only (Machine::osr_wait): waits until the JIT has compiled the loop's OSR entry or
+// given up (or 20 s pass), so that OSR happens however short the program.
+__attribute__((noinline)) bool wait_for_osr_entry(LoopEntry& l) {
+  for (int i = 0; i < 200000; i++) {
+    if (l.osr_entry.load(std::memory_order_acquire)) return true;
+    if (l.osr_failed.load(std::memory_order_acquire)) return false;
+    struct timespec pause = {0, 100000};
+    nanosleep(&pause, nullptr);
+  }
+  return false;
 }
 
 void execute(Machine* mp, Function* f, uint8_t* fp) {
@@ -623,6 +636,10 @@ L_OSR_PROBE: {
     return;
   }
   l.stale.store(l.stale.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (m.osr_wait && wait_for_osr_entry(l)) {
+    reinterpret_cast<void (*)(uint8_t*)>(l.osr_entry.load(std::memory_order_acquire))(fp);
+    return;
+  }
   JUMP(IN.d);
 }
 }

@@ -48,6 +48,9 @@ class Machine {
   size_t entry_stubs_bytes = 0;
   std::mutex translate_mutex;
   bool profile = false;
+  // Tests only: an activation reaching an armed loop probe waits for its OSR entry (the JIT
+  // sets LoopEntry::osr_entry or osr_failed), so that OSR is exercised on short programs.
+  bool osr_wait = false;
   double tsc_hz = 0;  // measured over the run, for reporting times
 
   ~Machine();

@@ -1660,6 +1660,7 @@ Code* Translator::run(std::string& error) {
   size_t n = code_->edges.size();
   code_->counters.reset(new std::atomic<uint64_t>[n]);
   for (size_t i = 0; i < n; i++) code_->counters[i].store(0, std::memory_order_relaxed);
+  if (m_.osr_wait) arm_loop_probes(*code_);
   return code_.release();
 }
 
