@@ -57,20 +57,19 @@ model_path() {  # shape format -> path, made on first use
   echo "$path"
 }
 
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
 best() { sort -g | tail -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", (b > 0 ? 100 * a / b : 0) }'; }
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average: $(cut -d' ' -f1-3 /proc/loadavg), $tokens tokens, best of $reps"
 echo "# bw: read bandwidth on 2 MiB pages in the same rounds; wGB/s: weight bytes read per second;"
-echo "# huge: share of the weights mapped with 2 MiB pages"
-printf '%-15s %-4s | %8s %8s %6s | %6s %6s %6s | %7s %7s | %5s\n' shape fmt "tok/s 1t" "tok/s 2t" 2t/1t \
-  "bw 1t" "bw 2t" 2t/1t "wGB/s 1t" "wGB/s 2t" huge
+echo "# huge: share of the weights mapped with 2 MiB pages; tok/s: median token; cpu2t: CPU time per"
+echo "# thread of the best 2-thread run (well under 1: another process had a core, the 2t figure is void)"
+printf '%-15s %-4s | %8s %8s %6s | %6s %6s %6s | %7s %7s | %5s %5s\n' shape fmt "tok/s 1t" "tok/s 2t" \
+  2t/1t "bw 1t" "bw 2t" 2t/1t "wGB/s 1t" "wGB/s 2t" huge cpu2t
 
 declare -A tps
-notes=()
 run_case() {  # shape format
   local shape=$1 format=$2 path r t bw_out
   local -a t1=() t2=() g1=() g2=() b1=() b2=() hf=()
@@ -83,25 +82,29 @@ run_case() {  # shape format
       line=$("$engine" "$path" --threads "$t" --tokens "$tokens" "${extra[@]}")
       echo "$line" >> "$models/engine_bench.log"
       if [[ $t == 1 ]]; then
-        t1+=("$(echo "$line" | field tok_per_s)"); g1+=("$(echo "$line" | field weight_gb_per_s)")
+        t1+=("$(echo "$line" | field median_tok_per_s)")
+        g1+=("$(echo "$line" | field weight_gb_per_s)")
       else
-        t2+=("$(echo "$line" | field tok_per_s)"); g2+=("$(echo "$line" | field weight_gb_per_s)")
+        t2+=("$(echo "$line" | field median_tok_per_s) $(echo "$line" | field cpu_per_thread)")
+        g2+=("$(echo "$line" | field weight_gb_per_s)")
       fi
       hf+=("$(echo "$line" | field huge_fraction)")
     done
   done
-  local bt1 bt2 bg1 bg2 bb1 bb2 huge
-  bt1=$(printf '%s\n' "${t1[@]}" | best); bt2=$(printf '%s\n' "${t2[@]}" | best)
+  local bt1 bt2 cpu2 bg1 bg2 bb1 bb2 huge
+  bt1=$(printf '%s\n' "${t1[@]}" | best)
+  read -r bt2 cpu2 < <(printf '%s\n' "${t2[@]}" | best)
   bg1=$(printf '%s\n' "${g1[@]}" | best); bg2=$(printf '%s\n' "${g2[@]}" | best)
   bb1=$(printf '%s\n' "${b1[@]}" | best); bb2=$(printf '%s\n' "${b2[@]}" | best)
   huge=$(printf '%s\n' "${hf[@]}" | sort -g | head -1)
-  printf '%-15s %-4s | %8.2f %8.2f %6s | %6.1f %6.1f %6s | %7.1f %7.1f | %5s\n' "$shape" "$format" \
-    "$bt1" "$bt2" "$(ratio "$bt2" "$bt1")" "$bb1" "$bb2" "$(ratio "$bb2" "$bb1")" "$bg1" "$bg2" "$huge"
+  printf '%-15s %-4s | %8.2f %8.2f %6s | %6.1f %6.1f %6s | %7.1f %7.1f | %5s %5s\n' "$shape" "$format" \
+    "$bt1" "$bt2" "$(ratio "$bt2" "$bt1")" "$bb1" "$bb2" "$(ratio "$bb2" "$bb1")" "$bg1" "$bg2" "$huge" "$cpu2"
   tps["$shape/$format/1"]=$bt1
   tps["$shape/$format/2"]=$bt2
   tps["$shape/$format/bw1"]=$bb1
   tps["$shape/$format/bw2"]=$bb2
   tps["$shape/$format/gb1"]=$bg1
+  tps["$shape/$format/cpu2"]=$cpu2
 }
 
 for shape in stories15M stories110M tinyllama-1.1b; do
@@ -130,7 +133,9 @@ check "TinyLlama-1.1B Q8_0 2 threads tok/s" "${tps[tinyllama-1.1b/q8/2]}" ">=" 1
 for key in stories15M/fp32 stories15M/q8 stories110M/fp32 stories110M/q8 tinyllama-1.1b/q8; do
   bw_ratio=$(ratio "${tps[$key/bw2]}" "${tps[$key/bw1]}")
   note=""
-  if awk -v t="$(ratio "${tps[$key/2]}" "${tps[$key/1]}")" -v g="${tps[$key/gb1]}" \
+  if awk -v c="${tps[$key/cpu2]}" 'BEGIN { exit !(c < 0.9) }'; then
+    note="void: the 2-thread runs did not get two cores (cpu per thread ${tps[$key/cpu2]})"
+  elif awk -v t="$(ratio "${tps[$key/2]}" "${tps[$key/1]}")" -v g="${tps[$key/gb1]}" \
       -v b="${tps[$key/bw1]}" -v r="$bw_ratio" 'BEGIN { exit !(t < 1.7 && g > 0.5 * b && r < 1.7) }'; then
     note="bandwidth does not allow: 2 threads read only ${bw_ratio}x the bytes of 1 in these rounds"
   fi
