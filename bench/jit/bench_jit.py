@@ -5,6 +5,7 @@ are reported).
 
 usage: bench_jit.py BUILD_DIR SHARED_DIR [--rounds N] [--steps N] [--shape stories15M]
 
+Engines: native -O3, auto, auto without the profile (pgo=0), whole-module O3.
 For each engine: steady-state ms/token (median over the second half of the positions, the same
 positions for every engine), its speed as a ratio of native, and for `auto` the time from process
 start until a 5-token median reaches 95% of auto's steady-state speed, with the tier-ups
@@ -50,6 +51,8 @@ def main():
         "native -O3": [os.path.join(build, "apps", "llama")] + app,
         "auto": [bareflow, "run", "--tier=auto", "--tier-log", os.path.join(build, "apps", "llama.bc"), "--"] + app,
         "O3": [bareflow, "run", "--tier=O3", os.path.join(build, "apps", "llama.bc"), "--"] + app,
+        # What the profile buys: the same tiering without !prof.
+        "auto pgo=0": [bareflow, "run", "--tier=auto", "--jit-param", "pgo=0", os.path.join(build, "apps", "llama.bc"), "--"] + app,
     }
     results = {name: [] for name in engines}
     for r in range(rounds):
@@ -74,6 +77,7 @@ def main():
     print(f"{'engine':<12} {'ms/token':>9} {'speed vs native':>16}")
     for name in engines:
         print(f"{name:<12} {steady[name]:9.3f} {base / steady[name]:15.3f}x")
+    print(f"profile-guided tiers: auto is {steady['auto pgo=0'] / steady['auto']:.3f}x the speed of auto without !prof")
     # Warm-up of auto: its first round's timeline.
     for out, err, wall in results["auto"][:1]:
         t = out["token_ms"]
