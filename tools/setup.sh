@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libbenchmark-dev libffi-dev libzstd-dev zlib1g-dev
   qemu-system-x86 mtools dosfstools musl-tools grub-pc-bin grub-common xorriso   # unikernel, disks
   csmith libcsmith-dev                                             # interpreter conformance corpus
+  gdb                                                              # JIT'd code registered for gdb (a test)
 )
 missing=()
 for p in "${packages[@]}"; do
