@@ -137,6 +137,49 @@ TEST(ThreadPool, SlowWorkerDelaysOnlyItsChunk) {
   }
 }
 
+struct StalledWorkerCtx {
+  pthread_t caller;
+  int n;
+  std::vector<std::atomic<int>>* hits;
+  std::atomic<int> rows_done{0};
+  std::atomic<bool> worker_stalled{false};
+  std::atomic<bool> timed_out{false};
+};
+
+void stall_first_worker_chunk(void* p, int begin, int end) {
+  auto* c = static_cast<StalledWorkerCtx*>(p);
+  // The worker's first chunk waits until every other row is done: the caller must take the rest
+  // of the worker's share (stealing), not wait for the worker to come back for it.
+  // The caller's chunks take a while, so that the worker wakes up and claims one.
+  if (pthread_equal(pthread_self(), c->caller)) {
+    usleep(300);
+  } else if (!c->worker_stalled.exchange(true)) {
+    int waited_ms = 0;
+    while (c->rows_done.load() != c->n - (end - begin)) {
+      if (++waited_ms > 5000) {
+        c->timed_out = true;
+        break;
+      }
+      usleep(1000);
+    }
+  }
+  for (int i = begin; i < end; i++) (*c->hits)[i].fetch_add(1);
+  c->rows_done.fetch_add(end - begin);
+}
+
+// (If the OS never runs the worker during a job, the caller runs it all and the job passes
+// trivially; on an idle machine the worker claims a chunk in every job.)
+TEST(ThreadPool, CallerTakesOverAStalledWorkersShare) {
+  ThreadPool pool(2);
+  for (int rep = 0; rep < 5; rep++) {
+    std::vector<std::atomic<int>> hits(160);
+    StalledWorkerCtx ctx{pthread_self(), 160, &hits};
+    pool.parallel_for(160, stall_first_worker_chunk, &ctx);
+    EXPECT_FALSE(ctx.timed_out.load()) << "rep " << rep << ": the caller left the share waiting";
+    for (int i = 0; i < 160; i++) ASSERT_EQ(hits[i].load(), 1) << "row " << i << ", rep " << rep;
+  }
+}
+
 TEST(ThreadPool, CpuCountIsPositive) { EXPECT_GE(cpu_count(), 1); }
 
 }  // namespace
