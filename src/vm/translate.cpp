@@ -1,5 +1,6 @@
 // Translation of an LLVM function into tier-0 code, once, on its first call.
 #include <llvm/ADT/DenseMap.h>
+#include <llvm/ADT/DenseSet.h>
 #include <llvm/ADT/MapVector.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/Dominators.h>
@@ -207,6 +208,29 @@ const Value* splat_scalar(const ShuffleVectorInst& sv) {
   return ie->getOperand(1);
 }
 
+// A shuffle whose defined lanes are consecutive lanes of one source, starting at lane 0:
+// source operand, byte offset in it, lanes up to the last defined one.
+bool slice_of(const ShuffleVectorInst& sv, int& src, uint32_t& from, uint32_t& k) {
+  auto* st = cast<FixedVectorType>(sv.getOperand(0)->getType());
+  auto* vt = cast<FixedVectorType>(sv.getType());
+  uint32_t n = vt->getNumElements(), nin = st->getNumElements();
+  uint32_t eb = elem_bytes(elem_kind(vt->getElementType()));
+  ArrayRef<int> mask = sv.getShuffleMask();
+  src = -1, k = 0;
+  int64_t start = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (mask[i] < 0) continue;
+    int which = uint32_t(mask[i]) >= nin;
+    int64_t s0 = int64_t(mask[i]) - which * int64_t(nin) - i;
+    if (src < 0) src = which, start = s0;
+    if (which != src || s0 != start) return false;
+    k = i + 1;
+  }
+  if (src < 0 || start < 0 || start + k > nin) return false;
+  from = uint32_t(start) * eb;
+  return true;
+}
+
 // An insertelement whose only use is a splat of the lane it writes is not emitted.
 const ShuffleVectorInst* folded_into_splat(const InsertElementInst& ie) {
   if (!ie.hasOneUse()) return nullptr;
@@ -330,6 +354,7 @@ class Translator {
   int fused_load_operand(const CallBase& fma);
   bool address_of(const Value* ptr, Address& a);
   DenseMap<const GetElementPtrInst*, bool> folds_;
+  DenseSet<const ShuffleVectorInst*> aliases_;  // slices that name their source's bytes
   DenseMap<const Instruction*, const PHINode*> coalesce_loop_values();
 };
 
@@ -1141,23 +1166,14 @@ void Translator::translate_inst(const Instruction& I) {
         in.d = d, in.a = src, in.c = eb, in.e = n;
         return;
       }
-      // Consecutive lanes of one source (a vector half, lanes shifted down over poison): a move.
+      // Consecutive lanes of one source (a vector half, lanes shifted down over poison): the
+      // source's bytes themselves (an alias, nothing to run), or a move.
+      if (aliases_.count(&sv)) return;
       {
-        int src = -1;
-        int64_t start = 0;
-        uint32_t k = 0;
-        bool slice = true;
-        for (uint32_t i = 0; i < n && slice; i++) {
-          if (mask[i] < 0) continue;
-          int which = uint32_t(mask[i]) >= nin;
-          int64_t s0 = int64_t(mask[i]) - which * int64_t(nin) - i;
-          if (src < 0) src = which, start = s0;
-          slice = which == src && s0 == start;
-          k = i + 1;
-        }
-        if (slice && src >= 0 && start >= 0 && start + k <= nin) {
+        int src;
+        uint32_t from, k;
+        if (slice_of(sv, src, from, k)) {
           uint32_t bytes = round_up(k * eb, 8);  // lanes past k are poison: copy whole words
-          uint32_t from = start * eb;
           if (from + bytes > round_up(nin * eb, 8)) bytes = k * eb;
           emit_move(d, val(sv.getOperand(src)) + from, bytes);
           return;
@@ -1209,9 +1225,9 @@ void Translator::translate_call(const CallBase& call) {
     if (!translate_intrinsic(call, callee->getIntrinsicID())) unsupported("intrinsic");
     return;
   }
-  for (unsigned i = 0; i < call.arg_size(); i++)
-    if (call.paramHasAttr(i, Attribute::ByVal) && (!callee || callee->isDeclaration()))
-      unsupported("by-value aggregate argument to a host function");
+  if (!callee || callee->isDeclaration())
+    for (unsigned i = 0; i < call.arg_size(); i++)
+      if (call.paramHasAttr(i, Attribute::ByVal)) unsupported("by-value aggregate argument to a host function");
   if (callee && callee->isDeclaration()) {
     translate_host_call(call, callee);
     return;
@@ -1576,6 +1592,24 @@ Code* Translator::run(std::string& error) {
         if (I.getType()->isVoidTy()) continue;
         auto it = coalesced.find(&I);
         slots_[&I] = it != coalesced.end() ? slots_[it->second] : new_slot(slot_bytes(I.getType()));
+      }
+    // Slices of a value that is written once (not a phi: a coalesced value may overwrite its
+    // slot, and not a fused value: its slot is never written) read the source's slot directly.
+    // Lanes past the slice are poison, so reading past the source's bytes is harmless.
+    for (const BasicBlock& bb : F_)
+      for (const Instruction& I : bb) {
+        auto* sv = dyn_cast<ShuffleVectorInst>(&I);
+        int src;
+        uint32_t from, k;
+        if (!sv || splat_lane(*sv) >= 0 || !slice_of(*sv, src, from, k)) continue;
+        const Value* v = sv->getOperand(src);
+        auto* vi = dyn_cast<Instruction>(v);
+        if (isa<PHINode>(v) || (vi && emitted_at(vi) != vi) ||
+            (!vi && !isa<Argument>(v) && !isa<Constant>(v)))
+          continue;
+        current_ = &I;
+        slots_[sv] = val(v) + from;
+        aliases_.insert(sv);
       }
     for (const Argument& a : F_.args()) code_->value_slots.push_back(slots_[&a]);
     for (const BasicBlock& bb : F_)
