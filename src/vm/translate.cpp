@@ -1152,6 +1152,7 @@ void Translator::translate_inst(const Instruction& I) {
       uint32_t eb = elem_bytes(elem_kind(vt->getElementType()));
       ArrayRef<int> mask = sv.getShuffleMask();
       uint32_t n = vt->getNumElements(), nin = st->getNumElements();
+      if (aliases_.count(&sv)) return;  // a slice naming its source's bytes (see run())
       // Broadcast of one lane (splat): straight from the scalar when an insertelement made it.
       if (const Value* scalar = splat_scalar(sv)) {
         Inst& in = emit(OP_SPLAT);
@@ -1168,7 +1169,6 @@ void Translator::translate_inst(const Instruction& I) {
       }
       // Consecutive lanes of one source (a vector half, lanes shifted down over poison): the
       // source's bytes themselves (an alias, nothing to run), or a move.
-      if (aliases_.count(&sv)) return;
       {
         int src;
         uint32_t from, k;
@@ -1601,7 +1601,7 @@ Code* Translator::run(std::string& error) {
         auto* sv = dyn_cast<ShuffleVectorInst>(&I);
         int src;
         uint32_t from, k;
-        if (!sv || splat_lane(*sv) >= 0 || !slice_of(*sv, src, from, k)) continue;
+        if (!sv || !slice_of(*sv, src, from, k)) continue;
         const Value* v = sv->getOperand(src);
         auto* vi = dyn_cast<Instruction>(v);
         if (isa<PHINode>(v) || (vi && emitted_at(vi) != vi) ||
