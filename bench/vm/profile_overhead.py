@@ -53,7 +53,8 @@ def main():
         src, bc = os.path.join(work, f"s{seed}.c"), os.path.join(work, f"s{seed}.plain.bc")
         if not os.path.exists(bc):
             if not os.path.exists(src):
-                subprocess.run(["csmith", "--seed", str(seed), "-o", src], check=True, stdout=subprocess.DEVNULL)
+                subprocess.run(["csmith", "--seed", str(seed), "-o", src], check=True, stdout=subprocess.DEVNULL,
+                               cwd=work)  # csmith leaves platform.info in its directory
             subprocess.run(["clang-19", "-O2", "-w", "-I/usr/include/csmith", "-c", "-emit-llvm", src, "-o", bc],
                            check=True)
         cases.append((f"csmith seed {seed}", [bc]))
