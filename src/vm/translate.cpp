@@ -1236,7 +1236,9 @@ void Translator::translate_call(const CallBase& call) {
   Type* rt = call.getType();
   cs.ret = rt->isVoidTy() ? 0 : slots_[&call];
   cs.ret_size = slot_bytes(rt);
-  for (unsigned i = 0; i < call.arg_size(); i++) {
+  unsigned nargs = call.arg_size();
+  cs.args.reserve(nargs), cs.arg_sizes.reserve(nargs);
+  for (unsigned i = 0; i < nargs; i++) {
     cs.args.push_back(val(call.getArgOperand(i)));
     cs.arg_sizes.push_back(slot_bytes(call.getArgOperand(i)->getType()));
   }
@@ -1284,6 +1286,7 @@ void Translator::translate_host_call(const CallBase& call, llvm::Function* calle
   cs.ret = d;
   cs.ret_size = slot_bytes(rt);
   std::vector<Type*> types;
+  cs.args.reserve(call.arg_size()), types.reserve(call.arg_size());
   for (unsigned i = 0; i < call.arg_size(); i++) {
     cs.args.push_back(val(call.getArgOperand(i)));
     types.push_back(call.getArgOperand(i)->getType());
