@@ -79,11 +79,19 @@ struct Code;
 // A vector or rare scalar operation implemented out of line: fn(frame, inst).
 using ExtFn = void (*)(uint8_t* fp, const Inst* in);
 
+// A run of 32-bit words in Code::call_words (argument slots or sizes of one call site).
+struct Words {
+  const uint32_t* data = nullptr;
+  uint32_t count = 0;
+  size_t size() const { return count; }
+  uint32_t operator[](size_t i) const { return data[i]; }
+};
+
 // Calls into interpreted code: argument slots in the caller, destination of the result.
 struct CallSite {
   Function* callee = nullptr;      // direct calls; null for indirect ones
-  std::vector<uint32_t> args;      // caller slots
-  std::vector<uint32_t> arg_sizes; // bytes each argument occupies
+  Words args;                      // caller slots
+  Words arg_sizes;                 // bytes each argument occupies (not for host calls)
   uint32_t ret = 0, ret_size = 0;  // caller destination, bytes (0 = void)
   uint32_t fixed_args = 0;         // for varargs callees: arguments before the '...'
   // Host calls (direct imports, or indirect calls that land on host code).
@@ -140,6 +148,9 @@ struct Code {
   std::vector<uint8_t> param_byval;     // byval parameters: bytes to copy (0 = not byval)
   std::vector<uint32_t> param_byval_align;
   std::vector<CallSite> calls;
+  // Argument slots and sizes of every call site, one allocation for the whole function (sized
+  // before translation, so the sites' pointers into it stay valid).
+  std::unique_ptr<uint32_t[]> call_words;
   std::vector<SwitchTable> switches;
   std::vector<int32_t> aux;            // shuffle masks and other side data
   std::vector<EdgeInfo> edges;

@@ -6,9 +6,11 @@
 
 #include <llvm/ADT/DenseMap.h>
 #include <llvm/IR/DataLayout.h>
+#include <llvm/IR/InstrTypes.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +42,9 @@ class Machine {
   llvm::DenseMap<void*, Function*> by_entry;            // entry address -> function (for src/jit)
   llvm::DenseMap<const llvm::GlobalValue*, void*> addresses;  // globals, functions, imports
   std::vector<std::unique_ptr<HostCif>> cifs;
+  // Call interfaces of host call sites, shared by sites of the same shape (key: the function
+  // type, then each actual argument type, tagged in bit 0 when signext).
+  std::map<std::vector<uintptr_t>, HostCif*> cif_by_shape;
   std::vector<void*> global_blocks;                      // freed with the machine
   std::vector<void*> closure_data;
   // Entry stubs (make_entries): function k's entry is entry_stubs + k * kEntryStubBytes.
@@ -68,6 +73,9 @@ class Machine {
   Code* translate(Function* f, std::string& error);
   HostCif* make_cif(llvm::FunctionType* type, unsigned nargs_actual,
                     const std::vector<llvm::Type*>& actual_types, std::string& error);
+  // The call interface of a call site (made once per shape); signext arguments of 8 and 16
+  // bits are passed as signed ffi types when `signext` is set.
+  HostCif* call_cif(const llvm::CallBase& call, bool signext, std::string& error);
 
   // Gives every function its native entry point: a stub that jumps to a libffi closure
   // into the interpreter.

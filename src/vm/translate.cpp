@@ -266,6 +266,14 @@ class Translator {
     uint32_t table, entry;
   };
   std::vector<Fixup> fixups_;
+  uint32_t* words_next_ = nullptr;  // free part of code_->call_words
+  uint32_t* words_end_ = nullptr;
+  uint32_t* take_words(uint32_t n, Words& w) {
+    if (n > uint32_t(words_end_ - words_next_)) unsupported("call site (argument words)");  // sized too small: a bug
+    w.data = words_next_, w.count = n;
+    words_next_ += n;
+    return words_next_ - n;
+  }
   const Instruction* current_ = nullptr;
   DominatorTree dom_;
   bool fma_target_ = false;
@@ -353,20 +361,40 @@ class Translator {
   const Instruction* load_fused_into(const LoadInst& l);
   int fused_load_operand(const CallBase& fma);
   bool address_of(const Value* ptr, Address& a);
-  DenseMap<const GetElementPtrInst*, bool> folds_;
+  // GEPs decomposed once (decompose_gep), and whether they fold into their users (-1: not
+  // known yet).
+  struct GepInfo {
+    Address a;
+    bool decomposed = false;
+    int8_t folds = -1;
+  };
+  DenseMap<const GetElementPtrInst*, GepInfo> geps_;
+  GepInfo gep_info(const GetElementPtrInst& g);
   DenseSet<const ShuffleVectorInst*> aliases_;  // slices that name their source's bytes
   DenseMap<const Instruction*, const PHINode*> coalesce_loop_values();
 };
 
 uint32_t Translator::val(const Value* v) {
+  if (auto* c = dyn_cast<Constant>(v)) return const_slot(c);  // constants are never in slots_
   auto it = slots_.find(v);
   if (it != slots_.end()) return it->second;
-  if (auto* c = dyn_cast<Constant>(v)) return const_slot(c);
   if (isa<MetadataAsValue>(v)) return 0;
   unsupported("operand " + text_of(v));
 }
 
 void Translator::write_frame_constant(const Constant* c, uint8_t* dst) {
+  // The common scalars directly (the pool is zeroed, and slots hold integers zero-extended).
+  if (auto* ci = dyn_cast<ConstantInt>(c); ci && ci->getType()->isIntegerTy() && ci->getBitWidth() <= 64) {
+    uint64_t v = ci->getZExtValue();
+    memcpy(dst, &v, 8);
+    return;
+  }
+  if (auto* gv = dyn_cast<GlobalValue>(c); gv && !isa<GlobalAlias>(gv)) {
+    if (void* p = m_.address_of(gv)) {
+      memcpy(dst, &p, 8);
+      return;
+    }
+  }
   Type* t = c->getType();
   if (auto* vt = dyn_cast<FixedVectorType>(t)) {
     ElemKind k = elem_kind(vt->getElementType());
@@ -559,36 +587,43 @@ void Translator::emit_phi_moves(const std::vector<Move>& moves) {
 
 // A GEP is not materialized when every user takes the address itself: loads and stores of
 // the fused kinds in the same block, and constant-offset GEPs on top of it that fold too.
+Translator::GepInfo Translator::gep_info(const GetElementPtrInst& g) {
+  auto [it, inserted] = geps_.try_emplace(&g);
+  if (inserted) it->second.decomposed = decompose_gep(g, DL_, it->second.a);
+  return it->second;
+}
+
 bool Translator::folds(const GetElementPtrInst& g) {
-  auto it = folds_.find(&g);
-  if (it != folds_.end()) return it->second;
-  Address a;
-  bool ok = decompose_gep(g, DL_, a) && !g.use_empty();
+  GepInfo gi = gep_info(g);
+  if (gi.folds >= 0) return gi.folds;
+  bool ok = gi.decomposed && !g.use_empty();
   for (const User* u : g.users()) {
     if (!ok) break;
     auto* ui = dyn_cast<Instruction>(u);
     if (!ui || ui->getParent() != g.getParent()) {
       ok = false;
     } else if (auto* g2 = dyn_cast<GetElementPtrInst>(ui)) {  // a constant offset on top
-      Address a2;
-      ok = g2->getPointerOperand() == &g && decompose_gep(*g2, DL_, a2) && !a2.index && folds(*g2);
+      GepInfo g2i = gep_info(*g2);
+      ok = g2->getPointerOperand() == &g && g2i.decomposed && !g2i.a.index && folds(*g2);
     } else {
       ok = fusable_access(ui, &g, DL_);
     }
   }
-  return folds_[&g] = ok;
+  geps_[&g].folds = ok;  // looked up again: the recursion may have grown the map
+  return ok;
 }
 
 // The address operand of a load or store as base + index * scale + offset, through GEPs that
 // are not materialized; false when the pointer is simply a slot.
 bool Translator::address_of(const Value* ptr, Address& a) {
   auto* g = dyn_cast<GetElementPtrInst>(ptr);
-  if (!g || !folds(*g) || !decompose_gep(*g, DL_, a)) return false;
+  if (!g || !folds(*g)) return false;
+  a = gep_info(*g).a;
   // Outer GEPs of a folded chain add constant offsets only (folds() checks), so the chain has
   // at most one variable index, its root's.
   while (auto* inner = dyn_cast<GetElementPtrInst>(a.base)) {
-    Address b;
-    if (!folds(*inner) || !decompose_gep(*inner, DL_, b)) break;
+    if (!folds(*inner)) break;
+    const Address& b = gep_info(*inner).a;
     a.base = b.base, a.index = b.index, a.scale = b.scale, a.offset += b.offset;
   }
   return true;
@@ -692,7 +727,7 @@ DenseMap<const Instruction*, const PHINode*> Translator::coalesce_loop_values() 
 void Translator::translate_inst(const Instruction& I) {
   current_ = &I;
   Type* t = I.getType();
-  uint32_t d = slots_.count(&I) ? slots_[&I] : 0;
+  uint32_t d = slots_.lookup(&I);
   switch (I.getOpcode()) {
     case Instruction::Add: case Instruction::Sub: case Instruction::Mul: case Instruction::And:
     case Instruction::Or: case Instruction::Xor: case Instruction::Shl: case Instruction::LShr:
@@ -959,6 +994,12 @@ void Translator::translate_inst(const Instruction& I) {
       auto& g = cast<GetElementPtrInst>(I);
       if (folds(g)) return;  // the loads and stores that use it compute the address
       if (t->isVectorTy()) unsupported("vector of pointers");
+      if (GepInfo gi = gep_info(g); gi.decomposed) {  // at most one 64-bit index: one instruction
+        Inst& in = emit(gi.a.index ? OP_GEP_IDX64 : OP_GEP_CONST);
+        in.d = d, in.a = val(gi.a.base), in.imm = static_cast<int64_t>(gi.a.offset);
+        if (gi.a.index) in.b = val(gi.a.index), in.e = static_cast<uint32_t>(gi.a.scale);
+        return;
+      }
       uint32_t cur = val(g.getPointerOperand());
       uint64_t offset = 0;  // wraps like the address arithmetic it stands for
       bool emitted = false;
@@ -1237,10 +1278,11 @@ void Translator::translate_call(const CallBase& call) {
   cs.ret = rt->isVoidTy() ? 0 : slots_[&call];
   cs.ret_size = slot_bytes(rt);
   unsigned nargs = call.arg_size();
-  cs.args.reserve(nargs), cs.arg_sizes.reserve(nargs);
+  uint32_t* args = take_words(nargs, cs.args);
+  uint32_t* sizes = take_words(nargs, cs.arg_sizes);
   for (unsigned i = 0; i < nargs; i++) {
-    cs.args.push_back(val(call.getArgOperand(i)));
-    cs.arg_sizes.push_back(slot_bytes(call.getArgOperand(i)->getType()));
+    args[i] = val(call.getArgOperand(i));
+    sizes[i] = slot_bytes(call.getArgOperand(i)->getType());
   }
   cs.fixed_args = call.getFunctionType()->getNumParams();
   if (callee) {
@@ -1251,10 +1293,8 @@ void Translator::translate_call(const CallBase& call) {
     return;
   }
   // Indirect: the target may be interpreted or host code; prepare the host path now.
-  std::vector<Type*> types;
-  for (unsigned i = 0; i < call.arg_size(); i++) types.push_back(call.getArgOperand(i)->getType());
   std::string error;
-  cs.cif = m_.make_cif(call.getFunctionType(), call.arg_size(), types, error);
+  cs.cif = m_.call_cif(call, false, error);
   Inst& in = emit(OP_CALL_INDIRECT);
   in.a = code_->calls.size();
   in.b = val(call.getCalledOperand());
@@ -1285,23 +1325,11 @@ void Translator::translate_host_call(const CallBase& call, llvm::Function* calle
   CallSite cs;
   cs.ret = d;
   cs.ret_size = slot_bytes(rt);
-  std::vector<Type*> types;
-  cs.args.reserve(call.arg_size()), types.reserve(call.arg_size());
-  for (unsigned i = 0; i < call.arg_size(); i++) {
-    cs.args.push_back(val(call.getArgOperand(i)));
-    types.push_back(call.getArgOperand(i)->getType());
-  }
+  uint32_t* args = take_words(call.arg_size(), cs.args);
+  for (unsigned i = 0; i < call.arg_size(); i++) args[i] = val(call.getArgOperand(i));
   std::string error;
-  cs.cif = m_.make_cif(call.getFunctionType(), call.arg_size(), types, error);
+  cs.cif = m_.call_cif(call, true, error);
   if (!cs.cif) unsupported(error);
-  // Sign-extended narrow arguments (signext) are passed as signed ffi types.
-  for (unsigned i = 0; i < call.arg_size() && i < cs.cif->arg_types.size(); i++) {
-    if (call.paramHasAttr(i, Attribute::SExt)) {
-      ffi_type*& at = cs.cif->arg_types[i];
-      if (at == &ffi_type_uint8) at = &ffi_type_sint8;
-      if (at == &ffi_type_uint16) at = &ffi_type_sint16;
-    }
-  }
   cs.host_fn = imp->address;
   Inst& in = emit(OP_CALL_HOST);
   in.a = code_->calls.size();
@@ -1559,6 +1587,15 @@ Code* Translator::run(std::string& error) {
     code_->const_base = frame_top_;
     code_->edges.push_back({0, 0, 0, false});  // counter 0: scratch for jumps not counted
     unsigned bi = 0;
+    size_t num_insts = 0, num_calls = 0, num_words = 0, num_succs = 0;
+    for (const BasicBlock& bb : F_) {
+      num_insts += bb.size();
+      num_succs += bb.getTerminator() ? bb.getTerminator()->getNumSuccessors() : 0;
+    }
+    block_index_.reserve(F_.size());
+    block_start_.reserve(F_.size());
+    slots_.reserve(num_insts + F_.arg_size());
+    const_slots_.reserve(num_insts);
     for (const BasicBlock& bb : F_) block_index_[&bb] = bi++;
     code_->num_blocks = bi;
     // Constant pool first so that it is one contiguous block; then values.
@@ -1566,6 +1603,7 @@ Code* Translator::run(std::string& error) {
       for (const Instruction& I : bb) {
         auto* call = dyn_cast<CallBase>(&I);
         current_ = &I;
+        if (call) num_calls++, num_words += 2 * call->arg_size();
         for (const Use& u : I.operands()) {
           auto* c = dyn_cast<Constant>(u.get());
           if (!c || (call && &u == &call->getCalledOperandUse())) continue;
@@ -1573,6 +1611,14 @@ Code* Translator::run(std::string& error) {
           const_slot(c);
         }
       }
+    // Sized up front: growing these vectors copied ~5% of translation's instructions.
+    code_->insts.reserve(num_insts + num_succs + 8);
+    code_->calls.reserve(num_calls);
+    code_->edges.reserve(num_succs + 1);
+    code_->value_slots.reserve(num_insts + F_.arg_size());
+    fixups_.reserve(num_succs);
+    code_->call_words.reset(new uint32_t[num_words]);
+    words_next_ = code_->call_words.get(), words_end_ = words_next_ + num_words;
     uint32_t const_end = round_up(frame_top_, 32);
     frame_top_ = const_end;
     pool_.resize(const_end - code_->const_base, 0);
@@ -1702,6 +1748,31 @@ Code* Translator::run(std::string& error) {
 }
 
 }  // namespace
+
+HostCif* Machine::call_cif(const CallBase& call, bool signext, std::string& error) {
+  unsigned n = call.arg_size();
+  std::vector<uintptr_t> key;
+  key.reserve(n + 1);
+  key.push_back(reinterpret_cast<uintptr_t>(call.getFunctionType()));
+  for (unsigned i = 0; i < n; i++)
+    key.push_back(reinterpret_cast<uintptr_t>(call.getArgOperand(i)->getType()) |
+                  (signext && call.paramHasAttr(i, Attribute::SExt)));
+  auto it = cif_by_shape.find(key);
+  if (it != cif_by_shape.end()) return it->second;
+  std::vector<Type*> types(n);
+  for (unsigned i = 0; i < n; i++) types[i] = call.getArgOperand(i)->getType();
+  HostCif* hc = make_cif(call.getFunctionType(), n, types, error);
+  if (!hc) return nullptr;
+  // Sign-extended narrow arguments (signext) are passed as signed ffi types.
+  for (unsigned i = 0; i < n; i++) {
+    if (!(key[i + 1] & 1)) continue;
+    ffi_type*& at = hc->arg_types[i];
+    if (at == &ffi_type_uint8) at = &ffi_type_sint8;
+    if (at == &ffi_type_uint16) at = &ffi_type_sint16;
+  }
+  cif_by_shape.emplace(std::move(key), hc);
+  return hc;
+}
 
 Code* Machine::translate(Function* f, std::string& error) {
   Translator t(*this, f);
