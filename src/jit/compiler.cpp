@@ -674,7 +674,24 @@ void CompilerImpl::optimize(Module& mod, int tier) {
   mpm.run(mod, mam);
 }
 
+// BAREFLOW_JIT_FAIL=NAME@TIER: compiles of function NAME at tier TIER (1-3) fail, so that tests
+// can show what a failed compile does (reported once, the function stays in its tier).
+static bool injected_failure(const vm::Machine& m, const CompileRequest& request) {
+  const char* spec = getenv("BAREFLOW_JIT_FAIL");
+  if (spec == nullptr) return false;
+  const StringRef s(spec);
+  const auto [name, tier] = s.rsplit('@');
+  if (tier != std::to_string(request.tier)) return false;
+  for (uint32_t k : request.roots)
+    if (m.functions[k]->name == name) return true;
+  return false;
+}
+
 bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result, std::string& error) {
+  if (injected_failure(m_, request)) {
+    error = "failure injected by BAREFLOW_JIT_FAIL";
+    return false;
+  }
   auto t0 = std::chrono::steady_clock::now();
   auto ctx = std::make_unique<LLVMContext>();
   // Lazily: only the bodies this compile keeps are read (prepare materializes them).

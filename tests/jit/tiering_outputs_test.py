@@ -5,6 +5,8 @@ the whole program, so only on-stack replacement moves them off the interpreter):
   - --tier-log prints one well-formed line per tier-up, an OSR entry of main among them;
   - --profile-out's JSON records the same tier-ups and main's tier;
   - --perf-map writes /tmp/perf-PID.map naming the compiled code, OSR entries included;
+  - no function is compiled twice at one tier; a failed compile (injected with
+    BAREFLOW_JIT_FAIL) is reported once and the function stays in its tier;
   - tiers 2-3 carry the profile as !prof (entry counts, branch weights), and not with pgo=0.
 
 usage: tiering_outputs_test.py BAREFLOW DIR   (DIR holds osr.native, osr.O0n.bc, osr.O2.bc)"""
@@ -63,6 +65,9 @@ def main():
                 osr = [l for l in lines if re.search(r"  main \(OSR\) +interp->" + osr_tier + " ", l)]
                 check(len(osr) == 1, f"{name}: one OSR entry of main, interp->{osr_tier}")
                 check(not any("failed" in l for l in err.splitlines()), f"{name}: no failed compile")
+                ups_logged = [(m.group(1).strip(), m.group(3)) for m in map(LOG_LINE.match, lines) if m]
+                whole = [u for u in ups_logged if not u[0].endswith("(OSR)")]
+                check(len(set(whole)) == len(whole), f"{name}: no function compiled twice at one tier")
                 ups = (prof or {}).get("tier_ups", [])
                 check(len(ups) == len(lines) and all({"t", "function", "from", "to", "compile_ms", "bytes"} <= u.keys() for u in ups),
                       f"{name}: profile JSON records each tier-up")
@@ -74,6 +79,21 @@ def main():
                 check(bool(perf_lines) and all(re.match(r"^[0-9a-f]+ [0-9a-f]+ \[O[123]( OSR| adapter)?\] \S", l) for l in perf_lines),
                       f"{name}: perf map well formed")
                 check(any(re.search(r"\[O[123] OSR\] main$", l) for l in perf_lines), f"{name}: perf map names the OSR entry")
+
+        # A compile that fails (injected at O3, where the policy sends main first) is reported
+        # once; main stays interpreted until it earns the next tier down, and the output is right.
+        bc = os.path.join(d, "osr.O2.bc")
+        env = dict(os.environ, BAREFLOW_JIT_FAIL="main@3")
+        rc, out, err, _, prof = run_auto(bareflow, bc, [], tmp, env)
+        check(rc == native.returncode and out == native.stdout, "failed O3 compile: output equals the native build's")
+        reports = [l for l in err.splitlines() if "jit: main at O3 failed" in l]
+        check(len(reports) == 1 and "BAREFLOW_JIT_FAIL" in reports[0],
+              f"failed O3 compile: reported once ({len(reports)} reports)")
+        tier_lines = [l for l in err.splitlines() if l.startswith("[tier]")]
+        check(not any(re.search(r"  main +\S+->O3 ", l) for l in tier_lines), "failed O3 compile: main never runs at O3")
+        check(any(re.search(r"  main +interp->O2 ", l) for l in tier_lines), "failed O3 compile: main goes to O2 instead")
+        check(any(u.get("function") == "main" and u.get("to") == "O3" and u.get("failed") for u in (prof or {}).get("tier_ups", [])),
+              "failed O3 compile: profile JSON records the failure")
 
         # Profile-guided tiers: the optimized IR of tiers 2-3 keeps the profile's metadata.
         bc = os.path.join(d, "osr.O2.bc")
