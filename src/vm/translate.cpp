@@ -3,7 +3,7 @@
 #include <llvm/ADT/DenseSet.h>
 #include <llvm/ADT/MapVector.h>
 #include <llvm/IR/Constants.h>
-#include <llvm/IR/Dominators.h>
+#include <llvm/IR/CFG.h>
 #include <llvm/IR/GetElementPtrTypeIterator.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/IntrinsicInst.h>
@@ -145,7 +145,25 @@ struct Address {
   const Value* index = nullptr;
   uint64_t scale = 0, offset = 0;
 };
-bool decompose_gep(const GetElementPtrInst& g, const DataLayout& dl, Address& out) {
+// Bytes between consecutive elements a GEP index steps over. DataLayout computes the size of
+// nested array types recursively, every time (csmith's arrays are 3 and 4 deep), so sizes are
+// kept per type.
+class StrideCache {
+ public:
+  explicit StrideCache(const DataLayout& dl) : dl_(dl) {}
+  uint64_t operator()(const gep_type_iterator& it) {
+    if (it.isVector()) return it.getSequentialElementStride(dl_);
+    auto [pos, inserted] = sizes_.try_emplace(it.getIndexedType(), 0);
+    if (inserted) pos->second = dl_.getTypeAllocSize(it.getIndexedType());
+    return pos->second;
+  }
+
+ private:
+  const DataLayout& dl_;
+  DenseMap<Type*, uint64_t> sizes_;
+};
+
+bool decompose_gep(const GetElementPtrInst& g, const DataLayout& dl, StrideCache& stride, Address& out) {
   if (g.getType()->isVectorTy()) return false;
   out = Address{g.getPointerOperand(), nullptr, 0, 0};
   for (gep_type_iterator it = gep_type_begin(g), end = gep_type_end(g); it != end; ++it) {
@@ -155,7 +173,7 @@ bool decompose_gep(const GetElementPtrInst& g, const DataLayout& dl, Address& ou
       continue;
     }
     if (idx->getType()->getScalarSizeInBits() > 64) return false;
-    uint64_t scale = it.getSequentialElementStride(dl);
+    uint64_t scale = stride(it);
     if (auto* ci = dyn_cast<ConstantInt>(idx)) {
       out.offset += static_cast<uint64_t>(ci->getSExtValue()) * scale;
       continue;
@@ -241,6 +259,14 @@ const ShuffleVectorInst* folded_into_splat(const InsertElementInst& ie) {
   return sv;
 }
 
+// Whether some parameter of the call site or of its callee may carry attribute `kind` (a
+// cheap test before asking parameter by parameter).
+bool has_param_attr(const CallBase& call, Attribute::AttrKind kind) {
+  if (call.getAttributes().hasAttrSomewhere(kind)) return true;
+  const llvm::Function* f = call.getCalledFunction();
+  return f && f->getAttributes().hasAttrSomewhere(kind);
+}
+
 class Translator {
  public:
   Translator(Machine& m, Function* f) : m_(m), fn_(f), F_(*f->ir), DL_(*m.layout) {}
@@ -275,7 +301,22 @@ class Translator {
     return words_next_ - n;
   }
   const Instruction* current_ = nullptr;
-  DominatorTree dom_;
+  // Dominators by block index (Cooper, Harvey and Kennedy's iterative algorithm over reverse
+  // post-order, in flat arrays): the one question asked is whether an edge's target dominates
+  // its source, and llvm::DominatorTree cost ~7% of translating a csmith program to answer it.
+  static constexpr uint32_t kUnreached = ~0u;
+  std::vector<uint32_t> rpo_;   // position in reverse post-order, kUnreached if unreachable
+  std::vector<uint32_t> idom_;  // immediate dominator (the entry's is itself)
+  void compute_dominators();
+  // As DominatorTree::dominates: an unreachable block is dominated by every block and
+  // dominates none but itself.
+  bool dominates(const BasicBlock* a, const BasicBlock* b) {
+    uint32_t x = block_index_.lookup(b), y = block_index_.lookup(a);
+    if (x == y || rpo_[x] == kUnreached) return true;
+    if (rpo_[y] == kUnreached) return false;
+    while (rpo_[x] > rpo_[y]) x = idom_[x];
+    return x == y;
+  }
   bool fma_target_ = false;
 
   const void* const* labels_ = op_labels();
@@ -290,8 +331,19 @@ class Translator {
 
   [[noreturn]] void unsupported(const std::string& what) { throw Unsupported{what}; }
 
-  // Bytes a value of type t takes in a frame slot.
+  // Bytes a value of type t takes in a frame slot (scalars inline: most calls are for them).
   uint32_t slot_bytes(Type* t) {
+    switch (t->getTypeID()) {
+      case Type::IntegerTyID:
+        if (t->getIntegerBitWidth() <= 64) return 8;
+        break;
+      case Type::PointerTyID: case Type::FloatTyID: case Type::DoubleTyID: return 8;
+      case Type::VoidTyID: return 0;
+      default: break;
+    }
+    return slot_bytes_other(t);
+  }
+  [[gnu::noinline]] uint32_t slot_bytes_other(Type* t) {
     if (t->isIntegerTy()) {
       unsigned w = t->getIntegerBitWidth();
       if (w > 512) unsupported("integer type wider than 512 bits");
@@ -329,7 +381,7 @@ class Translator {
     fixups_.push_back({static_cast<uint32_t>(&in - code_->insts.data()), field, from, to, 0, 0});
   }
   uint32_t new_edge(const BasicBlock* from, const BasicBlock* to, uint32_t successor) {
-    EdgeInfo e{block_index_.lookup(from), block_index_.lookup(to), successor, dom_.dominates(to, from)};
+    EdgeInfo e{block_index_.lookup(from), block_index_.lookup(to), successor, dominates(to, from)};
     code_->edges.push_back(e);
     return static_cast<uint32_t>(code_->edges.size() - 1);
   }
@@ -369,6 +421,7 @@ class Translator {
     int8_t folds = -1;
   };
   DenseMap<const GetElementPtrInst*, GepInfo> geps_;
+  StrideCache stride_{DL_};
   GepInfo gep_info(const GetElementPtrInst& g);
   DenseSet<const ShuffleVectorInst*> aliases_;  // slices that name their source's bytes
   DenseMap<const Instruction*, const PHINode*> coalesce_loop_values();
@@ -589,7 +642,7 @@ void Translator::emit_phi_moves(const std::vector<Move>& moves) {
 // the fused kinds in the same block, and constant-offset GEPs on top of it that fold too.
 Translator::GepInfo Translator::gep_info(const GetElementPtrInst& g) {
   auto [it, inserted] = geps_.try_emplace(&g);
-  if (inserted) it->second.decomposed = decompose_gep(g, DL_, it->second.a);
+  if (inserted) it->second.decomposed = decompose_gep(g, DL_, stride_, it->second.a);
   return it->second;
 }
 
@@ -1010,7 +1063,7 @@ void Translator::translate_inst(const Instruction& I) {
           offset += DL_.getStructLayout(st)->getElementOffset(field);
           continue;
         }
-        uint64_t scale = it.getSequentialElementStride(DL_);
+        uint64_t scale = stride_(it);
         if (idx->getType()->getScalarSizeInBits() > 64) unsupported("index wider than 64 bits");
         if (auto* ci = dyn_cast<ConstantInt>(idx)) {
           offset += static_cast<uint64_t>(ci->getSExtValue()) * scale;
@@ -1266,7 +1319,7 @@ void Translator::translate_call(const CallBase& call) {
     if (!translate_intrinsic(call, callee->getIntrinsicID())) unsupported("intrinsic");
     return;
   }
-  if (!callee || callee->isDeclaration())
+  if ((!callee || callee->isDeclaration()) && has_param_attr(call, Attribute::ByVal))
     for (unsigned i = 0; i < call.arg_size(); i++)
       if (call.paramHasAttr(i, Attribute::ByVal)) unsupported("by-value aggregate argument to a host function");
   if (callee && callee->isDeclaration()) {
@@ -1575,9 +1628,79 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id) {
   }
 }
 
+void Translator::compute_dominators() {
+  uint32_t n = F_.size();
+  std::vector<const BasicBlock*> blocks;
+  blocks.reserve(n);
+  for (const BasicBlock& bb : F_) blocks.push_back(&bb);
+  // Successor lists by index, and a depth-first post-order from the entry.
+  std::vector<uint32_t> succ_begin(n + 1), succs;
+  for (uint32_t b = 0; b < n; b++) {
+    succ_begin[b] = succs.size();
+    if (const Instruction* term = blocks[b]->getTerminator())
+      for (unsigned i = 0, e = term->getNumSuccessors(); i < e; i++)
+        succs.push_back(block_index_.lookup(term->getSuccessor(i)));
+  }
+  succ_begin[n] = succs.size();
+  std::vector<uint32_t> post;
+  post.reserve(n);
+  rpo_.assign(n, kUnreached);
+  std::vector<std::pair<uint32_t, uint32_t>> stack;  // block, next successor position
+  rpo_[0] = 0;                                        // visited (numbered below)
+  stack.push_back({0, succ_begin[0]});
+  while (!stack.empty()) {
+    uint32_t b = stack.back().first, i = stack.back().second;
+    if (i == succ_begin[b + 1]) {
+      post.push_back(b);
+      stack.pop_back();
+      continue;
+    }
+    stack.back().second++;
+    uint32_t s = succs[i];
+    if (rpo_[s] == kUnreached) {
+      rpo_[s] = 0;
+      stack.push_back({s, succ_begin[s]});
+    }
+  }
+  uint32_t reached = post.size();
+  for (uint32_t k = 0; k < reached; k++) rpo_[post[k]] = reached - 1 - k;
+  // Predecessors among reachable blocks.
+  std::vector<uint32_t> pred_begin(n + 1, 0), preds(succs.size());
+  for (uint32_t b = 0; b < n; b++)
+    if (rpo_[b] != kUnreached)
+      for (uint32_t i = succ_begin[b]; i < succ_begin[b + 1]; i++) pred_begin[succs[i] + 1]++;
+  for (uint32_t b = 0; b < n; b++) pred_begin[b + 1] += pred_begin[b];
+  std::vector<uint32_t> fill(pred_begin.begin(), pred_begin.end() - 1);
+  for (uint32_t b = 0; b < n; b++)
+    if (rpo_[b] != kUnreached)
+      for (uint32_t i = succ_begin[b]; i < succ_begin[b + 1]; i++) preds[fill[succs[i]]++] = b;
+  idom_.assign(n, kUnreached);
+  idom_[0] = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint32_t k = reached - 1; k-- > 0;) {  // reverse post-order, entry excluded
+      uint32_t b = post[k], best = kUnreached;
+      for (uint32_t i = pred_begin[b]; i < pred_begin[b + 1]; i++) {
+        uint32_t p = preds[i];
+        if (idom_[p] == kUnreached) continue;  // not processed yet
+        if (best == kUnreached) {
+          best = p;
+          continue;
+        }
+        uint32_t x = p, y = best;
+        while (x != y) {
+          while (rpo_[x] > rpo_[y]) x = idom_[x];
+          while (rpo_[y] > rpo_[x]) y = idom_[y];
+        }
+        best = x;
+      }
+      if (idom_[b] != best) idom_[b] = best, changed = true;
+    }
+  }
+}
+
 Code* Translator::run(std::string& error) {
   try {
-    dom_.recalculate(F_);
     fma_target_ = F_.getFnAttribute("target-features").getValueAsString().contains("+fma");
     Type* rt = F_.getReturnType();
     code_->ret_size = slot_bytes(rt);
@@ -1598,6 +1721,7 @@ Code* Translator::run(std::string& error) {
     const_slots_.reserve(num_insts);
     for (const BasicBlock& bb : F_) block_index_[&bb] = bi++;
     code_->num_blocks = bi;
+    compute_dominators();
     // Constant pool first so that it is one contiguous block; then values.
     for (const BasicBlock& bb : F_)
       for (const Instruction& I : bb) {
@@ -1700,7 +1824,7 @@ Code* Translator::run(std::string& error) {
     for (size_t i = 0; i < fixups_.size(); i++) {
       Fixup fx = fixups_[i];
       uint32_t target = target_of(fx.from, fx.to);
-      if (fx.field <= 2 && dom_.dominates(fx.to, fx.from)) {
+      if (fx.field <= 2 && dominates(fx.to, fx.from)) {
         auto stub = stub_jumps.find(std::make_pair(fx.from, fx.to));
         if (stub != stub_jumps.end()) loop_sites[fx.to].push_back({stub->second, 0});
         else loop_sites[fx.to].push_back({fx.inst, uint8_t(fx.field)});
@@ -1754,6 +1878,7 @@ HostCif* Machine::call_cif(const CallBase& call, bool signext, std::string& erro
   std::vector<uintptr_t> key;
   key.reserve(n + 1);
   key.push_back(reinterpret_cast<uintptr_t>(call.getFunctionType()));
+  signext = signext && has_param_attr(call, Attribute::SExt);
   for (unsigned i = 0; i < n; i++)
     key.push_back(reinterpret_cast<uintptr_t>(call.getArgOperand(i)->getType()) |
                   (signext && call.paramHasAttr(i, Attribute::SExt)));
