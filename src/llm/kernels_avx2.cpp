@@ -89,11 +89,38 @@ float dot(const float* a, const float* b, int n) {
   return s;
 }
 
+// The weight streams are also prefetched this far ahead in software. Measured on the stories110M
+// shape, one thread: fp32 81 -> 87 tok/s, Q8_0 230 -> 300 tok/s (2 KiB ahead gained less, 8 KiB
+// no more): the hardware prefetcher alone left the Q8_0 arithmetic waiting on memory. The address
+// may lie past the weights; a prefetch never faults.
+constexpr int kPrefetchAhead = 4096;
+
+inline void prefetch_ahead(const void* p, int offset = 0) {
+  __builtin_prefetch(static_cast<const char*>(p) + kPrefetchAhead + offset);
+}
+
 // Memory-bound for model shapes. One row at a time: a single sequential stream is what the
 // hardware prefetcher follows best (measured: interleaving 4 rows to share loads of x reads at
-// ~12 GB/s where one row at a time reaches ~27 GB/s, the machine's read bandwidth).
+// ~12 GB/s where one row at a time reaches ~27 GB/s, the machine's read bandwidth). `dot` with a
+// prefetch per cache line of the row.
 void matmul_f32(float* out, const float* x, const float* w, int n, int d) {
-  for (int i = 0; i < d; i++) out[i] = dot(w + static_cast<size_t>(i) * n, x, n);
+  for (int i = 0; i < d; i++) {
+    const float* row = w + static_cast<size_t>(i) * n;
+    f32x8 acc0 = 0, acc1 = 0;
+    int j = 0;
+    for (; j + 16 <= n; j += 16) {
+      prefetch_ahead(row + j);
+      acc0 = fma8(load8(row + j), load8(x + j), acc0);
+      acc1 = fma8(load8(row + j + 8), load8(x + j + 8), acc1);
+    }
+    if (j + 8 <= n) {
+      acc0 = fma8(load8(row + j), load8(x + j), acc0);
+      j += 8;
+    }
+    float s = hsum(acc0 + acc1);
+    for (; j < n; j++) s += row[j] * x[j];
+    out[i] = s;
+  }
 }
 
 // ---- int8 dot products, 32 values at a time: pmaddubsw multiplies unsigned by signed bytes,
@@ -128,6 +155,7 @@ inline float dot_q8_row(const int8_t* xq, const float* xs, const int8_t* w, cons
     const int8_t* x0 = xq + g * gs;
     const int8_t* w0 = w + g * gs;
     i32x8 i0 = 0, i1 = 0;
+    for (int off = 0; off < 2 * gs; off += 64) prefetch_ahead(w0, off);
     for (int k = 0; k < gs; k += 32) {
       i0 += dot32(load32(x0 + k), w0 + k);
       i1 += dot32(load32(x0 + gs + k), w0 + gs + k);
@@ -180,6 +208,7 @@ void matmul_q8_blocks(float* out, const int8_t* xq, const float* xs, const GgufQ
     f32x8 acc0 = 0, acc1 = 0;
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
+      prefetch_ahead(row + b);
       const i32x8 i0 = dot32(load32(xq + b * 32), row[b].qs);
       const i32x8 i1 = dot32(load32(xq + b * 32 + 32), row[b + 1].qs);
       acc0 =
