@@ -73,10 +73,23 @@ inline f32x8 exp8(f32x8 x) {
   return p * scale;
 }
 
-float dot(const float* a, const float* b, int n) {
+// The weight streams are also prefetched this far ahead in software. Measured on the stories110M
+// shape, one thread: fp32 81 -> 87 tok/s, Q8_0 230 -> 300 tok/s (2 KiB ahead gained less, 8 KiB
+// no more): the hardware prefetcher alone left the Q8_0 arithmetic waiting on memory. The address
+// may lie past the weights; a prefetch never faults.
+constexpr int kPrefetchAhead = 4096;
+
+inline void prefetch_ahead(const void* p, int offset = 0) {
+  __builtin_prefetch(static_cast<const char*>(p) + kPrefetchAhead + offset);
+}
+
+// kStream: `a` is a weight row read once, prefetched a cache line per step.
+template <bool kStream>
+inline float dot_of(const float* a, const float* b, int n) {
   f32x8 acc0 = 0, acc1 = 0;
   int j = 0;
   for (; j + 16 <= n; j += 16) {
+    if constexpr (kStream) prefetch_ahead(a + j);
     acc0 = fma8(load8(a + j), load8(b + j), acc0);
     acc1 = fma8(load8(a + j + 8), load8(b + j + 8), acc1);
   }
@@ -89,38 +102,13 @@ float dot(const float* a, const float* b, int n) {
   return s;
 }
 
-// The weight streams are also prefetched this far ahead in software. Measured on the stories110M
-// shape, one thread: fp32 81 -> 87 tok/s, Q8_0 230 -> 300 tok/s (2 KiB ahead gained less, 8 KiB
-// no more): the hardware prefetcher alone left the Q8_0 arithmetic waiting on memory. The address
-// may lie past the weights; a prefetch never faults.
-constexpr int kPrefetchAhead = 4096;
-
-inline void prefetch_ahead(const void* p, int offset = 0) {
-  __builtin_prefetch(static_cast<const char*>(p) + kPrefetchAhead + offset);
-}
+float dot(const float* a, const float* b, int n) { return dot_of<false>(a, b, n); }
 
 // Memory-bound for model shapes. One row at a time: a single sequential stream is what the
 // hardware prefetcher follows best (measured: interleaving 4 rows to share loads of x reads at
-// ~12 GB/s where one row at a time reaches ~27 GB/s, the machine's read bandwidth). `dot` with a
-// prefetch per cache line of the row.
+// ~12 GB/s where one row at a time reaches ~27 GB/s, the machine's read bandwidth).
 void matmul_f32(float* out, const float* x, const float* w, int n, int d) {
-  for (int i = 0; i < d; i++) {
-    const float* row = w + static_cast<size_t>(i) * n;
-    f32x8 acc0 = 0, acc1 = 0;
-    int j = 0;
-    for (; j + 16 <= n; j += 16) {
-      prefetch_ahead(row + j);
-      acc0 = fma8(load8(row + j), load8(x + j), acc0);
-      acc1 = fma8(load8(row + j + 8), load8(x + j + 8), acc1);
-    }
-    if (j + 8 <= n) {
-      acc0 = fma8(load8(row + j), load8(x + j), acc0);
-      j += 8;
-    }
-    float s = hsum(acc0 + acc1);
-    for (; j < n; j++) s += row[j] * x[j];
-    out[i] = s;
-  }
+  for (int i = 0; i < d; i++) out[i] = dot_of<true>(w + static_cast<size_t>(i) * n, x, n);
 }
 
 // ---- int8 dot products, 32 values at a time: pmaddubsw multiplies unsigned by signed bytes,
