@@ -281,7 +281,8 @@ class Translator {
   std::unique_ptr<Code> code_ = std::make_unique<Code>();
   DenseMap<const Value*, uint32_t> slots_;
   DenseMap<const Constant*, uint32_t> const_slots_;
-  std::vector<uint8_t> pool_;  // constants, at frame offset const_base
+  std::vector<uint8_t> pool_;  // constants, at frame offset const_base (grown by doubling)
+  uint32_t pool_end_ = 0;      // bytes of pool_ in use
   uint32_t frame_top_ = 0;
   DenseMap<const BasicBlock*, uint32_t> block_index_, block_start_;
   struct Fixup {
@@ -370,7 +371,12 @@ class Translator {
   }
 
   uint32_t val(const Value* v);
-  uint32_t const_slot(const Constant* c);
+  // Slot of a constant in the pool: looked up inline (most uses find it), added out of line.
+  uint32_t const_slot(const Constant* c) {
+    auto it = const_slots_.find(c);
+    return it != const_slots_.end() ? it->second : new_const_slot(c);
+  }
+  [[gnu::noinline]] uint32_t new_const_slot(const Constant* c);
   void write_frame_constant(const Constant* c, uint8_t* dst);
 
   void translate_inst(const Instruction& I);
@@ -385,6 +391,7 @@ class Translator {
     code_->edges.push_back(e);
     return static_cast<uint32_t>(code_->edges.size() - 1);
   }
+  uint32_t store_bytes(Type* t);  // DataLayout's store size, scalars without look-ups
   void emit_load(uint32_t dst, uint32_t addr, Type* t);
   void emit_store(uint32_t addr, uint32_t src, Type* t);
   void emit_int_binop(unsigned opcode, uint32_t d, uint32_t a, uint32_t b, unsigned w);
@@ -465,13 +472,12 @@ void Translator::write_frame_constant(const Constant* c, uint8_t* dst) {
   if (!m_.store_constant(c, dst, error)) unsupported(error);
 }
 
-uint32_t Translator::const_slot(const Constant* c) {
-  auto it = const_slots_.find(c);
-  if (it != const_slots_.end()) return it->second;
+uint32_t Translator::new_const_slot(const Constant* c) {
   uint32_t bytes = slot_bytes(c->getType());
   uint32_t off = new_slot(bytes);
   uint32_t rel = off - code_->const_base;
-  if (pool_.size() < rel + bytes) pool_.resize(rel + bytes, 0);
+  if (pool_.size() < rel + bytes) pool_.resize(std::max<size_t>(rel + bytes, 2 * pool_.size()), 0);
+  pool_end_ = std::max(pool_end_, rel + bytes);
   write_frame_constant(c, pool_.data() + rel);
   const_slots_[c] = off;
   return off;
@@ -483,10 +489,21 @@ void Translator::emit_move(uint32_t d, uint32_t s, uint32_t bytes) {
   in.d = d, in.a = s, in.c = bytes;
 }
 
+// Bits and store bytes of a scalar (integer, float, double, pointer), as DataLayout has them
+// on x86-64, without its look-ups.
+uint32_t scalar_bits(Type* t) {
+  return t->isIntegerTy() ? t->getIntegerBitWidth() : t->isFloatTy() ? 32 : 64;
+}
+
+uint32_t Translator::store_bytes(Type* t) {
+  if (t->isIntegerTy() || t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) return (scalar_bits(t) + 7) / 8;
+  return DL_.getTypeStoreSize(t);
+}
+
 void Translator::emit_load(uint32_t dst, uint32_t addr, Type* t) {
   if (t->isIntegerTy() || t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) {
-    uint32_t bits = DL_.getTypeSizeInBits(t);
-    uint32_t store = DL_.getTypeStoreSize(t);
+    uint32_t bits = scalar_bits(t);
+    uint32_t store = (bits + 7) / 8;
     if (bits > 64) {
       emit_ext(scalar_ops().wide_load, dst, addr, 0, bits, store);
       return;
@@ -516,7 +533,7 @@ void Translator::emit_load(uint32_t dst, uint32_t addr, Type* t) {
 void Translator::emit_store(uint32_t addr, uint32_t src, Type* t) {
   if (auto* vt = dyn_cast<FixedVectorType>(t))
     if (vt->getElementType()->isIntegerTy(1)) unsupported("store of an i1 vector");
-  uint32_t store = DL_.getTypeStoreSize(t);
+  uint32_t store = store_bytes(t);
   bool scalar = t->isIntegerTy() || t->isFloatTy() || t->isDoubleTy() || t->isPointerTy();
   Op op = !scalar ? (store == 16 ? OP_STOREV16 : store == 32 ? OP_STOREV32 : OP_STOREN) : store == 1 ? OP_STORE8 : store == 2 ? OP_STORE16
           : store == 4 ? OP_STORE32 : store == 8 ? OP_STORE64 : OP_STOREN;
@@ -1014,7 +1031,7 @@ void Translator::translate_inst(const Instruction& I) {
       if (load_fused_into(l)) return;  // the arithmetic that uses it loads the operand
       Address a;
       if (address_of(l.getPointerOperand(), a)) {
-        uint32_t bytes = DL_.getTypeStoreSize(t);
+        uint32_t bytes = store_bytes(t);
         Op op = bytes == 4 ? (a.index ? OP_LOAD32_IDX : OP_LOAD32_OFF)
                 : bytes == 8 ? (a.index ? OP_LOAD64_IDX : OP_LOAD64_OFF)
                              : (a.index ? OP_LOADV32_IDX : OP_LOADV32_OFF);
@@ -1030,7 +1047,7 @@ void Translator::translate_inst(const Instruction& I) {
       auto& s = cast<StoreInst>(I);
       Address a;
       if (address_of(s.getPointerOperand(), a)) {
-        uint32_t bytes = DL_.getTypeStoreSize(s.getValueOperand()->getType());
+        uint32_t bytes = store_bytes(s.getValueOperand()->getType());
         Op op = bytes == 4 ? (a.index ? OP_STORE32_IDX : OP_STORE32_OFF)
                 : bytes == 8 ? (a.index ? OP_STORE64_IDX : OP_STORE64_OFF)
                              : (a.index ? OP_STOREV32_IDX : OP_STOREV32_OFF);
@@ -1310,19 +1327,22 @@ void Translator::translate_inst(const Instruction& I) {
 void Translator::translate_call(const CallBase& call) {
   if (call.isInlineAsm()) unsupported("inline assembly");
   llvm::Function* callee = call.getCalledFunction();
-  const Value* target = call.getCalledOperand()->stripPointerCasts();
-  if (!callee) callee = const_cast<llvm::Function*>(dyn_cast<llvm::Function>(target));
-  if (auto* ga = dyn_cast<GlobalAlias>(target))
-    callee = const_cast<llvm::Function*>(dyn_cast<llvm::Function>(ga->getAliaseeObject()));
-  if (callee && callee->getFunctionType() != call.getFunctionType()) callee = nullptr;
+  if (!callee) {  // through a cast or an alias
+    const Value* target = call.getCalledOperand()->stripPointerCasts();
+    callee = const_cast<llvm::Function*>(dyn_cast<llvm::Function>(target));
+    if (auto* ga = dyn_cast<GlobalAlias>(target))
+      callee = const_cast<llvm::Function*>(dyn_cast<llvm::Function>(ga->getAliaseeObject()));
+    if (callee && callee->getFunctionType() != call.getFunctionType()) callee = nullptr;
+  }
   if (callee && callee->isIntrinsic()) {
     if (!translate_intrinsic(call, callee->getIntrinsicID())) unsupported("intrinsic");
     return;
   }
-  if ((!callee || callee->isDeclaration()) && has_param_attr(call, Attribute::ByVal))
-    for (unsigned i = 0; i < call.arg_size(); i++)
+  bool host = callee && callee->isDeclaration();
+  if ((!callee || host) && has_param_attr(call, Attribute::ByVal))
+    for (unsigned i = 0, n = call.arg_size(); i < n; i++)
       if (call.paramHasAttr(i, Attribute::ByVal)) unsupported("by-value aggregate argument to a host function");
-  if (callee && callee->isDeclaration()) {
+  if (host) {
     translate_host_call(call, callee);
     return;
   }
@@ -1379,7 +1399,7 @@ void Translator::translate_host_call(const CallBase& call, llvm::Function* calle
   cs.ret = d;
   cs.ret_size = slot_bytes(rt);
   uint32_t* args = take_words(call.arg_size(), cs.args);
-  for (unsigned i = 0; i < call.arg_size(); i++) args[i] = val(call.getArgOperand(i));
+  for (unsigned i = 0, n = call.arg_size(); i < n; i++) args[i] = val(call.getArgOperand(i));
   std::string error;
   cs.cif = m_.call_cif(call, true, error);
   if (!cs.cif) unsupported(error);
@@ -1745,7 +1765,8 @@ Code* Translator::run(std::string& error) {
     words_next_ = code_->call_words.get(), words_end_ = words_next_ + num_words;
     uint32_t const_end = round_up(frame_top_, 32);
     frame_top_ = const_end;
-    pool_.resize(const_end - code_->const_base, 0);
+    pool_end_ = const_end - code_->const_base;
+    if (pool_.size() < pool_end_) pool_.resize(pool_end_, 0);
     for (const Argument& a : F_.args()) {
       uint32_t bytes = slot_bytes(a.getType());
       uint32_t s = new_slot(bytes);
@@ -1857,6 +1878,7 @@ Code* Translator::run(std::string& error) {
     if (current_) error += ": " + text_of(current_);
     return nullptr;
   }
+  pool_.resize(pool_end_);
   code_->constants = std::move(pool_);
   code_->frame_size = round_up(frame_top_, 32);
   for (Inst& in : code_->insts) {
