@@ -379,10 +379,11 @@ class Translator {
   [[gnu::noinline]] uint32_t new_const_slot(const Constant* c);
   void write_frame_constant(const Constant* c, uint8_t* dst);
 
-  void translate_inst(const Instruction& I);
-  void translate_call(const CallBase& call);
-  bool translate_intrinsic(const CallBase& call, Intrinsic::ID id);
-  void translate_host_call(const CallBase& call, llvm::Function* callee);
+  void translate_inst(const Instruction& I, uint32_t d);  // d: its slot (0 if void)
+  // d: the call's slot (0 if void).
+  void translate_call(const CallBase& call, uint32_t d);
+  bool translate_intrinsic(const CallBase& call, Intrinsic::ID id, uint32_t d);
+  void translate_host_call(const CallBase& call, llvm::Function* callee, uint32_t d);
   void branch_to(Inst& in, int field, const BasicBlock* from, const BasicBlock* to) {
     fixups_.push_back({static_cast<uint32_t>(&in - code_->insts.data()), field, from, to, 0, 0});
   }
@@ -794,10 +795,9 @@ DenseMap<const Instruction*, const PHINode*> Translator::coalesce_loop_values() 
   return out;
 }
 
-void Translator::translate_inst(const Instruction& I) {
+void Translator::translate_inst(const Instruction& I, uint32_t d) {
   current_ = &I;
   Type* t = I.getType();
-  uint32_t d = slots_.lookup(&I);
   switch (I.getOpcode()) {
     case Instruction::Add: case Instruction::Sub: case Instruction::Mul: case Instruction::And:
     case Instruction::Or: case Instruction::Xor: case Instruction::Shl: case Instruction::LShr:
@@ -1180,7 +1180,7 @@ void Translator::translate_inst(const Instruction& I) {
       emit(OP_UNREACHABLE);
       return;
     }
-    case Instruction::Call: translate_call(cast<CallBase>(I)); return;
+    case Instruction::Call: translate_call(cast<CallBase>(I), d); return;
     case Instruction::ExtractValue: {
       auto& ev = cast<ExtractValueInst>(I);
       Type* agg = ev.getAggregateOperand()->getType();
@@ -1324,7 +1324,7 @@ void Translator::translate_inst(const Instruction& I) {
   }
 }
 
-void Translator::translate_call(const CallBase& call) {
+void Translator::translate_call(const CallBase& call, uint32_t d) {
   if (call.isInlineAsm()) unsupported("inline assembly");
   llvm::Function* callee = call.getCalledFunction();
   if (!callee) {  // through a cast or an alias
@@ -1335,7 +1335,7 @@ void Translator::translate_call(const CallBase& call) {
     if (callee && callee->getFunctionType() != call.getFunctionType()) callee = nullptr;
   }
   if (callee && callee->isIntrinsic()) {
-    if (!translate_intrinsic(call, callee->getIntrinsicID())) unsupported("intrinsic");
+    if (!translate_intrinsic(call, callee->getIntrinsicID(), d)) unsupported("intrinsic");
     return;
   }
   bool host = callee && callee->isDeclaration();
@@ -1343,12 +1343,12 @@ void Translator::translate_call(const CallBase& call) {
     for (unsigned i = 0, n = call.arg_size(); i < n; i++)
       if (call.paramHasAttr(i, Attribute::ByVal)) unsupported("by-value aggregate argument to a host function");
   if (host) {
-    translate_host_call(call, callee);
+    translate_host_call(call, callee, d);
     return;
   }
   CallSite cs;
   Type* rt = call.getType();
-  cs.ret = rt->isVoidTy() ? 0 : slots_[&call];
+  cs.ret = d;
   cs.ret_size = slot_bytes(rt);
   unsigned nargs = call.arg_size();
   uint32_t* args = take_words(nargs, cs.args);
@@ -1374,10 +1374,9 @@ void Translator::translate_call(const CallBase& call) {
   code_->calls.push_back(std::move(cs));
 }
 
-void Translator::translate_host_call(const CallBase& call, llvm::Function* callee) {
+void Translator::translate_host_call(const CallBase& call, llvm::Function* callee, uint32_t d) {
   StringRef name = callee->getName();
   Type* rt = call.getType();
-  uint32_t d = rt->isVoidTy() ? 0 : slots_[&call];
   // Math from libm becomes a direct call, without libffi.
   if ((rt->isFloatTy() || rt->isDoubleTy()) && (call.arg_size() == 1 || call.arg_size() == 2)) {
     bool f32 = rt->isFloatTy();
@@ -1409,9 +1408,8 @@ void Translator::translate_host_call(const CallBase& call, llvm::Function* calle
   code_->calls.push_back(std::move(cs));
 }
 
-bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id) {
+bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uint32_t d) {
   Type* t = call.getType();
-  uint32_t d = t->isVoidTy() ? 0 : slots_[&call];
   auto arg = [&](unsigned i) { return val(call.getArgOperand(i)); };
   auto* vt = dyn_cast<FixedVectorType>(t);
   const ExtOps& X = ext_ops();
@@ -1777,21 +1775,31 @@ Code* Translator::run(std::string& error) {
       if (a.hasByValAttr()) byval = DL_.getTypeAllocSize(a.getParamByValType());
       if (byval > 255) unsupported("by-value argument larger than 255 bytes");
       code_->param_byval.push_back(static_cast<uint8_t>(byval));
+      if (bytes != 8 || byval) code_->params_plain = false;
       code_->param_byval_align.push_back(a.getParamAlign().valueOrOne().value());
     }
     DenseMap<const Instruction*, const PHINode*> coalesced = coalesce_loop_values();
+    for (const Argument& a : F_.args()) code_->value_slots.push_back(slots_.lookup(&a));
     for (const BasicBlock& bb : F_)
       for (const Instruction& I : bb) {
         current_ = &I;
-        if (I.getType()->isVoidTy()) continue;
+        if (I.getType()->isVoidTy()) {
+          code_->value_slots.push_back(Code::kNoSlot);
+          continue;
+        }
         auto it = coalesced.find(&I);
-        slots_[&I] = it != coalesced.end() ? slots_[it->second] : new_slot(slot_bytes(I.getType()));
+        uint32_t slot = it != coalesced.end() ? slots_.lookup(it->second) : new_slot(slot_bytes(I.getType()));
+        slots_[&I] = slot;
+        code_->value_slots.push_back(slot);
       }
     // Slices of a value that is written once (not a phi: a coalesced value may overwrite its
     // slot, and not a fused value: its slot is never written) read the source's slot directly.
     // Lanes past the slice are poison, so reading past the source's bytes is harmless.
+    SmallVector<std::pair<uint32_t, const ShuffleVectorInst*>, 8> aliased;  // value_slots index
+    uint32_t vi_index = F_.arg_size();
     for (const BasicBlock& bb : F_)
       for (const Instruction& I : bb) {
+        uint32_t index = vi_index++;
         auto* sv = dyn_cast<ShuffleVectorInst>(&I);
         int src;
         uint32_t from, k;
@@ -1804,15 +1812,18 @@ Code* Translator::run(std::string& error) {
         current_ = &I;
         slots_[sv] = val(v) + from;
         aliases_.insert(sv);
+        aliased.push_back({index, sv});
       }
-    for (const Argument& a : F_.args()) code_->value_slots.push_back(slots_[&a]);
-    for (const BasicBlock& bb : F_)
-      for (const Instruction& I : bb) code_->value_slots.push_back(I.getType()->isVoidTy() ? Code::kNoSlot : slots_[&I]);
+    for (auto [index, sv] : aliased) code_->value_slots[index] = slots_.lookup(sv);
     // Static allocas get no frame space of their own: ALLOCA bumps the stack. (Simple and
-    // correct for allocas in loops too.)
+    // correct for allocas in loops too.) Each instruction's slot comes from value_slots.
+    const uint32_t* slot_of = code_->value_slots.data() + F_.arg_size();
     for (const BasicBlock& bb : F_) {
       block_start_[&bb] = here();
-      for (const Instruction& I : bb) translate_inst(I);
+      for (const Instruction& I : bb) {
+        uint32_t slot = *slot_of++;
+        translate_inst(I, slot == Code::kNoSlot ? 0 : slot);
+      }
     }
     // Edge stubs: phi moves for edges into blocks with phis (none when every phi coalesced).
     DenseMap<std::pair<const BasicBlock*, const BasicBlock*>, uint32_t> stubs, stub_jumps;
