@@ -147,6 +147,7 @@ struct Code {
   std::vector<uint32_t> param_slots, param_sizes;
   std::vector<uint8_t> param_byval;     // byval parameters: bytes to copy (0 = not byval)
   std::vector<uint32_t> param_byval_align;
+  bool params_plain = true;            // every parameter an 8-byte slot, none by value
   std::vector<CallSite> calls;
   // Argument slots and sizes of every call site, one allocation for the whole function (sized
   // before translation, so the sites' pointers into it stay valid).

@@ -130,19 +130,24 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
   ts.sp = nfp + cc->frame_size;
   memcpy(nfp + cc->const_base, cc->constants.data(), cc->constants.size());
   size_t nparams = cc->param_slots.size();
-  for (size_t i = 0; i < nparams; i++) {
-    uint8_t* dst = nfp + cc->param_slots[i];
-    const uint8_t* src = fp + cs.args[i];
-    if (cc->param_sizes[i] == 8)
-      *(u64a*)dst = *(const u64a*)src;
-    else
-      memcpy(dst, src, cc->param_sizes[i]);
-    if (uint32_t bytes = cc->param_byval[i]) {  // the callee gets its own copy
-      uint32_t align = std::max<uint32_t>(cc->param_byval_align[i], 16);
-      uint8_t* copy = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(ts.sp) + align - 1) & ~uintptr_t(align - 1));
-      ts.sp = copy + ((bytes + 31) & ~31u);
-      memcpy(copy, *(void* const*)src, bytes);
-      *(void**)dst = copy;
+  if (cc->params_plain) {  // the common case, without the checks below
+    const uint32_t* ps = cc->param_slots.data();
+    for (size_t i = 0; i < nparams; i++) *(u64a*)(nfp + ps[i]) = *(const u64a*)(fp + cs.args[i]);
+  } else {
+    for (size_t i = 0; i < nparams; i++) {
+      uint8_t* dst = nfp + cc->param_slots[i];
+      const uint8_t* src = fp + cs.args[i];
+      if (cc->param_sizes[i] == 8)
+        *(u64a*)dst = *(const u64a*)src;
+      else
+        memcpy(dst, src, cc->param_sizes[i]);
+      if (uint32_t bytes = cc->param_byval[i]) {  // the callee gets its own copy
+        uint32_t align = std::max<uint32_t>(cc->param_byval_align[i], 16);
+        uint8_t* copy = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(ts.sp) + align - 1) & ~uintptr_t(align - 1));
+        ts.sp = copy + ((bytes + 31) & ~31u);
+        memcpy(copy, *(void* const*)src, bytes);
+        *(void**)dst = copy;
+      }
     }
   }
   if (callee->is_vararg) {
