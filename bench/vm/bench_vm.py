@@ -97,7 +97,9 @@ def main():
         src = os.path.join(cdir, f"s{seed}.c")
         exe, bcf = src[:-2] + ".native", src[:-2] + ".bc"
         if not os.path.exists(bcf):
-            subprocess.run(["csmith", "--seed", str(seed), "-o", src], check=True, stdout=subprocess.DEVNULL)
+            # csmith writes platform.info into its working directory: keep it in the bench's.
+            subprocess.run(["csmith", "--seed", str(seed), "-o", os.path.abspath(src)], check=True,
+                           stdout=subprocess.DEVNULL, cwd=cdir)
             inc = ["-w", "-I/usr/include/csmith", "-Dmain=csmith_main"]
             subprocess.run(["clang-19", "-O3", *inc, "-c", src, "-o", exe + ".o"], check=True)
             subprocess.run(["clang-19", "-O3", exe + ".o", timer, "-o", exe], check=True)
