@@ -249,6 +249,25 @@ bool slice_of(const ShuffleVectorInst& sv, int& src, uint32_t& from, uint32_t& k
   return true;
 }
 
+// The operand of a cast whose result has the operand's slot bytes exactly (integers and
+// pointers sit zero-extended in 8-byte slots, floats in the low bytes), or null.
+const Value* same_bytes_cast(const Instruction& I) {
+  Type* t = I.getType();
+  if (t->isVectorTy() || I.getNumOperands() != 1) return nullptr;
+  const Value* x = I.getOperand(0);
+  Type* st = x->getType();
+  auto narrow_int = [](Type* ty) { return ty->isIntegerTy() && ty->getIntegerBitWidth() <= 64; };
+  switch (I.getOpcode()) {
+    case Instruction::ZExt: return narrow_int(t) && narrow_int(st) ? x : nullptr;
+    case Instruction::IntToPtr: return narrow_int(st) ? x : nullptr;
+    case Instruction::PtrToInt: return t->isIntegerTy(64) ? x : nullptr;
+    case Instruction::AddrSpaceCast: return x;
+    case Instruction::BitCast: case Instruction::Freeze:
+      return (narrow_int(t) || t->isPointerTy() || t->isFloatTy() || t->isDoubleTy()) && !st->isVectorTy() ? x : nullptr;
+    default: return nullptr;
+  }
+}
+
 // An insertelement whose only use is a splat of the lane it writes is not emitted.
 const ShuffleVectorInst* folded_into_splat(const InsertElementInst& ie) {
   if (!ie.hasOneUse()) return nullptr;
@@ -306,7 +325,9 @@ class Translator {
   // post-order, in flat arrays): the one question asked is whether an edge's target dominates
   // its source, and llvm::DominatorTree cost ~7% of translating a csmith program to answer it.
   static constexpr uint32_t kUnreached = ~0u;
+  std::vector<const BasicBlock*> blocks_;  // by index
   std::vector<uint32_t> rpo_;   // position in reverse post-order, kUnreached if unreachable
+  std::vector<uint32_t> rpo_order_;  // reachable blocks in reverse post-order
   std::vector<uint32_t> idom_;  // immediate dominator (the entry's is itself)
   void compute_dominators();
   // As DominatorTree::dominates: an unreachable block is dominated by every block and
@@ -1648,7 +1669,7 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
 
 void Translator::compute_dominators() {
   uint32_t n = F_.size();
-  std::vector<const BasicBlock*> blocks;
+  std::vector<const BasicBlock*>& blocks = blocks_;
   blocks.reserve(n);
   for (const BasicBlock& bb : F_) blocks.push_back(&bb);
   // Successor lists by index, and a depth-first post-order from the entry.
@@ -1682,6 +1703,7 @@ void Translator::compute_dominators() {
   }
   uint32_t reached = post.size();
   for (uint32_t k = 0; k < reached; k++) rpo_[post[k]] = reached - 1 - k;
+  rpo_order_.assign(post.rbegin(), post.rend());
   // Predecessors among reachable blocks.
   std::vector<uint32_t> pred_begin(n + 1, 0), preds(succs.size());
   for (uint32_t b = 0; b < n; b++)
@@ -1792,29 +1814,44 @@ Code* Translator::run(std::string& error) {
         slots_[&I] = slot;
         code_->value_slots.push_back(slot);
       }
-    // Slices of a value that is written once (not a phi: a coalesced value may overwrite its
-    // slot, and not a fused value: its slot is never written) read the source's slot directly.
-    // Lanes past the slice are poison, so reading past the source's bytes is harmless.
-    SmallVector<std::pair<uint32_t, const ShuffleVectorInst*>, 8> aliased;  // value_slots index
-    uint32_t vi_index = F_.arg_size();
-    for (const BasicBlock& bb : F_)
-      for (const Instruction& I : bb) {
-        uint32_t index = vi_index++;
-        auto* sv = dyn_cast<ShuffleVectorInst>(&I);
-        int src;
-        uint32_t from, k;
-        if (!sv || !slice_of(*sv, src, from, k)) continue;
-        const Value* v = sv->getOperand(src);
+    // Values that are another value's bytes take its slot instead of a move (aliases), when
+    // the source's slot holds nothing else while the alias is live: not a phi (edge moves and
+    // a coalesced value overwrite its slot), not a fused value (its slot is never written).
+    // - slices of a vector: lanes past the slice are poison, so reading past the source's
+    //   bytes is harmless;
+    // - casts that leave a slot's bytes as they are (zext, inttoptr, ptrtoint to 64 bits,
+    //   bitcast of scalars, freeze): integers sit zero-extended in their slots.
+    // Blocks go in reverse post-order, so that a source that is itself an alias has its slot.
+    SmallVector<std::pair<uint32_t, const Instruction*>, 8> aliased;  // value_slots index
+    std::vector<uint32_t> first_value(blocks_.size());  // value_slots index of each block's first
+    for (uint32_t b = 0, at = F_.arg_size(); b < blocks_.size(); b++) first_value[b] = at, at += blocks_[b]->size();
+    for (uint32_t b : rpo_order_) {
+      uint32_t index = first_value[b];
+      for (const Instruction& I : *blocks_[b]) {
+        uint32_t at = index++;
+        const Value* v = nullptr;
+        uint32_t from = 0;
+        if (auto* sv = dyn_cast<ShuffleVectorInst>(&I)) {
+          int src;
+          uint32_t k;
+          if (!slice_of(*sv, src, from, k)) continue;
+          v = sv->getOperand(src);
+        } else if (const Value* x = same_bytes_cast(I)) {
+          v = x;
+        } else {
+          continue;
+        }
         auto* vi = dyn_cast<Instruction>(v);
         if (isa<PHINode>(v) || (vi && emitted_at(vi) != vi) ||
             (!vi && !isa<Argument>(v) && !isa<Constant>(v)))
           continue;
         current_ = &I;
-        slots_[sv] = val(v) + from;
-        aliases_.insert(sv);
-        aliased.push_back({index, sv});
+        slots_[&I] = val(v) + from;
+        if (isa<ShuffleVectorInst>(I)) aliases_.insert(cast<ShuffleVectorInst>(&I));
+        aliased.push_back({at, &I});
       }
-    for (auto [index, sv] : aliased) code_->value_slots[index] = slots_.lookup(sv);
+    }
+    for (auto [index, inst] : aliased) code_->value_slots[index] = slots_.lookup(inst);
     // Static allocas get no frame space of their own: ALLOCA bumps the stack. (Simple and
     // correct for allocas in loops too.) Each instruction's slot comes from value_slots.
     const uint32_t* slot_of = code_->value_slots.data() + F_.arg_size();
