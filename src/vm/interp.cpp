@@ -111,7 +111,8 @@ void call_host(void* fn, HostCif* hc, const CallSite& cs, uint8_t* fp);
 // (libffi's convention: pointers to the arguments, a result buffer).
 using CompiledAdapter = void (*)(void** args, void* ret);
 __attribute__((noinline)) void call_compiled(void* adapter, const CallSite& cs, uint8_t* fp) {
-  void* av[64];
+  // Any number of arguments (clang passes as many as the source has): the array on this frame.
+  void** av = static_cast<void**>(__builtin_alloca(cs.args.size() * sizeof(void*)));
   for (size_t i = 0; i < cs.args.size(); i++) av[i] = fp + cs.args[i];
   alignas(64) uint8_t unused_result[1024];
   reinterpret_cast<CompiledAdapter>(adapter)(av, cs.ret_size ? fp + cs.ret : unused_result);
@@ -189,7 +190,7 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
 
 __attribute__((noinline)) void call_host(void* fn, HostCif* hc, const CallSite& cs, uint8_t* fp) {
   size_t n = cs.args.size();
-  void* av[64];
+  void** av = static_cast<void**>(__builtin_alloca(n * sizeof(void*)));  // any number of arguments
   for (size_t i = 0; i < n; i++) av[i] = fp + cs.args[i];
   alignas(16) uint64_t ret[4] = {0, 0, 0, 0};
   ffi_call(&hc->cif, FFI_FN(fn), ret, av);
