@@ -678,7 +678,8 @@ void Translator::emit_phi_moves(const std::vector<Move>& moves) {
 }
 
 // A GEP is not materialized when every user takes the address itself: loads and stores of
-// the fused kinds in the same block, and constant-offset GEPs on top of it that fold too.
+// the fused kinds in the same block, and constant-offset GEPs on top of it that fold too; or
+// ignores it (a prefetch).
 Translator::GepInfo Translator::gep_info(const GetElementPtrInst& g) {
   auto [it, inserted] = geps_.try_emplace(&g);
   if (inserted) it->second.decomposed = decompose_gep(g, DL_, stride_, it->second.a);
@@ -697,6 +698,8 @@ bool Translator::folds(const GetElementPtrInst& g) {
     } else if (auto* g2 = dyn_cast<GetElementPtrInst>(ui)) {  // a constant offset on top
       GepInfo g2i = gep_info(*g2);
       ok = g2->getPointerOperand() == &g && g2i.decomposed && !g2i.a.index && folds(*g2);
+    } else if (auto* pf = dyn_cast<IntrinsicInst>(ui); pf && pf->getIntrinsicID() == Intrinsic::prefetch) {
+      ok = true;  // tier 0 drops prefetches: their addresses need no computing
     } else {
       ok = fusable_access(ui, &g, DL_);
     }
