@@ -127,9 +127,11 @@ void register_all(const Kernels* k) {
   }
   benchmark::RegisterBenchmark(("rope/768h64/" + set).c_str(), [k](benchmark::State& st) {
     auto x = random_floats(768, 13);
+    std::vector<float> cs(2 * 64);
     int pos = 0;
     for (auto _ : st) {
-      k->rope(x.data(), 768, 64, pos++ & 1023, 10000.0f);
+      rope_angles(cs.data(), 64, pos++ & 1023, 10000.0f);
+      k->rope(x.data(), 768, 64, cs.data());
       benchmark::DoNotOptimize(x.data());
     }
   });

@@ -2,6 +2,7 @@
 #include "llm/kernels.h"
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -47,6 +48,16 @@ const Kernels& kernels() {
     g_selected.store(k, std::memory_order_release);
   }
   return *k;
+}
+
+void rope_angles(float* cos_sin, int head_size, int pos, float theta) {
+  const int step = head_size % 2 == 0 ? 2 : 1;
+  for (int d = 0; d < head_size; d += step) {
+    const float freq = 1.0f / std::pow(theta, static_cast<float>(d) / head_size);
+    const float val = static_cast<float>(pos) * freq;
+    cos_sin[2 * d] = std::cos(val);
+    cos_sin[2 * d + 1] = std::sin(val);
+  }
 }
 
 float fp16_to_fp32(uint16_t h) {

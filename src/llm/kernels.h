@@ -50,7 +50,10 @@ struct Kernels {
 
   // Rotary embedding of one vector x(n) made of heads of head_size, rotating adjacent pairs
   // (x[i], x[i+1]) by pos * theta^(-(i % head_size) / head_size), as llama2.c and GGUF "llama".
-  void (*rope)(float* x, int n, int head_size, int pos, float theta);
+  // The angles depend only on the position: cos_sin(2 * head_size), from rope_angles, holds the
+  // cosine and sine of the pair that starts at place d of a head at [2d] and [2d + 1] (one call
+  // per position serves the queries and keys of every layer).
+  void (*rope)(float* x, int n, int head_size, const float* cos_sin);
 
   // sum(a * b), n floats.
   float (*dot)(const float* a, const float* b, int n);
@@ -64,6 +67,12 @@ const Kernels& scalar_kernels();
 const Kernels* avx2_kernels();
 // The fastest set this CPU runs; BAREFLOW_KERNELS=scalar|avx2 in the environment overrides it.
 const Kernels& kernels();
+
+// The rotary angles of a position for Kernels::rope: cos_sin(2 * head_size), at [2d] and
+// [2d + 1] the cosine and sine of pos * theta^(-d / head_size) for every place d where a pair
+// starts (even d; any d when head_size is odd, where pairs straddle heads). libm's
+// powf/cosf/sinf, so every kernel set rotates by the same values.
+void rope_angles(float* cos_sin, int head_size, int pos, float theta);
 
 // IEEE half to float (GGUF F16 scales).
 float fp16_to_fp32(uint16_t h);

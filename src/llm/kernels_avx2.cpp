@@ -296,25 +296,14 @@ void swiglu(float* hb, const float* hb2, int n) {
   }
 }
 
-// The angle of a pair depends only on its place in the head, so the (libm) sines and cosines of
-// one head serve every head: the same values as the scalar loop, head_size/2 calls per vector.
-void rope(float* x, int n, int head_size, int pos, float theta) {
+// Pairs rotated with the given angles: the same products as the scalar loop, so bit-exact.
+void rope(float* x, int n, int head_size, const float* cos_sin) {
 #pragma clang fp contract(off)  // no fused multiply-adds: stay bit-exact with the scalar loop
-  if (head_size > 1024 || head_size % 2 != 0) {
-    scalar_kernels().rope(x, n, head_size, pos, theta);
-    return;
-  }
-  float fcr[512], fci[512];
-  for (int i = 0; i < head_size; i += 2) {
-    const float freq = 1.0f / std::pow(theta, static_cast<float>(i) / head_size);
-    const float val = static_cast<float>(pos) * freq;
-    fcr[i / 2] = std::cos(val);
-    fci[i / 2] = std::sin(val);
-  }
+  if (head_size % 2 != 0) return scalar_kernels().rope(x, n, head_size, cos_sin);  // pairs straddle heads
   for (int h = 0; h < n; h += head_size) {
     const int end = n - h < head_size ? n : h + head_size;
     for (int i = h; i + 1 < end; i += 2) {
-      const float c = fcr[(i - h) / 2], s = fci[(i - h) / 2];
+      const float c = cos_sin[2 * (i - h)], s = cos_sin[2 * (i - h) + 1];
       const float v0 = x[i];
       const float v1 = x[i + 1];
       x[i] = v0 * c - v1 * s;

@@ -93,13 +93,11 @@ void swiglu(float* hb, const float* hb2, int n) {
   }
 }
 
-void rope(float* x, int n, int head_size, int pos, float theta) {
+void rope(float* x, int n, int head_size, const float* cos_sin) {
   for (int i = 0; i + 1 < n; i += 2) {
     const int head_dim = i % head_size;
-    const float freq = 1.0f / std::pow(theta, static_cast<float>(head_dim) / head_size);
-    const float val = static_cast<float>(pos) * freq;
-    const float fcr = std::cos(val);
-    const float fci = std::sin(val);
+    const float fcr = cos_sin[2 * head_dim];
+    const float fci = cos_sin[2 * head_dim + 1];
     const float v0 = x[i];
     const float v1 = x[i + 1];
     x[i] = v0 * fcr - v1 * fci;

@@ -120,6 +120,7 @@ bool Transformer::init(const Model& model, ThreadPool& pool, int max_positions, 
   const size_t widest = size_t(c.dim > c.hidden_dim ? c.dim : c.hidden_dim);
   if (!x_.allocate(c.dim) || !xb_.allocate(c.dim) || !xb2_.allocate(c.dim) ||
       !hb_.allocate(c.hidden_dim) || !hb2_.allocate(c.hidden_dim) || !q_.allocate(c.dim) ||
+      !rope_.allocate(2 * size_t(c.head_size())) ||
       !key_cache_.allocate(cache) || !value_cache_.allocate(cache) ||
       !att_.allocate(size_t(c.n_heads) * max_positions_) || !logits_.allocate(c.vocab_size) ||
       !xq_.allocate(widest) || !xs_.allocate(widest))
@@ -171,6 +172,7 @@ float* Transformer::forward(int token, int pos) {
   const int dim = c.dim, kv_dim = c.kv_dim(), head_size = c.head_size();
   float* x = x_.data();
   model_->token_embedding.read_row(token, x);
+  rope_angles(rope_.data(), head_size, pos, c.rope_theta);
 
   for (int l = 0; l < c.n_layers; l++) {
     const LayerWeights& w = model_->layers[l];
@@ -180,8 +182,8 @@ float* Transformer::forward(int token, int pos) {
     float* k = key_cache_.data() + slot;
     float* v = value_cache_.data() + slot;
     matmul_fused(xb_.data(), {{q_.data(), &w.wq}, {k, &w.wk}, {v, &w.wv}}, 3);
-    k_->rope(q_.data(), dim, head_size, pos, c.rope_theta);
-    k_->rope(k, kv_dim, head_size, pos, c.rope_theta);
+    k_->rope(q_.data(), dim, head_size, rope_.data());
+    k_->rope(k, kv_dim, head_size, rope_.data());
     attention(l, pos);
     matmul(xb2_.data(), xb_.data(), w.wo);
     for (int i = 0; i < dim; i++) x[i] += xb2_[i];

@@ -49,6 +49,7 @@ class Transformer {
   Buffer<float> hb_;      // (hidden_dim)
   Buffer<float> hb2_;     // (hidden_dim)
   Buffer<float> q_;       // (dim)
+  Buffer<float> rope_;    // (2 * head_size) this position's rotary cosines and sines
   Buffer<float> key_cache_;    // (n_layers, max_positions, kv_dim)
   Buffer<float> value_cache_;  // (n_layers, max_positions, kv_dim)
   Buffer<float> att_;     // (n_heads, max_positions)

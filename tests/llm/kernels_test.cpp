@@ -103,7 +103,9 @@ TEST(ScalarKernels, RopeRotatesPairs) {
   std::mt19937 rng(3);
   auto x = random_floats(n, rng);
   auto y = x;
-  scalar_kernels().rope(y.data(), n, head_size, pos, theta);
+  std::vector<float> cs(2 * head_size);
+  rope_angles(cs.data(), head_size, pos, theta);
+  scalar_kernels().rope(y.data(), n, head_size, cs.data());
   for (int i = 0; i < n; i += 2) {
     const double a =
         pos * std::pow(static_cast<double>(theta), -(i % head_size) / double(head_size));
@@ -111,7 +113,8 @@ TEST(ScalarKernels, RopeRotatesPairs) {
     EXPECT_NEAR(y[i + 1], x[i] * std::sin(a) + x[i + 1] * std::cos(a), 1e-5) << i;
   }
   auto z = x;
-  scalar_kernels().rope(z.data(), n, head_size, 0, theta);
+  rope_angles(cs.data(), head_size, 0, theta);
+  scalar_kernels().rope(z.data(), n, head_size, cs.data());
   EXPECT_EQ(z, x);
 }
 
@@ -382,14 +385,16 @@ TEST(SimdKernels, SwigluMatchesScalar) {
 TEST(SimdKernels, RopeIsBitExact) {
   std::mt19937 rng(18);
   for (const Kernels* k : simd_sets()) {
-    for (int head_size : {2, 6, 8, 48, 64, 128}) {
+    for (int head_size : {2, 5, 6, 8, 48, 64, 128}) {  // odd: pairs straddle heads
       for (int heads : {1, 3, 12}) {
         for (int pos : {0, 1, 7, 255, 2047}) {
           const int n = head_size * heads;
           auto want = random_floats(n, rng);
           auto got = want;
-          scalar_kernels().rope(want.data(), n, head_size, pos, 10000.0f);
-          k->rope(got.data(), n, head_size, pos, 10000.0f);
+          std::vector<float> cs(2 * head_size);
+          rope_angles(cs.data(), head_size, pos, 10000.0f);
+          scalar_kernels().rope(want.data(), n, head_size, cs.data());
+          k->rope(got.data(), n, head_size, cs.data());
           ASSERT_EQ(std::memcmp(want.data(), got.data(), n * sizeof(float)), 0)
               << k->name << " head_size=" << head_size << " heads=" << heads << " pos=" << pos;
         }
