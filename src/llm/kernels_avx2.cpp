@@ -296,20 +296,10 @@ void swiglu(float* hb, const float* hb2, int n) {
   }
 }
 
-// Pairs rotated with the given angles: the same products as the scalar loop, so bit-exact.
+// The rotation itself is a few multiplies a pair once the angles are known (rope_angles): the
+// scalar loop, which is also bit-exact by definition.
 void rope(float* x, int n, int head_size, const float* cos_sin) {
-#pragma clang fp contract(off)  // no fused multiply-adds: stay bit-exact with the scalar loop
-  if (head_size % 2 != 0) return scalar_kernels().rope(x, n, head_size, cos_sin);  // pairs straddle heads
-  for (int h = 0; h < n; h += head_size) {
-    const int end = n - h < head_size ? n : h + head_size;
-    for (int i = h; i + 1 < end; i += 2) {
-      const float c = cos_sin[2 * (i - h)], s = cos_sin[2 * (i - h) + 1];
-      const float v0 = x[i];
-      const float v1 = x[i + 1];
-      x[i] = v0 * c - v1 * s;
-      x[i + 1] = v0 * s + v1 * c;
-    }
-  }
+  scalar_kernels().rope(x, n, head_size, cos_sin);
 }
 
 void axpy(float* y, float a, const float* x, int n) {
