@@ -288,13 +288,12 @@ bool has_param_attr(const CallBase& call, Attribute::AttrKind kind) {
 
 class Translator {
  public:
-  Translator(Machine& m, Function* f) : m_(m), fn_(f), F_(*f->ir), DL_(*m.layout) {}
+  Translator(Machine& m, Function* f) : m_(m), F_(*f->ir), DL_(*m.layout) {}
 
   Code* run(std::string& error);
 
  private:
   Machine& m_;
-  Function* fn_;
   llvm::Function& F_;
   const DataLayout& DL_;
   std::unique_ptr<Code> code_ = std::make_unique<Code>();
