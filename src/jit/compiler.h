@@ -15,7 +15,8 @@
 
 namespace bf::vm {
 class Machine;
-}
+class FunctionTable;
+}  // namespace bf::vm
 
 namespace bf::jit {
 
@@ -68,18 +69,15 @@ class Compiler {
   // before the caller registers its exit handler (exit() destroys statics constructed after a
   // handler's registration before running it, which would pull them from under a compile).
   virtual bool warm_up(std::string& error) = 0;
-  // Where compiled code finds function k: its closure entry until k is compiled, then its
-  // native code. Compiled callers load this slot on every call.
-  virtual std::atomic<void*>* call_table() = 0;
 };
 
 // Whether the interpreter can move calls of function k onto compiled code (not variadic).
 bool has_adapter(const vm::Machine& machine, uint32_t index);
 
-// Swaps the slots of the compiled functions: the call table first (compiled callers), then
-// Function::compiled (the interpreter and the entry closures). Each store is atomic; a call
-// already running keeps running in its old tier, except that the loops of its function get
-// their OSR probes armed, and an OSR entry in the result moves it over at its next iteration.
-void install(vm::Machine& machine, Compiler& compiler, const CompileResult& result);
+// Publishes a compile in the function table: each function's slot (compiled callers, then
+// the interpreter and the entry), then the OSR entries. A call already running keeps running
+// in its old tier, except that the loops of its function get their OSR probes armed, and an
+// OSR entry in the result moves it over at its next iteration.
+void install(vm::FunctionTable& table, int tier, const CompileResult& result);
 
 }  // namespace bf::jit

@@ -22,12 +22,15 @@ struct Options {
   bool tier_log = false;  // one line on stderr per tier-up
   bool perf_map = false;  // /tmp/perf-PID.map for perf
   bool gdb = false;       // register JIT'd code with GDB's JIT interface
+  bool list_params = false;  // --jit-params: the caller prints describe_params(params)
 };
 
 // Parses the JIT options of `bareflow run` at argv[i] (--tier=, --jit-param NAME=VALUE,
-// --tier-log, --perf-map, --jit-gdb), advancing i past a separate value. Returns 1 when the
-// option was one of these, 0 when it is not, -1 with `error` set when it is malformed.
-int parse_run_option(int argc, char** argv, int& i, Options& options, std::string& error);
+// --jit-params, --tier-log, --perf-map, --jit-gdb), advancing i past a separate value.
+enum class OptionParse { not_mine, taken, malformed /* `error` says why */ };
+OptionParse parse_run_option(int argc, char** argv, int& i, Options& options, std::string& error);
+// One line per option above, for the run command's usage.
+const char* run_options_help();
 
 // The tiers attached to one loaded program.
 class Tiering {
@@ -41,8 +44,8 @@ class Tiering {
 };
 
 // Attaches the JIT to `program` before main runs. O1-O3 compile every function now; auto
-// starts the background compiler. Returns null with `error` ("FILE: problem") on failure;
-// interp returns null with an empty error.
+// starts the background compiler and sets the program's shutdown hook to stop it. Returns
+// null with `error` ("FILE: problem") on failure; interp returns null with an empty error.
 std::unique_ptr<Tiering> start(vm::Program& program, const Options& options, std::string& error);
 
 }  // namespace bf::jit

@@ -1,9 +1,8 @@
-// The knob table: names, help, parsing of --jit-param.
+// The knob table's names, help text and parsing (see params.h).
 #include "jit/params.h"
 
 #include <cerrno>
 #include <cstdlib>
-#include <iterator>
 
 namespace bf::jit {
 
@@ -12,27 +11,41 @@ namespace {
 struct Knob {
   const char* name;
   uint64_t Params::*field;
+  bool shapes_code;
   const char* help;
 };
-
 constexpr Knob kKnobs[] = {
-    {"tier1_hotness", &Params::tier1_hotness, "hotness that moves a function from interp to O1"},
-    {"tier2_hotness", &Params::tier2_hotness, "hotness that moves a function to O2 (profile-guided)"},
-    {"tier3_hotness", &Params::tier3_hotness, "hotness that moves a function to O3 (profile-guided)"},
-    {"back_edge_weight", &Params::back_edge_weight, "weight of a loop back-edge in the hotness"},
-    {"max_tier", &Params::max_tier, "highest tier auto goes to (0-3)"},
-    {"poll_us", &Params::poll_us, "microseconds between two reads of the counters"},
-    {"pgo", &Params::pgo, "1: attach the profile as !prof to tiers 2-3"},
-    {"inline_callee_calls", &Params::inline_callee_calls, "calls that make a callee a candidate for inlining at tiers 2-3"},
-    {"inline_max_callees", &Params::inline_max_callees, "most callees copied into one compile"},
-    {"lookahead_ms", &Params::lookahead_ms, "tier by the hotness a function will reach this much later at its current rate"},
-    {"compile_batch", &Params::compile_batch, "most functions that go up together, in one compile"},
-    {"osr", &Params::osr, "1: move loops that keep running interpreted after a tier-up onto compiled code"},
-    {"osr_wait", &Params::osr_wait, "tests: interpreted loops wait at their probe for their OSR entry (implies no delay)"},
-    {"osr_delay_us", &Params::osr_delay_us, "microseconds such a loop must keep iterating before it gets an OSR entry"},
+#define BF_JIT_PARAM_ROW(name, value, shapes, help) {#name, &Params::name, shapes != 0, help},
+    BF_JIT_PARAMS(BF_JIT_PARAM_ROW)
+#undef BF_JIT_PARAM_ROW
 };
 
+struct DebugKnob {
+  const char* name;
+  std::string Params::*field;
+  const char* env;
+  const char* help;
+};
+const DebugKnob kDebugKnobs[] = {
+#define BF_JIT_DEBUG_ROW(name, env, help) {#name, &Params::name, env, help},
+    BF_JIT_DEBUG_PARAMS(BF_JIT_DEBUG_ROW)
+#undef BF_JIT_DEBUG_ROW
+};
+
+std::string row(const std::string& left, const char* help) {
+  std::string line = left;
+  line.resize(std::max<size_t>(line.size() + 1, 32), ' ');
+  return line + help + "\n";
+}
+
 }  // namespace
+
+Params Params::from_environment() {
+  Params p;
+  for (const DebugKnob& k : kDebugKnobs)
+    if (const char* v = getenv(k.env)) p.*k.field = v;
+  return p;
+}
 
 bool set_param(Params& params, const std::string& assignment, std::string& error) {
   size_t eq = assignment.find('=');
@@ -53,17 +66,30 @@ bool set_param(Params& params, const std::string& assignment, std::string& error
     params.*k.field = v;
     return true;
   }
+  for (const DebugKnob& k : kDebugKnobs) {
+    if (name != k.name) continue;
+    params.*k.field = value;
+    return true;
+  }
   error = "--jit-param: unknown parameter '" + name + "' (see bareflow run --jit-params)";
   return false;
 }
 
 std::string describe_params(const Params& params) {
   std::string out;
-  for (const Knob& k : kKnobs) {
-    std::string line = std::string(k.name) + " " + std::to_string(params.*k.field);
-    line.resize(std::max<size_t>(line.size() + 1, 32), ' ');
-    out += line + k.help + "\n";
+  for (const Knob& k : kKnobs) out += row(std::string(k.name) + " " + std::to_string(params.*k.field), k.help);
+  out += "debug (also from the environment variable named):\n";
+  for (const DebugKnob& k : kDebugKnobs) {
+    const std::string& v = params.*k.field;
+    out += row(std::string(k.name) + " " + (v.empty() ? "-" : v), (std::string(k.env) + ": " + k.help).c_str());
   }
+  return out;
+}
+
+std::string code_shaping_params(const Params& params) {
+  std::string out;
+  for (const Knob& k : kKnobs)
+    if (k.shapes_code) out += std::string(k.name) + "=" + std::to_string(params.*k.field) + "\n";
   return out;
 }
 

@@ -4,8 +4,8 @@
 // nothing for the policy and never waits) and compiles the hottest function that has earned a
 // higher tier. Tier 1 (O1) keeps counting calls and branch edges into the same counters, tier 2
 // counts calls, so that a function goes on up; tiers 2-3 get the profile as !prof and copies of
-// hot callees to inline. A slot swap is two atomic stores: the call table (compiled callers)
-// and Function::compiled (the interpreter and the stable entry closure).
+// hot callees to inline. Publishing a compile is a slot swap in the function table
+// (vm/function_table.h).
 // O1-O3: the whole module compiles in one unit before main runs.
 #include <chrono>
 #include <condition_variable>
@@ -43,19 +43,18 @@ struct Event {
   bool failed;
 };
 
-class TieringImpl;
-TieringImpl* g_background = nullptr;  // the one tiering with a compiler thread
-void stop_background_at_exit();
-
 class TieringImpl final : public Tiering {
  public:
-  TieringImpl(vm::Machine& m, const Options& o) : m_(m), options_(o), start_(std::chrono::steady_clock::now()) {}
-  ~TieringImpl() override { stop(); }
+  TieringImpl(vm::Program& program, const Options& o)
+      : program_(program), m_(program.machine()), options_(o), start_(std::chrono::steady_clock::now()) {}
+  ~TieringImpl() override {
+    program_.set_shutdown_hook(nullptr);
+    stop();
+  }
 
   bool init(std::string& error) {
     compiler_ = Compiler::create(m_, options_, error);
     if (!compiler_) return false;
-    tier_.assign(m_.functions.size(), 0);
     last_hotness_.assign(m_.functions.size(), 0);
     failed_.assign(m_.functions.size(), 0);
     if (options_.perf_map) {
@@ -78,8 +77,6 @@ class TieringImpl final : public Tiering {
 
   bool start_background(std::string& error) {
     if (!compiler_->warm_up(error)) return false;
-    g_background = this;
-    atexit(stop_background_at_exit);
     thread_ = std::thread([this] { run(); });
     return true;
   }
@@ -92,6 +89,7 @@ class TieringImpl final : public Tiering {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    m_.osr_wait = false;  // no entry will come: loops still waiting at their probe go on
     if (perf_map_) fclose(perf_map_), perf_map_ = nullptr;
   }
 
@@ -113,8 +111,8 @@ class TieringImpl final : public Tiering {
     }
     (*root)["tier_ups"] = std::move(ups);
     if (llvm::json::Array* fns = root->getArray("functions")) {
-      for (size_t i = 0; i < fns->size() && i < tier_.size(); i++)
-        if (auto* f = (*fns)[i].getAsObject(); f && tier_[i]) (*f)["tier"] = tier_name(tier_[i]);
+      for (size_t i = 0; i < fns->size() && i < m_.table.size(); i++)
+        if (auto* f = (*fns)[i].getAsObject(); f && tier_of(i)) (*f)["tier"] = tier_name(tier_of(i));
     }
     std::string out;
     llvm::raw_string_ostream os(out);
@@ -123,6 +121,8 @@ class TieringImpl final : public Tiering {
   }
 
  private:
+  int tier_of(uint32_t k) const { return m_.table.slot(k).tier(); }
+
   double now() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
@@ -141,7 +141,7 @@ class TieringImpl final : public Tiering {
     const Params& p = options_.params;
     const uint64_t thresholds[] = {p.tier1_hotness, p.tier2_hotness, p.tier3_hotness};
     int best = 0;
-    for (int t = tier_[k] + 1; t <= int(std::min<uint64_t>(p.max_tier, 3)); t++)
+    for (int t = tier_of(k) + 1; t <= int(std::min<uint64_t>(p.max_tier, 3)); t++)
       if (h >= thresholds[t - 1] && !(failed_[k] & (1u << t))) best = t;
     return best;
   }
@@ -183,7 +183,7 @@ class TieringImpl final : public Tiering {
       std::stable_sort(candidates.begin(), candidates.end(),
                        [](const Candidate& a, const Candidate& b) { return a.recent > b.recent; });
       const int best_tier = candidates[0].tier;
-      if (getenv("BAREFLOW_JIT_TRACE")) {
+      if (!p.trace.empty()) {
         fprintf(stderr, "[cand] %.3f", now());
         for (size_t i = 0; i < candidates.size() && i < 8; i++)
           fprintf(stderr, " %s:%d:%llu", m_.functions[candidates[i].k]->name.c_str(), candidates[i].tier, (unsigned long long)candidates[i].recent);
@@ -201,7 +201,6 @@ class TieringImpl final : public Tiering {
       CompileResult result;
       std::string error;
       bool ok = compiler_->compile(request, result, error);
-      if (!ok) atexit(stop_background_at_exit);
       if (!ok && request.roots.size() > 1) {
         // Some function of the unit failed: compile them one by one, so that only it fails.
         for (uint32_t k : request.roots) {
@@ -212,7 +211,6 @@ class TieringImpl final : public Tiering {
           if (compiler_->compile(one, r, e)) publish(one, r, nullptr);
           else report_failure(k, best_tier, e);
         }
-        atexit(stop_background_at_exit);
         continue;
       }
       if (!ok) {
@@ -220,10 +218,6 @@ class TieringImpl final : public Tiering {
         continue;
       }
       publish(request, result, nullptr);
-      // exit() destroys function-local statics constructed after an atexit registration
-      // before running that handler; LLVM constructs some during compiles. Registering again
-      // after each compile stops this thread before the statics it uses go away.
-      atexit(stop_background_at_exit);
     }
   }
 
@@ -231,9 +225,9 @@ class TieringImpl final : public Tiering {
   void report_failure(uint32_t k, int tier, const std::string& error) {
     failed_[k] |= 1u << tier;
     fprintf(stderr, "bareflow: %s: jit: %s at %s failed, stays %s: %s\n", m_.path.c_str(),
-            m_.functions[k]->name.c_str(), tier_name(tier), tier_name(tier_[k]), error.c_str());
+            m_.functions[k]->name.c_str(), tier_name(tier), tier_name(tier_of(k)), error.c_str());
     std::lock_guard<std::mutex> lock(mutex_);
-    events_.push_back({now(), m_.functions[k]->name, tier_[k], tier, 0, 0, true});
+    events_.push_back({now(), m_.functions[k]->name, tier_of(k), tier, 0, 0, true});
   }
 
   // On-stack replacement. A function's loops get their probes armed when it is compiled; an
@@ -247,7 +241,7 @@ class TieringImpl final : public Tiering {
     // osr_wait (tests): every loop's probe is armed from the start and waits, whether or not
     // its function was tiered up.
     for (uint32_t k = 0; k < m_.functions.size() && request.osr.empty(); k++) {
-      if (!tier_[k] && !p.osr_wait) continue;
+      if (!tier_of(k) && !p.osr_wait) continue;
       vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire);
       if (!code) continue;
       for (uint32_t li = 0; li < code->num_loops; li++) {
@@ -260,7 +254,7 @@ class TieringImpl final : public Tiering {
         if (stale != w.last) w.last = stale, w.progressed = t;
         if (p.osr_wait || w.progressed - w.since >= p.osr_delay_us * 1e-6) {
           request.osr.push_back({k, li});
-          request.tier = std::max(tier_[k], 1);
+          request.tier = std::max(tier_of(k), 1);
           w.done = true;  // tried once, whatever happens
         }
       }
@@ -270,19 +264,17 @@ class TieringImpl final : public Tiering {
     CompileResult result;
     std::string error;
     bool ok = compiler_->compile(request, result, error);
-    atexit(stop_background_at_exit);  // see run()
     std::string name = m_.functions[k]->name + " (OSR)";
     std::lock_guard<std::mutex> lock(mutex_);
     if (!ok) {
-      for (auto [fk, li] : request.osr)
-        m_.functions[fk]->code.load(std::memory_order_acquire)->loops[li].osr_failed.store(true, std::memory_order_release);
+      for (auto [fk, li] : request.osr) m_.table.refuse_osr(fk, li);
       if (error.find(kOsrUnsupported) != std::string::npos) return true;  // by design: not a failure
       fprintf(stderr, "bareflow: %s: jit: OSR entry of %s at %s failed, its loops stay interpreted: %s\n",
               m_.path.c_str(), m_.functions[k]->name.c_str(), tier_name(request.tier), error.c_str());
       events_.push_back({now(), name, 0, request.tier, 0, 0, true});
       return true;
     }
-    install(m_, *compiler_, result);
+    install(m_.table, request.tier, result);
     uint64_t bytes = 0;
     for (const OsrEntry& e : result.osr) {
       bytes += e.size;
@@ -303,7 +295,9 @@ class TieringImpl final : public Tiering {
   // Installs a compile and logs it: one line per function (a whole-module compile: one line,
   // named `unit`); functions compiled in one unit share its compile time.
   void publish(const CompileRequest& request, const CompileResult& result, const char* unit) {
-    install(m_, *compiler_, result);
+    std::vector<int> before;
+    for (const CompiledFunction& cf : result.functions) before.push_back(tier_of(cf.index));
+    install(m_.table, request.tier, result);
     for (const CompiledFunction& cf : result.functions) {
       vm::Function& f = *m_.functions[cf.index];
       if (perf_map_ && cf.size)
@@ -321,10 +315,10 @@ class TieringImpl final : public Tiering {
     if (unit) {
       events.push_back({t, unit, 0, request.tier, result.ms, result.object_bytes, false});
     } else {
-      for (const CompiledFunction& cf : result.functions)
-        events.push_back({t, m_.functions[cf.index]->name, tier_[cf.index], request.tier, result.ms, cf.size, false});
+      for (size_t i = 0; i < result.functions.size(); i++)
+        events.push_back({t, m_.functions[result.functions[i].index]->name, before[i], request.tier, result.ms,
+                          result.functions[i].size, false});
     }
-    for (const CompiledFunction& cf : result.functions) tier_[cf.index] = request.tier;
     if (options_.tier_log) {
       std::string note;
       if (result.functions.size() > 1 && !unit) note += " (unit of " + std::to_string(result.functions.size()) + ")";
@@ -337,11 +331,11 @@ class TieringImpl final : public Tiering {
     events_.insert(events_.end(), events.begin(), events.end());
   }
 
+  vm::Program& program_;
   vm::Machine& m_;
   Options options_;
   std::chrono::steady_clock::time_point start_;
   std::unique_ptr<Compiler> compiler_;
-  std::vector<int> tier_;          // compiler thread only (and before main)
   std::vector<uint64_t> last_hotness_;  // at the previous poll
   double last_poll_ = 0;
   std::vector<uint8_t> failed_;    // bit t: failed at tier t
@@ -360,13 +354,9 @@ class TieringImpl final : public Tiering {
   std::map<std::pair<uint32_t, uint32_t>, OsrWatch> osr_watch_;  // (function, loop); compiler thread only
 };
 
-void stop_background_at_exit() {
-  if (g_background) g_background->stop();
-}
-
 }  // namespace
 
-int parse_run_option(int argc, char** argv, int& i, Options& options, std::string& error) {
+OptionParse parse_run_option(int argc, char** argv, int& i, Options& options, std::string& error) {
   std::string a = argv[i];
   if (a.rfind("--tier=", 0) == 0) {
     std::string t = a.substr(7);
@@ -377,38 +367,48 @@ int parse_run_option(int argc, char** argv, int& i, Options& options, std::strin
     else if (t == "O3") options.mode = TierMode::O3;
     else {
       error = "run: unknown tier '" + t + "' (auto, interp, O1, O2, O3)";
-      return -1;
+      return OptionParse::malformed;
     }
-    return 1;
+    return OptionParse::taken;
   }
   if (a == "--jit-param" || a.rfind("--jit-param=", 0) == 0) {
     std::string value;
     if (a == "--jit-param") {
       if (i + 1 >= argc) {
         error = "run: --jit-param needs NAME=VALUE";
-        return -1;
+        return OptionParse::malformed;
       }
       value = argv[++i];
     } else {
       value = a.substr(12);
     }
-    return set_param(options.params, value, error) ? 1 : -1;
+    return set_param(options.params, value, error) ? OptionParse::taken : OptionParse::malformed;
   }
-  if (a == "--jit-params") {
-    fputs(describe_params(options.params).c_str(), stdout);
-    exit(0);
-  }
-  if (a == "--tier-log") return options.tier_log = true, 1;
-  if (a == "--perf-map") return options.perf_map = true, 1;
-  if (a == "--jit-gdb") return options.gdb = true, 1;
-  return 0;
+  bool* flag = a == "--jit-params" ? &options.list_params
+             : a == "--tier-log"   ? &options.tier_log
+             : a == "--perf-map"   ? &options.perf_map
+             : a == "--jit-gdb"    ? &options.gdb
+                                   : nullptr;
+  if (!flag) return OptionParse::not_mine;
+  *flag = true;
+  return OptionParse::taken;
+}
+
+const char* run_options_help() {
+  return "  --tier=auto|interp|O1|O2|O3  auto: tier up hot code in the background (default);\n"
+         "                               interp: tier 0 only; O1-O3: compile everything first\n"
+         "  --jit-param NAME=VALUE       set a tiering knob (see --jit-params)\n"
+         "  --jit-params                 print the knobs, their values and meanings, and exit\n"
+         "  --tier-log                   one line on stderr per tier-up\n"
+         "  --perf-map                   write /tmp/perf-PID.map for perf\n"
+         "  --jit-gdb                    register compiled code with gdb\n";
 }
 
 std::unique_ptr<Tiering> start(vm::Program& program, const Options& options, std::string& error) {
   error.clear();
   if (options.mode == TierMode::interp) return nullptr;
   vm::Machine& m = program.machine();
-  auto t = std::make_unique<TieringImpl>(m, options);
+  auto t = std::make_unique<TieringImpl>(program, options);
   if (!t->init(error)) {
     error = m.path + ": " + error;
     return nullptr;
@@ -423,6 +423,7 @@ std::unique_ptr<Tiering> start(vm::Program& program, const Options& options, std
     error = m.path + ": jit: " + error;
     return nullptr;
   }
+  program.set_shutdown_hook([tiering = t.get()] { tiering->stop(); });
   return t;
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "vm/function_table.h"
+
 namespace llvm {
 class Function;
 }
@@ -171,19 +173,15 @@ struct Code {
 // interpreter may be running the code).
 void arm_loop_probes(Code& code);
 
-// The function table: one slot per defined function. `entry` is the stable native address the
-// program sees for the function (a libffi closure that enters the interpreter); the JIT tiers
-// will swap `compiled` to move calls onto native code without changing that address.
+// A defined function of the running module: its IR, its tier-0 code, its slot in the
+// function table (vm/function_table.h) and its profile counters.
 struct Function {
   llvm::Function* ir = nullptr;
   std::string name;
   uint32_t index = 0;
   std::atomic<Code*> code{nullptr};     // tier-0 code, translated on first call
-  // A JIT tier's adapter, void(void** args, void* ret), once the function is compiled: the
-  // interpreter and the entry closure call it instead of interpreting (see src/jit).
-  std::atomic<void*> compiled{nullptr};
-  void* entry = nullptr;                // native address of the function (closure)
-  void* closure = nullptr;
+  Slot slot;                            // where callers find it now
+  void* closure = nullptr;              // libffi closure behind the entry (null: none)
   struct HostCif* entry_cif = nullptr;
   bool is_vararg = false;
   // Profile, kept beside the code.

@@ -61,6 +61,14 @@ int cxa_guard_acquire(uint64_t* g) {
 void cxa_guard_release(uint64_t* g) { *reinterpret_cast<uint8_t*>(g) = 1; }
 void cxa_guard_abort(uint64_t*) {}
 
+// The program's exit() first runs the runtime's shutdown hooks: what must not outlive the
+// program (a compile in flight would use statics that exit() destroys) stops before exit()
+// destroys anything.
+[[noreturn]] void program_exit(int status) {
+  Program::shutdown_all();
+  exit(status);
+}
+
 #define F(name) {#name, reinterpret_cast<void*>(&::name)}
 #define D(name) {#name, reinterpret_cast<void*>(&name)}
 
@@ -88,6 +96,7 @@ const Import kImports[] = {
     {"__cxa_guard_release", reinterpret_cast<void*>(&cxa_guard_release)},
     {"__cxa_guard_abort", reinterpret_cast<void*>(&cxa_guard_abort)},
     {"__dso_handle", &__dso_handle},
+    {"exit", reinterpret_cast<void*>(&program_exit)},
     // CPU feature detection (__builtin_cpu_supports)
     {"__cpu_model", __cpu_model},
     {"__cpu_features2", __cpu_features2},

@@ -30,14 +30,6 @@ int __cxa_atexit(void (*fn)(void*), void* arg, void* dso);
 
 #define F(name) {#name, (void*)&name}
 
-/* The program's exit() runs this first: the runtime stops what must not outlive the program
-   (a compile in flight would use statics that exit() destroys). */
-void (*bf_vm_before_exit)(void) = NULL;
-static void bf_vm_exit(int status) {
-  if (bf_vm_before_exit) bf_vm_before_exit();
-  exit(status);
-}
-
 const struct bf_import bf_c_imports[] = {
     // stdio
     F(printf), F(fprintf), F(sprintf), F(snprintf), F(vprintf), F(vfprintf), F(vsprintf),
@@ -58,7 +50,7 @@ const struct bf_import bf_c_imports[] = {
     F(isupper), F(islower), F(isxdigit), F(ispunct), F(__ctype_b_loc), F(__ctype_tolower_loc),
     F(__ctype_toupper_loc),
     // process, time, files
-    {"exit", (void*)&bf_vm_exit}, F(abort), F(_exit), F(atexit), F(__cxa_atexit), F(time), F(clock),
+    F(abort), F(_exit), F(atexit), F(__cxa_atexit), F(time), F(clock),
     F(clock_gettime), F(gettimeofday), F(nanosleep), F(usleep), F(sleep), F(open), F(close),
     F(read), F(write), F(lseek), F(mmap), F(munmap), F(madvise), F(fstat), F(stat), F(sysconf),
     F(isatty), F(__errno_location), F(getpid), F(syscall), F(get_nprocs), F(sched_yield),

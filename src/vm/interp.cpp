@@ -121,7 +121,7 @@ __attribute__((noinline)) void call_compiled(void* adapter, const CallSite& cs, 
 // Calls an interpreted function from interpreted code: new frame above the caller's.
 __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const CallSite& cs,
                                            uint8_t* fp) {
-  if (void* adapter = callee->compiled.load(std::memory_order_acquire)) return call_compiled(adapter, cs, fp);
+  if (void* adapter = callee->slot.adapter()) return call_compiled(adapter, cs, fp);
   Code* cc = callee->code.load(std::memory_order_acquire);
   if (!cc) cc = m.code_for(callee);
   ThreadStack& ts = t_stack;
@@ -226,7 +226,7 @@ const void* const* op_labels() {
 }
 
 void call_function(Machine& m, Function* f, void* ret, void** args) {
-  if (void* adapter = f->compiled.load(std::memory_order_acquire)) {
+  if (void* adapter = f->slot.adapter()) {
     alignas(64) uint8_t unused_result[1024];
     return reinterpret_cast<CompiledAdapter>(adapter)(args, ret ? ret : unused_result);
   }
@@ -500,7 +500,7 @@ L_CALL_HOST: call_host(code->calls[IN.a].host_fn, code->calls[IN.a].cif, code->c
 L_CALL_INDIRECT: {
   void* target = reinterpret_cast<void*>(U64(IN.b));
   const CallSite& cs = code->calls[IN.a];
-  if (Function* callee = m.function_at(target)) {
+  if (Function* callee = m.table.function_at(target)) {
     call_interp(m, callee, cs, fp);
   } else {
     if (!cs.cif) m.fatal("function '" + f->name + "': indirect call to host code with an unsupported signature");

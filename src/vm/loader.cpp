@@ -1,23 +1,16 @@
 // Loading: parse and verify the bitcode, lay globals out in native memory, resolve imports,
 // give every function a slot and a native entry.
-#include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/GlobalAlias.h>
 #include <llvm/IR/Operator.h>
-#include <llvm/IR/Verifier.h>
-#include <llvm/Support/CrashRecoveryContext.h>
 #include <llvm/Support/Error.h>
-#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/raw_ostream.h>
 
-#include <sys/mman.h>
 
 #include <cstdlib>
 #include <cstring>
 
 #include "vm/machine.h"
-
-extern char** environ;
 
 namespace bf::vm {
 
@@ -114,40 +107,10 @@ void* Machine::make_closure(Function* f) {
   return code;
 }
 
-// Entry stubs, one per function, side by side in one block: `jmp *target(%rip)` to the
-// function's libffi closure, or `ud2` when libffi cannot describe its signature (interpreted
-// code still calls it through pointers; host code cannot). An address inside the block names
-// the function by its offset, so an indirect call finds its callee without a look-up.
 bool Machine::make_entries(std::string& error) {
-  if (functions.empty()) return true;
-  size_t bytes = (functions.size() * kEntryStubBytes + 4095) & ~size_t(4095);
-  void* block = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (block == MAP_FAILED) {
-    error = "cannot map the function entry stubs";
-    return false;
-  }
-  entry_stubs = static_cast<uint8_t*>(block);
-  entry_stubs_bytes = bytes;
-  for (auto& f : functions) {
-    uint8_t* stub = entry_stubs + size_t(f->index) * kEntryStubBytes;
-    void* closure_code = make_closure(f.get());
-    if (closure_code) {
-      static const uint8_t jmp[8] = {0xff, 0x25, 0x02, 0x00, 0x00, 0x00, 0xcc, 0xcc};  // jmp *8(%rip)
-      memcpy(stub, jmp, 8);
-      memcpy(stub + 8, &closure_code, 8);
-    } else {
-      static const uint8_t ud2[16] = {0x0f, 0x0b, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
-                                      0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc};
-      memcpy(stub, ud2, 16);
-    }
-    f->entry = stub;
-    by_entry[f->entry] = f.get();
-  }
-  if (mprotect(block, bytes, PROT_READ | PROT_EXEC) != 0) {
-    error = "cannot make the function entry stubs executable";
-    return false;
-  }
-  return true;
+  std::vector<void*> closures;
+  for (auto& f : functions) closures.push_back(make_closure(f.get()));
+  return table.build(functions, closures, error);
 }
 
 Machine::~Machine() {
@@ -156,7 +119,6 @@ Machine::~Machine() {
     if (f->closure) ffi_closure_free(f->closure);
   }
   for (void* p : closure_data) delete static_cast<ClosureData*>(p);
-  if (entry_stubs) munmap(entry_stubs, entry_stubs_bytes);
   for (void* p : global_blocks) std::free(p);
 }
 
@@ -164,7 +126,7 @@ void* Machine::address_of(const GlobalValue* gv) {
   if (auto* ga = dyn_cast<GlobalAlias>(gv)) gv = dyn_cast<GlobalValue>(ga->getAliaseeObject());
   if (!gv) return nullptr;
   if (auto* f = dyn_cast<llvm::Function>(gv)) {
-    if (Function* slot = by_ir.lookup(f)) return slot->entry;
+    if (Function* fn = by_ir.lookup(f)) return fn->slot.entry();
   }
   return addresses.lookup(gv);
 }
@@ -347,109 +309,6 @@ bool Machine::init(std::string& error) {
     }
   }
   return true;
-}
-
-// Program: the public face.
-
-Program::~Program() = default;
-
-std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, const std::string& name,
-                                              std::string& error) {
-  std::unique_ptr<Program> p(new Program());
-  p->machine_ = std::make_unique<Machine>();
-  Machine& m = *p->machine_;
-  m.path = name;
-  auto buffer = MemoryBuffer::getMemBuffer(StringRef(static_cast<const char*>(data), size), name, false);
-  // LLVM's bitcode reader can crash on malformed input instead of reporting it; its crash
-  // recovery turns that into an error like any other.
-  std::string problem;
-  CrashRecoveryContext::Enable();
-  CrashRecoveryContext crc;
-  bool completed = crc.RunSafely([&] {
-    auto parsed = parseBitcodeFile(buffer->getMemBufferRef(), m.context);
-    if (!parsed) {
-      problem = "not valid LLVM bitcode (" + toString(parsed.takeError()) + ")";
-      return;
-    }
-    m.module = std::move(*parsed);
-    if (Error e = m.module->materializeAll()) {
-      problem = "cannot read the module (" + toString(std::move(e)) + ")";
-      return;
-    }
-    std::string verify;
-    raw_string_ostream vs(verify);
-    if (verifyModule(*m.module, &vs)) problem = "the module does not verify: " + verify.substr(0, verify.find('\n'));
-  });
-  CrashRecoveryContext::Disable();
-  if (!completed) {
-    // The module is in an unknown state: let it go rather than destroy it.
-    (void)m.module.release();
-    (void)p->machine_.release();
-    error = name + ": malformed LLVM bitcode (the reader failed on it)";
-    return nullptr;
-  }
-  if (!problem.empty()) {
-    error = name + ": " + problem;
-    return nullptr;
-  }
-  const auto& triple = m.module->getTargetTriple();
-  if (!triple.empty() && triple.find("x86_64") == std::string::npos) {
-    error = name + ": built for " + triple + ", not x86_64";
-    return nullptr;
-  }
-  std::string e;
-  if (!m.init(e)) {
-    error = name + ": " + e;
-    return nullptr;
-  }
-  return p;
-}
-
-std::unique_ptr<Program> Program::load(const std::string& path, std::string& error) {
-  auto buf = MemoryBuffer::getFile(path);
-  if (!buf) {
-    error = path + ": " + buf.getError().message();
-    return nullptr;
-  }
-  std::unique_ptr<MemoryBuffer> owned = std::move(*buf);
-  auto p = load_buffer(owned->getBufferStart(), owned->getBufferSize(), path, error);
-  return p;
-}
-
-bool Program::translate_all(std::string& error) {
-  Machine& m = *machine_;
-  for (auto& f : m.functions) {
-    if (f->code.load()) continue;
-    std::string e;
-    Code* c = m.translate(f.get(), e);
-    if (!c) {
-      error = m.path + ": " + e;
-      return false;
-    }
-    f->code.store(c);
-  }
-  return true;
-}
-
-int Program::run_main(const std::vector<std::string>& args, const RunOptions& opts) {
-  Machine& m = *machine_;
-  m.profile = opts.profile;
-  llvm::Function* main_fn = m.module->getFunction("main");
-  if (!main_fn || main_fn->isDeclaration()) m.fatal("no 'main' function");
-  Function* f = m.by_ir.lookup(main_fn);
-  FunctionType* ft = main_fn->getFunctionType();
-  if (ft->getNumParams() > 3 || !ft->getReturnType()->isIntegerTy())
-    m.fatal("'main' has an unsupported signature");
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  uint32_t argc = static_cast<uint32_t>(args.size());
-  char** argv_p = argv.data();
-  char** envp = environ;
-  void* avals[3] = {&argc, &argv_p, &envp};
-  uint64_t ret = 0;
-  call_function(m, f, &ret, avals);
-  return static_cast<int>(static_cast<uint32_t>(ret));
 }
 
 }  // namespace bf::vm

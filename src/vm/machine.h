@@ -39,7 +39,6 @@ class Machine {
 
   std::vector<std::unique_ptr<Function>> functions;
   llvm::DenseMap<const llvm::Function*, Function*> by_ir;
-  llvm::DenseMap<void*, Function*> by_entry;            // entry address -> function (for src/jit)
   llvm::DenseMap<const llvm::GlobalValue*, void*> addresses;  // globals, functions, imports
   std::vector<std::unique_ptr<HostCif>> cifs;
   // Call interfaces of host call sites, shared by sites of the same shape (key: the function
@@ -47,15 +46,12 @@ class Machine {
   std::map<std::vector<uintptr_t>, HostCif*> cif_by_shape;
   std::vector<void*> global_blocks;                      // freed with the machine
   std::vector<void*> closure_data;
-  // Entry stubs (make_entries): function k's entry is entry_stubs + k * kEntryStubBytes.
-  static constexpr size_t kEntryStubBytes = 16;
-  uint8_t* entry_stubs = nullptr;
-  size_t entry_stubs_bytes = 0;
+  FunctionTable table;  // one slot per function of `functions`
   std::mutex translate_mutex;
   bool profile = false;
   // Tests only: an activation reaching an armed loop probe waits for its OSR entry (the JIT
   // sets LoopEntry::osr_entry or osr_failed), so that OSR is exercised on short programs.
-  bool osr_wait = false;
+  std::atomic<bool> osr_wait{false};
   double tsc_hz = 0;  // measured over the run, for reporting times
 
   ~Machine();
@@ -77,17 +73,10 @@ class Machine {
   // bits are passed as signed ffi types when `signext` is set.
   HostCif* call_cif(const llvm::CallBase& call, bool signext, std::string& error);
 
-  // Gives every function its native entry point: a stub that jumps to a libffi closure
-  // into the interpreter.
+  // Gives every function its native entry point in the table: a stub that jumps to a libffi
+  // closure into the interpreter.
   bool make_entries(std::string& error);
   void* make_closure(Function* f);
-  // The interpreted function whose entry is p, or null (host code). No look-up: p's offset
-  // in the stub block is the function's index.
-  Function* function_at(const void* p) const {
-    uintptr_t off = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(entry_stubs);
-    return off < functions.size() * kEntryStubBytes && off % kEntryStubBytes == 0
-               ? functions[off / kEntryStubBytes].get() : nullptr;
-  }
 
   [[noreturn]] void fatal(const std::string& message);
 };

@@ -1,7 +1,9 @@
 // Tier 0 of BareFlow: load an LLVM bitcode module and run it in the pre-decoding interpreter.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,8 @@ class Program {
   static std::unique_ptr<Program> load_buffer(const void* data, size_t size, const std::string& name,
                                               std::string& error);
   ~Program();
+  Program(const Program&) = delete;
+  Program& operator=(const Program&) = delete;
 
   // Runs main(argc, argv) with argv[0] = the module path; returns main's result.
   int run_main(const std::vector<std::string>& args, const RunOptions& opts);
@@ -30,14 +34,26 @@ class Program {
   bool translate_all(std::string& error);
 
   // Profile of the run so far: top functions on stdout-like text, whole profile as JSON.
+  // Times are reported in seconds by the TSC rate measured over the run.
+  void set_tsc_hz(double hz);
   std::string profile_text(size_t top) const;
   std::string profile_json() const;
+
+  // The one shutdown hook (the JIT sets it to stop its compiler): it runs once, either when
+  // the program calls exit() (before anything is destroyed) or when the embedder calls
+  // shutdown() after main returns. A second call does nothing.
+  void set_shutdown_hook(std::function<void()> hook);
+  void shutdown();
+  // The program's exit(): every live program's hook.
+  static void shutdown_all();
 
   Machine& machine() { return *machine_; }
 
  private:
-  Program() = default;
+  Program();
   std::unique_ptr<Machine> machine_;
+  std::mutex hook_mutex_;
+  std::function<void()> hook_;
 };
 
 }  // namespace bf::vm

@@ -33,6 +33,7 @@ profile::Profile collect(const Machine& m) {
 }
 }  // namespace
 
+void Program::set_tsc_hz(double hz) { machine_->tsc_hz = hz; }
 std::string Program::profile_text(size_t top) const { return profile::top_text(collect(*machine_), top); }
 std::string Program::profile_json() const { return profile::to_json(collect(*machine_)); }
 

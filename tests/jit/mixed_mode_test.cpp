@@ -51,12 +51,12 @@ TEST_P(MixedMode, CompiledAndInterpretedCallEachOther) {
   }
   bf::jit::CompileResult result;
   ASSERT_TRUE(compiler->compile(request, result, error)) << error;
-  bf::jit::install(m, *compiler, result);
+  bf::jit::install(m.table, GetParam(), result);
 
   bf::vm::Function* leaf = find(m, "cold_leaf");
   bf::vm::Function* mid = find(m, "hot_mid");
-  ASSERT_EQ(leaf->compiled.load(), nullptr);
-  ASSERT_NE(mid->compiled.load(), nullptr);
+  ASSERT_EQ(leaf->slot.adapter(), nullptr);
+  ASSERT_NE(mid->slot.adapter(), nullptr);
   uint64_t leaf_calls = leaf->calls.load(), mid_calls = mid->calls.load();
 
   // The same calls again, now through the saved pointers into compiled code.

@@ -1,0 +1,91 @@
+// Step 4 of a compile (see compiler.cpp): the tier-0 profile as !prof metadata, and counters
+// in compiled code that keep feeding the tier-0 counters.
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Instructions.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/ProfileData/InstrProf.h>
+
+#include <map>
+
+#include "jit/prepare.h"
+#include "vm/code.h"
+
+namespace bf::jit {
+
+using namespace llvm;
+
+void attach_profile(Function& f, const vm::Function& slot, InstrProfSummaryBuilder& summary) {
+  uint64_t calls = slot.calls.load(std::memory_order_relaxed);
+  f.setEntryCount(calls);
+  InstrProfRecord record;
+  record.Counts.push_back(calls);
+  const vm::Code* code = slot.code.load(std::memory_order_acquire);
+  if (code) {
+    std::vector<BasicBlock*> blocks;
+    for (BasicBlock& b : f) blocks.push_back(&b);
+    std::map<uint32_t, std::vector<uint64_t>> weights;  // block -> count per successor
+    for (size_t i = 1; i < code->edges.size(); i++) {
+      const vm::EdgeInfo& e = code->edges[i];
+      if (e.from_block >= blocks.size()) continue;
+      unsigned n = blocks[e.from_block]->getTerminator()->getNumSuccessors();
+      if (e.successor >= n) continue;
+      auto& w = weights[e.from_block];
+      w.resize(n);
+      uint64_t c = code->counters[i].load(std::memory_order_relaxed);
+      w[e.successor] += c;
+      record.Counts.push_back(c);
+    }
+    MDBuilder md(f.getContext());
+    for (auto& [block, w] : weights) {
+      Instruction* term = blocks[block]->getTerminator();
+      if (w.size() < 2 || !(isa<BranchInst>(term) || isa<SwitchInst>(term))) continue;
+      uint64_t max = 0;
+      for (uint64_t c : w) max = std::max(max, c);
+      if (max == 0) continue;
+      uint64_t scale = max / UINT32_MAX + 1;
+      SmallVector<uint32_t, 8> scaled;
+      for (uint64_t c : w) scaled.push_back(uint32_t(c / scale) + 1);  // +1: never certain
+      term->setMetadata(LLVMContext::MD_prof, md.createBranchWeights(scaled));
+    }
+  }
+  summary.addRecord(record);
+}
+
+void add_counters(Function& f, const vm::Function& slot, bool edges) {
+  LLVMContext& ctx = f.getContext();
+  Type* i64 = Type::getInt64Ty(ctx);
+  auto address = [&](const void* p) {
+    return ConstantExpr::getIntToPtr(ConstantInt::get(i64, reinterpret_cast<uint64_t>(p)),
+                                     PointerType::getUnqual(ctx));
+  };
+  auto bump = [&](IRBuilder<>& b, Value* counter) {
+    Value* v = b.CreateAlignedLoad(i64, counter, Align(8));
+    b.CreateAlignedStore(b.CreateAdd(v, ConstantInt::get(i64, 1)), counter, Align(8));
+  };
+  const vm::Code* code = slot.code.load(std::memory_order_acquire);
+  if (edges && code) {
+    std::vector<BasicBlock*> blocks;
+    for (BasicBlock& b : f) blocks.push_back(&b);
+    std::map<std::pair<uint32_t, uint32_t>, size_t> counter_of;  // (block, successor) -> index
+    for (size_t i = 1; i < code->edges.size(); i++)
+      counter_of[{code->edges[i].from_block, code->edges[i].successor}] = i;
+    for (uint32_t bi = 0; bi < blocks.size(); bi++) {
+      auto* br = dyn_cast<BranchInst>(blocks[bi]->getTerminator());
+      if (!br) continue;
+      auto c0 = counter_of.find({bi, 0});
+      if (c0 == counter_of.end()) continue;
+      IRBuilder<> b(br);
+      Value* counter = address(&code->counters[c0->second]);
+      if (br->isConditional()) {
+        auto c1 = counter_of.find({bi, 1});
+        if (c1 == counter_of.end()) continue;
+        counter = b.CreateSelect(br->getCondition(), counter, address(&code->counters[c1->second]));
+      }
+      bump(b, counter);
+    }
+  }
+  IRBuilder<> b(&*f.getEntryBlock().getFirstInsertionPt());
+  bump(b, address(&slot.calls));
+}
+
+}  // namespace bf::jit

@@ -1,0 +1,42 @@
+// The names that tie compiled code to the running program. A compiled unit refers to the
+// interpreter's state only through these symbols, which the JIT defines as absolute addresses
+// when it links the unit; nothing else of the process is baked into its code.
+#pragma once
+
+#include <llvm/ADT/StringRef.h>
+
+#include <cstdint>
+#include <string>
+
+namespace bf::jit::symbols {
+
+// Global variable i (by position in the module's global list), at the interpreter's storage.
+inline std::string global(size_t i) { return "__bf_g" + std::to_string(i); }
+// Function k's stable entry (what the program sees as its address).
+inline std::string entry(uint32_t k) { return "__bf_e" + std::to_string(k); }
+// Function k's native cell in the function table: compiled callers load their callee from it.
+inline std::string slot(uint32_t k) { return "__bf_t" + std::to_string(k); }
+inline bool is_slot(llvm::StringRef name) { return name.starts_with("__bf_t"); }
+// The adapter void(void** args, void* ret) through which the interpreter calls compiled k.
+inline std::string adapter(uint32_t k, int tier) {
+  return "__bf_a" + std::to_string(k) + "_t" + std::to_string(tier);
+}
+// Compiled function k keeps its name with a suffix, like LLVM's clones ("f.bf12.t3"), so
+// that perf and gdb show it; the index and tier keep names unique across compiles.
+inline std::string compiled(const std::string& name, uint32_t k, int tier) {
+  return name + ".bf" + std::to_string(k) + ".t" + std::to_string(tier);
+}
+// The OSR continuation of compiled function k from loop `loop`.
+inline std::string osr(const std::string& name, uint32_t k, int tier, uint32_t loop) {
+  return compiled(name, k, tier) + ".osr" + std::to_string(loop);
+}
+
+// Indirect calls: const Resolution* __bf_resolve(FunctionTable* __bf_table, ptr target), and
+// the resolution that matches nothing, where each call site's one-word cache starts.
+inline constexpr const char kResolve[] = "__bf_resolve";
+inline constexpr const char kTable[] = "__bf_table";
+inline constexpr const char kNoTarget[] = "__bf_no_target";
+// Module flag that carries a unit's tier to code generation.
+inline constexpr const char kTierFlag[] = "bareflow.tier";
+
+}  // namespace bf::jit::symbols

@@ -1,0 +1,59 @@
+// The command line of `bareflow run`.
+#include "runtime/run_request.h"
+
+namespace bf::runtime {
+
+std::string run_usage() {
+  return std::string(
+             "usage: bareflow run [OPTIONS] APP.bc [--] [ARGS...]\n"
+             "Runs LLVM bitcode: the tier-0 interpreter, with hot code tiered up by the JIT.\n\n") +
+         jit::run_options_help() +
+         "  --profile                    print the top functions by time on stderr at exit\n"
+         "  --profile-out FILE.json      write the profile as JSON at exit (docs/profile-format.md)\n"
+         "  -h, --help                   this text\n";
+}
+
+Parsed parse_run_request(int argc, char** argv, RunRequest& request, std::string& error) {
+  request.jit.params = jit::Params::from_environment();
+  int i = 1;
+  for (; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--") {
+      i++;
+      break;
+    }
+    switch (jit::parse_run_option(argc, argv, i, request.jit, error)) {
+      case jit::OptionParse::taken: continue;
+      case jit::OptionParse::malformed: return Parsed::malformed;
+      case jit::OptionParse::not_mine: break;
+    }
+    if (a == "--profile") {
+      request.profile = true;
+    } else if (a == "--profile-out" || a.rfind("--profile-out=", 0) == 0) {
+      if (a == "--profile-out" && i + 1 >= argc) {
+        error = "run: --profile-out needs a file name";
+        return Parsed::malformed;
+      }
+      request.profile_out = a == "--profile-out" ? argv[++i] : a.substr(14);
+    } else if (a == "-h" || a == "--help") {
+      return Parsed::help;
+    } else if (!a.empty() && a[0] == '-' && request.app.empty()) {
+      error = "run: unknown option '" + a + "'";
+      return Parsed::malformed;
+    } else if (request.app.empty()) {
+      request.app = a;
+    } else {
+      break;  // program arguments without '--'
+    }
+  }
+  if (request.jit.list_params) return Parsed::list_params;
+  if (request.app.empty()) {
+    error = "run: no program given";
+    return Parsed::malformed;
+  }
+  request.args = {request.app};
+  for (; i < argc; i++) request.args.push_back(argv[i]);
+  return Parsed::run;
+}
+
+}  // namespace bf::runtime

@@ -1,0 +1,29 @@
+// What `bareflow run` is asked to do, parsed from its command line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "jit/jit.h"
+
+namespace bf::runtime {
+
+struct RunRequest {
+  std::string app;                // the program's bitcode
+  std::vector<std::string> args;  // the program's argv (argv[0] is app)
+  jit::Options jit;
+  bool profile = false;           // --profile: the top functions on stderr at exit
+  std::string profile_out;        // --profile-out FILE: the profile as JSON at exit
+};
+
+enum class Parsed {
+  run,          // run the request
+  help,         // print the usage on stdout, exit 0
+  list_params,  // print the JIT's knobs (request.jit.params), exit 0
+  malformed,    // `error` says why; print it and the usage, exit 2
+};
+Parsed parse_run_request(int argc, char** argv, RunRequest& request, std::string& error);
+// The usage text, every option with one line of meaning.
+std::string run_usage();
+
+}  // namespace bf::runtime

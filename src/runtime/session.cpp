@@ -1,0 +1,79 @@
+// One run of one program. How it ends: the program calls exit(), or main returns and the
+// session calls exit(); either way the program's shutdown hook runs first (the JIT stops its
+// compiler before exit() destroys anything a compile uses), then the program's own atexit
+// handlers, then the session's one handler, registered before main (so that the report sees
+// their counts too). That handler runs the hook again (it runs once): for an exit that the
+// runtime does not see (a host library calling exit), it is the line of defence, and it was
+// registered after the JIT's warm-up constructed the statics that a compile uses.
+#include "runtime/session.h"
+
+#include <x86intrin.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "vm/vm.h"
+
+namespace bf::runtime {
+
+namespace {
+
+// What the end of the run needs. One run per process: an atexit handler takes no argument.
+struct Finish {
+  vm::Program* program = nullptr;
+  jit::Tiering* tiering = nullptr;
+  bool print = false;
+  std::string out;
+  uint64_t tsc0 = 0;
+  std::chrono::steady_clock::time_point t0;
+};
+Finish g_finish;
+
+void finish() {
+  Finish& r = g_finish;
+  r.program->shutdown();
+  if (!r.print && r.out.empty()) return;
+  fflush(stdout);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.t0).count();
+  r.program->set_tsc_hz(secs > 0 ? (__rdtsc() - r.tsc0) / secs : 0);
+  if (r.print) fprintf(stderr, "%s", r.program->profile_text(20).c_str());
+  if (r.out.empty()) return;
+  std::string json = r.program->profile_json();
+  if (r.tiering) json = r.tiering->add_to_profile(json);
+  FILE* f = fopen(r.out.c_str(), "wb");
+  if (!f || fwrite(json.data(), 1, json.size(), f) != json.size() || fclose(f) != 0) {
+    fprintf(stderr, "bareflow: %s: cannot write the profile\n", r.out.c_str());
+    _exit(1);
+  }
+}
+
+}  // namespace
+
+int run(const RunRequest& request) {
+  std::string error;
+  std::unique_ptr<vm::Program> program = vm::Program::load(request.app, error);
+  if (!program) {
+    fprintf(stderr, "bareflow: %s\n", error.c_str());
+    return 1;
+  }
+  vm::RunOptions options;
+  options.profile = request.profile || !request.profile_out.empty();
+  std::unique_ptr<jit::Tiering> tiering = jit::start(*program, request.jit, error);
+  if (!tiering && !error.empty()) {
+    fprintf(stderr, "bareflow: %s\n", error.c_str());
+    return 1;
+  }
+  g_finish = {program.get(), tiering.get(), request.profile, request.profile_out, __rdtsc(),
+              std::chrono::steady_clock::now()};
+  atexit(finish);
+  int status = program->run_main(request.args, options);
+  program->shutdown();
+  // Nothing is destroyed before exit(): atexit handlers may call interpreted or compiled code.
+  (void)tiering.release();
+  (void)program.release();
+  exit(status);
+}
+
+}  // namespace bf::runtime

@@ -1,0 +1,93 @@
+// The function table's stores: entries once at load, then tier-ups, cache loads and OSR.
+#include "vm/function_table.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <string>
+
+#include "vm/code.h"
+
+namespace bf::vm {
+
+FunctionTable::~FunctionTable() {
+  if (stubs_) munmap(stubs_, stubs_bytes_);
+}
+
+Slot& FunctionTable::slot(uint32_t k) const { return functions_[k]->slot; }
+
+bool FunctionTable::build(const std::vector<std::unique_ptr<Function>>& functions,
+                          const std::vector<void*>& closures, std::string& error) {
+  no_target_.target = reinterpret_cast<void*>(~uintptr_t(0));  // matches no call target
+  no_target_.native = &no_target_.self;
+  functions_.clear();
+  for (const auto& f : functions) functions_.push_back(f.get());
+  if (functions_.empty()) return true;
+  size_t bytes = (functions_.size() * kStubBytes + 4095) & ~size_t(4095);
+  void* block = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (block == MAP_FAILED) {
+    error = "cannot map the function entry stubs";
+    return false;
+  }
+  stubs_ = static_cast<uint8_t*>(block);
+  stubs_bytes_ = bytes;
+  for (size_t k = 0; k < functions_.size(); k++) {
+    uint8_t* stub = stubs_ + k * kStubBytes;
+    if (void* target = closures[k]) {
+      static const uint8_t jmp[8] = {0xff, 0x25, 0x02, 0x00, 0x00, 0x00, 0xcc, 0xcc};  // jmp *8(%rip)
+      memcpy(stub, jmp, 8);
+      memcpy(stub + 8, &target, 8);
+    } else {
+      static const uint8_t ud2[16] = {0x0f, 0x0b, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc,
+                                      0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc};
+      memcpy(stub, ud2, 16);
+    }
+    Slot& s = functions_[k]->slot;
+    s.entry_ = stub;
+    s.native_.store(stub, std::memory_order_relaxed);
+  }
+  if (mprotect(block, bytes, PROT_READ | PROT_EXEC) != 0) {
+    error = "cannot make the function entry stubs executable";
+    return false;
+  }
+  return true;
+}
+
+void FunctionTable::install(uint32_t k, int tier, void* native, void* adapter) {
+  Function& f = *functions_[k];
+  f.slot.native_.store(native, std::memory_order_release);
+  f.slot.tier_.store(uint8_t(tier), std::memory_order_relaxed);
+  if (!adapter) return;
+  f.slot.adapter_.store(adapter, std::memory_order_release);
+  // Activations still interpreted now count their iterations, so that the policy sees them.
+  if (Code* code = f.code.load(std::memory_order_acquire)) arm_loop_probes(*code);
+}
+
+void FunctionTable::install_osr(uint32_t k, uint32_t loop, void* entry) {
+  functions_[k]->code.load(std::memory_order_acquire)->loops[loop].osr_entry.store(entry, std::memory_order_release);
+}
+
+void FunctionTable::refuse_osr(uint32_t k, uint32_t loop) {
+  functions_[k]->code.load(std::memory_order_acquire)->loops[loop].osr_failed.store(true, std::memory_order_release);
+}
+
+// A stored function pointer is the stable entry (which enters the interpreter first), so a
+// call through it goes to the function's native cell instead, which holds its compiled code
+// once there is some. Host functions resolve to a cell holding themselves.
+const Resolution* FunctionTable::resolve(FunctionTable* table, void* target) {
+  std::lock_guard<std::mutex> lock(table->resolve_mutex_);
+  std::unique_ptr<Resolution>& r = table->resolved_[target];
+  if (!r) {
+    r = std::make_unique<Resolution>();
+    r->target = target;
+    if (Function* f = table->function_at(target)) {
+      r->native = &f->slot.native_;
+    } else {
+      r->self.store(target, std::memory_order_relaxed);
+      r->native = &r->self;
+    }
+  }
+  return r.get();
+}
+
+}  // namespace bf::vm

@@ -1,0 +1,159 @@
+// The public face of tier 0: a loaded program, its main, and its one shutdown hook.
+#include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/CrashRecoveryContext.h>
+#include <llvm/Support/Error.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "vm/machine.h"
+
+extern char** environ;
+
+namespace bf::vm {
+
+using namespace llvm;
+
+namespace {
+// Programs alive in this process, whose hooks the program's exit() runs.
+std::mutex g_programs_mutex;
+std::vector<Program*> g_programs;
+}  // namespace
+
+Program::Program() {
+  std::lock_guard<std::mutex> lock(g_programs_mutex);
+  g_programs.push_back(this);
+}
+
+Program::~Program() {
+  std::lock_guard<std::mutex> lock(g_programs_mutex);
+  g_programs.erase(std::find(g_programs.begin(), g_programs.end(), this));
+}
+
+void Program::set_shutdown_hook(std::function<void()> hook) {
+  std::lock_guard<std::mutex> lock(hook_mutex_);
+  hook_ = std::move(hook);
+}
+
+void Program::shutdown() {
+  std::function<void()> hook;
+  {
+    std::lock_guard<std::mutex> lock(hook_mutex_);
+    hook.swap(hook_);
+  }
+  if (hook) hook();
+}
+
+void Program::shutdown_all() {
+  std::vector<Program*> programs;
+  {
+    std::lock_guard<std::mutex> lock(g_programs_mutex);
+    programs = g_programs;
+  }
+  for (Program* p : programs) p->shutdown();
+}
+
+std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, const std::string& name,
+                                              std::string& error) {
+  std::unique_ptr<Program> p(new Program());
+  p->machine_ = std::make_unique<Machine>();
+  Machine& m = *p->machine_;
+  m.path = name;
+  auto buffer = MemoryBuffer::getMemBuffer(StringRef(static_cast<const char*>(data), size), name, false);
+  // LLVM's bitcode reader can crash on malformed input instead of reporting it; its crash
+  // recovery turns that into an error like any other.
+  std::string problem;
+  CrashRecoveryContext::Enable();
+  CrashRecoveryContext crc;
+  bool completed = crc.RunSafely([&] {
+    auto parsed = parseBitcodeFile(buffer->getMemBufferRef(), m.context);
+    if (!parsed) {
+      problem = "not valid LLVM bitcode (" + toString(parsed.takeError()) + ")";
+      return;
+    }
+    m.module = std::move(*parsed);
+    if (Error e = m.module->materializeAll()) {
+      problem = "cannot read the module (" + toString(std::move(e)) + ")";
+      return;
+    }
+    std::string verify;
+    raw_string_ostream vs(verify);
+    if (verifyModule(*m.module, &vs)) problem = "the module does not verify: " + verify.substr(0, verify.find('\n'));
+  });
+  CrashRecoveryContext::Disable();
+  if (!completed) {
+    // The module is in an unknown state: let it go rather than destroy it.
+    (void)m.module.release();
+    (void)p->machine_.release();
+    error = name + ": malformed LLVM bitcode (the reader failed on it)";
+    return nullptr;
+  }
+  if (!problem.empty()) {
+    error = name + ": " + problem;
+    return nullptr;
+  }
+  const auto& triple = m.module->getTargetTriple();
+  if (!triple.empty() && triple.find("x86_64") == std::string::npos) {
+    error = name + ": built for " + triple + ", not x86_64";
+    return nullptr;
+  }
+  std::string e;
+  if (!m.init(e)) {
+    error = name + ": " + e;
+    return nullptr;
+  }
+  return p;
+}
+
+std::unique_ptr<Program> Program::load(const std::string& path, std::string& error) {
+  auto buf = MemoryBuffer::getFile(path);
+  if (!buf) {
+    error = path + ": " + buf.getError().message();
+    return nullptr;
+  }
+  std::unique_ptr<MemoryBuffer> owned = std::move(*buf);
+  auto p = load_buffer(owned->getBufferStart(), owned->getBufferSize(), path, error);
+  return p;
+}
+
+bool Program::translate_all(std::string& error) {
+  Machine& m = *machine_;
+  for (auto& f : m.functions) {
+    if (f->code.load()) continue;
+    std::string e;
+    Code* c = m.translate(f.get(), e);
+    if (!c) {
+      error = m.path + ": " + e;
+      return false;
+    }
+    f->code.store(c);
+  }
+  return true;
+}
+
+int Program::run_main(const std::vector<std::string>& args, const RunOptions& opts) {
+  Machine& m = *machine_;
+  m.profile = opts.profile;
+  llvm::Function* main_fn = m.module->getFunction("main");
+  if (!main_fn || main_fn->isDeclaration()) m.fatal("no 'main' function");
+  Function* f = m.by_ir.lookup(main_fn);
+  FunctionType* ft = main_fn->getFunctionType();
+  if (ft->getNumParams() > 3 || !ft->getReturnType()->isIntegerTy())
+    m.fatal("'main' has an unsupported signature");
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  uint32_t argc = static_cast<uint32_t>(args.size());
+  char** argv_p = argv.data();
+  char** envp = environ;
+  void* avals[3] = {&argc, &argv_p, &envp};
+  uint64_t ret = 0;
+  call_function(m, f, &ret, avals);
+  return static_cast<int>(static_cast<uint32_t>(ret));
+}
+
+
+}  // namespace bf::vm

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""The command line of `bareflow run`: --help, --jit-params (every knob, the debug section and
+the environment behind it), and clear refusals (one line naming the option or file, exit 2
+for a malformed command line, 1 for a program that cannot be loaded).
+
+usage: run_cli_test.py BAREFLOW"""
+import os
+import re
+import subprocess
+import sys
+
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def run(bareflow, *args, env=None):
+    p = subprocess.run([bareflow, "run", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def main():
+    bareflow = sys.argv[1]
+    rc, out, err = run(bareflow, "--help")
+    check(rc == 0 and out.startswith("usage: bareflow run") and not err, "--help: usage on stdout, exit 0")
+    for option in ["--tier=", "--jit-param ", "--jit-params", "--tier-log", "--perf-map", "--jit-gdb", "--profile ",
+                   "--profile-out"]:
+        check(re.search(r"^  " + re.escape(option) + r"[^\n]*? {2,}\S", out, re.M) is not None,
+              f"--help: {option.strip()} has a line of meaning")
+
+    rc, out, err = run(bareflow, "--jit-param", "pgo=0", "--jit-params")
+    check(rc == 0, "--jit-params: exit 0")
+    rows = dict(re.findall(r"^(\w+) (\S+) +\S", out, re.M))
+    for knob in ["tier1_hotness", "tier2_hotness", "tier3_hotness", "max_tier", "pgo", "osr", "osr_wait"]:
+        check(knob in rows, f"--jit-params: lists {knob}")
+    check(rows.get("pgo") == "0", "--jit-params: shows a value set before it")
+    check("debug" in out and all(k in rows for k in ["trace", "dump", "fail"]), "--jit-params: debug section")
+    env = dict(os.environ, BAREFLOW_JIT_FAIL="main@3", BAREFLOW_JIT_DUMP="/nonexistent")
+    rc, out, _ = run(bareflow, "--jit-params", env=env)
+    rows = dict(re.findall(r"^(\w+) (\S+) +\S", out, re.M))
+    check(rows.get("fail") == "main@3" and rows.get("dump") == "/nonexistent",
+          "--jit-params: the debug knobs come from BAREFLOW_JIT_*")
+
+    for args, what, pattern in [
+        (["--bogus", "x.bc"], "unknown option", r"unknown option '--bogus'"),
+        (["--tier=O9", "x.bc"], "unknown tier", r"unknown tier 'O9'"),
+        (["--jit-param", "nosuch=1", "x.bc"], "unknown knob", r"unknown parameter 'nosuch'"),
+        (["--jit-param", "pgo=-1", "x.bc"], "bad knob value", r"pgo: '-1' is not a non-negative integer"),
+        (["--profile-out"], "--profile-out without a file", r"--profile-out needs a file name"),
+        ([], "no program", r"no program given"),
+    ]:
+        rc, out, err = run(bareflow, *args)
+        first = err.splitlines()[0] if err else ""
+        check(rc == 2 and re.search(pattern, first) is not None, f"{what}: exit 2, first line names it ({first!r})")
+    rc, out, err = run(bareflow, "/nonexistent/app.bc")
+    check(rc == 1 and err.count("\n") == 1 and "/nonexistent/app.bc" in err, "a missing program: one line naming it, exit 1")
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
