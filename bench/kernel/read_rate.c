@@ -2,7 +2,6 @@
 // plus FAT32; run natively it is the page-cache baseline.
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 

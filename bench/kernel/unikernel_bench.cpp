@@ -3,7 +3,6 @@
 // baseline measured in the same run (a hello-world boot; the same read natively).
 // Guest timings under TCG are not performance figures of the code itself.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -7,7 +7,6 @@
 // always works on whole rows.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 
 namespace bf::llm {

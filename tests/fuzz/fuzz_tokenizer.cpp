@@ -2,7 +2,6 @@
 // endian), then the file. Every parsed vocabulary also encodes and decodes a few texts.
 #include <cstring>
 
-#include "fuzz_util.h"
 #include "llm/tokenizer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

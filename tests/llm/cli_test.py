@@ -14,6 +14,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import reference  # noqa: E402
+
 
 def run(cmd, *args):
     return subprocess.run(cmd + list(args), capture_output=True, timeout=120)
@@ -21,12 +25,11 @@ def run(cmd, *args):
 
 def check_references(cmd, shared):
     models = os.path.join(shared, "models")
-    with open(os.path.join(shared, "testdata", "reference_greedy.json")) as f:
-        entries = json.load(f)
+    entries = reference.load(shared)
     failures = 0
     runs = []
     for e in entries:
-        runs.append((e, ["-m", os.path.join(models, e["model"]), "-z", os.path.join(models, e["tokenizer"])]))
+        runs.append((e, reference.model_args(shared, e)))
         if e["model"] == "stories260K.bin":
             runs.append((e, ["-m", os.path.join(models, "stories260K.gguf")]))
     for e, model_args in runs:
@@ -47,8 +50,8 @@ def check_references(cmd, shared):
             print(f"ok   {label}")
     # Streaming mode prints the same text plus a newline.
     e = entries[0]
-    p = run(cmd, "-m", os.path.join(models, e["model"]), "-z", os.path.join(models, e["tokenizer"]),
-            "-p", e["prompt"], "-n", str(e["steps"]), "-t", "0", "--threads", "1")
+    p = run(cmd, *reference.model_args(shared, e), "-p", e["prompt"], "-n", str(e["steps"]), "-t", "0",
+            "--threads", "1")
     if p.returncode != 0 or p.stdout.decode() != e["text"] + "\n":
         print("FAIL streaming output differs")
         failures += 1
