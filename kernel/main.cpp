@@ -9,6 +9,7 @@
 #include "exec/program.h"
 #include "fs/fat32.h"
 #include "mm/memory.h"
+#include "syscall/syscall.h"
 #include "time.h"
 
 extern "C" char _kernel_phys_start[], _kernel_phys_end[];

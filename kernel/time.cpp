@@ -56,8 +56,6 @@ void time_init() {
   klog("time: TSC %lu kHz, RTC %lu\n", tsc_hz / 1000, epoch_at_boot_ns / 1000000000UL);
 }
 
-u64 time_tsc_hz() { return tsc_hz; }
-
 u64 time_monotonic_ns() {
   u64 t = rdtsc() - tsc_boot;
   return t / tsc_hz * 1000000000UL + (t % tsc_hz) * 1000000000UL / tsc_hz;

@@ -3,7 +3,6 @@
 #include "lib/lib.h"
 
 void time_init();
-u64 time_tsc_hz();
 u64 time_monotonic_ns();   // since boot
 u64 time_realtime_ns();    // since the Unix epoch
 void time_sleep_ns(u64 ns);

@@ -5,6 +5,7 @@
 #include "console.h"
 #include "fs/fat32.h"
 #include "mm/memory.h"
+#include "syscall/syscall.h"
 
 extern "C" [[noreturn]] void enter_program(u64 entry, u64 stack);
 

@@ -10,7 +10,3 @@ struct ProgramImage {
 int program_load(const char* path, ProgramImage* out);
 // Builds the initial stack (argc, argv, envp, auxv) and jumps to the entry; never returns.
 [[noreturn]] void program_start(const ProgramImage& img, int argc, char** argv, int envc, char** envp);
-
-// The syscall layer's view of the running program.
-void syscall_init(const char* program_path, u64 brk_start);
-extern bool syscall_trace;

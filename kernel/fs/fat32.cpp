@@ -2,64 +2,14 @@
 
 #include "console.h"
 #include "drivers/block.h"
+#include "fs/fat_layout.h"
+#include "lib/errno.h"
 #include "mm/memory.h"
 #include "time.h"
 
 namespace {
 
-enum Errno { kENOENT = 2, kEIO = 5, kEEXIST = 17, kENOTDIR = 20, kEISDIR = 21, kEINVAL = 22,
-             kEFBIG = 27, kENOSPC = 28, kENAMETOOLONG = 36, kENOTEMPTY = 39 };
-
-struct PACKED BootSector {
-  u8 jump[3];
-  char oem[8];
-  u16 bytes_per_sector;
-  u8 sectors_per_cluster;
-  u16 reserved_sectors;
-  u8 num_fats;
-  u16 root_entries, total16;
-  u8 media;
-  u16 fat16_size, sectors_per_track, heads;
-  u32 hidden, total32, fat32_size;
-  u16 ext_flags, version;
-  u32 root_cluster;
-  u16 fsinfo_sector, backup_boot;
-  u8 reserved[12];
-  u8 drive, reserved1, boot_sig;
-  u32 volume_id;
-  char label[11], fs_type[8];
-  u8 code[420];
-  u16 signature;
-};
-static_assert(sizeof(BootSector) == 512);
-
-struct PACKED DirEntry {
-  u8 name[11];
-  u8 attr, nt_case, ctime_tenth;
-  u16 ctime, cdate, adate, cluster_high, mtime, mdate, cluster_low;
-  u32 size;
-};
-static_assert(sizeof(DirEntry) == 32);
-
-struct PACKED LfnEntry {
-  u8 order;
-  u16 name1[5];
-  u8 attr, type, checksum;
-  u16 name2[6];
-  u16 cluster;
-  u16 name3[2];
-};
-static_assert(sizeof(LfnEntry) == 32);
-
-struct PACKED MbrPartition {
-  u8 status, chs_first[3], type, chs_last[3];
-  u32 lba, sectors;
-};
-static_assert(sizeof(MbrPartition) == 16);
-
-constexpr u32 kEoc = 0x0FFFFFF8, kEocMark = 0x0FFFFFFF;
-constexpr u8 kAttrLfn = 0x0F, kAttrDir = 0x10, kAttrVolume = 0x08, kAttrArchive = 0x20;
-constexpr int kMaxLfnSlots = 20;
+constexpr int kMaxLfnSlots = 20;  // 255 characters, 13 to a piece
 
 u64 fat_lba, data_lba;
 u32 fat_sectors, spc, cluster_bytes, n_clusters, root_cluster;
@@ -68,26 +18,26 @@ u64 fsinfo_lba = 0;
 u32* fat = nullptr;
 u32* fat_disk = nullptr;  // the FAT as on disk: only committed chains reach it
 u8* fat_dirty = nullptr;   // per sector of fat_disk
-u32 free_clusters = 0, free_on_disk = 0, next_free = 2;
+u32 free_clusters = 0, free_on_disk = 0, next_free = kFatFirstCluster;
 u8* cluster_buf = nullptr;
-alignas(16) u8 sector_buf[512];
+alignas(16) u8 sector_buf[kFatSectorSize];
 alignas(16) u8 zero_page[4096];
 bool reported_corruption = false;
 
-u64 cluster_lba(u32 c) { return data_lba + (u64)(c - 2) * spc; }
-bool valid_cluster(u32 c) { return c >= 2 && c < n_clusters + 2; }
-u32 fat_get(u32 c) { return fat[c] & 0x0FFFFFFF; }
-void fat_set(u32 c, u32 v) { fat[c] = (fat[c] & 0xF0000000) | (v & 0x0FFFFFFF); }
+u64 cluster_lba(u32 c) { return data_lba + (u64)(c - kFatFirstCluster) * spc; }
+bool valid_cluster(u32 c) { return c >= kFatFirstCluster && c < n_clusters + kFatFirstCluster; }
+u32 fat_get(u32 c) { return fat[c] & kFatEntryMask; }
+void fat_set(u32 c, u32 v) { fat[c] = (fat[c] & ~kFatEntryMask) | (v & kFatEntryMask); }
 
 // Copies one entry of the in-memory FAT into the on-disk image (written by the next flush_fat).
 // Allocations reach the disk only through their file's commit, so a kill mid-write never leaves
 // another file's uncommitted clusters marked used.
 void publish(u32 c) {
   if (fat_disk[c] == fat[c]) return;
-  bool was_free = (fat_disk[c] & 0x0FFFFFFF) == 0, now_free = (fat[c] & 0x0FFFFFFF) == 0;
+  bool was_free = (fat_disk[c] & kFatEntryMask) == kFatFree, now_free = (fat[c] & kFatEntryMask) == kFatFree;
   free_on_disk += (now_free ? 1 : 0) - (was_free ? 1 : 0);
   fat_disk[c] = fat[c];
-  fat_dirty[(u64)c * 4 / 512] = 1;
+  fat_dirty[(u64)c * 4 / kFatSectorSize] = 1;
 }
 
 void corrupt(const char* what, u32 c) {
@@ -98,7 +48,7 @@ void corrupt(const char* what, u32 c) {
 // The cluster after c: *out = 0 at the end of the chain; false on corruption.
 bool next_cluster(u32 c, u32* out) {
   u32 v = fat_get(c);
-  if (v >= kEoc) {
+  if (v >= kFatEndOfChain) {
     *out = 0;
     return true;
   }
@@ -120,22 +70,23 @@ bool names_equal(const char* a, const char* b) {
   return *a == *b;
 }
 
-u8 sfn_checksum(const u8* name) {
+u8 fat_sfn_checksum(const u8* name) {
   u8 sum = 0;
   for (int i = 0; i < 11; i++) sum = (u8)(((sum & 1) << 7) + (sum >> 1) + name[i]);
   return sum;
 }
 
-void sfn_to_name(const DirEntry& e, char* out) {
+void sfn_to_name(const FatDirEntry& e, char* out) {
   int n = 0;
   for (int i = 0; i < 8 && e.name[i] != ' '; i++) {
-    u8 c = (i == 0 && e.name[0] == 0x05) ? 0xE5 : e.name[i];
-    out[n++] = (e.nt_case & 0x08) && c >= 'A' && c <= 'Z' ? c + 32 : c;
+    u8 c = (i == 0 && e.name[0] == kDirLeadingE5) ? 0xE5 : e.name[i];  // not a deleted mark here
+    out[n++] = (e.nt_case & kCaseLowerBase) && c >= 'A' && c <= 'Z' ? c + 32 : c;
   }
   if (e.name[8] != ' ') {
     out[n++] = '.';
     for (int i = 8; i < 11 && e.name[i] != ' '; i++)
-      out[n++] = (e.nt_case & 0x10) && e.name[i] >= 'A' && e.name[i] <= 'Z' ? e.name[i] + 32 : e.name[i];
+      out[n++] =
+          (e.nt_case & kCaseLowerExt) && e.name[i] >= 'A' && e.name[i] <= 'Z' ? e.name[i] + 32 : e.name[i];
   }
   out[n] = 0;
 }
@@ -147,7 +98,7 @@ struct SlotPos {
 
 struct Found {
   u64 index;  // position of the 8.3 entry in the directory, in entries: stable across deletions
-  DirEntry entry;
+  FatDirEntry entry;
   char name[256];
   SlotPos slots[kMaxLfnSlots + 1];  // LFN entries, then the 8.3 entry last
   int n_slots;
@@ -158,7 +109,7 @@ struct Found {
 template <class Visit>
 int scan_dir(u32 dir_cluster, Visit&& visit) {
   static Found f;
-  static char lfn[kMaxLfnSlots * 13 + 1];
+  static char lfn[kMaxLfnSlots * kLfnChars + 1];
   bool lfn_valid = false;
   u8 lfn_sum = 0;
   int n_slots = 0;
@@ -167,21 +118,22 @@ int scan_dir(u32 dir_cluster, Visit&& visit) {
   while (c) {
     if (!valid_cluster(c) || ++steps > n_clusters) {
       corrupt("a directory chain is broken", c);
-      return -kEIO;
+      return -EIO;
     }
-    if (!block_read(cluster_lba(c), spc, cluster_buf)) return -kEIO;
-    for (u32 i = 0; i < cluster_bytes / 32; i++) {
-      const DirEntry& e = *(const DirEntry*)(cluster_buf + i * 32);
-      SlotPos pos{cluster_lba(c) + i * 32 / 512, (u16)(i * 32 % 512)};
-      if (e.name[0] == 0) return 0;
-      if (e.name[0] == 0xE5) {
+    if (!block_read(cluster_lba(c), spc, cluster_buf)) return -EIO;
+    for (u32 i = 0; i < cluster_bytes / kDirEntrySize; i++) {
+      const FatDirEntry& e = *(const FatDirEntry*)(cluster_buf + i * kDirEntrySize);
+      u32 at = i * kDirEntrySize;
+      SlotPos pos{cluster_lba(c) + at / kFatSectorSize, (u16)(at % kFatSectorSize)};
+      if (e.name[0] == kDirEnd) return 0;
+      if (e.name[0] == kDirDeleted) {
         lfn_valid = false;
         continue;
       }
       if (e.attr == kAttrLfn) {
-        const LfnEntry& l = *(const LfnEntry*)&e;
-        int seq = l.order & 0x1F;
-        if (l.order & 0x40) {
+        const FatLfnEntry& l = *(const FatLfnEntry*)&e;
+        int seq = l.order & kLfnSeqMask;
+        if (l.order & kLfnLast) {
           lfn_valid = seq >= 1 && seq <= kMaxLfnSlots;
           lfn_sum = l.checksum;
           n_slots = 0;
@@ -191,15 +143,13 @@ int scan_dir(u32 dir_cluster, Visit&& visit) {
           lfn_valid = false;
           continue;
         }
-        u16 chars[13];
-        memcpy(chars, l.name1, 10);
-        memcpy(chars + 5, l.name2, 12);
-        memcpy(chars + 11, l.name3, 4);
-        for (int k = 0; k < 13; k++) {
+        u16 chars[kLfnChars];
+        lfn_get_chars(l, chars);
+        for (int k = 0; k < kLfnChars; k++) {
           u16 ch = chars[k];
-          if (ch == 0 || ch == 0xFFFF) ch = 0;
+          if (ch == 0 || ch == kLfnPad) ch = 0;
           else if (ch >= 0x80) ch = '?';
-          lfn[(seq - 1) * 13 + k] = (char)ch;
+          lfn[(seq - 1) * kLfnChars + k] = (char)ch;
         }
         f.slots[n_slots++] = pos;
         continue;
@@ -210,7 +160,7 @@ int scan_dir(u32 dir_cluster, Visit&& visit) {
       }
       f.index = base_index + i;
       f.entry = e;
-      if (lfn_valid && sfn_checksum(e.name) == lfn_sum && lfn[0]) {
+      if (lfn_valid && fat_sfn_checksum(e.name) == lfn_sum && lfn[0]) {
         strncpy_z(f.name, lfn, sizeof f.name);
         f.n_slots = n_slots;
       } else {
@@ -221,22 +171,19 @@ int scan_dir(u32 dir_cluster, Visit&& visit) {
       lfn_valid = false;
       if (visit((const Found&)f)) return 1;
     }
-    base_index += cluster_bytes / 32;
-    if (!next_cluster(c, &c)) return -kEIO;
+    base_index += cluster_bytes / kDirEntrySize;
+    if (!next_cluster(c, &c)) return -EIO;
   }
   return 0;
 }
 
-u32 entry_cluster(const DirEntry& e) { return ((u32)e.cluster_high << 16) | e.cluster_low; }
-
-void node_from(const Found& f, u32 parent, FatNode* n) {
+void node_from(const Found& f, FatNode* n) {
   *n = FatNode{};
-  n->first_cluster = entry_cluster(f.entry);
+  n->first_cluster = f.entry.cluster();
   n->size = f.entry.size;
   n->attr = f.entry.attr;
   n->dirent_lba = f.slots[f.n_slots - 1].lba;
   n->dirent_off = f.slots[f.n_slots - 1].off;
-  n->parent_cluster = parent;
   n->mdate = f.entry.mdate;
   n->mtime = f.entry.mtime;
 }
@@ -247,7 +194,7 @@ int find_in_dir(u32 dir_cluster, const char* name, Found* out) {
     *out = f;
     return true;
   });
-  return r == 1 ? 0 : r == 0 ? -kENOENT : r;
+  return r == 1 ? 0 : r == 0 ? -ENOENT : r;
 }
 
 FatNode root_node() {
@@ -258,9 +205,6 @@ FatNode root_node() {
   return n;
 }
 
-// Splits "/a/b/c" into the parent path's node and the last component.
-int lookup_parent(const char* path, FatNode* parent, const char** leaf);
-
 int lookup_components(const char* path, usize len, FatNode* out) {
   FatNode cur = root_node();
   char comp[256];
@@ -270,32 +214,33 @@ int lookup_components(const char* path, usize len, FatNode* out) {
     if (i == len) break;
     usize j = i;
     while (j < len && path[j] != '/') j++;
-    if (j - i >= sizeof comp) return -kENAMETOOLONG;
+    if (j - i >= sizeof comp) return -ENAMETOOLONG;
     memcpy(comp, path + i, j - i);
     comp[j - i] = 0;
-    if (!cur.is_dir()) return -kENOTDIR;
+    if (!cur.is_dir()) return -ENOTDIR;
     u32 dir = cur.is_root ? root_cluster : cur.first_cluster;
-    if (!dir) return -kENOENT;
+    if (!dir) return -ENOENT;
     Found f;
     int r = find_in_dir(dir, comp, &f);
     if (r) return r;
-    node_from(f, cur.is_root ? 0 : cur.first_cluster, &cur);
+    node_from(f, &cur);
     i = j;
   }
   *out = cur;
   return 0;
 }
 
+// Splits "/a/b/c" into the parent path's node and the last component.
 int lookup_parent(const char* path, FatNode* parent, const char** leaf) {
   usize len = strlen(path);
   while (len > 1 && path[len - 1] == '/') len--;
   usize slash = len;
   while (slash > 0 && path[slash - 1] != '/') slash--;
   *leaf = path + slash;
-  if (slash == len) return -kEINVAL;
+  if (slash == len) return -EINVAL;
   int r = lookup_components(path, slash, parent);
   if (r) return r;
-  return parent->is_dir() ? 0 : -kENOTDIR;
+  return parent->is_dir() ? 0 : -ENOTDIR;
 }
 
 u32 dir_cluster_of(const FatNode& n) { return n.is_root ? root_cluster : n.first_cluster; }
@@ -309,23 +254,25 @@ int flush_fat() {
     u32 e = s;
     while (e < fat_sectors && fat_dirty[e] && e - s < 1024) fat_dirty[e++] = 0;
     for (u32 k = 0; k < num_fats; k++)
-      if (!block_write(fat_lba + (u64)k * fat_sectors + s, e - s, (u8*)fat_disk + (u64)s * 512)) return -kEIO;
+      if (!block_write(fat_lba + (u64)k * fat_sectors + s, e - s, (u8*)fat_disk + (u64)s * kFatSectorSize))
+        return -EIO;
     s = e;
   }
-  if (fsinfo_lba && read_sector(fsinfo_lba, sector_buf) && *(u32*)sector_buf == 0x41615252) {
-    *(u32*)(sector_buf + 488) = free_on_disk;
-    *(u32*)(sector_buf + 492) = next_free;
-    if (!write_sector(fsinfo_lba, sector_buf)) return -kEIO;
+  FatFsInfo& info = *(FatFsInfo*)sector_buf;
+  if (fsinfo_lba && read_sector(fsinfo_lba, sector_buf) && info.lead_signature == kFsInfoLead) {
+    info.free_count = free_on_disk;
+    info.next_free = next_free;
+    if (!write_sector(fsinfo_lba, sector_buf)) return -EIO;
   }
   return 0;
 }
 
 int publish_chain(u32 c) {
   for (u32 steps = 0; c; steps++) {
-    if (!valid_cluster(c) || steps > n_clusters) return -kEIO;
+    if (!valid_cluster(c) || steps > n_clusters) return -EIO;
     publish(c);
     u32 nx;
-    if (!next_cluster(c, &nx)) return -kEIO;
+    if (!next_cluster(c, &nx)) return -EIO;
     c = nx;
   }
   return 0;
@@ -334,11 +281,11 @@ int publish_chain(u32 c) {
 u32 alloc_cluster() {
   for (u32 k = 0; k < n_clusters; k++) {
     u32 c = next_free + k;
-    if (c >= n_clusters + 2) c -= n_clusters;
-    if (fat_get(c) == 0) {
-      fat_set(c, kEocMark);
+    if (c >= n_clusters + kFatFirstCluster) c -= n_clusters;
+    if (fat_get(c) == kFatFree) {
+      fat_set(c, kFatEndMark);
       free_clusters--;
-      next_free = c + 1 < n_clusters + 2 ? c + 1 : 2;
+      next_free = c + 1 < n_clusters + kFatFirstCluster ? c + 1 : kFatFirstCluster;
       return c;
     }
   }
@@ -348,13 +295,13 @@ u32 alloc_cluster() {
 int free_chain(u32 c) {
   u32 steps = 0;
   while (c) {
-    if (!valid_cluster(c) || ++steps > n_clusters) return -kEIO;
+    if (!valid_cluster(c) || ++steps > n_clusters) return -EIO;
     u32 nx;
     bool ok = next_cluster(c, &nx);
-    fat_set(c, 0);
+    fat_set(c, kFatFree);
     publish(c);  // frees go to disk with the next flush
     free_clusters++;
-    if (!ok) return -kEIO;
+    if (!ok) return -EIO;
     c = nx;
   }
   return 0;
@@ -426,7 +373,7 @@ int make_sfn(u32 dir, const char* name, u8* sfn, bool* need_lfn) {
     char upper[256];
     for (usize i = 0; i <= n; i++) upper[i] = (char)to_upper((u8)name[i]);
     *need_lfn = strcmp(upper, name) != 0;
-    return sfn_taken(dir, sfn) ? -kEEXIST : 0;
+    return sfn_taken(dir, sfn) ? -EEXIST : 0;
   }
   *need_lfn = true;
   for (u32 k = 1; k < 1000000; k++) {
@@ -437,31 +384,31 @@ int make_sfn(u32 dir, const char* name, u8* sfn, bool* need_lfn) {
     for (int i = keep + t; i < 8; i++) sfn[i] = ' ';
     if (!sfn_taken(dir, sfn)) return 0;
   }
-  return -kEEXIST;
+  return -EEXIST;
 }
 
 // Writes LFN entries (if needed) and the 8.3 entry `tmpl` (name replaced) into `dir`, all within
 // one cluster; grows the directory by a cluster when no cluster has room.
-int add_entry(u32 dir, const char* name, DirEntry tmpl, SlotPos* sfn_pos) {
-  if (!valid_long_name(name)) return -kEINVAL;
+int add_entry(u32 dir, const char* name, FatDirEntry tmpl, SlotPos* sfn_pos) {
+  if (!valid_long_name(name)) return -EINVAL;
   bool need_lfn;
   int r = make_sfn(dir, name, tmpl.name, &need_lfn);
   if (r) return r;
   usize len = strlen(name);
-  int n_lfn = need_lfn ? (int)((len + 12) / 13) : 0;
+  int n_lfn = need_lfn ? (int)((len + kLfnChars - 1) / kLfnChars) : 0;
   int need = n_lfn + 1;
   // Find `need` free slots in one cluster.
   u32 c = dir, last = dir, steps = 0;
   i32 slot = -1;
   bool end_seen = false;
   while (c && slot < 0) {
-    if (!valid_cluster(c) || ++steps > n_clusters) return -kEIO;
-    if (!block_read(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+    if (!valid_cluster(c) || ++steps > n_clusters) return -EIO;
+    if (!block_read(cluster_lba(c), spc, cluster_buf)) return -EIO;
     int run = 0;
-    for (u32 i = 0; i < cluster_bytes / 32; i++) {
-      u8 first = cluster_buf[i * 32];
-      if (first == 0) end_seen = true;
-      if (end_seen || first == 0xE5) {
+    for (u32 i = 0; i < cluster_bytes / kDirEntrySize; i++) {
+      u8 first = cluster_buf[i * kDirEntrySize];
+      if (first == kDirEnd) end_seen = true;
+      if (end_seen || first == kDirDeleted) {
         if (++run == need) {
           slot = (i32)(i + 1 - need);
           break;
@@ -472,18 +419,18 @@ int add_entry(u32 dir, const char* name, DirEntry tmpl, SlotPos* sfn_pos) {
     }
     last = c;
     if (slot >= 0) break;
-    if (!next_cluster(c, &c)) return -kEIO;
+    if (!next_cluster(c, &c)) return -EIO;
   }
   if (slot < 0) {
     // Entries after the end marker would be invisible: turn the markers in the last cluster into
     // deleted entries, then chain a fresh, zeroed cluster.
-    for (u32 i = 0; i < cluster_bytes / 32; i++)
-      if (cluster_buf[i * 32] == 0) cluster_buf[i * 32] = 0xE5;
-    if (!block_write(cluster_lba(last), spc, cluster_buf)) return -kEIO;
+    for (u32 i = 0; i < cluster_bytes / kDirEntrySize; i++)
+      if (cluster_buf[i * kDirEntrySize] == kDirEnd) cluster_buf[i * kDirEntrySize] = kDirDeleted;
+    if (!block_write(cluster_lba(last), spc, cluster_buf)) return -EIO;
     u32 nc = alloc_cluster();
-    if (!nc) return -kENOSPC;
+    if (!nc) return -ENOSPC;
     memset(cluster_buf, 0, cluster_bytes);
-    if (!block_write(cluster_lba(nc), spc, cluster_buf)) return -kEIO;
+    if (!block_write(cluster_lba(nc), spc, cluster_buf)) return -EIO;
     fat_set(last, nc);
     publish(last);
     publish(nc);
@@ -491,36 +438,34 @@ int add_entry(u32 dir, const char* name, DirEntry tmpl, SlotPos* sfn_pos) {
     c = nc;
     slot = 0;
   }
-  u8 sum = sfn_checksum(tmpl.name);
+  u8 sum = fat_sfn_checksum(tmpl.name);
   for (int k = 0; k < n_lfn; k++) {
     int seq = n_lfn - k;  // stored last part first
-    LfnEntry l;
+    FatLfnEntry l;
     memset(&l, 0, sizeof l);
-    l.order = (u8)(seq | (k == 0 ? 0x40 : 0));
+    l.order = (u8)(seq | (k == 0 ? kLfnLast : 0));
     l.attr = kAttrLfn;
     l.checksum = sum;
-    u16 chars[13];
-    for (int j = 0; j < 13; j++) {
-      usize at = (usize)(seq - 1) * 13 + j;
-      chars[j] = at < len ? (u16)(u8)name[at] : at == len ? 0 : 0xFFFF;
+    u16 chars[kLfnChars];
+    for (int j = 0; j < kLfnChars; j++) {
+      usize at = (usize)(seq - 1) * kLfnChars + j;
+      chars[j] = at < len ? (u16)(u8)name[at] : at == len ? 0 : kLfnPad;
     }
-    memcpy(l.name1, chars, 10);
-    memcpy(l.name2, chars + 5, 12);
-    memcpy(l.name3, chars + 11, 4);
-    memcpy(cluster_buf + (slot + k) * 32, &l, 32);
+    lfn_set_chars(l, chars);
+    memcpy(cluster_buf + (slot + k) * kDirEntrySize, &l, kDirEntrySize);
   }
-  memcpy(cluster_buf + (slot + n_lfn) * 32, &tmpl, 32);
-  if (!block_write(cluster_lba(c), spc, cluster_buf)) return -kEIO;
-  u32 at = (u32)(slot + n_lfn) * 32;
-  *sfn_pos = {cluster_lba(c) + at / 512, (u16)(at % 512)};
+  memcpy(cluster_buf + (slot + n_lfn) * kDirEntrySize, &tmpl, kDirEntrySize);
+  if (!block_write(cluster_lba(c), spc, cluster_buf)) return -EIO;
+  u32 at = (u32)(slot + n_lfn) * kDirEntrySize;
+  *sfn_pos = {cluster_lba(c) + at / kFatSectorSize, (u16)(at % kFatSectorSize)};
   return 0;
 }
 
 int delete_slots(const Found& f) {
   for (int i = 0; i < f.n_slots; i++) {
-    if (!read_sector(f.slots[i].lba, sector_buf)) return -kEIO;
-    sector_buf[f.slots[i].off] = 0xE5;
-    if (!write_sector(f.slots[i].lba, sector_buf)) return -kEIO;
+    if (!read_sector(f.slots[i].lba, sector_buf)) return -EIO;
+    sector_buf[f.slots[i].off] = kDirDeleted;
+    if (!write_sector(f.slots[i].lba, sector_buf)) return -EIO;
   }
   return 0;
 }
@@ -537,14 +482,14 @@ int cluster_at(FatNode& n, u32 index, u32* out) {
   if (n.cache_cluster && n.cache_index <= index) i = n.cache_index, c = n.cache_cluster;
   if (!valid_cluster(c)) {
     corrupt("a file starts outside the disk", c);
-    return -kEIO;
+    return -EIO;
   }
   while (i < index) {
     u32 nx;
-    if (!next_cluster(c, &nx)) return -kEIO;
+    if (!next_cluster(c, &nx)) return -EIO;
     if (!nx) {
       corrupt("a file's chain is shorter than its size", c);
-      return -kEIO;
+      return -EIO;
     }
     c = nx, i++;
   }
@@ -558,32 +503,32 @@ int ensure_clusters(FatNode& n, u32 count) {
   if (!count) return 0;
   u32 last, have;
   if (!n.first_cluster) {
-    if (count > free_clusters) return -kENOSPC;  // all or nothing: no half-grown chains
+    if (count > free_clusters) return -ENOSPC;  // all or nothing: no half-grown chains
     u32 c = alloc_cluster();
-    if (!c) return -kENOSPC;
+    if (!c) return -ENOSPC;
     n.first_cluster = c;
     n.dirty = true;
     last = c, have = 1;
   } else {
     if (!valid_cluster(n.first_cluster)) {
       corrupt("a file starts outside the disk", n.first_cluster);
-      return -kEIO;
+      return -EIO;
     }
     have = n.cache_cluster ? n.cache_index + 1 : 1;
     last = n.cache_cluster ? n.cache_cluster : n.first_cluster;
     for (;;) {
       u32 nx;
-      if (!next_cluster(last, &nx)) return -kEIO;
+      if (!next_cluster(last, &nx)) return -EIO;
       if (!nx) break;
       last = nx, have++;
-      if (have > n_clusters) return -kEIO;
+      if (have > n_clusters) return -EIO;
     }
   }
   n.cache_index = have - 1, n.cache_cluster = last;
-  if (count > have && count - have > free_clusters) return -kENOSPC;
+  if (count > have && count - have > free_clusters) return -ENOSPC;
   while (have < count) {
     u32 c = alloc_cluster();
-    if (!c) return -kENOSPC;
+    if (!c) return -ENOSPC;
     fat_set(last, c);
     last = c, have++;
   }
@@ -606,24 +551,24 @@ isize transfer(FatNode& n, u64 off, u8* buf, u64 len, bool write) {
     }
     u64 run_start = (u64)index * cluster_bytes;
     u64 run_end = min_of(end, run_start + (u64)run * cluster_bytes);
-    u64 lba = cluster_lba(c) + (pos - run_start) / 512;
-    u64 in_sector = pos % 512;
-    if (in_sector || run_end - pos < 512) {
-      u64 k = min_of(512 - in_sector, run_end - pos);
-      if (!read_sector(lba, sector_buf)) return -kEIO;
+    u64 lba = cluster_lba(c) + (pos - run_start) / kFatSectorSize;
+    u64 in_sector = pos % kFatSectorSize;
+    if (in_sector || run_end - pos < kFatSectorSize) {
+      u64 k = min_of(kFatSectorSize - in_sector, run_end - pos);
+      if (!read_sector(lba, sector_buf)) return -EIO;
       if (write) {
         memcpy(sector_buf + in_sector, buf + (pos - off), k);
-        if (!write_sector(lba, sector_buf)) return -kEIO;
+        if (!write_sector(lba, sector_buf)) return -EIO;
       } else {
         memcpy(buf + (pos - off), sector_buf + in_sector, k);
       }
       pos += k;
     } else {
-      u64 sectors = (run_end - pos) / 512;
+      u64 sectors = (run_end - pos) / kFatSectorSize;
       bool ok = write ? block_write(lba, (u32)sectors, buf + (pos - off))
                       : block_read(lba, (u32)sectors, buf + (pos - off));
-      if (!ok) return -kEIO;
-      pos += sectors * 512;
+      if (!ok) return -EIO;
+      pos += sectors * kFatSectorSize;
     }
   }
   return (isize)len;
@@ -633,39 +578,40 @@ isize transfer(FatNode& n, u64 off, u8* buf, u64 len, bool write) {
 
 int fat_mount() {
   cluster_buf = nullptr;
-  alignas(16) static u8 boot[512];
+  alignas(16) static u8 boot[kFatSectorSize];
   u64 part = 0;
   if (!block_read(0, 1, boot)) {
     kerror("disk: cannot read sector 0\n");
-    return -kEIO;
+    return -EIO;
   }
-  const BootSector* bs = (const BootSector*)boot;
-  auto looks_fat32 = [](const BootSector* b) {
-    return b->bytes_per_sector == 512 && b->fat32_size != 0 && b->root_entries == 0 && b->num_fats >= 1 &&
+  const FatBootSector* bs = (const FatBootSector*)boot;
+  auto looks_fat32 = [](const FatBootSector* b) {
+    return b->bytes_per_sector == kFatSectorSize && b->fat32_size != 0 && b->root_entries == 0 &&
+           b->num_fats >= 1 &&
            b->num_fats <= 2;
   };
-  if (bs->signature == 0xAA55 && !looks_fat32(bs)) {
+  if (bs->signature == kBootSignature && !looks_fat32(bs)) {
     // A partitioned disk (bareflow image): take the first FAT32 partition.
-    const MbrPartition* parts = (const MbrPartition*)(boot + 446);
+    const MbrPartition* parts = (const MbrPartition*)(boot + kMbrPartitionTable);
     for (int i = 0; i < 4; i++)
-      if (parts[i].type == 0x0B || parts[i].type == 0x0C) {
+      if (parts[i].type == kMbrTypeFat32Chs || parts[i].type == kMbrTypeFat32Lba) {
         part = parts[i].lba;
         break;
       }
-    if (part && !block_read(part, 1, boot)) return -kEIO;
+    if (part && !block_read(part, 1, boot)) return -EIO;
   }
-  if (bs->signature != 0xAA55) {
+  if (bs->signature != kBootSignature) {
     kerror("disk: not a FAT32 file system (no boot sector signature)\n");
-    return -kEIO;
+    return -EIO;
   }
-  if (bs->bytes_per_sector != 512 || !bs->sectors_per_cluster ||
+  if (bs->bytes_per_sector != kFatSectorSize || !bs->sectors_per_cluster ||
       (bs->sectors_per_cluster & (bs->sectors_per_cluster - 1)) || bs->num_fats < 1 || bs->num_fats > 2 ||
       bs->fat32_size == 0 || bs->root_entries != 0 || bs->reserved_sectors == 0) {
     kerror("disk: not a FAT32 file system (bad BIOS parameter block)\n");
-    return -kEIO;
+    return -EIO;
   }
   spc = bs->sectors_per_cluster;
-  cluster_bytes = spc * 512;
+  cluster_bytes = spc * kFatSectorSize;
   num_fats = bs->num_fats;
   fat_sectors = bs->fat32_size;
   fat_lba = part + bs->reserved_sectors;
@@ -674,36 +620,36 @@ int fat_mount() {
   if (total <= data_lba - part || part + total > block_sectors()) {
     kerror("disk: corrupted FAT file system (%lu sectors claimed, the disk has %lu)\n", total,
            block_sectors());
-    return -kEIO;
+    return -EIO;
   }
   n_clusters = (u32)((total - (data_lba - part)) / spc);
-  if ((u64)(n_clusters + 2) * 4 > (u64)fat_sectors * 512) n_clusters = fat_sectors * 512 / 4 - 2;
+  if ((u64)(n_clusters + kFatFirstCluster) * 4 > (u64)fat_sectors * kFatSectorSize)
+    n_clusters = fat_sectors * kFatSectorSize / 4 - kFatFirstCluster;
   root_cluster = bs->root_cluster;
   if (!valid_cluster(root_cluster)) {
     kerror("disk: corrupted FAT file system (root directory cluster %u)\n", root_cluster);
-    return -kEIO;
+    return -EIO;
   }
-  fsinfo_lba = bs->fsinfo_sector && bs->fsinfo_sector != 0xFFFF ? part + bs->fsinfo_sector : 0;
-  fat = (u32*)kalloc((u64)fat_sectors * 512);
-  fat_disk = (u32*)kalloc((u64)fat_sectors * 512);
+  fsinfo_lba = bs->fsinfo_sector && bs->fsinfo_sector != kNoFsInfo ? part + bs->fsinfo_sector : 0;
+  fat = (u32*)kalloc((u64)fat_sectors * kFatSectorSize);
+  fat_disk = (u32*)kalloc((u64)fat_sectors * kFatSectorSize);
   fat_dirty = (u8*)kalloc(fat_sectors);
   cluster_buf = (u8*)kalloc(cluster_bytes);
   if (!block_read(fat_lba, fat_sectors, fat)) {
     kerror("disk: cannot read the FAT\n");
-    return -kEIO;
+    return -EIO;
   }
-  memcpy(fat_disk, fat, (u64)fat_sectors * 512);
+  memcpy(fat_disk, fat, (u64)fat_sectors * kFatSectorSize);
   free_clusters = 0;
-  for (u32 c = 2; c < n_clusters + 2; c++)
-    if (fat_get(c) == 0) free_clusters++;
+  for (u32 c = kFatFirstCluster; c < n_clusters + kFatFirstCluster; c++)
+    if (fat_get(c) == kFatFree) free_clusters++;
   free_on_disk = free_clusters;
-  next_free = 2;
+  next_free = kFatFirstCluster;
   klog("fat32: %u clusters of %u bytes, %u free\n", n_clusters, cluster_bytes, free_clusters);
   return 0;
 }
 
 u64 fat_cluster_bytes() { return cluster_bytes; }
-u64 fat_free_bytes() { return (u64)free_clusters * cluster_bytes; }
 
 int fat_lookup(const char* path, FatNode* out) { return lookup_components(path, strlen(path), out); }
 
@@ -715,9 +661,9 @@ int fat_create(const char* path, bool directory, FatNode* out) {
   u32 dir = dir_cluster_of(parent);
   Found f;
   r = find_in_dir(dir, leaf, &f);
-  if (r == 0) return -kEEXIST;
-  if (r != -kENOENT) return r;
-  DirEntry e;
+  if (r == 0) return -EEXIST;
+  if (r != -ENOENT) return r;
+  FatDirEntry e;
   memset(&e, 0, sizeof e);
   stamp(e);
   e.cdate = e.adate = e.mdate;
@@ -725,45 +671,43 @@ int fat_create(const char* path, bool directory, FatNode* out) {
   e.attr = directory ? kAttrDir : kAttrArchive;
   if (directory) {
     u32 c = alloc_cluster();
-    if (!c) return -kENOSPC;
+    if (!c) return -ENOSPC;
     memset(cluster_buf, 0, cluster_bytes);
-    DirEntry dot = e, dotdot = e;
+    FatDirEntry dot = e, dotdot = e;
     memcpy(dot.name, ".          ", 11);
     memcpy(dotdot.name, "..         ", 11);
-    dot.cluster_high = (u16)(c >> 16), dot.cluster_low = (u16)c;
-    u32 pc = parent.is_root ? 0 : parent.first_cluster;
-    dotdot.cluster_high = (u16)(pc >> 16), dotdot.cluster_low = (u16)pc;
-    memcpy(cluster_buf, &dot, 32);
-    memcpy(cluster_buf + 32, &dotdot, 32);
-    if (!block_write(cluster_lba(c), spc, cluster_buf)) return -kEIO;
+    dot.set_cluster(c);
+    dotdot.set_cluster(parent.is_root ? 0 : parent.first_cluster);
+    memcpy(cluster_buf, &dot, kDirEntrySize);
+    memcpy(cluster_buf + kDirEntrySize, &dotdot, kDirEntrySize);
+    if (!block_write(cluster_lba(c), spc, cluster_buf)) return -EIO;
     publish(c);
     if ((r = flush_fat())) return r;
-    e.cluster_high = (u16)(c >> 16), e.cluster_low = (u16)c;
+    e.set_cluster(c);
   }
   SlotPos pos;
   if ((r = add_entry(dir, leaf, e, &pos))) return r;
   if ((r = flush_fat())) return r;
-  if (!block_flush()) return -kEIO;
+  if (!block_flush()) return -EIO;
   *out = FatNode{};
-  out->first_cluster = entry_cluster(e);
+  out->first_cluster = e.cluster();
   out->attr = e.attr;
   out->dirent_lba = pos.lba;
   out->dirent_off = pos.off;
-  out->parent_cluster = parent.is_root ? 0 : parent.first_cluster;
   return 0;
 }
 
 isize fat_read(FatNode& n, u64 off, void* buf, u64 len) {
-  if (n.is_dir()) return -kEISDIR;
+  if (n.is_dir()) return -EISDIR;
   if (off >= n.size) return 0;
   len = min_of(len, (u64)n.size - off);
   return len ? transfer(n, off, (u8*)buf, len, false) : 0;
 }
 
 isize fat_write(FatNode& n, u64 off, const void* buf, u64 len) {
-  if (n.is_dir()) return -kEISDIR;
+  if (n.is_dir()) return -EISDIR;
   if (!len) return 0;
-  if (off + len > 0xFFFFFFFFUL) return -kEFBIG;
+  if (off + len > 0xFFFFFFFFUL) return -EFBIG;
   while (n.size < off) {  // a hole: FAT has none, so write zeros
     u64 k = min_of(off - n.size, (u64)sizeof zero_page);
     isize r = fat_write(n, n.size, zero_page, k);
@@ -780,8 +724,8 @@ isize fat_write(FatNode& n, u64 off, const void* buf, u64 len) {
 }
 
 int fat_truncate(FatNode& n, u64 size) {
-  if (n.is_dir()) return -kEISDIR;
-  if (size > 0xFFFFFFFFUL) return -kEFBIG;
+  if (n.is_dir()) return -EISDIR;
+  if (size > 0xFFFFFFFFUL) return -EFBIG;
   if (size > n.size) {
     isize r = fat_write(n, n.size, zero_page, 0);
     while (r >= 0 && n.size < size) r = fat_write(n, n.size, zero_page, min_of(size - n.size, (u64)sizeof zero_page));
@@ -798,8 +742,8 @@ int fat_truncate(FatNode& n, u64 size) {
   } else {
     u32 last, rest;
     if ((r = cluster_at(n, keep - 1, &last))) return r;
-    if (!next_cluster(last, &rest)) return -kEIO;
-    fat_set(last, kEocMark);
+    if (!next_cluster(last, &rest)) return -EIO;
+    fat_set(last, kFatEndMark);
     r = free_chain(rest);
   }
   n.cache_cluster = 0;
@@ -814,16 +758,15 @@ int fat_commit(FatNode& n) {
   if (!r) r = flush_fat();
   if (r) return r;
   if (!n.is_root && n.dirent_lba) {
-    if (!read_sector(n.dirent_lba, sector_buf)) return -kEIO;
-    DirEntry& e = *(DirEntry*)(sector_buf + n.dirent_off);
-    e.cluster_high = (u16)(n.first_cluster >> 16);
-    e.cluster_low = (u16)n.first_cluster;
+    if (!read_sector(n.dirent_lba, sector_buf)) return -EIO;
+    FatDirEntry& e = *(FatDirEntry*)(sector_buf + n.dirent_off);
+    e.set_cluster(n.first_cluster);
     if (!(e.attr & kAttrDir)) e.size = n.size;
     stamp(e);
     e.adate = e.mdate;
-    if (!write_sector(n.dirent_lba, sector_buf)) return -kEIO;
+    if (!write_sector(n.dirent_lba, sector_buf)) return -EIO;
   }
-  if (!block_flush()) return -kEIO;
+  if (!block_flush()) return -EIO;
   n.dirty = false;
   return 0;
 }
@@ -836,17 +779,17 @@ int fat_unlink(const char* path, bool directory, bool keep_clusters) {
   Found f;
   if ((r = find_in_dir(dir_cluster_of(parent), leaf, &f))) return r;
   bool is_dir = f.entry.attr & kAttrDir;
-  if (is_dir && !directory) return -kEISDIR;
-  if (!is_dir && directory) return -kENOTDIR;
+  if (is_dir && !directory) return -EISDIR;
+  if (!is_dir && directory) return -ENOTDIR;
   if (is_dir) {
-    r = dir_is_empty(entry_cluster(f.entry));
+    r = dir_is_empty(f.entry.cluster());
     if (r < 0) return r;
-    if (!r) return -kENOTEMPTY;
+    if (!r) return -ENOTEMPTY;
   }
   if ((r = delete_slots(f))) return r;
-  if (!keep_clusters && (r = free_chain(entry_cluster(f.entry)))) return r;
+  if (!keep_clusters && (r = free_chain(f.entry.cluster()))) return r;
   if ((r = flush_fat())) return r;
-  return block_flush() ? 0 : -kEIO;
+  return block_flush() ? 0 : -EIO;
 }
 
 int fat_rename(const char* from, const char* to, FatNode* moved_from, FatNode* moved_to) {
@@ -859,7 +802,7 @@ int fat_rename(const char* from, const char* to, FatNode* moved_from, FatNode* m
   if ((r = find_in_dir(dir_cluster_of(from_parent), from_leaf, &f))) return r;
   bool is_dir = f.entry.attr & kAttrDir;
   usize from_len = strlen(from);
-  if (is_dir && !strncmp(to, from, from_len) && to[from_len] == '/') return -kEINVAL;  // into itself
+  if (is_dir && !strncmp(to, from, from_len) && to[from_len] == '/') return -EINVAL;  // into itself
   r = find_in_dir(dir_cluster_of(to_parent), to_leaf, &existing);
   if (r == 0) {
     if (existing.slots[existing.n_slots - 1].lba == f.slots[f.n_slots - 1].lba &&
@@ -867,43 +810,43 @@ int fat_rename(const char* from, const char* to, FatNode* moved_from, FatNode* m
       if (!strcmp(existing.name, to_leaf)) return 0;  // same name
     } else {
       bool target_dir = existing.entry.attr & kAttrDir;
-      if (target_dir != is_dir) return target_dir ? -kEISDIR : -kENOTDIR;
+      if (target_dir != is_dir) return target_dir ? -EISDIR : -ENOTDIR;
       if ((r = fat_unlink(to, target_dir))) return r;
     }
-  } else if (r != -kENOENT) {
+  } else if (r != -ENOENT) {
     return r;
   }
   SlotPos pos;
   if ((r = add_entry(dir_cluster_of(to_parent), to_leaf, f.entry, &pos))) return r;
   if ((r = delete_slots(f))) return r;
-  if (moved_from) node_from(f, from_parent.is_root ? 0 : from_parent.first_cluster, moved_from);
+  if (moved_from) node_from(f, moved_from);
   if (moved_to) {
-    node_from(f, to_parent.is_root ? 0 : to_parent.first_cluster, moved_to);
+    node_from(f, moved_to);
     moved_to->dirent_lba = pos.lba;
     moved_to->dirent_off = pos.off;
   }
   u32 old_pc = from_parent.is_root ? 0 : from_parent.first_cluster;
   u32 new_pc = to_parent.is_root ? 0 : to_parent.first_cluster;
-  if (is_dir && old_pc != new_pc && entry_cluster(f.entry)) {
-    u64 lba = cluster_lba(entry_cluster(f.entry));
-    if (!read_sector(lba, sector_buf)) return -kEIO;
-    DirEntry& dd = *(DirEntry*)(sector_buf + 32);
-    dd.cluster_high = (u16)(new_pc >> 16), dd.cluster_low = (u16)new_pc;
-    if (!write_sector(lba, sector_buf)) return -kEIO;
+  if (is_dir && old_pc != new_pc && f.entry.cluster()) {
+    u64 lba = cluster_lba(f.entry.cluster());
+    if (!read_sector(lba, sector_buf)) return -EIO;
+    FatDirEntry& dotdot = *(FatDirEntry*)(sector_buf + kDirEntrySize);
+    dotdot.set_cluster(new_pc);
+    if (!write_sector(lba, sector_buf)) return -EIO;
   }
   if ((r = flush_fat())) return r;
-  return block_flush() ? 0 : -kEIO;
+  return block_flush() ? 0 : -EIO;
 }
 
 int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child) {
-  if (!dir.is_dir()) return -kENOTDIR;
+  if (!dir.is_dir()) return -ENOTDIR;
   u32 dc = dir_cluster_of(dir);
   if (!dc) return 0;
   u64 next = *cookie;
   int r = scan_dir(dc, [&](const Found& f) {
     if (f.index < *cookie || !strcmp(f.name, ".") || !strcmp(f.name, "..")) return false;
     strncpy_z(name, f.name, cap);
-    node_from(f, dir.is_root ? 0 : dir.first_cluster, child);
+    node_from(f, child);
     next = f.index + 1;
     return true;
   });

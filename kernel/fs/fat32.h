@@ -4,7 +4,7 @@
 // changes are written at once, so a program killed mid-write leaves every file as it was at its
 // last commit. fat_truncate must be followed by fat_commit before other files are committed.
 #pragma once
-#include "lib/lib.h"
+#include "fs/fat_layout.h"
 
 struct FatNode {
   u32 first_cluster = 0;
@@ -14,13 +14,12 @@ struct FatNode {
   bool dirty = false;   // size or first cluster changed since the last commit
   u64 dirent_lba = 0;   // where the 8.3 entry lives (not for the root)
   u16 dirent_off = 0;
-  u32 parent_cluster = 0;
   u32 cache_index = 0, cache_cluster = 0;  // last (index -> cluster) step, for sequential access
   u16 mdate = 0, mtime = 0;
-  bool is_dir() const { return is_root || (attr & 0x10); }
+  bool is_dir() const { return is_root || (attr & kAttrDir); }
 };
 
-// Errors are negative Linux errno values.
+// Errors are negative Linux errno values (lib/errno.h).
 int fat_mount();  // 0, or -EIO with a message already printed
 int fat_lookup(const char* path, FatNode* out);
 int fat_create(const char* path, bool directory, FatNode* out);  // -EEXIST if present
@@ -38,4 +37,3 @@ int fat_rename(const char* from, const char* to, FatNode* moved_from = nullptr, 
 // is a position in the directory, so deleting listed entries does not make the walk skip others.
 int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child);
 u64 fat_cluster_bytes();
-u64 fat_free_bytes();

@@ -1,6 +1,6 @@
 #include "lib/lib.h"
 
-// Host builds of kernel code (the FAT fuzzer) use the C library's versions instead.
+// Host builds of kernel code (the fuzzers in tests/kernel) use the C library's versions instead.
 #ifndef BAREFLOW_KERNEL_HOSTED
 extern "C" {
 // 8-byte string moves for the bulk: under QEMU TCG each iteration of a rep prefix costs about the

@@ -5,8 +5,6 @@
 
 extern "C" u64 boot_pml4[512];
 
-bool mm_out_of_memory = false;
-
 namespace {
 
 constexpr int kMaxRanges = 64;

@@ -38,4 +38,3 @@ bool map_user_page(u64 va);                      // map a zeroed frame now (fals
 bool mm_handle_page_fault(u64 addr, u64 error);  // demand paging; false if not ours
 bool mm_move(u64 old_start, u64 new_start, u64 len);  // move mappings (mremap)
 u64 mm_find_free(u64 len);                       // an unused range for mmap
-extern bool mm_out_of_memory;

@@ -266,11 +266,27 @@ TEST(Guest, NullDereferenceIsReported) {
   EXPECT_NE(r.err.find("rip="), std::string::npos) << r.err;
 }
 
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
+  return n;
+}
+
 TEST(Guest, UnknownSystemCallReturnsEnosys) {
   Result r = run(boot({}, {kPrograms + "/bad_syscall"}));
   EXPECT_EQ(r.status, 3) << r.err;
-  EXPECT_EQ(r.out, "syscall 999 = -1, errno ENOSYS\nwrite from a bad pointer = -1, errno EFAULT\n");
-  EXPECT_NE(r.err.find("system call 999 is not implemented"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "syscall 999 = -1, errno ENOSYS\nsocket = -1, -1, errno ENOSYS\n"
+                   "write from a bad pointer = -1, errno EFAULT\n");
+  EXPECT_EQ(count(r.err, "system call 999 is not implemented"), 1u) << r.err;
+  EXPECT_EQ(count(r.err, "system call 41 (socket) is not implemented"), 1u) << r.err;
+}
+
+TEST(Guest, StraceLogsEachCallByName) {
+  Result r = run(boot({"--strace", "--verbose"}, {kPrograms + "/bad_syscall"}));
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("syscall 999("), std::string::npos) << r.err;  // Linux has no call 999
+  EXPECT_EQ(count(r.err, "syscall 41 socket(2, 1, 0, "), 2u) << r.err;
+  EXPECT_NE(r.err.find("syscall 1 write(1, "), std::string::npos) << r.err;
 }
 
 TEST(Guest, DynamicExecutableIsRefused) {

@@ -151,7 +151,6 @@ void cpu_init() {
   enable_syscall();
 }
 
-bool cpu_has_rdrand() { return has_rdrand; }
 const char* cpu_feature_summary() { return features; }
 
 u64 cpu_random64() {

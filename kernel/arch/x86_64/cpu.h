@@ -22,7 +22,6 @@ enum ExitStatus : int {
 
 void cpu_init();                 // GDT, TSS, IDT, SSE/AVX, syscall MSRs
 extern "C" bool cpu_use_xsave;   // read by entry.S
-bool cpu_has_rdrand();
 u64 cpu_random64();
 const char* cpu_feature_summary();
 

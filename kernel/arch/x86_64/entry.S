@@ -111,7 +111,7 @@ exc_common:
 // System calls -------------------------------------------------------------------------------
 // `syscall` in ring 0: RCX = return address, R11 = RFLAGS, RSP is still the program's. Switch to
 // the kernel's stack at once, and return with popfq + jmp *%rcx (sysret would land in ring 3).
-// Frame layout matches struct SyscallFrame in syscall.h.
+// Frame layout matches struct SyscallFrame in syscall/syscall.h.
     .globl syscall_entry
 syscall_entry:
     movq %rsp, syscall_user_rsp(%rip)

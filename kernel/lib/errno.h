@@ -1,0 +1,27 @@
+// Linux errno values (x86-64), for the whole kernel: the system calls and the FAT code return
+// them negated. No libc here, so these names are plain enumerators rather than macros.
+#pragma once
+
+enum Errno : int {
+  ENOENT = 2,
+  EIO = 5,
+  EBADF = 9,
+  EAGAIN = 11,
+  ENOMEM = 12,
+  EFAULT = 14,
+  EEXIST = 17,
+  ENODEV = 19,
+  ENOTDIR = 20,
+  EISDIR = 21,
+  EINVAL = 22,
+  EMFILE = 24,
+  ENOTTY = 25,
+  EFBIG = 27,
+  ENOSPC = 28,
+  ESPIPE = 29,
+  ERANGE = 34,
+  ENAMETOOLONG = 36,
+  ENOSYS = 38,
+  ENOTEMPTY = 39,
+  ETIMEDOUT = 110,
+};

@@ -1,0 +1,408 @@
+// Files, directories and paths: the FAT disk, plus /dev/null and the console devices.
+#include "syscall/fd_table.h"
+#include "syscall/handlers.h"
+
+namespace {
+
+constexpr int kAtFdcwd = -100;
+enum : u32 { kOAccMode = 3, kOCreat = 0x40, kOExcl = 0x80, kOTrunc = 0x200, kOAppend = 0x400,
+             kODirectory = 0x10000 };
+constexpr u32 kAtRemoveDir = 0x200, kAtEmptyPath = 0x1000;
+constexpr usize kPathMax = 256;
+
+char program_path[kPathMax];
+char cwd[kPathMax] = "/";
+
+// Copies a path from the program, resolves it against `base` and normalizes "." and "..".
+i64 resolve_path(const char* base, u64 user_path, char* out, usize cap) {
+  if (!user_ok(user_path, 1)) return -EFAULT;
+  const char* in = (const char*)user_path;
+  char tmp[512];
+  usize n = 0;
+  if (in[0] != '/') {
+    for (const char* b = base; *b && n < sizeof tmp - 1; b++) tmp[n++] = *b;
+    if (n < sizeof tmp - 1) tmp[n++] = '/';
+  }
+  for (usize i = 0; in[i]; i++) {
+    if (n >= sizeof tmp - 1) return -ENAMETOOLONG;
+    tmp[n++] = in[i];
+  }
+  tmp[n] = 0;
+  usize o = 0;
+  out[o++] = '/';
+  for (usize i = 0; i < n;) {
+    while (i < n && tmp[i] == '/') i++;
+    usize j = i;
+    while (j < n && tmp[j] != '/') j++;
+    usize len = j - i;
+    if (len == 0 || (len == 1 && tmp[i] == '.')) {
+    } else if (len == 2 && tmp[i] == '.' && tmp[i + 1] == '.') {
+      while (o > 1 && out[o - 1] != '/') o--;
+      if (o > 1) o--;
+    } else {
+      if (o > 1) out[o++] = '/';
+      if (o + len + 1 >= cap) return -ENAMETOOLONG;
+      memcpy(out + o, tmp + i, len);
+      o += len;
+    }
+    i = j;
+  }
+  out[o] = 0;
+  return 0;
+}
+
+// A path of an *at() call: relative ones start at the directory dirfd (or the working directory).
+i64 path_at(i32 dirfd, u64 user_path, char* out) {
+  const char* base = cwd;
+  if (dirfd != kAtFdcwd && user_ok(user_path, 1) && ((const char*)user_path)[0] != '/') {
+    OpenFile* d = file_for(dirfd);
+    if (!d) return -EBADF;
+    if (d->kind != FileKind::File || !d->node->is_dir()) return -ENOTDIR;
+    base = d->path;
+  }
+  return resolve_path(base, user_path, out, kPathMax);
+}
+
+i64 open_at(i32 dirfd, u64 upath, u32 flags) {
+  char path[kPathMax];
+  i64 r = path_at(dirfd, upath, path);
+  if (r) return r;
+  int fd;
+  OpenFile* f = open_file_alloc(&fd);
+  if (!f) return -EMFILE;
+  f->flags = flags;
+  strncpy_z(f->path, path, sizeof f->path);
+  if (!strcmp(path, "/dev/null")) {
+    f->kind = FileKind::Null;
+  } else if (!strcmp(path, "/dev/stdout") || !strcmp(path, "/dev/stderr") || !strcmp(path, "/dev/tty")) {
+    f->kind = FileKind::Console;
+    f->channel = path[5] == 's' && path[8] == 'd' ? Channel::Stdout : Channel::Stderr;
+  } else {
+    bool writable = (flags & kOAccMode) != 0;
+    FatNode found;
+    r = fat_lookup(path, &found);
+    if (r == -ENOENT && (flags & kOCreat)) r = fat_create(path, false, &found);
+    else if (r == 0 && (flags & kOCreat) && (flags & kOExcl)) r = -EEXIST;
+    if (r) return r;
+    if (found.is_dir() && writable) return -EISDIR;
+    if (!found.is_dir() && (flags & kODirectory)) return -ENOTDIR;
+    f->node = node_acquire(found);
+    if (!f->node) return -EMFILE;
+    if ((flags & kOTrunc) && writable && f->node->size) {
+      if ((r = fat_truncate(*f->node, 0)) || (r = fat_commit(*f->node))) {
+        node_release(f->node);
+        return r;
+      }
+    }
+    f->kind = FileKind::File;
+  }
+  fd_install(fd, f);
+  return fd;
+}
+
+i64 do_read(OpenFile* f, u64 buf, u64 n, u64* pos) {
+  if (!user_ok(buf, n)) return -EFAULT;
+  switch (f->kind) {
+    case FileKind::Stdin: case FileKind::Null: return 0;
+    case FileKind::Console: return -EBADF;
+    case FileKind::File: {
+      if ((f->flags & kOAccMode) == 1) return -EBADF;
+      if (f->node->is_dir()) return -EISDIR;
+      isize r = fat_read(*f->node, *pos, (void*)buf, n);
+      if (r > 0) *pos += r;
+      return r;
+    }
+    default: return -EBADF;
+  }
+}
+
+i64 do_write(OpenFile* f, u64 buf, u64 n, u64* pos) {
+  if (!user_ok(buf, n)) return -EFAULT;
+  switch (f->kind) {
+    case FileKind::Console: console_write(f->channel, (const char*)buf, n); return (i64)n;
+    case FileKind::Null: return (i64)n;
+    case FileKind::File: {
+      if ((f->flags & kOAccMode) == 0) return -EBADF;
+      if (f->flags & kOAppend) *pos = f->node->size;
+      isize r = fat_write(*f->node, *pos, (const void*)buf, n);
+      if (r > 0) *pos += r;
+      return r;
+    }
+    default: return -EBADF;
+  }
+}
+
+struct Iovec {
+  u64 base, len;
+};
+
+i64 rw_vec(i32 fd, u64 iov, i64 cnt, bool write) {
+  OpenFile* f = file_for(fd);
+  if (!f) return -EBADF;
+  if (cnt < 0 || cnt > 1024 || !user_ok(iov, cnt * sizeof(Iovec))) return -EINVAL;
+  i64 total = 0;
+  for (i64 i = 0; i < cnt; i++) {
+    const Iovec& v = ((const Iovec*)iov)[i];
+    if (!v.len) continue;
+    i64 r = write ? do_write(f, v.base, v.len, &f->pos) : do_read(f, v.base, v.len, &f->pos);
+    if (r < 0) return total ? total : r;
+    total += r;
+    if ((u64)r < v.len) break;
+  }
+  return total;
+}
+
+struct LinuxStat {
+  u64 dev, ino, nlink;
+  u32 mode, uid, gid, pad0;
+  u64 rdev;
+  i64 size, blksize, blocks;
+  i64 atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+  i64 reserved[3];
+};
+static_assert(sizeof(LinuxStat) == 144);
+
+i64 dos_to_unix(u16 date, u16 time) {
+  int y = 1980 + (date >> 9), m = (date >> 5) & 15, d = date & 31;
+  if (m < 1) m = 1;
+  if (d < 1) d = 1;
+  y -= m <= 2;
+  i64 era = y / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  i64 days = era * 146097 + doe - 719468;
+  return days * 86400 + (time >> 11) * 3600 + ((time >> 5) & 63) * 60 + (time & 31) * 2;
+}
+
+i64 fill_stat(const OpenFile* f, const FatNode* n, u64 out) {
+  if (!user_ok(out, sizeof(LinuxStat))) return -EFAULT;
+  LinuxStat st;
+  memset(&st, 0, sizeof st);
+  st.dev = 1;
+  st.nlink = 1;
+  st.blksize = 4096;
+  if (f && f->kind != FileKind::File) {
+    st.mode = 0020620;  // character device
+    st.rdev = f->kind == FileKind::Null ? 0x103 : 0x400;
+    st.ino = 1;
+  } else {
+    st.mode = n->is_dir() ? 0040755 : 0100755;
+    st.size = n->is_dir() ? (i64)fat_cluster_bytes() : n->size;
+    st.blocks = (i64)(align_up(n->size, fat_cluster_bytes()) / 512);
+    st.ino = n->is_root ? 2 : (n->dirent_lba << 4) | (n->dirent_off >> 5);
+    st.mtime = st.atime = st.ctime = n->is_root ? 0 : dos_to_unix(n->mdate, n->mtime);
+  }
+  memcpy((void*)out, &st, sizeof st);
+  return 0;
+}
+
+i64 stat_at(i32 dirfd, u64 upath, u64 out, u64 flags) {
+  if ((flags & kAtEmptyPath) && user_ok(upath, 1) && ((const char*)upath)[0] == 0) {
+    OpenFile* f = file_for(dirfd);
+    if (!f) return -EBADF;
+    return fill_stat(f, f->node, out);
+  }
+  char path[kPathMax];
+  i64 r = path_at(dirfd, upath, path);
+  if (r) return r;
+  if (!strcmp(path, "/dev/null")) {
+    OpenFile tmp;
+    tmp.kind = FileKind::Null;
+    return fill_stat(&tmp, nullptr, out);
+  }
+  FatNode n;
+  if ((r = fat_lookup(path, &n))) return r;
+  return fill_stat(nullptr, &n, out);
+}
+
+i64 access_at(i32 dirfd, u64 upath) {
+  char path[kPathMax];
+  FatNode n;
+  i64 r = path_at(dirfd, upath, path);
+  if (!r && strcmp(path, "/dev/null")) r = fat_lookup(path, &n);
+  return r;
+}
+
+i64 rename_at(i32 from_dirfd, u64 from_upath, i32 to_dirfd, u64 to_upath) {
+  char from[kPathMax], to[kPathMax];
+  i64 r = path_at(from_dirfd, from_upath, from);
+  if (!r) r = path_at(to_dirfd, to_upath, to);
+  FatNode target, old_pos, new_pos;
+  if (!r && fat_lookup(to, &target) == 0 && !target.is_dir()) {
+    // Replacing a file that is open: it lives on, nameless, until its last close.
+    if (FatNode* open = node_if_open(target)) {
+      r = fat_unlink(to, false, true);
+      if (!r) node_orphan(open);
+    }
+  }
+  if (!r) r = fat_rename(from, to, &old_pos, &new_pos);
+  if (!r)
+    if (FatNode* open = node_if_open(old_pos)) node_moved(open, new_pos);
+  return r;
+}
+
+i64 mkdir_at(i32 dirfd, u64 upath) {
+  char path[kPathMax];
+  FatNode n;
+  i64 r = path_at(dirfd, upath, path);
+  if (!r) r = fat_create(path, true, &n);
+  return r;
+}
+
+i64 unlink_at(i32 dirfd, u64 upath, bool dir) {
+  char path[kPathMax];
+  i64 r = path_at(dirfd, upath, path);
+  FatNode n;
+  FatNode* open = !r && !dir && fat_lookup(path, &n) == 0 ? node_if_open(n) : nullptr;
+  if (!r) r = fat_unlink(path, dir, open != nullptr);
+  if (!r && open) node_orphan(open);
+  return r;
+}
+
+i64 readlink_at(i32 dirfd, u64 upath, u64 buf, u64 size) {
+  char path[kPathMax];
+  i64 r = path_at(dirfd, upath, path);
+  if (r) return r;
+  if (!user_ok(buf, size)) return -EFAULT;
+  if (strcmp(path, "/proc/self/exe")) {
+    FatNode n;
+    return fat_lookup(path, &n) ? -ENOENT : -EINVAL;  // FAT has no symbolic links
+  }
+  u64 n = min_of((u64)strlen(program_path), size);
+  memcpy((void*)buf, program_path, n);
+  return (i64)n;
+}
+
+}  // namespace
+
+void files_init(const char* path) { strncpy_z(program_path, path, sizeof program_path); }
+
+i64 sys_read(const SyscallArgs& a) {
+  OpenFile* f = file_for(a.a0);
+  return f ? do_read(f, a.a1, a.a2, &f->pos) : -EBADF;
+}
+
+i64 sys_write(const SyscallArgs& a) {
+  OpenFile* f = file_for(a.a0);
+  return f ? do_write(f, a.a1, a.a2, &f->pos) : -EBADF;
+}
+
+i64 sys_pread64(const SyscallArgs& a) {
+  OpenFile* f = file_for(a.a0);
+  u64 pos = a.a3;
+  return f ? do_read(f, a.a1, a.a2, &pos) : -EBADF;
+}
+
+i64 sys_pwrite64(const SyscallArgs& a) {
+  OpenFile* f = file_for(a.a0);
+  u64 pos = a.a3;
+  return f ? do_write(f, a.a1, a.a2, &pos) : -EBADF;
+}
+
+i64 sys_readv(const SyscallArgs& a) { return rw_vec(a.a0, a.a1, (i64)a.a2, false); }
+i64 sys_writev(const SyscallArgs& a) { return rw_vec(a.a0, a.a1, (i64)a.a2, true); }
+i64 sys_open(const SyscallArgs& a) { return open_at(kAtFdcwd, a.a0, (u32)a.a1); }
+i64 sys_openat(const SyscallArgs& a) { return open_at((i32)a.a0, a.a1, (u32)a.a2); }
+i64 sys_stat(const SyscallArgs& a) { return stat_at(kAtFdcwd, a.a0, a.a1, 0); }  // lstat too: no links
+
+i64 sys_fstat(const SyscallArgs& a) {
+  OpenFile* f = file_for(a.a0);
+  return f ? fill_stat(f, f->node, a.a1) : -EBADF;
+}
+
+i64 sys_newfstatat(const SyscallArgs& a) { return stat_at((i32)a.a0, a.a1, a.a2, a.a3); }
+
+i64 sys_lseek(const SyscallArgs& a) {
+  OpenFile* f = file_for(a.a0);
+  if (!f) return -EBADF;
+  if (f->kind != FileKind::File) return -ESPIPE;
+  i64 off = (i64)a.a1;
+  int whence = (int)a.a2;
+  i64 base = whence == 0 ? 0 : whence == 1 ? (i64)f->pos : whence == 2 ? (i64)f->node->size : -1;
+  if (base < 0 || base + off < 0) return -EINVAL;
+  f->pos = (u64)(base + off);
+  if (f->node->is_dir() && f->pos == 0) f->dir_cookie = 0;
+  return (i64)f->pos;
+}
+
+i64 sys_access(const SyscallArgs& a) { return access_at(kAtFdcwd, a.a0); }
+i64 sys_faccessat(const SyscallArgs& a) { return access_at((i32)a.a0, a.a1); }  // faccessat2 too
+
+i64 sys_getdents64(const SyscallArgs& a) {
+  OpenFile* f = file_for(a.a0);
+  u64 buf = a.a1, cap = a.a2;
+  if (!f) return -EBADF;
+  if (f->kind != FileKind::File || !f->node->is_dir()) return -ENOTDIR;
+  if (!user_ok(buf, cap)) return -EFAULT;
+  u64 used = 0;
+  for (;;) {
+    u64 cookie = f->dir_cookie;
+    char name[256];
+    FatNode child;
+    int r = fat_readdir(*f->node, &cookie, name, sizeof name, &child);
+    if (r < 0) return used ? (i64)used : r;
+    if (r == 0) break;
+    u64 len = strlen(name);
+    u64 reclen = align_up(19 + len + 1, 8);
+    if (used + reclen > cap) {
+      if (!used) return -EINVAL;
+      break;
+    }
+    u8* rec = (u8*)(buf + used);
+    u64 ino = (child.dirent_lba << 4) | (child.dirent_off >> 5);
+    memcpy(rec, &ino, 8);
+    i64 off = (i64)cookie;
+    memcpy(rec + 8, &off, 8);
+    u16 rl = (u16)reclen;
+    memcpy(rec + 16, &rl, 2);
+    rec[18] = child.is_dir() ? 4 : 8;  // DT_DIR, DT_REG
+    memcpy(rec + 19, name, len + 1);
+    used += reclen;
+    f->dir_cookie = cookie;
+  }
+  return (i64)used;
+}
+
+i64 sys_fsync(const SyscallArgs& a) {  // fdatasync too
+  OpenFile* f = file_for(a.a0);
+  return !f ? -EBADF : f->kind == FileKind::File ? fat_commit(*f->node) : 0;
+}
+
+i64 sys_ftruncate(const SyscallArgs& a) {
+  OpenFile* f = file_for(a.a0);
+  i64 r = !f ? -EBADF
+          : f->kind != FileKind::File || (f->flags & kOAccMode) == 0 ? -EINVAL
+                                                                     : fat_truncate(*f->node, a.a1);
+  if (!r) r = fat_commit(*f->node);  // a shortened chain must not wait for another file's commit
+  return r;
+}
+
+i64 sys_getcwd(const SyscallArgs& a) {
+  u64 n = strlen(cwd) + 1;
+  if (!user_ok(a.a0, a.a1)) return -EFAULT;
+  if (a.a1 < n) return -ERANGE;
+  memcpy((void*)a.a0, cwd, n);
+  return (i64)n;
+}
+
+i64 sys_chdir(const SyscallArgs& a) {
+  char path[kPathMax];
+  FatNode n;
+  i64 r = resolve_path(cwd, a.a0, path, sizeof path);
+  if (!r) r = fat_lookup(path, &n);
+  if (!r && !n.is_dir()) r = -ENOTDIR;
+  if (!r) strncpy_z(cwd, path, sizeof cwd);
+  return r;
+}
+
+i64 sys_rename(const SyscallArgs& a) { return rename_at(kAtFdcwd, a.a0, kAtFdcwd, a.a1); }
+// renameat2 too (its flags are ignored).
+i64 sys_renameat(const SyscallArgs& a) { return rename_at((i32)a.a0, a.a1, (i32)a.a2, a.a3); }
+i64 sys_mkdir(const SyscallArgs& a) { return mkdir_at(kAtFdcwd, a.a0); }
+i64 sys_mkdirat(const SyscallArgs& a) { return mkdir_at(a.a0, a.a1); }
+i64 sys_rmdir(const SyscallArgs& a) { return unlink_at(kAtFdcwd, a.a0, true); }
+i64 sys_unlink(const SyscallArgs& a) { return unlink_at(kAtFdcwd, a.a0, false); }
+i64 sys_unlinkat(const SyscallArgs& a) { return unlink_at(a.a0, a.a1, a.a2 & kAtRemoveDir); }
+i64 sys_readlink(const SyscallArgs& a) { return readlink_at(kAtFdcwd, a.a0, a.a1, a.a2); }
+i64 sys_readlinkat(const SyscallArgs& a) { return readlink_at(a.a0, a.a1, a.a2, a.a3); }
