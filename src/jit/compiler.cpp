@@ -7,25 +7,31 @@
 //   3. route calls through the table (call_table.cpp);
 //   4. name the host CPU, attach the profile as !prof, add counters (profile_metadata.cpp);
 //   5. add an adapter per function for the interpreter, and the OSR continuations (osr.cpp);
-//   6. run the O1-O3 pipeline with a TargetMachine of its own, then codegen at the same level,
-//      link with JITLink against the table's symbols (symbols.h), and look the results up.
+//   6. hash the prepared unit with the environment into its key, and ask the unit cache for it;
+//   7. on a miss, run the O1-O3 pipeline with a TargetMachine of its own and generate code at
+//      the same level, and give the object to the cache;
+//   8. link the object with JITLink against the program's symbols (symbols.h) and look up what
+//      the request asked for.
+// A unit's object refers to the running program only through those symbols, so an object
+// from an earlier run links into this one (link_object) as well as a fresh one.
 #include "jit/compiler.h"
 
 #include <llvm/AsmParser/Parser.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
+#include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/DebugObjectManagerPlugin.h>
 #include <llvm/ExecutionEngine/Orc/EPCDebugObjectRegistrar.h>
-#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
-#include <llvm/ExecutionEngine/Orc/TargetProcess/JITLoaderGDB.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
-#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
+#include <llvm/ExecutionEngine/Orc/TargetProcess/JITLoaderGDB.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Object/ELFObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/BLAKE3.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -35,6 +41,7 @@
 #include <map>
 #include <mutex>
 
+#include "jit/build_id.h"
 #include "jit/prepare.h"
 #include "jit/runtime_symbols.h"
 #include "jit/symbols.h"
@@ -44,6 +51,8 @@ namespace bf::jit {
 
 using namespace llvm;
 using namespace llvm::orc;
+
+std::string UnitKey::hex() const { return toHex(digest, /*LowerCase=*/true); }
 
 namespace {
 
@@ -70,17 +79,36 @@ class ImportGenerator : public DefinitionGenerator {
   }
 };
 
-// Codegen at the tier's level (read from the module), and the size of each emitted function.
-class TierIRCompiler : public IRCompileLayer::IRCompiler {
+// The edge counters of function k (symbols::edge_counters), which live in its tier-0 code: a
+// unit from the cache may count into those of a function this run has not translated yet.
+class CounterGenerator : public DefinitionGenerator {
  public:
-  explicit TierIRCompiler(JITTargetMachineBuilder jtmb)
-      : IRCompiler(irManglingOptionsFromTargetOptions(jtmb.getOptions())), jtmb_(std::move(jtmb)) {}
+  explicit CounterGenerator(vm::Machine& m) : m_(m) {}
+  Error tryToGenerate(LookupState&, LookupKind, JITDylib& jd, JITDylibLookupFlags,
+                      const SymbolLookupSet& symbols) override {
+    SymbolMap found;
+    for (const auto& [name, flags] : symbols) {
+      uint32_t k = 0;
+      if (!symbols::is_edge_counters(*name, k) || k >= m_.functions.size()) continue;
+      std::string error;
+      vm::Code* code = m_.try_code_for(m_.functions[k].get(), error);
+      if (!code) return make_error<StringError>(error, inconvertibleErrorCode());
+      found[name] = {ExecutorAddr::fromPtr(code->counters.get()), JITSymbolFlags::Exported};
+    }
+    if (found.empty()) return Error::success();
+    return jd.define(absoluteSymbols(std::move(found)));
+  }
 
-  Expected<std::unique_ptr<MemoryBuffer>> operator()(Module& m) override {
-    int tier = 3;
-    if (auto* c = mdconst::extract_or_null<ConstantInt>(m.getModuleFlag(symbols::kTierFlag)))
-      tier = int(c->getZExtValue());
-    std::lock_guard<std::mutex> lock(mutex_);
+ private:
+  vm::Machine& m_;
+};
+
+// Code generation at a tier's level, with one TargetMachine per tier made on first use.
+class CodeGenerator {
+ public:
+  explicit CodeGenerator(JITTargetMachineBuilder jtmb) : jtmb_(std::move(jtmb)) {}
+
+  Expected<std::unique_ptr<MemoryBuffer>> operator()(Module& m, int tier) {
     auto& tm = machines_[tier];
     if (!tm) {
       JITTargetMachineBuilder b = jtmb_;
@@ -89,35 +117,34 @@ class TierIRCompiler : public IRCompileLayer::IRCompiler {
       if (!created) return created.takeError();
       tm = std::move(*created);
     }
-    SimpleCompiler compile(*tm);
-    auto object = compile(m);
-    if (!object) return object.takeError();
-    last_object_bytes = (*object)->getBufferSize();
-    if (auto file = object::ObjectFile::createObjectFile((*object)->getMemBufferRef())) {
-      for (const object::SymbolRef& s : (*file)->symbols()) {
-        auto name = s.getName();
-        auto type = s.getType();
-        if (!name || !type || *type != object::SymbolRef::ST_Function) {
-          if (!name) consumeError(name.takeError());
-          if (!type) consumeError(type.takeError());
-          continue;
-        }
-        sizes[name->str()] = object::ELFSymbolRef(s).getSize();
-      }
-    } else {
-      consumeError(file.takeError());
-    }
-    return object;
+    return SimpleCompiler(*tm)(m);
   }
-
-  std::map<std::string, uint64_t> sizes;
-  uint64_t last_object_bytes = 0;
 
  private:
   JITTargetMachineBuilder jtmb_;
-  std::mutex mutex_;
   std::map<int, std::unique_ptr<TargetMachine>> machines_;
 };
+
+// Bytes of each function an object defines (for the tier log and the perf map).
+std::map<std::string, uint64_t> function_sizes(MemoryBufferRef object) {
+  std::map<std::string, uint64_t> sizes;
+  auto file = object::ObjectFile::createObjectFile(object);
+  if (!file) {
+    consumeError(file.takeError());
+    return sizes;
+  }
+  for (const object::SymbolRef& s : (*file)->symbols()) {
+    auto name = s.getName();
+    auto type = s.getType();
+    if (!name || !type || *type != object::SymbolRef::ST_Function) {
+      if (!name) consumeError(name.takeError());
+      if (!type) consumeError(type.takeError());
+      continue;
+    }
+    sizes[name->str()] = object::ELFSymbolRef(s).getSize();
+  }
+  return sizes;
+}
 
 class CompilerImpl final : public Compiler {
  public:
@@ -125,6 +152,10 @@ class CompilerImpl final : public Compiler {
 
   bool init(std::string& error);
   bool compile(const CompileRequest& request, CompileResult& result, std::string& error) override;
+  bool link_object(const std::string& object, const CompileRequest& request, CompileResult& result,
+                   std::string& error) override;
+  void set_cache(UnitCache* cache) override { cache_ = cache; }
+  const std::string& environment() const override { return environment_; }
   bool warm_up(std::string& error) override;
 
  private:
@@ -132,17 +163,21 @@ class CompilerImpl final : public Compiler {
   void register_with_gdb();
   bool define_program_symbols(std::string& error);
   void optimize(Module& mod, int tier);
+  void dump(const Module& mod, const CompileRequest& request);
+  UnitKey key_of(Module& mod);
   bool injected_failure(const CompileRequest& request) const;
-  bool look_up(const CompileRequest& request, CompileResult& result, std::string& error);
+  bool link(std::unique_ptr<MemoryBuffer> object, const CompileRequest& request, CompileResult& result,
+            std::string& error);
 
   vm::Machine& m_;
   Options options_;
   SmallVector<char, 0> bitcode_;
   std::vector<void*> global_addresses_;  // by position in the module's global list
   std::unique_ptr<LLJIT> jit_;
-  TierIRCompiler* codegen_ = nullptr;
-  std::string cpu_, features_;
+  std::unique_ptr<CodeGenerator> codegen_;
+  std::string cpu_, features_, environment_;
   std::map<int, std::unique_ptr<TargetMachine>> pass_machines_;
+  UnitCache* cache_ = nullptr;
 };
 
 bool CompilerImpl::init(std::string& error) {
@@ -172,7 +207,12 @@ bool CompilerImpl::create_jit(std::string& error) {
   jtmb->setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
   cpu_ = jtmb->getCPU();
   features_ = jtmb->getFeatures().getString();
-  TierIRCompiler** codegen = &codegen_;
+  // Tests pretend to be another CPU, to show that its cached code is not taken.
+  if (const char* other = getenv("BAREFLOW_TEST_CPU_FEATURES")) features_ = other;
+  environment_ = std::string("bareflow ") + kBuildId + "\nllvm " LLVM_VERSION_STRING "\ntriple " +
+                 jtmb->getTargetTriple().str() + "\ncpu " + cpu_ + "\nfeatures " + features_ + "\n" +
+                 code_shaping_params(options_.params);
+  codegen_ = std::make_unique<CodeGenerator>(*jtmb);
   auto built = LLJITBuilder()
                    .setJITTargetMachineBuilder(*jtmb)
                    .setNumCompileThreads(0)
@@ -181,12 +221,6 @@ bool CompilerImpl::create_jit(std::string& error) {
                      JITDylib& jd = j.getExecutionSession().createBareJITDylib("<imports>");
                      jd.addGenerator(std::make_unique<ImportGenerator>());
                      return JITDylibSP(&jd);
-                   })
-                   .setCompileFunctionCreator([codegen](JITTargetMachineBuilder b)
-                                                  -> Expected<std::unique_ptr<IRCompileLayer::IRCompiler>> {
-                     auto c = std::make_unique<TierIRCompiler>(std::move(b));
-                     *codegen = c.get();
-                     return std::move(c);
                    })
                    .create();
   if (!built) {
@@ -210,7 +244,7 @@ void CompilerImpl::register_with_gdb() {
 }
 
 // The interpreter's state as absolute symbols (symbols.h): globals, stable entries, the
-// function table's cells and its resolver.
+// function table's cells and its resolver, the call counters; edge counters on demand.
 bool CompilerImpl::define_program_symbols(std::string& error) {
   SymbolMap map;
   auto define = [&](const std::string& name, const void* address) {
@@ -225,8 +259,11 @@ bool CompilerImpl::define_program_symbols(std::string& error) {
   for (uint32_t k = 0; k < table.size(); k++) {
     define(symbols::entry(k), table.slot(k).entry());
     define(symbols::slot(k), table.slot(k).native_cell());
+    define(symbols::calls_counter(k), &m_.functions[k]->calls);
   }
-  if (Error e = jit_->getMainJITDylib().define(absoluteSymbols(std::move(map)))) {
+  JITDylib& main = jit_->getMainJITDylib();
+  main.addGenerator(std::make_unique<CounterGenerator>(m_));
+  if (Error e = main.define(absoluteSymbols(std::move(map)))) {
     error = "jit: " + toString(std::move(e));
     return false;
   }
@@ -265,6 +302,35 @@ void CompilerImpl::optimize(Module& mod, int tier) {
   mpm.run(mod, mam);
 }
 
+// The debug knob `dump`: each compile's optimized IR in that directory.
+void CompilerImpl::dump(const Module& mod, const CompileRequest& request) {
+  std::error_code ec;
+  static int sequence = 0;
+  uint32_t first = request.roots.empty() ? request.osr[0].first : request.roots[0];
+  std::string name = symbols::compiled(m_.functions[first]->name, first, request.tier);
+  raw_fd_ostream out(options_.params.dump + "/" + std::to_string(sequence++) + "-" + name + ".ll", ec);
+  if (!ec) mod.print(out, nullptr);
+}
+
+// Everything that shapes a unit's code is in its prepared module (bodies, copies, !prof, the
+// CPU on every function, the tier flag) or in the environment; the module hash keeps units of
+// different programs apart.
+UnitKey CompilerImpl::key_of(Module& mod) {
+  SmallVector<char, 0> bitcode;
+  raw_svector_ostream os(bitcode);
+  const std::string id = mod.getModuleIdentifier();
+  mod.setModuleIdentifier("");  // the path the program was loaded from does not shape code
+  WriteBitcodeToFile(mod, os);
+  mod.setModuleIdentifier(id);
+  BLAKE3 hash;
+  hash.update(environment_);
+  hash.update(ArrayRef<uint8_t>(m_.module_hash));
+  hash.update(StringRef(bitcode.data(), bitcode.size()));
+  UnitKey key;
+  key.digest = hash.final();
+  return key;
+}
+
 // The debug knob `fail` (BAREFLOW_JIT_FAIL=NAME@TIER): compiles of function NAME at tier TIER
 // fail, so that tests can show what a failed compile does (reported once, the function stays
 // in its tier).
@@ -300,36 +366,59 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
   // 2-5.
   const PrepareContext context{m_, global_addresses_, options_.params, cpu_, features_};
   if (!prepare_module(*mod, request, context, result, error)) return false;
-  const Clock::time_point t2 = Clock::now();
-  // 6.
-  optimize(*mod, request.tier);
-  const Clock::time_point t3 = Clock::now();
-  if (!options_.params.dump.empty()) {
-    std::error_code ec;
-    static int sequence = 0;
-    uint32_t first = request.roots.empty() ? request.osr[0].first : request.roots[0];
-    std::string name = symbols::compiled(m_.functions[first]->name, first, request.tier);
-    raw_fd_ostream out(options_.params.dump + "/" + std::to_string(sequence++) + "-" + name + ".ll", ec);
-    if (!ec) mod->print(out, nullptr);
-  }
   mod->addModuleFlag(Module::Warning, symbols::kTierFlag, uint32_t(request.tier));
-  if (Error e = jit_->addIRModule(ThreadSafeModule(std::move(mod), ThreadSafeContext(std::move(ctx))))) {
-    error = toString(std::move(e));
-    return false;
+  // 6.
+  result.key = key_of(*mod);
+  std::string cached;
+  result.from_cache = cache_ && cache_->find(result.key, cached);
+  const Clock::time_point t2 = Clock::now();
+  // 7.
+  std::unique_ptr<MemoryBuffer> object;
+  if (result.from_cache) {
+    object = MemoryBuffer::getMemBufferCopy(cached, "cached unit " + result.key.hex());
+  } else {
+    optimize(*mod, request.tier);
+    if (!options_.params.dump.empty()) dump(*mod, request);
+    auto generated = (*codegen_)(*mod, request.tier);
+    if (!generated) {
+      error = toString(generated.takeError());
+      return false;
+    }
+    object = std::move(*generated);
+    if (cache_) cached.assign(object->getBufferStart(), object->getBufferSize());
   }
-  const Clock::time_point t4 = Clock::now();
-  if (!look_up(request, result, error)) return false;
+  const Clock::time_point t3 = Clock::now();
+  // 8.
+  if (!link(std::move(object), request, result, error)) return false;
+  if (cache_ && !result.from_cache) cache_->store(result.key, request, result, cached);
   result.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   if (!options_.params.trace.empty()) {
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
-    fprintf(stderr, "[times] parse %.1f prepare %.1f opt %.1f add %.1f codegen+link %.1f\n", ms(t0, t1), ms(t1, t2),
-            ms(t2, t3), ms(t3, t4), ms(t4, Clock::now()));
+    fprintf(stderr, "[times] parse %.1f prepare+key %.1f %s %.1f link %.1f\n", ms(t0, t1), ms(t1, t2),
+            result.from_cache ? "cache" : "opt+codegen", ms(t2, t3), ms(t3, Clock::now()));
   }
   return true;
 }
 
-// Looking a symbol up links the unit (code generation happens on the first look-up).
-bool CompilerImpl::look_up(const CompileRequest& request, CompileResult& result, std::string& error) {
+bool CompilerImpl::link_object(const std::string& object, const CompileRequest& request, CompileResult& result,
+                               std::string& error) {
+  auto t0 = std::chrono::steady_clock::now();
+  result.from_cache = true;
+  if (!link(MemoryBuffer::getMemBufferCopy(object, "cached unit"), request, result, error)) return false;
+  result.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return true;
+}
+
+// Adds the object to the JIT and looks up the request's functions, adapters and OSR entries:
+// JITLink resolves its references against the program's symbols then.
+bool CompilerImpl::link(std::unique_ptr<MemoryBuffer> object, const CompileRequest& request, CompileResult& result,
+                        std::string& error) {
+  const std::map<std::string, uint64_t> sizes = function_sizes(object->getMemBufferRef());
+  result.object_bytes = object->getBufferSize();
+  if (Error e = jit_->addObjectFile(std::move(object))) {
+    error = toString(std::move(e));
+    return false;
+  }
   auto find = [&](const std::string& name, void*& address, uint64_t* size) {
     auto found = jit_->lookup(name);
     if (!found) {
@@ -337,10 +426,8 @@ bool CompilerImpl::look_up(const CompileRequest& request, CompileResult& result,
       return false;
     }
     address = found->toPtr<void*>();
-    if (size && codegen_) {
-      auto it = codegen_->sizes.find(name);
-      if (it != codegen_->sizes.end()) *size = it->second;
-    }
+    auto it = sizes.find(name);
+    if (size && it != sizes.end()) *size = it->second;
     return true;
   };
   for (uint32_t k : request.roots) {
@@ -355,10 +442,6 @@ bool CompilerImpl::look_up(const CompileRequest& request, CompileResult& result,
     e.index = k, e.loop = loop;
     if (!find(symbols::osr(m_.functions[k]->name, k, request.tier, loop), e.native, &e.size)) return false;
     result.osr.push_back(e);
-  }
-  if (codegen_) {
-    result.object_bytes = codegen_->last_object_bytes;
-    codegen_->sizes.clear();
   }
   return true;
 }
@@ -415,8 +498,12 @@ bool CompilerImpl::warm_up(std::string& error) {
     mod->setDataLayout(jit_->getDataLayout());
     mod->setTargetTriple(jit_->getTargetTriple().str());
     optimize(*mod, tier);
-    mod->addModuleFlag(Module::Warning, symbols::kTierFlag, uint32_t(tier));
-    if (Error e = jit_->addIRModule(ThreadSafeModule(std::move(mod), ThreadSafeContext(std::move(ctx))))) {
+    auto object = (*codegen_)(*mod, tier);
+    if (!object) {
+      error = "warm-up: " + toString(object.takeError());
+      return false;
+    }
+    if (Error e = jit_->addObjectFile(std::move(*object))) {
       error = "warm-up: " + toString(std::move(e));
       return false;
     }

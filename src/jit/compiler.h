@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jit/jit.h"
+#include "jit/unit_cache.h"
 
 namespace bf::vm {
 class Machine;
@@ -56,6 +57,8 @@ struct CompileResult {
   double ms = 0;
   uint64_t object_bytes = 0;
   uint32_t inlined_callees = 0;  // callee copies added for inlining
+  UnitKey key;                   // what shaped the unit (see unit_cache.h)
+  bool from_cache = false;       // linked from the cache's object, not compiled
 };
 
 class Compiler {
@@ -65,6 +68,15 @@ class Compiler {
   virtual ~Compiler() = default;
   // Not thread-safe: one compile at a time (the tiers use one compiler thread).
   virtual bool compile(const CompileRequest& request, CompileResult& result, std::string& error) = 0;
+  // Links an object that an earlier compile of `request` produced (the cache's), without
+  // preparing anything: its roots and OSR entries are looked up as a compile's would be.
+  virtual bool link_object(const std::string& object, const CompileRequest& request, CompileResult& result,
+                           std::string& error) = 0;
+  // Compiles ask `cache` for their unit first and give it what they compile (null: none).
+  virtual void set_cache(UnitCache* cache) = 0;
+  // BareFlow's build, LLVM's version, the triple, CPU, features and the knobs that shape code:
+  // part of every unit's key, one NAME VALUE per line.
+  virtual const std::string& environment() const = 0;
   // Compiles a small loop at tiers 1 and 3, so that LLVM's function-local statics exist
   // before the caller registers its exit handler (exit() destroys statics constructed after a
   // handler's registration before running it, which would pull them from under a compile).

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "jit/prepare.h"
+#include "jit/symbols.h"
 #include "vm/code.h"
 
 namespace bf::jit {
@@ -51,12 +52,16 @@ void attach_profile(Function& f, const vm::Function& slot, InstrProfSummaryBuild
   summary.addRecord(record);
 }
 
+// The counters are symbols (symbols.h), not addresses: the code stays valid in another
+// process, so that the code cache can keep it.
 void add_counters(Function& f, const vm::Function& slot, bool edges) {
   LLVMContext& ctx = f.getContext();
+  Module& mod = *f.getParent();
   Type* i64 = Type::getInt64Ty(ctx);
-  auto address = [&](const void* p) {
-    return ConstantExpr::getIntToPtr(ConstantInt::get(i64, reinterpret_cast<uint64_t>(p)),
-                                     PointerType::getUnqual(ctx));
+  auto counter_symbol = [&](const std::string& name) {
+    auto* g = cast<GlobalVariable>(mod.getOrInsertGlobal(name, i64));
+    g->setDSOLocal(false);
+    return g;
   };
   auto bump = [&](IRBuilder<>& b, Value* counter) {
     Value* v = b.CreateAlignedLoad(i64, counter, Align(8));
@@ -69,23 +74,25 @@ void add_counters(Function& f, const vm::Function& slot, bool edges) {
     std::map<std::pair<uint32_t, uint32_t>, size_t> counter_of;  // (block, successor) -> index
     for (size_t i = 1; i < code->edges.size(); i++)
       counter_of[{code->edges[i].from_block, code->edges[i].successor}] = i;
+    GlobalVariable* base = counter_symbol(symbols::edge_counters(slot.index));
+    auto address = [&](IRBuilder<>& b, size_t i) { return b.CreateConstInBoundsGEP1_64(i64, base, i); };
     for (uint32_t bi = 0; bi < blocks.size(); bi++) {
       auto* br = dyn_cast<BranchInst>(blocks[bi]->getTerminator());
       if (!br) continue;
       auto c0 = counter_of.find({bi, 0});
       if (c0 == counter_of.end()) continue;
       IRBuilder<> b(br);
-      Value* counter = address(&code->counters[c0->second]);
+      Value* counter = address(b, c0->second);
       if (br->isConditional()) {
         auto c1 = counter_of.find({bi, 1});
         if (c1 == counter_of.end()) continue;
-        counter = b.CreateSelect(br->getCondition(), counter, address(&code->counters[c1->second]));
+        counter = b.CreateSelect(br->getCondition(), counter, address(b, c1->second));
       }
       bump(b, counter);
     }
   }
   IRBuilder<> b(&*f.getEntryBlock().getFirstInsertionPt());
-  bump(b, address(&slot.calls));
+  bump(b, counter_symbol(symbols::calls_counter(slot.index)));
 }
 
 }  // namespace bf::jit

@@ -17,6 +17,13 @@ inline std::string entry(uint32_t k) { return "__bf_e" + std::to_string(k); }
 // Function k's native cell in the function table: compiled callers load their callee from it.
 inline std::string slot(uint32_t k) { return "__bf_t" + std::to_string(k); }
 inline bool is_slot(llvm::StringRef name) { return name.starts_with("__bf_t"); }
+// Function k's tier-0 counters, which compiled code keeps counting into: its calls (a
+// uint64_t), and its branch edges (the array vm::Code::counters, translated on demand).
+inline std::string calls_counter(uint32_t k) { return "__bf_c" + std::to_string(k); }
+inline std::string edge_counters(uint32_t k) { return "__bf_x" + std::to_string(k); }
+inline bool is_edge_counters(llvm::StringRef name, uint32_t& k) {
+  return name.consume_front("__bf_x") && !name.getAsInteger(10, k);
+}
 // The adapter void(void** args, void* ret) through which the interpreter calls compiled k.
 inline std::string adapter(uint32_t k, int tier) {
   return "__bf_a" + std::to_string(k) + "_t" + std::to_string(tier);

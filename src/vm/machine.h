@@ -10,6 +10,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,7 @@ struct HostCif {
 class Machine {
  public:
   std::string path;  // for messages
+  std::array<uint8_t, 32> module_hash{};  // BLAKE3 of the bitcode's bytes: the module's identity
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> module;
   const llvm::DataLayout* layout = nullptr;
@@ -66,6 +68,8 @@ class Machine {
 
   // Translator (translate.cpp): returns the code, or prints the error and exits.
   Code* code_for(Function* f);
+  // The same without exiting: null with `error` set when f cannot be translated.
+  Code* try_code_for(Function* f, std::string& error);
   Code* translate(Function* f, std::string& error);
   HostCif* make_cif(llvm::FunctionType* type, unsigned nargs_actual,
                     const std::vector<llvm::Type*>& actual_types, std::string& error);

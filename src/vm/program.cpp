@@ -1,5 +1,6 @@
 // The public face of tier 0: a loaded program, its main, and its one shutdown hook.
 #include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/Support/BLAKE3.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/CrashRecoveryContext.h>
 #include <llvm/Support/Error.h>
@@ -62,6 +63,7 @@ std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, con
   p->machine_ = std::make_unique<Machine>();
   Machine& m = *p->machine_;
   m.path = name;
+  m.module_hash = BLAKE3::hash(ArrayRef<uint8_t>(static_cast<const uint8_t*>(data), size));
   auto buffer = MemoryBuffer::getMemBuffer(StringRef(static_cast<const char*>(data), size), name, false);
   // LLVM's bitcode reader can crash on malformed input instead of reporting it; its crash
   // recovery turns that into an error like any other.

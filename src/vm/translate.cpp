@@ -1989,13 +1989,18 @@ void arm_loop_probes(Code& code) {
   }
 }
 
-Code* Machine::code_for(Function* f) {
+Code* Machine::try_code_for(Function* f, std::string& error) {
   std::lock_guard<std::mutex> lock(translate_mutex);
   if (Code* c = f->code.load(std::memory_order_acquire)) return c;
-  std::string error;
   Code* c = translate(f, error);
+  if (c) f->code.store(c, std::memory_order_release);
+  return c;
+}
+
+Code* Machine::code_for(Function* f) {
+  std::string error;
+  Code* c = try_code_for(f, error);
   if (!c) fatal(error);
-  f->code.store(c, std::memory_order_release);
   return c;
 }
 
