@@ -207,11 +207,12 @@ bool CompilerImpl::create_jit(std::string& error) {
   jtmb->setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
   cpu_ = jtmb->getCPU();
   features_ = jtmb->getFeatures().getString();
-  // Tests pretend to be another CPU, to show that its cached code is not taken.
-  if (const char* other = getenv("BAREFLOW_TEST_CPU_FEATURES")) features_ = other;
+  // Tests stand for another CPU in the keys (only there), to show that code cached on one CPU
+  // is not taken on another.
+  const char* keyed_features = getenv("BAREFLOW_TEST_CPU_FEATURES");
   environment_ = std::string("bareflow ") + kBuildId + "\nllvm " LLVM_VERSION_STRING "\ntriple " +
-                 jtmb->getTargetTriple().str() + "\ncpu " + cpu_ + "\nfeatures " + features_ + "\n" +
-                 code_shaping_params(options_.params);
+                 jtmb->getTargetTriple().str() + "\ncpu " + cpu_ + "\nfeatures " +
+                 (keyed_features ? keyed_features : features_) + "\n" + code_shaping_params(options_.params);
   codegen_ = std::make_unique<CodeGenerator>(*jtmb);
   auto built = LLJITBuilder()
                    .setJITTargetMachineBuilder(*jtmb)
