@@ -642,7 +642,7 @@ L_OSR_PROBE: {
     return;
   }
   l.stale.store(l.stale.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  if (m.osr_wait && wait_for_osr_entry(l)) {
+  if (m.osr_wait.load(std::memory_order_relaxed) && wait_for_osr_entry(l)) {
     reinterpret_cast<void (*)(uint8_t*)>(l.osr_entry.load(std::memory_order_acquire))(fp);
     return;
   }
