@@ -97,10 +97,6 @@ struct CallSite {
   // Host calls (direct imports, or indirect calls that land on host code).
   void* host_fn = nullptr;
   struct HostCif* cif = nullptr;
-  // Indirect calls: a one-entry cache of the last target.
-  void* last_target = nullptr;
-  Function* last_callee = nullptr;
-  const char* text = nullptr;      // the call as text, for error messages
 };
 
 struct SwitchTable {

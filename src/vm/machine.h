@@ -107,14 +107,15 @@ struct ThreadStack {
 };
 ThreadStack& thread_stack();
 
-// Host import table (imports.cpp): the only way interpreted code reaches native code.
+// Host import table (imports.cpp, imports_c.c): the only way interpreted code reaches native
+// code.
 struct Import {
   const char* name;
   void* address;
 };
 const Import* find_import(llvm::StringRef name);
 
-// Vector and rare operations implemented out of line (vecops.cpp), chosen by the CPU.
+// Vector and rare operations implemented out of line (vecops.h), chosen by the CPU.
 struct ExtOps;
 const ExtOps& ext_ops();
 

@@ -945,8 +945,6 @@ void Translator::translate_inst(const Instruction& I, uint32_t d) {
           if (vt->getElementType()->isIntegerTy(1) || (vs && vs->getElementType()->isIntegerTy(1)))
             unsupported("bitcast of an i1 vector");
           emit_move(d, a, slot_bytes(t));  // same bytes; slot sizes agree up to padding
-          if (!vs) {  // scalar -> vector: the slot is 8 bytes, the vector maybe larger
-          }
           return;
         }
         if (!vs) unsupported("cast");
