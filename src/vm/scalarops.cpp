@@ -216,7 +216,7 @@ void wide_icmp(uint8_t* fp, const Inst* in) {
   R(fp, in->d) = llvm::ICmpInst::compare(a, b, static_cast<llvm::CmpInst::Predicate>(in->f));
 }
 void wide_cast(uint8_t* fp, const Inst* in) {
-  unsigned from = in->b, to = in->c;
+  unsigned from = in->e, to = in->c;
   llvm::APInt v = getW(fp, in->a, from);
   llvm::APInt r = in->f == llvm::Instruction::SExt ? v.sextOrTrunc(to) : v.zextOrTrunc(to);
   if (to > 64)

@@ -24,9 +24,6 @@ namespace {
 
 using namespace llvm;
 
-constexpr uint32_t kRetArea = 64;      // frame[0..64): return value
-constexpr uint32_t kVarargSlot = 64;   // frame[64..72): pointer to the variadic arguments
-
 std::string text_of(const Value* v) {
   std::string s;
   raw_string_ostream os(s);
@@ -299,16 +296,20 @@ class Translator {
   std::unique_ptr<Code> code_ = std::make_unique<Code>();
   DenseMap<const Value*, uint32_t> slots_;
   DenseMap<const Constant*, uint32_t> const_slots_;
-  std::vector<uint8_t> pool_;  // constants, at frame offset const_base (grown by doubling)
+  std::vector<uint8_t> pool_;  // constants, at frame offset kConstBase (grown by doubling)
   uint32_t pool_end_ = 0;      // bytes of pool_ in use
   uint32_t frame_top_ = 0;
   DenseMap<const BasicBlock*, uint32_t> block_index_, block_start_;
+  // A jump to patch once every block has its first instruction: a field of an instruction,
+  // or an entry of a switch table.
   struct Fixup {
+    enum Kind : uint8_t { kInst, kSwitchCase, kSwitchDefault };
+    Kind kind;
+    Field field;  // kInst: which field of insts[inst] holds the target
     uint32_t inst;
-    int field;  // 0 = d, 1 = b, 2 = c, 3 = switch table entry
     const BasicBlock* from;
     const BasicBlock* to;
-    uint32_t table, entry;
+    uint32_t table, entry;  // switch tables
   };
   std::vector<Fixup> fixups_;
   uint32_t* words_next_ = nullptr;  // free part of code_->call_words
@@ -404,8 +405,9 @@ class Translator {
   void translate_call(const CallBase& call, uint32_t d);
   bool translate_intrinsic(const CallBase& call, Intrinsic::ID id, uint32_t d);
   void translate_host_call(const CallBase& call, llvm::Function* callee, uint32_t d);
-  void branch_to(Inst& in, int field, const BasicBlock* from, const BasicBlock* to) {
-    fixups_.push_back({static_cast<uint32_t>(&in - code_->insts.data()), field, from, to, 0, 0});
+  void branch_to(Inst& in, Field field, const BasicBlock* from, const BasicBlock* to) {
+    uint32_t inst = static_cast<uint32_t>(&in - code_->insts.data());
+    fixups_.push_back({Fixup::kInst, field, inst, from, to, 0, 0});
   }
   uint32_t new_edge(const BasicBlock* from, const BasicBlock* to, uint32_t successor) {
     EdgeInfo e{block_index_.lookup(from), block_index_.lookup(to), successor, dominates(to, from)};
@@ -496,7 +498,7 @@ void Translator::write_frame_constant(const Constant* c, uint8_t* dst) {
 uint32_t Translator::new_const_slot(const Constant* c) {
   uint32_t bytes = slot_bytes(c->getType());
   uint32_t off = new_slot(bytes);
-  uint32_t rel = off - code_->const_base;
+  uint32_t rel = off - kConstBase;
   if (pool_.size() < rel + bytes) pool_.resize(std::max<size_t>(rel + bytes, 2 * pool_.size()), 0);
   pool_end_ = std::max(pool_end_, rel + bytes);
   write_frame_constant(c, pool_.data() + rel);
@@ -978,7 +980,7 @@ void Translator::translate_inst(const Instruction& I, uint32_t d) {
         if (op != Instruction::Trunc && op != Instruction::ZExt && op != Instruction::SExt &&
             op != Instruction::BitCast && op != Instruction::Freeze)
           unsupported("conversion of an integer wider than 64 bits");
-        emit_ext(scalar_ops().wide_cast, d, a, st->getIntegerBitWidth(), t->getIntegerBitWidth(), 0, op);
+        emit_ext(scalar_ops().wide_cast, d, a, 0, t->getIntegerBitWidth(), st->getIntegerBitWidth(), op);
         return;
       }
       switch (I.getOpcode()) {
@@ -1135,7 +1137,7 @@ void Translator::translate_inst(const Instruction& I, uint32_t d) {
       if (br.isUnconditional()) {
         Inst& in = emit(OP_BR);
         in.e = new_edge(bb, br.getSuccessor(0), 0);
-        branch_to(in, 0, bb, br.getSuccessor(0));
+        branch_to(in, Field::D, bb, br.getSuccessor(0));
         return;
       }
       uint32_t e0 = new_edge(bb, br.getSuccessor(0), 0);
@@ -1145,14 +1147,14 @@ void Translator::translate_inst(const Instruction& I, uint32_t d) {
         unsigned w = int_width(cmp->getOperand(0)->getType());
         Inst& in = emit(icmp_op(cmp->getPredicate(), w, true));
         in.a = val(cmp->getOperand(0)), in.b = val(cmp->getOperand(1)), in.e = e0;
-        branch_to(in, 0, bb, br.getSuccessor(0));
-        branch_to(in, 2, bb, br.getSuccessor(1));
+        branch_to(in, Field::D, bb, br.getSuccessor(0));
+        branch_to(in, Field::C, bb, br.getSuccessor(1));
         return;
       }
       Inst& in = emit(OP_CONDBR);
       in.a = val(br.getCondition()), in.e = e0;
-      branch_to(in, 0, bb, br.getSuccessor(0));
-      branch_to(in, 1, bb, br.getSuccessor(1));
+      branch_to(in, Field::D, bb, br.getSuccessor(0));
+      branch_to(in, Field::B, bb, br.getSuccessor(1));
       return;
     }
     case Instruction::Switch: {
@@ -1182,9 +1184,10 @@ void Translator::translate_inst(const Instruction& I, uint32_t d) {
       }
       Inst& in = emit(OP_SWITCH);
       in.a = val(sw.getCondition()), in.b = table;
-      fixups_.push_back({0, 4, bb, sw.getDefaultDest(), table, 0});
+      fixups_.push_back({Fixup::kSwitchDefault, Field::D, 0, bb, sw.getDefaultDest(), table, 0});
       unsigned i = 0;
-      for (auto& c : sw.cases()) fixups_.push_back({0, 3, bb, c.getCaseSuccessor(), table, i++});
+      for (auto& c : sw.cases())
+        fixups_.push_back({Fixup::kSwitchCase, Field::D, 0, bb, c.getCaseSuccessor(), table, i++});
       return;
     }
     case Instruction::Ret: {
@@ -1744,10 +1747,8 @@ Code* Translator::run(std::string& error) {
     fma_target_ = F_.getFnAttribute("target-features").getValueAsString().contains("+fma");
     Type* rt = F_.getReturnType();
     code_->ret_size = slot_bytes(rt);
-    if (code_->ret_size > kRetArea) unsupported("return value larger than 64 bytes");
-    frame_top_ = kVarargSlot + 8;
-    frame_top_ = round_up(frame_top_, 32);
-    code_->const_base = frame_top_;
+    if (code_->ret_size > kResultBytes) unsupported("return value larger than 64 bytes");
+    frame_top_ = kConstBase;
     code_->edges.push_back({0, 0, 0, false});  // counter 0: scratch for jumps not counted
     unsigned bi = 0;
     size_t num_insts = 0, num_calls = 0, num_words = 0, num_succs = 0;
@@ -1783,9 +1784,9 @@ Code* Translator::run(std::string& error) {
     fixups_.reserve(num_succs);
     code_->call_words.reset(new uint32_t[num_words]);
     words_next_ = code_->call_words.get(), words_end_ = words_next_ + num_words;
-    uint32_t const_end = round_up(frame_top_, 32);
+    uint32_t const_end = round_up(frame_top_, kFrameAlign);
     frame_top_ = const_end;
-    pool_end_ = const_end - code_->const_base;
+    pool_end_ = const_end - kConstBase;
     if (pool_.size() < pool_end_) pool_.resize(pool_end_, 0);
     for (const Argument& a : F_.args()) {
       uint32_t bytes = slot_bytes(a.getType());
@@ -1888,26 +1889,23 @@ Code* Translator::run(std::string& error) {
       stubs[key] = start;
       return start;
     };
-    // Back-edge jumps into each loop header, after the phi moves (OSR probes, see LoopEntry).
-    MapVector<const BasicBlock*, std::vector<std::pair<uint32_t, uint8_t>>> loop_sites;
+    // Back-edge jumps into each loop header, after the phi moves (OSR probes, see LoopEntry):
+    // the stub's jump when the edge has one, else the branch's own field.
+    MapVector<const BasicBlock*, std::vector<JumpSite>> loop_sites;
     for (size_t i = 0; i < fixups_.size(); i++) {
       Fixup fx = fixups_[i];
       uint32_t target = target_of(fx.from, fx.to);
-      if (fx.field <= 2 && dominates(fx.to, fx.from)) {
+      switch (fx.kind) {
+        case Fixup::kSwitchCase: code_->switches[fx.table].targets[fx.entry] = target; continue;
+        case Fixup::kSwitchDefault: code_->switches[fx.table].default_target = target; continue;
+        case Fixup::kInst: break;
+      }
+      if (dominates(fx.to, fx.from)) {
         auto stub = stub_jumps.find(std::make_pair(fx.from, fx.to));
-        if (stub != stub_jumps.end()) loop_sites[fx.to].push_back({stub->second, 0});
-        else loop_sites[fx.to].push_back({fx.inst, uint8_t(fx.field)});
+        if (stub != stub_jumps.end()) loop_sites[fx.to].push_back({stub->second, Field::D});
+        else loop_sites[fx.to].push_back({fx.inst, fx.field});
       }
-      if (fx.field == 3) {
-        code_->switches[fx.table].targets[fx.entry] = target;
-        continue;
-      }
-      if (fx.field == 4) {
-        code_->switches[fx.table].default_target = target;
-        continue;
-      }
-      Inst& in = code_->insts[fx.inst];
-      (fx.field == 0 ? in.d : fx.field == 1 ? in.b : in.c) = target;
+      code_->insts[fx.inst].field(fx.field) = target;
     }
     code_->num_loops = loop_sites.size();
     code_->loops.reset(new LoopEntry[loop_sites.size()]);
@@ -1928,7 +1926,7 @@ Code* Translator::run(std::string& error) {
   }
   pool_.resize(pool_end_);
   code_->constants = std::move(pool_);
-  code_->frame_size = round_up(frame_top_, 32);
+  code_->frame_size = round_up(frame_top_, kFrameAlign);
   for (Inst& in : code_->insts) {
     uintptr_t op = reinterpret_cast<uintptr_t>(in.op);
     if (op == OP_SHUFFLE) in.ptr = code_->aux.data() + in.imm;
@@ -1979,9 +1977,8 @@ void arm_loop_probes(Code& code) {
     LoopEntry& l = code.loops[i];
     if (l.armed.exchange(true)) continue;
     // The interpreter reads these fields while it runs: each is one aligned 32-bit store.
-    for (auto [inst, field] : l.sites) {
-      Inst& in = code.insts[inst];
-      uint32_t& target = field == 0 ? in.d : field == 1 ? in.b : in.c;
+    for (JumpSite site : l.sites) {
+      uint32_t& target = code.insts[site.inst].field(site.field);
       std::atomic_ref<uint32_t>(target).store(l.probe, std::memory_order_release);
     }
   }

@@ -59,7 +59,7 @@ struct ScalarOps {
   // Integers of 65..128 bits, zero-extended in 16-byte slots. c = width; f = operation.
   ExtFn wide_bin;    // f = llvm::Instruction opcode
   ExtFn wide_icmp;   // f = llvm::CmpInst predicate; result is an 8-byte i1
-  ExtFn wide_cast;   // b = source width, c = destination width, f = opcode (trunc/zext/sext)
+  ExtFn wide_cast;   // e = source width, c = destination width, f = opcode (trunc/zext/sext)
   ExtFn wide_load;   // a = address slot, e = store bytes
 };
 const ScalarOps& scalar_ops();
