@@ -68,7 +68,8 @@ class Machine {
   bool store_constant(const llvm::Constant* c, uint8_t* dst, std::string& error);
   bool eval_constant_int(const llvm::Constant* c, uint64_t& out, std::string& error);
 
-  // Translator (translate.cpp): returns the code, or prints the error and exits.
+  // Translator (translator.h): code_for returns f's code, translating it on first use, or
+  // prints the error and exits; translate returns null with the error.
   Code* code_for(Function* f);
   Code* translate(Function* f, std::string& error);
   HostCif* make_cif(llvm::FunctionType* type, unsigned nargs_actual,

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "vm/code.h"
 
@@ -63,5 +65,17 @@ struct ScalarOps {
   ExtFn wide_load;   // a = address slot, e = store bytes
 };
 const ScalarOps& scalar_ops();
+
+// libm functions that calls (and intrinsics) become direct math ops for, without libffi
+// (MATH1_*, MATH2_*: ptr is f32 or f64).
+struct MathFn {
+  const char* name;  // libm name of the double version; the float one adds 'f'
+  void* f64;
+  void* f32;
+};
+// By the double version's name ("sqrt", "pow"; intrinsics' "minnum"...) and arity (1 or 2).
+const MathFn* find_math(std::string_view name, unsigned arity);
+// The name of a function an instruction's ptr points at ("sqrtf"), or "" (the dump).
+std::string math_name(const void* fn);
 
 }  // namespace bf::vm
