@@ -29,6 +29,13 @@ class Program {
   // translation path); returns false with `error` set on the first failure.
   bool translate_all(std::string& error);
 
+  // The tier-0 code of `function` as text, translating it first if it has not run: one line
+  // per instruction with its operands named by the opcode's format (code.h), then where its
+  // values live, its constants, counted edges and loops (docs/interpreter.md). Returns false
+  // with `error` ("FILE: problem") for an unknown function, a host import, or one that tier 0
+  // cannot translate.
+  bool dump_code(const std::string& function, std::string& out, std::string& error);
+
   // Profile of the run so far: top functions on stdout-like text, whole profile as JSON.
   std::string profile_text(size_t top) const;
   std::string profile_json() const;
