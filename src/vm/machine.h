@@ -66,7 +66,8 @@ class Machine {
   bool store_constant(const llvm::Constant* c, uint8_t* dst, std::string& error);
   bool eval_constant_int(const llvm::Constant* c, uint64_t& out, std::string& error);
 
-  // Translator (translate.cpp): returns the code, or prints the error and exits.
+  // Translator (translator.h): code_for returns f's code, translating it on first use, or
+  // prints the error and exits; translate returns null with the error.
   Code* code_for(Function* f);
   // The same without exiting: null with `error` set when f cannot be translated.
   Code* try_code_for(Function* f, std::string& error);
@@ -100,14 +101,15 @@ struct ThreadStack {
 };
 ThreadStack& thread_stack();
 
-// Host import table (imports.cpp): the only way interpreted code reaches native code.
+// Host import table (imports.cpp, imports_c.c): the only way interpreted code reaches native
+// code.
 struct Import {
   const char* name;
   void* address;
 };
 const Import* find_import(llvm::StringRef name);
 
-// Vector and rare operations implemented out of line (vecops.cpp), chosen by the CPU.
+// Vector and rare operations implemented out of line (vecops.h), chosen by the CPU.
 struct ExtOps;
 const ExtOps& ext_ops();
 

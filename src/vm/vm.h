@@ -33,6 +33,13 @@ class Program {
   // translation path); returns false with `error` set on the first failure.
   bool translate_all(std::string& error);
 
+  // The tier-0 code of `function` as text, translating it first if it has not run: one line
+  // per instruction with its operands named by the opcode's format (code.h), then where its
+  // values live, its constants, counted edges and loops (docs/interpreter.md). Returns false
+  // with `error` ("FILE: problem") for an unknown function, a host import, or one that tier 0
+  // cannot translate.
+  bool dump_code(const std::string& function, std::string& out, std::string& error);
+
   // Profile of the run so far: top functions on stdout-like text, whole profile as JSON.
   // Times are reported in seconds by the TSC rate measured over the run.
   void set_tsc_hz(double hz);
