@@ -1,10 +1,16 @@
-// Writes what the `bareflow cache` test starts from:
+// Writes what the `bareflow cache` test and the fuzzer start from:
 //   cache_populate DIR           a cache: two modules (manifests, profile stores, objects) and an
 //                                object that names no module
+//   cache_populate --flat DIR    bare entry files of each kind (seeds for fuzz_cache_entry)
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <string>
 
 #include "cache/cache.h"
+#include "cache/entry.h"
 
 using namespace bf::cache;
 
@@ -64,10 +70,38 @@ int populate(const std::string& dir) {
   return 0;
 }
 
+int flat(const std::string& dir) {
+  std::string error;
+  mkdir(dir.c_str(), 0700);
+  Digest module = hash_bytes("module a");
+  bf::profile::Profile store;
+  bf::profile::merge(store, run_of("apps/a.bc"));
+  store.module_hash = module.hex();
+  struct Seed {
+    const char* name;
+    Kind kind;
+    Digest key;
+    std::string meta, payload;
+  } seeds[] = {
+      {"object", Kind::object, key_of(1), meta_of(module, 1, "O2"), std::string(300, 'x')},
+      {"manifest", Kind::manifest, module, "{}", manifest_of({{1, "O2"}, {2, "O3"}})},
+      {"profile", Kind::profile, module, "{}", bf::profile::store_to_json(store)},
+  };
+  for (const Seed& s : seeds) {
+    entry::Header h = entry::make_header(s.kind, s.key, s.meta, s.payload);
+    std::ofstream f(dir + "/" + s.name, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(&h), sizeof h);
+    f << s.meta << s.payload;
+    if (!f) return fail(dir + "/" + s.name + ": cannot write");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && !strcmp(argv[1], "--flat")) return flat(argv[2]);
   if (argc == 2) return populate(argv[1]);
-  fprintf(stderr, "usage: cache_populate DIR\n");
+  fprintf(stderr, "usage: cache_populate DIR | cache_populate --flat DIR\n");
   return 2;
 }
