@@ -31,6 +31,26 @@ std::string temp_name() {
   return name;
 }
 
+// An exclusive lock on the whole of `fd`'s file; `wait`: until it is free.
+bool lock_file(int fd, bool wait) {
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  auto lock = [&](int command) {
+    int r;
+    do r = fcntl(fd, command, &fl);
+    while (r != 0 && errno == EINTR);
+    return r;
+  };
+  int r = -1;
+  errno = EINVAL;
+#ifdef F_OFD_SETLKW
+  r = lock(wait ? F_OFD_SETLKW : F_OFD_SETLK);
+#endif
+  if (r != 0 && errno == EINVAL) r = lock(wait ? F_SETLKW : F_SETLK);  // a kernel without OFD locks
+  return r == 0;
+}
+
 }  // namespace
 
 Fd& Fd::operator=(Fd&& o) noexcept {
@@ -211,25 +231,6 @@ void remove_tree(int dir, const std::string& name, uint64_t& files, uint64_t& by
   }
 }
 
-bool set_lock(int fd, bool locked, bool wait) {
-  struct flock fl {};
-  fl.l_type = locked ? F_WRLCK : F_UNLCK;
-  fl.l_whence = SEEK_SET;
-  auto lock = [&](int command) {
-    int r;
-    do r = fcntl(fd, command, &fl);
-    while (r != 0 && errno == EINTR);
-    return r;
-  };
-  int r = -1;
-  errno = EINVAL;
-#ifdef F_OFD_SETLKW
-  r = lock(wait ? F_OFD_SETLKW : F_OFD_SETLK);
-#endif
-  if (r != 0 && errno == EINVAL) r = lock(wait ? F_SETLKW : F_SETLK);  // a kernel without OFD locks
-  return r == 0;
-}
-
 bool Lock::acquire(int dir, const std::string& name, std::string& error, bool wait) {
   fd_ = Fd(openat(dir, name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   struct stat st;
@@ -242,7 +243,7 @@ bool Lock::acquire(int dir, const std::string& name, std::string& error, bool wa
     fd_ = Fd();
     return false;
   }
-  if (!set_lock(fd_.get(), true, wait)) {
+  if (!lock_file(fd_.get(), wait)) {
     error = name + (errno == EAGAIN || errno == EACCES ? ": busy" : ": cannot lock: " + errno_text());
     fd_ = Fd();
     return false;

@@ -62,15 +62,13 @@ std::vector<std::string> list(int dir);
 // Removes dir/name, a directory with everything under it when it is one. Counts what it removed.
 void remove_tree(int dir, const std::string& name, uint64_t& files, uint64_t& bytes);
 
-// Takes or releases an exclusive lock on the whole of `fd`'s file; `wait`: until it is free.
-bool set_lock(int fd, bool locked, bool wait = true);
-
 // An exclusive lock on dir/name (created 0600), held until destroyed. Open file description
 // locks where the kernel has them, so two threads of one process exclude each other too.
 class Lock {
  public:
   // `wait` false: fails at once ("busy") when another holds it.
   bool acquire(int dir, const std::string& name, std::string& error, bool wait = true);
+  int fd() const { return fd_.get(); }
 
  private:
   Fd fd_;

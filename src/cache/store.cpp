@@ -158,24 +158,20 @@ bool Store::Impl::write(int dir, const std::string& name, Kind kind, const Diges
 }
 
 Counters Store::Impl::update_counters(const std::function<void(Counters&)>& change) {
-  std::lock_guard<std::mutex> lock(mutex);
+  // Opened afresh each time, so that the lock excludes every other thread and process
+  // (open file description locks), a forked child included.
   Counters c;
-  if (!counters) {
-    counters = fs::Fd(openat(top.get(), kCountersFile, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-    struct stat st;
-    if (counters && (fstat(counters.get(), &st) != 0 || !fs::unsafe_reason(st, false).empty()))
-      counters = fs::Fd();
-    if (!counters) return c;
-  }
-  if (!fs::set_lock(counters.get(), true)) return c;
+  fs::Lock lock;
+  std::string error;
+  if (!lock.acquire(top.get(), kCountersFile, error)) return c;
+  const int fd = lock.fd();
   char buf[200];
-  ssize_t n = pread(counters.get(), buf, sizeof buf, 0);
+  ssize_t n = pread(fd, buf, sizeof buf, 0);
   if (n <= 0 || !parse_counters(std::string_view(buf, size_t(n)), c)) c = Counters{};
   change(c);
   int len = snprintf(buf, sizeof buf, "bytes=%lld hits=%llu misses=%llu\n", static_cast<long long>(c.bytes),
                      static_cast<unsigned long long>(c.hits), static_cast<unsigned long long>(c.misses));
-  if (pwrite(counters.get(), buf, size_t(len), 0) == len) ftruncate(counters.get(), len);
-  fs::set_lock(counters.get(), false);
+  if (pwrite(fd, buf, size_t(len), 0) == len) ftruncate(fd, len);
   return c;
 }
 

@@ -31,9 +31,8 @@ struct Store::Impl {
   fs::Fd root, top, objects, modules;  // DIR, DIR/v1, DIR/v1/objects, DIR/v1/modules
   bool present = false;                // false: read_only on a directory that does not exist
 
-  std::mutex mutex;  // guards what follows
+  std::mutex mutex;  // guards `warned`
   bool warned = false;
-  fs::Fd counters;   // DIR/v1/stats (read_write only)
 
   bool writable() const { return present && settings.mode == Mode::read_write; }
   // The store's one warning; later ones are dropped.

@@ -130,7 +130,11 @@ TEST_F(CacheProcesses, KilledWritersLeaveOnlyCompleteEntries) {
 
 TEST_F(CacheProcesses, FourProcessesShareOneDirectory) {
   constexpr int kProcs = 4, kRounds = 30, kShared = 24;  // objects all of them write and read
-  ASSERT_TRUE(open());
+  // Two children use the store the parent opened (and used) before forking, two their own.
+  auto inherited = open();
+  ASSERT_TRUE(inherited);
+  std::string error;
+  ASSERT_TRUE(inherited->put_object(key_of(0), "{}", payload_of(key_of(0), size_of(0)), error)) << error;
   std::vector<pid_t> children;
   for (int p = 0; p < kProcs; p++) {
     pid_t pid = fork();
@@ -139,7 +143,8 @@ TEST_F(CacheProcesses, FourProcessesShareOneDirectory) {
       children.push_back(pid);
       continue;
     }
-    auto store = open_quiet(dir_, Mode::read_write);
+    std::unique_ptr<Store> own = p % 2 ? open_quiet(dir_, Mode::read_write) : nullptr;
+    Store* store = p % 2 ? own.get() : inherited.get();
     if (!store) _exit(3);
     std::mt19937_64 rng(uint64_t(p) + 1);
     for (int r = 0; r < kRounds; r++) {
