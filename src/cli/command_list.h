@@ -12,6 +12,9 @@ BF_COMMAND(synth, "write a checkpoint of random weights with a real model's shap
 #ifdef BAREFLOW_CMD_run
 BF_COMMAND(run, "run an LLVM bitcode program (tier 0 interpreter, JIT tiers)")
 #endif
+#ifdef BAREFLOW_CMD_cache
+BF_COMMAND(cache, "list, check and prune the code cache and profile store")
+#endif
 #ifdef BAREFLOW_CMD_boot
 BF_COMMAND(boot, "boot a static program in the unikernel under QEMU")
 #endif
