@@ -10,6 +10,7 @@ std::string run_usage() {
          jit::run_options_help() +
          "  --profile                    print the top functions by time on stderr at exit\n"
          "  --profile-out FILE.json      write the profile as JSON at exit (docs/profile-format.md)\n"
+         "  --dump-code FUNCTION         print FUNCTION's pre-decoded tier-0 code and exit (docs/interpreter.md)\n"
          "  -h, --help                   this text\n";
 }
 
@@ -35,6 +36,12 @@ Parsed parse_run_request(int argc, char** argv, RunRequest& request, std::string
         return Parsed::malformed;
       }
       request.profile_out = a == "--profile-out" ? argv[++i] : a.substr(14);
+    } else if (a == "--dump-code" || a.rfind("--dump-code=", 0) == 0) {
+      if (a == "--dump-code" && i + 1 >= argc) {
+        error = "run: --dump-code needs a function name";
+        return Parsed::malformed;
+      }
+      request.dump_code = a == "--dump-code" ? argv[++i] : a.substr(12);
     } else if (a == "-h" || a == "--help") {
       return Parsed::help;
     } else if (!a.empty() && a[0] == '-' && request.app.empty()) {

@@ -14,6 +14,7 @@ struct RunRequest {
   jit::Options jit;
   bool profile = false;           // --profile: the top functions on stderr at exit
   std::string profile_out;        // --profile-out FILE: the profile as JSON at exit
+  std::string dump_code;          // --dump-code FUNCTION: print its tier-0 code instead of running
 };
 
 enum class Parsed {

@@ -58,6 +58,15 @@ int run(const RunRequest& request) {
     fprintf(stderr, "bareflow: %s\n", error.c_str());
     return 1;
   }
+  if (!request.dump_code.empty()) {
+    std::string code;
+    if (!program->dump_code(request.dump_code, code, error)) {
+      fprintf(stderr, "bareflow: %s\n", error.c_str());
+      return 1;
+    }
+    fputs(code.c_str(), stdout);
+    return 0;
+  }
   vm::RunOptions options;
   options.profile = request.profile || !request.profile_out.empty();
   std::unique_ptr<jit::Tiering> tiering = jit::start(*program, request.jit, error);
