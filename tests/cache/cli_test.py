@@ -12,13 +12,9 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from checks import check, finish  # noqa: E402
 
 
 def run(bareflow, *args, env=None):
@@ -142,11 +138,7 @@ def main():
         rc, out, _ = run(bareflow, "--help")
         check(rc == 0 and "prune --max SIZE" in out and "--json" in out, "--help")
 
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("all checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

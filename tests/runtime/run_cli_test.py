@@ -9,13 +9,9 @@ import re
 import subprocess
 import sys
 
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from checks import check, finish  # noqa: E402
 
 
 def run(bareflow, *args, env=None):
@@ -66,10 +62,7 @@ def main():
               "--dump-code of an unknown function: one line naming it, exit 1")
     rc, out, err = run(bareflow, "/nonexistent/app.bc")
     check(rc == 1 and err.count("\n") == 1 and "/nonexistent/app.bc" in err, "a missing program: one line naming it, exit 1")
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":
