@@ -155,6 +155,7 @@ class CompilerImpl final : public Compiler {
   bool link_object(const std::string& object, const CompileRequest& request, CompileResult& result,
                    std::string& error) override;
   void set_cache(UnitCache* cache) override { cache_ = cache; }
+  void set_history(const profile::Profile* history) override { history_ = history; }
   const std::string& environment() const override { return environment_; }
   bool warm_up(std::string& error) override;
 
@@ -178,6 +179,8 @@ class CompilerImpl final : public Compiler {
   std::string cpu_, features_, environment_;
   std::map<int, std::unique_ptr<TargetMachine>> pass_machines_;
   UnitCache* cache_ = nullptr;
+  const profile::Profile* history_ = nullptr;
+  uint64_t units_ = 0;  // units linked so far, each in its own JITDylib
 };
 
 bool CompilerImpl::init(std::string& error) {
@@ -207,12 +210,7 @@ bool CompilerImpl::create_jit(std::string& error) {
   jtmb->setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
   cpu_ = jtmb->getCPU();
   features_ = jtmb->getFeatures().getString();
-  // Tests stand for another CPU in the keys (only there), to show that code cached on one CPU
-  // is not taken on another.
-  const char* keyed_features = getenv("BAREFLOW_TEST_CPU_FEATURES");
-  environment_ = std::string("bareflow ") + kBuildId + "\nllvm " LLVM_VERSION_STRING "\ntriple " +
-                 jtmb->getTargetTriple().str() + "\ncpu " + cpu_ + "\nfeatures " +
-                 (keyed_features ? keyed_features : features_) + "\n" + code_shaping_params(options_.params);
+  environment_ = jit::environment(options_);
   codegen_ = std::make_unique<CodeGenerator>(*jtmb);
   auto built = LLJITBuilder()
                    .setJITTargetMachineBuilder(*jtmb)
@@ -365,7 +363,7 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
   }
   const Clock::time_point t1 = Clock::now();
   // 2-5.
-  const PrepareContext context{m_, global_addresses_, options_.params, cpu_, features_};
+  const PrepareContext context{m_, global_addresses_, options_.params, cpu_, features_, history_};
   if (!prepare_module(*mod, request, context, result, error)) return false;
   mod->addModuleFlag(Module::Warning, symbols::kTierFlag, uint32_t(request.tier));
   // 6.
@@ -411,17 +409,25 @@ bool CompilerImpl::link_object(const std::string& object, const CompileRequest& 
 }
 
 // Adds the object to the JIT and looks up the request's functions, adapters and OSR entries:
-// JITLink resolves its references against the program's symbols then.
+// JITLink resolves its references against the program's symbols then. Each unit has a
+// JITDylib of its own (linking against the program's), so that units never collide: a unit
+// from the cache may define functions that this run compiles again at the same tier.
 bool CompilerImpl::link(std::unique_ptr<MemoryBuffer> object, const CompileRequest& request, CompileResult& result,
                         std::string& error) {
   const std::map<std::string, uint64_t> sizes = function_sizes(object->getMemBufferRef());
   result.object_bytes = object->getBufferSize();
-  if (Error e = jit_->addObjectFile(std::move(object))) {
+  auto jd = jit_->createJITDylib("unit" + std::to_string(units_++));
+  if (!jd) {
+    error = toString(jd.takeError());
+    return false;
+  }
+  jd->addToLinkOrder(jit_->getMainJITDylib());
+  if (Error e = jit_->addObjectFile(*jd, std::move(object))) {
     error = toString(std::move(e));
     return false;
   }
   auto find = [&](const std::string& name, void*& address, uint64_t* size) {
-    auto found = jit_->lookup(name);
+    auto found = jit_->lookup(*jd, name);
     if (!found) {
       error = toString(found.takeError());
       return false;
@@ -522,6 +528,21 @@ bool CompilerImpl::warm_up(std::string& error) {
 void install(vm::FunctionTable& table, int tier, const CompileResult& result) {
   for (const CompiledFunction& cf : result.functions) table.install(cf.index, tier, cf.native, cf.adapter);
   for (const OsrEntry& e : result.osr) table.install_osr(e.index, e.loop, e.native);
+}
+
+std::string environment(const Options& options) {
+  auto jtmb = JITTargetMachineBuilder::detectHost();
+  if (!jtmb) {
+    consumeError(jtmb.takeError());
+    return "no host target\n";
+  }
+  // Tests stand for another CPU here (only here), to show that code cached on one CPU is not
+  // taken on another.
+  const char* keyed_features = getenv("BAREFLOW_TEST_CPU_FEATURES");
+  return std::string("bareflow ") + kBuildId + "\nllvm " LLVM_VERSION_STRING "\ntriple " +
+         jtmb->getTargetTriple().str() + "\ncpu " + jtmb->getCPU() + "\nfeatures " +
+         (keyed_features ? keyed_features : jtmb->getFeatures().getString()) + "\n" +
+         code_shaping_params(options.params);
 }
 
 std::unique_ptr<Compiler> Compiler::create(vm::Machine& machine, const Options& options, std::string& error) {

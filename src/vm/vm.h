@@ -1,11 +1,17 @@
 // Tier 0 of BareFlow: load an LLVM bitcode module and run it in the pre-decoding interpreter.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+namespace bf::profile {
+struct Profile;
+}
 
 namespace bf::vm {
 
@@ -45,6 +51,13 @@ class Program {
   void set_tsc_hz(double hz);
   std::string profile_text(size_t top) const;
   std::string profile_json() const;
+  profile::Profile profile() const;
+
+  // The module's identity: BLAKE3 of its bitcode's bytes (never its path).
+  const std::array<uint8_t, 32>& module_hash() const;
+  const std::string& path() const;
+  size_t function_count() const;
+  const std::string& function_name(uint32_t k) const;
 
   // The one shutdown hook (the JIT sets it to stop its compiler): it runs once, either when
   // the program calls exit() (before anything is destroyed) or when the embedder calls

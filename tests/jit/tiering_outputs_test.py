@@ -28,7 +28,7 @@ from checks import check, finish  # noqa: E402
 
 def run_auto(bareflow, bc, extra, tmp, env=None):
     profile = os.path.join(tmp, "profile.json")
-    cmd = [bareflow, "run", "--tier=auto", "--tier-log", "--perf-map", "--profile-out", profile] + extra + [bc, "--", ROUNDS]
+    cmd = [bareflow, "run", "--no-cache", "--tier=auto", "--tier-log", "--perf-map", "--profile-out", profile] + extra + [bc, "--", ROUNDS]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out, err = p.communicate(timeout=500)
     perf_map = f"/tmp/perf-{p.pid}.map"
