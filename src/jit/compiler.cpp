@@ -1,6 +1,6 @@
 // The compiler behind the tiers. What one compile does:
-//   1. parse the module's bitcode into a fresh context (the compiler thread never touches the
-//      interpreter's IR);
+//   1. parse the program's bitcode (the bytes it was loaded from) into a fresh context: the
+//      compiler thread never touches the interpreter's IR;
 //   2. prepare the unit (prepare.cpp): globals become the interpreter's storage, the requested
 //      functions are kept with private copies of what they need, and everything else is reached
 //      through the function table;
@@ -16,7 +16,6 @@
 // from an earlier run links into this one (link_object) as well as a fresh one.
 #include "jit/compiler.h"
 
-#include <llvm/AsmParser/Parser.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/Config/llvm-config.h>
@@ -157,7 +156,6 @@ class CompilerImpl final : public Compiler {
   void set_cache(UnitCache* cache) override { cache_ = cache; }
   void set_history(const profile::Profile* history) override { history_ = history; }
   const std::string& environment() const override { return environment_; }
-  bool warm_up(std::string& error) override;
 
  private:
   bool create_jit(std::string& error);
@@ -172,7 +170,6 @@ class CompilerImpl final : public Compiler {
 
   vm::Machine& m_;
   Options options_;
-  SmallVector<char, 0> bitcode_;
   std::vector<void*> global_addresses_;  // by position in the module's global list
   std::unique_ptr<LLJIT> jit_;
   std::unique_ptr<CodeGenerator> codegen_;
@@ -189,10 +186,6 @@ bool CompilerImpl::init(std::string& error) {
     InitializeNativeTarget();
     InitializeNativeTargetAsmPrinter();
   });
-  // The bitcode every compile starts from (written before main runs: the interpreter only
-  // reads its IR, and nothing reads it concurrently yet).
-  raw_svector_ostream os(bitcode_);
-  WriteBitcodeToFile(*m_.module, os);
   for (GlobalVariable& g : m_.module->globals()) global_addresses_.push_back(m_.addresses.lookup(&g));
   if (!create_jit(error)) return false;
   if (options_.gdb) register_with_gdb();
@@ -351,7 +344,7 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
   const Clock::time_point t0 = Clock::now();
   // 1. Lazily: only the bodies this compile keeps are read (preparation materializes them).
   auto ctx = std::make_unique<LLVMContext>();
-  auto parsed = getLazyBitcodeModule(MemoryBufferRef(StringRef(bitcode_.data(), bitcode_.size()), m_.path), *ctx);
+  auto parsed = getLazyBitcodeModule(MemoryBufferRef(m_.bitcode, m_.path), *ctx);
   if (!parsed) {
     error = toString(parsed.takeError());
     return false;
@@ -449,76 +442,6 @@ bool CompilerImpl::link(std::unique_ptr<MemoryBuffer> object, const CompileReque
     e.index = k, e.loop = loop;
     if (!find(symbols::osr(m_.functions[k]->name, k, request.tier, loop), e.native, &e.size)) return false;
     result.osr.push_back(e);
-  }
-  return true;
-}
-
-const char kWarmUpIR[] = R"(
-define float @warm(ptr %a, ptr %b, i32 %n, i32 %k) {
-entry:
-  %c = icmp sgt i32 %n, 0
-  br i1 %c, label %loop, label %exit
-loop:
-  %i = phi i32 [0, %entry], [%i1, %loop]
-  %s = phi float [0.0, %entry], [%s1, %loop]
-  %pa = getelementptr float, ptr %a, i32 %i
-  %pb = getelementptr float, ptr %b, i32 %i
-  %x = load float, ptr %pa
-  %y = load float, ptr %pb
-  %m = fmul fast float %x, %y
-  %s1 = fadd fast float %s, %m
-  %i1 = add nsw i32 %i, 1
-  %d = icmp slt i32 %i1, %n
-  br i1 %d, label %loop, label %exit
-exit:
-  %r = phi float [0.0, %entry], [%s1, %loop]
-  switch i32 %k, label %other [i32 0, label %done
-                               i32 1, label %half
-                               i32 7, label %half]
-half:
-  %h = fmul float %r, 0.5
-  br label %done
-other:
-  %q = call float @llvm.sqrt.f32(float %r)
-  br label %done
-done:
-  %v = phi float [%r, %exit], [%h, %half], [%q, %other]
-  ret float %v
-}
-declare float @llvm.sqrt.f32(float)
-)";
-
-bool CompilerImpl::warm_up(std::string& error) {
-  for (int tier : {1, 3}) {
-    auto ctx = std::make_unique<LLVMContext>();
-    SMDiagnostic diag;
-    std::unique_ptr<Module> mod = parseAssemblyString(kWarmUpIR, diag, *ctx);
-    if (!mod) {
-      error = "warm-up: " + diag.getMessage().str();
-      return false;
-    }
-    std::string name = "__bf_warm_up_t" + std::to_string(tier);
-    Function* f = mod->getFunction("warm");
-    f->setName(name);
-    f->addFnAttr("target-cpu", cpu_);
-    f->addFnAttr("target-features", features_);
-    mod->setDataLayout(jit_->getDataLayout());
-    mod->setTargetTriple(jit_->getTargetTriple().str());
-    optimize(*mod, tier);
-    auto object = (*codegen_)(*mod, tier);
-    if (!object) {
-      error = "warm-up: " + toString(object.takeError());
-      return false;
-    }
-    if (Error e = jit_->addObjectFile(std::move(*object))) {
-      error = "warm-up: " + toString(std::move(e));
-      return false;
-    }
-    auto address = jit_->lookup(name);
-    if (!address) {
-      error = "warm-up: " + toString(address.takeError());
-      return false;
-    }
   }
   return true;
 }

@@ -81,10 +81,6 @@ class Compiler {
   virtual void set_history(const profile::Profile* history) = 0;
   // jit::environment(options): part of every unit's key.
   virtual const std::string& environment() const = 0;
-  // Compiles a small loop at tiers 1 and 3, so that LLVM's function-local statics exist
-  // before the caller registers its exit handler (exit() destroys statics constructed after a
-  // handler's registration before running it, which would pull them from under a compile).
-  virtual bool warm_up(std::string& error) = 0;
 };
 
 // Whether the interpreter can move calls of function k onto compiled code (not variadic).

@@ -82,11 +82,9 @@ class TieringImpl final : public Tiering {
     return true;
   }
 
-  bool start_background(std::string& error) {
-    if (!compiler_->warm_up(error)) return false;
+  void start_background() {
     plan_from_history();
     thread_ = std::thread([this] { run(); });
-    return true;
   }
 
   // The units of earlier runs, before main: each function goes straight to the tier it had.
@@ -110,26 +108,43 @@ class TieringImpl final : public Tiering {
     history_.units.clear();  // linked: the objects' bytes are the JIT's now
   }
 
-  // Functions that earlier runs took to a tier (the profile store's tier-ups, aged) and that
-  // are not there yet go first on the compiler thread, hottest first, before any poll.
+  // Functions that earlier runs found hot (their mean hotness per run in the profile store
+  // reaches tier1_hotness, or a run took them to a tier) go first on the compiler thread, before
+  // any poll, hottest first. The profile that tiers 1-2 are there to gather is already in the
+  // store, so they go to plan_tier at once (0: to the tier each reached or earned), leaving out
+  // tiers whose compiles failed.
   void plan_from_history() {
     const profile::Profile* store = history_.profile;
-    if (!store || store->functions.size() != m_.functions.size()) return;
-    const int max_tier = int(std::min<uint64_t>(options_.params.max_tier, 3));
-    std::vector<std::pair<uint64_t, uint32_t>> order;  // (calls, function)
+    if (!store || store->functions.size() != m_.functions.size() || store->run_weight <= 0) return;
+    const Params& p = options_.params;
+    const int max_tier = int(std::min<uint64_t>(p.max_tier, 3));
+    const uint64_t thresholds[] = {p.tier1_hotness, p.tier2_hotness, p.tier3_hotness};
+    expected_.assign(m_.functions.size(), -1);
+    std::vector<std::pair<double, uint32_t>> order;  // (mean hotness, function)
     for (uint32_t k = 0; k < m_.functions.size(); k++) {
       const profile::FunctionProfile& f = store->functions[k];
-      if (f.name != m_.functions[k]->name) return;  // not this module's: plan nothing
-      int reached = 0;
+      if (f.name != m_.functions[k]->name) {  // not this module's: plan nothing
+        expected_.clear();
+        planned_tier_.clear();
+        return;
+      }
+      double loops = 0;
+      for (const profile::Edge& e : f.edges)
+        if (e.back_edge) loops += double(e.count);
+      const double hotness = (double(f.calls) + loops * double(p.back_edge_weight)) / store->run_weight;
+      if (store->run_weight >= 1) expected_[k] = hotness;
+      int earned = 0;
       for (int t = 1; t <= max_tier; t++)
-        if (f.tier_ups.count(tier_name(t)) && !f.failures.count(tier_name(t))) reached = t;
-      if (reached > tier_of(k)) {
-        planned_tier_[k] = reached;
-        order.push_back({f.calls, k});
+        if (hotness >= double(thresholds[t - 1]) || f.tier_ups.count(tier_name(t))) earned = t;
+      if (earned && p.plan_tier) earned = int(std::min<uint64_t>(p.plan_tier, uint64_t(max_tier)));
+      while (earned && f.failures.count(tier_name(earned))) earned--;
+      if (earned > tier_of(k)) {
+        planned_tier_[k] = earned;
+        order.push_back({hotness, k});
       }
     }
     std::stable_sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first > b.first; });
-    for (auto [calls, k] : order) plan_.push_back(k);
+    for (auto [hotness, k] : order) plan_.push_back(k);
   }
 
   void stop() override {
@@ -139,7 +154,8 @@ class TieringImpl final : public Tiering {
       stopping_ = true;
     }
     wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    // exit() on this thread (LLVM reports some errors so) runs the hooks here: nothing to wait for.
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
     m_.osr_wait = false;  // no entry will come: loops still waiting at their probe go on
     if (perf_map_) fclose(perf_map_), perf_map_ = nullptr;
   }
@@ -233,7 +249,7 @@ class TieringImpl final : public Tiering {
     if (plan_.empty()) return false;
     CompileRequest request;
     request.tier = planned_tier_[plan_.front()];
-    const uint64_t batch = std::max<uint64_t>(options_.params.compile_batch, 1);
+    const uint64_t batch = std::max<uint64_t>(options_.params.plan_batch, 1);
     for (auto it = plan_.begin(); it != plan_.end() && request.roots.size() < batch;) {
       if (planned_tier_[*it] != request.tier) {
         ++it;
@@ -244,6 +260,17 @@ class TieringImpl final : public Tiering {
     }
     compile_unit(request);
     return true;
+  }
+
+  // After the first compile, the compiler thread registers the program's hooks with atexit:
+  // exit() destroys the function-local statics of LLVM that the compile constructed only after
+  // running the hooks, so that an exit the runtime does not see (a host library calling exit)
+  // still stops this thread before pulling them from under a later compile. (The usual exits
+  // run the hook before exit() starts: docs/jit.md, Exit.)
+  void register_exit_hook() {
+    if (exit_hook_registered_) return;
+    exit_hook_registered_ = true;
+    atexit([] { vm::Program::shutdown_all(); });
   }
 
   // Compiles one unit at request.tier with the policy's settings for that tier, and publishes
@@ -258,7 +285,9 @@ class TieringImpl final : public Tiering {
     request.count_edges = request.tier == 1 && request.count_calls;
     CompileResult result;
     std::string error;
-    if (compiler_->compile(request, result, error)) {
+    const bool ok = compiler_->compile(request, result, error);
+    register_exit_hook();
+    if (ok) {
       publish(request, result, nullptr);
       return;
     }
@@ -308,7 +337,11 @@ class TieringImpl final : public Tiering {
         // The tier it will have earned lookahead_ms from now at its current rate: a function
         // that will soon pass a threshold goes there now instead of through each tier below.
         double ahead = double(recent) / interval * double(p.lookahead_ms) * 1e-3;
-        int t = target_tier(k, h + uint64_t(std::min(ahead, 1e18)));
+        double projected = double(h) + ahead;
+        // Earlier runs know better than the rate how much more there is: a function whose whole
+        // run adds up to little is not compiled for a burst.
+        if (k < expected_.size() && expected_[k] >= 0) projected = std::min(projected, std::max(double(h), expected_[k]));
+        int t = target_tier(k, uint64_t(std::min(projected, 1e18)));
         if (t) candidates.push_back({k, t, recent});
       }
       if (candidates.empty()) continue;
@@ -375,6 +408,7 @@ class TieringImpl final : public Tiering {
     CompileResult result;
     std::string error;
     bool ok = compiler_->compile(request, result, error);
+    register_exit_hook();
     std::string name = m_.functions[k]->name + " (OSR)";
     std::lock_guard<std::mutex> lock(mutex_);
     if (!ok) {
@@ -438,7 +472,7 @@ class TieringImpl final : public Tiering {
       std::string note;
       if (result.functions.size() > 1 && !unit) note += " (unit of " + std::to_string(result.functions.size()) + ")";
       if (result.inlined_callees) note += " (+" + std::to_string(result.inlined_callees) + " callees)";
-      if (result.from_cache) note += " (cache)";
+      if (result.from_cache) note += " (cache " + result.key.hex().substr(0, 12) + ")";
       for (const Event& e : events)
         fprintf(stderr, "[tier] %8.3fs  %-40s %s->%s  %7.1f ms  %llu B%s\n", e.seconds, e.function.c_str(),
                 tier_name(e.from), tier_name(e.to), e.compile_ms, static_cast<unsigned long long>(e.bytes), note.c_str());
@@ -453,6 +487,8 @@ class TieringImpl final : public Tiering {
   History history_;
   std::vector<uint32_t> plan_;            // compiler thread: functions to compile first
   std::map<uint32_t, int> planned_tier_;  // ... and the tier each is planned for
+  std::vector<double> expected_;          // compiler thread: hotness per run, from history (-1: none)
+  bool exit_hook_registered_ = false;     // compiler thread
   struct UnitUse {
     UnitKey key;
     int tier = 0;  // 0: interpreted
@@ -547,9 +583,9 @@ std::unique_ptr<Tiering> start(vm::Program& program, const Options& options, con
       error = m.path + ": jit: " + error;
       return nullptr;
     }
-  } else if (m.osr_wait = options.params.osr && options.params.osr_wait; !t->start_background(error)) {
-    error = m.path + ": jit: " + error;
-    return nullptr;
+  } else {
+    m.osr_wait = options.params.osr && options.params.osr_wait;
+    t->start_background();
   }
   program.set_shutdown_hook([tiering = t.get()] { tiering->stop(); });
   return t;

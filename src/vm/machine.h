@@ -35,6 +35,7 @@ class Machine {
  public:
   std::string path;  // for messages
   std::array<uint8_t, 32> module_hash{};  // BLAKE3 of the bitcode's bytes: the module's identity
+  std::string bitcode;                    // those bytes: what the JIT's compiles read again
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> module;
   const llvm::DataLayout* layout = nullptr;

@@ -64,6 +64,7 @@ std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, con
   Machine& m = *p->machine_;
   m.path = name;
   m.module_hash = BLAKE3::hash(ArrayRef<uint8_t>(static_cast<const uint8_t*>(data), size));
+  m.bitcode.assign(static_cast<const char*>(data), size);
   auto buffer = MemoryBuffer::getMemBuffer(StringRef(static_cast<const char*>(data), size), name, false);
   // LLVM's bitcode reader can crash on malformed input instead of reporting it; its crash
   // recovery turns that into an error like any other.
