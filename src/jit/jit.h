@@ -53,9 +53,10 @@ struct History {
   // Units that earlier runs had in use, with their objects: linked and installed before main,
   // in this order, so that those functions never run interpreted.
   std::vector<std::pair<Unit, std::string>> units;
-  // The module's profile store: functions that earlier runs took to a tier are compiled for it
-  // at start, and tiers 2-3 attach its accumulated counts with this run's as !prof.
-  const profile::Profile* profile = nullptr;
+  // The module's profile store, read on the compiler thread (main need not wait for it):
+  // functions that earlier runs found hot are compiled at start, and tiers 2-3 attach its
+  // accumulated counts with this run's as !prof. Null or returning null: none.
+  std::function<const profile::Profile*()> profile;
   // A line for the tier log about the cache (loads, misses), or null.
   std::function<void(const std::string&)> log;
 };

@@ -60,7 +60,6 @@ class TieringImpl final : public Tiering {
     compiler_ = Compiler::create(m_, options_, error);
     if (!compiler_) return false;
     compiler_->set_cache(history_.cache);
-    compiler_->set_history(history_.profile);
     last_hotness_.assign(m_.functions.size(), 0);
     failed_.assign(m_.functions.size(), 0);
     unit_of_.assign(m_.functions.size(), {});
@@ -83,7 +82,6 @@ class TieringImpl final : public Tiering {
   }
 
   void start_background() {
-    plan_from_history();
     thread_ = std::thread([this] { run(); });
   }
 
@@ -114,7 +112,8 @@ class TieringImpl final : public Tiering {
   // store, so they go to plan_tier at once (0: to the tier each reached or earned), leaving out
   // tiers whose compiles failed.
   void plan_from_history() {
-    const profile::Profile* store = history_.profile;
+    const profile::Profile* store = history_.profile ? history_.profile() : nullptr;
+    compiler_->set_history(store);
     if (!store || store->functions.size() != m_.functions.size() || store->run_weight <= 0) return;
     const Params& p = options_.params;
     const int max_tier = int(std::min<uint64_t>(p.max_tier, 3));
@@ -307,6 +306,7 @@ class TieringImpl final : public Tiering {
 
   void run() {
     const Params& p = options_.params;
+    plan_from_history();
     while (compile_planned()) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) return;

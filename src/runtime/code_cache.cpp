@@ -114,9 +114,20 @@ std::unique_ptr<CodeCache> CodeCache::open(const CacheOptions& options, const vm
   c->environment_digest_ = cache::hash_bytes(environment).hex();
   c->path_ = program.path();
   c->tier_log_ = tier_log;
-  c->has_past_ = c->store_->get_profile(c->module_, c->past_) == cache::Miss::hit;
   if (options.mode == cache::Mode::read_write) c->recorder_ = std::make_unique<cache::RunRecorder>(*c->store_, c->module_);
   return c;
+}
+
+const profile::Profile* CodeCache::past() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!past_read_) {
+    past_read_ = true;
+    cache::Miss miss = store_->get_profile(module_, past_);
+    has_past_ = miss == cache::Miss::hit;
+    if (miss != cache::Miss::hit && miss != cache::Miss::absent)
+      log(std::string("profile store: ") + cache::describe(miss) + ": planning nothing at start");
+  }
+  return has_past_ ? &past_ : nullptr;
 }
 
 void CodeCache::log(const std::string& line) const {
@@ -147,7 +158,7 @@ void CodeCache::store(const jit::UnitKey& key, const jit::CompileRequest& reques
 jit::History CodeCache::history() {
   jit::History h;
   h.cache = this;
-  h.profile = has_past_ ? &past_ : nullptr;
+  h.profile = [this] { return past(); };
   h.log = [this](const std::string& line) { log(line); };
   std::string manifest;
   cache::Miss miss = store_->get_manifest(module_, manifest);

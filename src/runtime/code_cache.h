@@ -55,8 +55,9 @@ class CodeCache final : public jit::UnitCache {
   std::string environment_digest_;  // hex BLAKE3 of jit::environment
   std::string path_;
   bool tier_log_ = false;
-  profile::Profile past_;           // the profile store as this run found it
-  bool has_past_ = false;
+  profile::Profile past_;           // the profile store as this run found it (read once, on demand)
+  bool past_read_ = false, has_past_ = false;
+  const profile::Profile* past();
   std::mutex mutex_;                // checkpoints from two threads
 };
 
