@@ -52,10 +52,10 @@ def main():
            "-n", str(steps), "-t", "0", "--threads", "2", "--json"]
     engines = {
         "native -O3": [os.path.join(build, "apps", "llama")] + app,
-        "auto": [bareflow, "run", "--tier=auto", "--tier-log", os.path.join(build, "apps", "llama.bc"), "--"] + app,
-        "O3": [bareflow, "run", "--tier=O3", os.path.join(build, "apps", "llama.bc"), "--"] + app,
+        "auto": [bareflow, "run", "--no-cache", "--tier=auto", "--tier-log", os.path.join(build, "apps", "llama.bc"), "--"] + app,
+        "O3": [bareflow, "run", "--no-cache", "--tier=O3", os.path.join(build, "apps", "llama.bc"), "--"] + app,
         # What the profile buys: the same tiering without !prof.
-        "auto pgo=0": [bareflow, "run", "--tier=auto", "--jit-param", "pgo=0", os.path.join(build, "apps", "llama.bc"), "--"] + app,
+        "auto pgo=0": [bareflow, "run", "--no-cache", "--tier=auto", "--jit-param", "pgo=0", os.path.join(build, "apps", "llama.bc"), "--"] + app,
     }
     results = {name: [] for name in engines}
     for r in range(rounds):

@@ -15,7 +15,7 @@ for i in $(seq 1 "$runs"); do
     opts=(--jit-param tier1_hotness=$t1 --jit-param tier2_hotness=$t2 --jit-param tier3_hotness=$t3
           --jit-param poll_us=$((RANDOM % 1000 + 50)) --jit-param osr_delay_us=$((RANDOM % 5000)))
   fi
-  got=$(timeout 120 "$build/bareflow" run --tier=auto "${opts[@]}" "$build/apps/llama.bc" -- "${args[@]}" 2>/dev/null | md5sum)
+  got=$(timeout 120 "$build/bareflow" run --no-cache --tier=auto "${opts[@]}" "$build/apps/llama.bc" -- "${args[@]}" 2>/dev/null | md5sum)
   rc=${PIPESTATUS[0]}
   status=ok
   if [ "$rc" = 124 ]; then status=HANG; hangs=$((hangs + 1));
