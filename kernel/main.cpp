@@ -9,10 +9,11 @@
 #include "exec/program.h"
 #include "fs/fat32.h"
 #include "mm/memory.h"
+#include "sched/scheduler.h"
 #include "syscall/syscall.h"
 #include "time.h"
 
-extern "C" char _kernel_phys_start[], _kernel_phys_end[];
+extern "C" char _kernel_phys_start[], _kernel_phys_end[], kernel_stack_top[];
 extern "C" void __cxa_pure_virtual() { kernel_panic("pure virtual call"); }
 
 namespace {
@@ -135,7 +136,12 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
   add_reserved((u64)_kernel_phys_start, (u64)_kernel_phys_end - (u64)_kernel_phys_start);
   frames_init(usable, n_usable, reserved, n_reserved);
   paging_init();
-  cpu_init();
+  static Cpu boot_cpu;
+  alignas(16) static u8 boot_ist[kIstTotalBytes];
+  static Thread boot_idle;
+  cpus[0] = &boot_cpu;
+  cpu_init_boot(&boot_cpu, boot_ist);
+  sched_init_cpu(&boot_idle, (u64)kernel_stack_top);
 
   klog("command line: %s\n", cmdline);
   static char* words[512];

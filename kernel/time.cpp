@@ -63,11 +63,6 @@ u64 time_monotonic_ns() {
 
 u64 time_realtime_ns() { return epoch_at_boot_ns + time_monotonic_ns(); }
 
-void time_sleep_ns(u64 ns) {
-  u64 end = time_monotonic_ns() + ns;
-  while (time_monotonic_ns() < end) asm volatile("pause");
-}
-
 void time_to_dos(u64 t, u16* date, u16* time) {
   u64 days = t / 86400, rem = t % 86400;
   // civil_from_days

@@ -5,5 +5,4 @@
 void time_init();
 u64 time_monotonic_ns();   // since boot
 u64 time_realtime_ns();    // since the Unix epoch
-void time_sleep_ns(u64 ns);
 void time_to_dos(u64 unix_seconds, u16* date, u16* time);

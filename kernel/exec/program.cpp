@@ -5,9 +5,8 @@
 #include "console.h"
 #include "fs/fat32.h"
 #include "mm/memory.h"
+#include "sched/scheduler.h"
 #include "syscall/syscall.h"
-
-extern "C" [[noreturn]] void enter_program(u64 entry, u64 stack);
 
 namespace {
 
@@ -124,5 +123,5 @@ void program_start(const ProgramImage& img, int argc, char** argv, int envc, cha
   *w++ = 0;
   memcpy(w, auxv, sizeof auxv);
   syscall_init(argv[0], img.brk_start);
-  enter_program(img.entry, sp);
+  sched_start(img.entry, sp);
 }

@@ -3,7 +3,10 @@
 #pragma once
 
 enum Errno : int {
+  EPERM = 1,
   ENOENT = 2,
+  ESRCH = 3,
+  EINTR = 4,
   EIO = 5,
   EBADF = 9,
   EAGAIN = 11,
@@ -19,6 +22,7 @@ enum Errno : int {
   EFBIG = 27,
   ENOSPC = 28,
   ESPIPE = 29,
+  EPIPE = 32,
   ERANGE = 34,
   ENAMETOOLONG = 36,
   ENOSYS = 38,

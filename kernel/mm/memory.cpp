@@ -180,6 +180,14 @@ void vma_remove(u64 start, u64 end) {
   }
 }
 
+bool map_kernel_page(u64 va) { return map_user_page(va); }
+
+bool mm_is_stack_guard(u64 va) {
+  if (va < kKernelStacks || va >= kKernelStacks + (1UL << 30)) return false;
+  u64* pte = walk(va, false);
+  return !pte || !(*pte & kPresent);
+}
+
 bool map_user_page(u64 va) {
   va = align_down(va, kPageSize);
   u64* pte = walk(va, true);

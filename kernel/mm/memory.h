@@ -8,6 +8,7 @@ constexpr uptr kDirectMap = 0xFFFF800000000000UL;
 constexpr uptr kUserTop = 0x0000800000000000UL;
 constexpr u64 kPageSize = 4096;
 constexpr u64 kPhysLimit = 4UL << 30;  // the direct map covers the first 4 GiB
+constexpr uptr kKernelStacks = 0xFFFFFF0000000000UL;  // 1 GiB for the threads' kernel stacks
 
 inline void* phys_to_virt(u64 phys) { return (void*)(phys + kDirectMap); }
 inline u64 virt_to_phys_direct(const void* v) { return (uptr)v - kDirectMap; }
@@ -26,6 +27,10 @@ u64 frames_total_bytes();
 
 // Kernel heap: simple bump allocation of direct-mapped frames (never freed; used at start-up).
 void* kalloc(u64 bytes);
+
+// Kernel pages outside the direct map (the threads' kernel stacks).
+bool map_kernel_page(u64 va);        // a zeroed frame at va, unless one is there (false: out of memory)
+bool mm_is_stack_guard(u64 va);      // va lies in the guard below a kernel stack
 
 // The program's address space.
 void paging_init();  // drop the boot identity map

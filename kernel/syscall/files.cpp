@@ -15,7 +15,7 @@ char cwd[kPathMax] = "/";
 
 // Copies a path from the program, resolves it against `base` and normalizes "." and "..".
 i64 resolve_path(const char* base, u64 user_path, char* out, usize cap) {
-  if (!user_ok(user_path, 1)) return -EFAULT;
+  if (!user_readable(user_path, 1)) return -EFAULT;
   const char* in = (const char*)user_path;
   char tmp[512];
   usize n = 0;
@@ -54,7 +54,7 @@ i64 resolve_path(const char* base, u64 user_path, char* out, usize cap) {
 // A path of an *at() call: relative ones start at the directory dirfd (or the working directory).
 i64 path_at(i32 dirfd, u64 user_path, char* out) {
   const char* base = cwd;
-  if (dirfd != kAtFdcwd && user_ok(user_path, 1) && ((const char*)user_path)[0] != '/') {
+  if (dirfd != kAtFdcwd && user_readable(user_path, 1) && ((const char*)user_path)[0] != '/') {
     OpenFile* d = file_for(dirfd);
     if (!d) return -EBADF;
     if (d->kind != FileKind::File || !d->node->is_dir()) return -ENOTDIR;
@@ -101,7 +101,7 @@ i64 open_at(i32 dirfd, u64 upath, u32 flags) {
 }
 
 i64 do_read(OpenFile* f, u64 buf, u64 n, u64* pos) {
-  if (!user_ok(buf, n)) return -EFAULT;
+  if (!user_writable(buf, n)) return -EFAULT;
   switch (f->kind) {
     case FileKind::Stdin: case FileKind::Null: return 0;
     case FileKind::Console: return -EBADF;
@@ -117,7 +117,7 @@ i64 do_read(OpenFile* f, u64 buf, u64 n, u64* pos) {
 }
 
 i64 do_write(OpenFile* f, u64 buf, u64 n, u64* pos) {
-  if (!user_ok(buf, n)) return -EFAULT;
+  if (!user_readable(buf, n)) return -EFAULT;
   switch (f->kind) {
     case FileKind::Console: console_write(f->channel, (const char*)buf, n); return (i64)n;
     case FileKind::Null: return (i64)n;
@@ -139,7 +139,7 @@ struct Iovec {
 i64 rw_vec(i32 fd, u64 iov, i64 cnt, bool write) {
   OpenFile* f = file_for(fd);
   if (!f) return -EBADF;
-  if (cnt < 0 || cnt > 1024 || !user_ok(iov, cnt * sizeof(Iovec))) return -EINVAL;
+  if (cnt < 0 || cnt > 1024 || !user_readable(iov, cnt * sizeof(Iovec))) return -EINVAL;
   i64 total = 0;
   for (i64 i = 0; i < cnt; i++) {
     const Iovec& v = ((const Iovec*)iov)[i];
@@ -176,7 +176,7 @@ i64 dos_to_unix(u16 date, u16 time) {
 }
 
 i64 fill_stat(const OpenFile* f, const FatNode* n, u64 out) {
-  if (!user_ok(out, sizeof(LinuxStat))) return -EFAULT;
+  if (!user_writable(out, sizeof(LinuxStat))) return -EFAULT;
   LinuxStat st;
   memset(&st, 0, sizeof st);
   st.dev = 1;
@@ -198,7 +198,7 @@ i64 fill_stat(const OpenFile* f, const FatNode* n, u64 out) {
 }
 
 i64 stat_at(i32 dirfd, u64 upath, u64 out, u64 flags) {
-  if ((flags & kAtEmptyPath) && user_ok(upath, 1) && ((const char*)upath)[0] == 0) {
+  if ((flags & kAtEmptyPath) && user_readable(upath, 1) && ((const char*)upath)[0] == 0) {
     OpenFile* f = file_for(dirfd);
     if (!f) return -EBADF;
     return fill_stat(f, f->node, out);
@@ -264,7 +264,7 @@ i64 readlink_at(i32 dirfd, u64 upath, u64 buf, u64 size) {
   char path[kPathMax];
   i64 r = path_at(dirfd, upath, path);
   if (r) return r;
-  if (!user_ok(buf, size)) return -EFAULT;
+  if (!user_writable(buf, size)) return -EFAULT;
   if (strcmp(path, "/proc/self/exe")) {
     FatNode n;
     return fat_lookup(path, &n) ? -ENOENT : -EINVAL;  // FAT has no symbolic links
@@ -334,7 +334,7 @@ i64 sys_getdents64(const SyscallArgs& a) {
   u64 buf = a.a1, cap = a.a2;
   if (!f) return -EBADF;
   if (f->kind != FileKind::File || !f->node->is_dir()) return -ENOTDIR;
-  if (!user_ok(buf, cap)) return -EFAULT;
+  if (!user_writable(buf, cap)) return -EFAULT;
   u64 used = 0;
   for (;;) {
     u64 cookie = f->dir_cookie;
@@ -380,7 +380,7 @@ i64 sys_ftruncate(const SyscallArgs& a) {
 
 i64 sys_getcwd(const SyscallArgs& a) {
   u64 n = strlen(cwd) + 1;
-  if (!user_ok(a.a0, a.a1)) return -EFAULT;
+  if (!user_writable(a.a0, a.a1)) return -EFAULT;
   if (a.a1 < n) return -ERANGE;
   memcpy((void*)a.a0, cwd, n);
   return (i64)n;

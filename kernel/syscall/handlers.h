@@ -11,6 +11,10 @@ inline bool user_ok(u64 p, u64 n) {
   return p < kUserTop && n <= kUserTop - p && vma_covers(p, p + max_of(n, (u64)1));
 }
 
+// Until mappings carry protections, every mapped byte may be read and written.
+inline bool user_readable(u64 p, u64 n) { return user_ok(p, n); }
+inline bool user_writable(u64 p, u64 n) { return user_ok(p, n); }
+
 // fd_table.cpp: calls on descriptors alone.
 i64 sys_close(const SyscallArgs& a);
 i64 sys_dup(const SyscallArgs& a);
@@ -65,21 +69,31 @@ i64 sys_nanosleep(const SyscallArgs& a);
 i64 sys_gettimeofday(const SyscallArgs& a);
 i64 sys_time(const SyscallArgs& a);
 
-// misc.cpp: the process, its one thread, signals, limits and the machine.
-i64 sys_exit(const SyscallArgs& a);
-i64 sys_kill(const SyscallArgs& a);
-i64 sys_tgkill(const SyscallArgs& a);
-i64 sys_rt_sigaction(const SyscallArgs& a);
-i64 sys_rt_sigprocmask(const SyscallArgs& a);
+// misc.cpp: the machine and the limits.
 i64 sys_uname(const SyscallArgs& a);
 i64 sys_sysinfo(const SyscallArgs& a);
 i64 sys_getrlimit(const SyscallArgs& a);
 i64 sys_prlimit64(const SyscallArgs& a);
-i64 sys_futex(const SyscallArgs& a);
 i64 sys_getrandom(const SyscallArgs& a);
+i64 sys_return_0(const SyscallArgs& a);  // accepted, nothing to do (mprotect, sigaltstack, ...)
+
+// threads.cpp: threads and the process.
+i64 sys_clone(const SyscallArgs& a);
+i64 sys_clone3(const SyscallArgs& a);
+i64 sys_exit(const SyscallArgs& a);
+i64 sys_exit_group(const SyscallArgs& a);
+i64 sys_set_tid_address(const SyscallArgs& a);
+i64 sys_gettid(const SyscallArgs& a);
+i64 sys_getpid(const SyscallArgs& a);
+i64 sys_sched_yield(const SyscallArgs& a);
+i64 sys_futex(const SyscallArgs& a);
 i64 sys_arch_prctl(const SyscallArgs& a);
 i64 sys_sched_getaffinity(const SyscallArgs& a);
-i64 sys_clone(const SyscallArgs& a);
 i64 sys_rseq(const SyscallArgs& a);
-i64 sys_return_0(const SyscallArgs& a);  // accepted, nothing to do (mprotect, sigaltstack, ...)
-i64 sys_return_1(const SyscallArgs& a);  // the program's one pid and tid, set_tid_address
+
+// signals.cpp: actions and masks (never delivered), kill.
+i64 sys_rt_sigaction(const SyscallArgs& a);
+i64 sys_rt_sigprocmask(const SyscallArgs& a);
+i64 sys_kill(const SyscallArgs& a);
+i64 sys_tkill(const SyscallArgs& a);
+i64 sys_tgkill(const SyscallArgs& a);

@@ -4,6 +4,8 @@
 #include "console.h"
 #include "syscall/fd_table.h"
 #include "syscall/handlers.h"
+#include "sched/lock.h"
+#include "sched/thread.h"
 
 bool syscall_trace = false;
 
@@ -30,13 +32,13 @@ constexpr Syscall kSyscalls[] = {
     {19, "readv", sys_readv},
     {20, "writev", sys_writev},
     {21, "access", sys_access},
-    {24, "sched_yield", sys_return_0},
+    {24, "sched_yield", sys_sched_yield},
     {25, "mremap", sys_mremap},
     {28, "madvise", sys_return_0},
     {32, "dup", sys_dup},
     {33, "dup2", sys_dup2},
     {35, "nanosleep", sys_nanosleep},
-    {39, "getpid", sys_return_1},
+    {39, "getpid", sys_getpid},
     {56, "clone", sys_clone},
     {60, "exit", sys_exit},
     {62, "kill", sys_kill},
@@ -62,18 +64,18 @@ constexpr Syscall kSyscalls[] = {
     {110, "getppid", sys_return_0},
     {131, "sigaltstack", sys_return_0},
     {158, "arch_prctl", sys_arch_prctl},
-    {186, "gettid", sys_return_1},
-    {200, "tkill", sys_kill},
+    {186, "gettid", sys_gettid},
+    {200, "tkill", sys_tkill},
     {201, "time", sys_time},
     {202, "futex", sys_futex},
     {203, "sched_setaffinity", sys_return_0},
     {204, "sched_getaffinity", sys_sched_getaffinity},
     {217, "getdents64", sys_getdents64},
-    {218, "set_tid_address", sys_return_1},
+    {218, "set_tid_address", sys_set_tid_address},
     {228, "clock_gettime", sys_clock_gettime},
     {229, "clock_getres", sys_clock_getres},
     {230, "clock_nanosleep", sys_clock_nanosleep},
-    {231, "exit_group", sys_exit},
+    {231, "exit_group", sys_exit_group},
     {234, "tgkill", sys_tgkill},
     {257, "openat", sys_openat},
     {258, "mkdirat", sys_mkdirat},
@@ -88,7 +90,7 @@ constexpr Syscall kSyscalls[] = {
     {316, "renameat2", sys_renameat},
     {318, "getrandom", sys_getrandom},
     {334, "rseq", sys_rseq},
-    {435, "clone3", sys_clone},
+    {435, "clone3", sys_clone3},
     {439, "faccessat2", sys_faccessat},
 };
 
@@ -252,14 +254,19 @@ void syscall_init(const char* program_path, u64 brk_start) {
   exit_hook = commit_all;
 }
 
-extern "C" i64 syscall_dispatch(SyscallFrame* fr) {
-  const SyscallArgs& a = fr->args;
-  const Syscall* s = row_for(fr->nr);
-  i64 r = s ? s->handler(a) : unimplemented(fr->nr);
+extern "C" void syscall_dispatch(TrapFrame* f) {
+  kernel_lock();
+  const SyscallArgs a{f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+  u64 nr = f->rax;
+  const Syscall* s = row_for(nr);
+  i64 r = s ? s->handler(a) : unimplemented(nr);
+  f->rax = (u64)r;
   if (syscall_trace) {
-    const char* name = syscall_name(fr->nr);
-    klog("syscall %lu%s%s(%lx, %lx, %lx, %lx) = %ld\n", fr->nr, *name ? " " : "", name, a.a0, a.a1, a.a2, a.a3,
+    const char* name = syscall_name(nr);
+    char who[24] = "";
+    if (i32 tid = current_thread()->tid; tid != 1) snprint(who, sizeof who, "[thread %d] ", tid);
+    klog("%ssyscall %lu%s%s(%lx, %lx, %lx, %lx) = %ld\n", who, nr, *name ? " " : "", name, a.a0, a.a1, a.a2, a.a3,
          r);
   }
-  return r;
+  kernel_unlock();
 }

@@ -139,5 +139,6 @@ boot_pdpt:      .skip 4096
 boot_pdpt_top:  .skip 4096
 boot_pd:        .skip 4 * 4096
     .balign 16
-kernel_stack:   .skip 128 * 1024
+    .globl kernel_stack_top
+kernel_stack:   .skip 64 * 1024
 kernel_stack_top:

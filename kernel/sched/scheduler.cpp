@@ -1,0 +1,168 @@
+#include "sched/scheduler.h"
+
+#include "arch/x86_64/cpu.h"
+#include "console.h"
+#include "lib/errno.h"
+#include "sched/lock.h"
+#include "time.h"
+
+extern "C" void context_switch(u64* save_rsp, u64 new_rsp);
+
+namespace {
+
+ThreadQueue run_queue;
+
+const char* wait_name(WaitKind w) {
+  switch (w) {
+    case WaitKind::Futex: return "futex";
+    case WaitKind::Sleep: return "sleep";
+    case WaitKind::PipeRead: return "read from pipe";
+    case WaitKind::PipeWrite: return "write to pipe";
+    default: return "nothing";
+  }
+}
+
+// Nothing can run: no thread is runnable or running, and no wait has a timeout. Every thread
+// waits for another, forever: say which and on what, and end the program as abort() would.
+void check_deadlock() {
+  bool blocked = false;
+  for (Thread& t : threads) {
+    if (t.state == ThreadState::Runnable || t.state == ThreadState::Running) return;
+    if (t.state == ThreadState::Blocked) {
+      if (t.wake_at) return;
+      blocked = true;
+    }
+  }
+  if (!blocked) return;
+  kerror("every thread of the program waits and none can wake another:\n");
+  for (Thread& t : threads)
+    if (t.state == ThreadState::Blocked)
+      kerror("  thread %d waits on %s %lx (value %u)\n", t.tid, wait_name(t.wait), t.wait_addr,
+             t.wait == WaitKind::Futex ? *(volatile u32*)t.wait_addr : 0);
+  program_end(kExitSignalBase + 6);
+}
+
+// Runs on the thread that resumes after a switch: frees the slot of a thread that has ended.
+void finish_switch() {
+  Cpu* c = this_cpu();
+  Thread* prev = c->switched_from;
+  c->switched_from = nullptr;
+  if (prev && prev->state == ThreadState::Dead) prev->state = ThreadState::Free;
+}
+
+void switch_to(Thread* prev, Thread* next) {
+  Cpu* c = this_cpu();
+  prev->fs_base = rdmsr(kMsrFsBase);
+  prev->gs_base = rdmsr(kMsrKernelGsBase);  // the program's GS base, while the kernel's is live
+  wrmsr(kMsrFsBase, next->fs_base);
+  wrmsr(kMsrKernelGsBase, next->gs_base);
+  c->current = next;
+  c->kstack_top = next->kstack_top;
+  c->xsave = next->xsave;
+  c->switched_from = prev;
+  context_switch(&prev->saved_rsp, next->saved_rsp);
+  finish_switch();
+}
+
+// Wakes the threads whose timed wait has ended.
+void wake_expired(u64 now) {
+  for (Thread& t : threads)
+    if (t.state == ThreadState::Blocked && t.wake_at && t.wake_at <= now) sched_wake(&t, -ETIMEDOUT);
+}
+
+// Picks what runs next on this CPU: the first runnable thread, else the current one if it can go
+// on, else the idle thread.
+void schedule() {
+  Cpu* c = this_cpu();
+  Thread* prev = c->current;
+  wake_expired(time_monotonic_ns());
+  Thread* next = run_queue.pop_front();
+  if (!next) {
+    if (prev->state == ThreadState::Running) return;
+    check_deadlock();
+    next = c->idle;
+  }
+  if (prev->state == ThreadState::Running && !prev->idle) {
+    prev->state = ThreadState::Runnable;
+    run_queue.push_back(prev);
+  }
+  next->state = ThreadState::Running;
+  next->cpu = (i32)c->index;
+  if (next != prev) switch_to(prev, next);
+}
+
+}  // namespace
+
+void sched_init_cpu(Thread* idle, u64 stack_top) {
+  Cpu* c = this_cpu();
+  *idle = Thread{};
+  idle->idle = true;
+  idle->state = ThreadState::Running;
+  idle->kstack_top = stack_top;
+  idle->cpu = (i32)c->index;
+  c->idle = c->current = idle;
+  c->kstack_top = stack_top;
+}
+
+void sched_make_runnable(Thread* t) {
+  t->state = ThreadState::Runnable;
+  run_queue.push_back(t);
+}
+
+i64 sched_block(WaitKind kind, u64 addr, u64 wake_at) {
+  Thread* t = current_thread();
+  t->state = ThreadState::Blocked;
+  t->wait = kind;
+  t->wait_addr = addr;
+  t->wake_at = wake_at;
+  t->wake_result = 0;
+  schedule();
+  return t->wake_result;
+}
+
+void sched_wake(Thread* t, i64 result) {
+  if (t->state != ThreadState::Blocked) return;
+  if (t->queue) t->queue->remove(t);
+  t->wait = WaitKind::None;
+  t->wake_at = 0;
+  t->wake_result = result;
+  sched_make_runnable(t);
+}
+
+void sched_yield() { schedule(); }
+
+void sched_exit_current() {
+  current_thread()->state = ThreadState::Dead;
+  schedule();
+  kernel_panic("an ended thread was scheduled again");
+}
+
+void sched_thread_started() {
+  finish_switch();
+  kernel_unlock();
+}
+
+void sched_start(u64 entry, u64 sp) {
+  alignas(64) static u8 initial_state[kExtendedStateBytes];
+  cpu_init_extended_state(initial_state);
+  TrapFrame f{};
+  f.gs_swapped = 1;
+  f.rip = entry;
+  f.cs = KERNEL_CS;
+  f.rflags = 0x202;  // IF
+  f.rsp = sp;
+  f.ss = KERNEL_DS;
+  Thread* t = thread_create(f, initial_state, 0, 0);
+  if (!t) kernel_panic("no memory for the program's first thread");
+  sched_make_runnable(t);
+  sched_idle_loop();
+}
+
+void sched_idle_loop() {
+  for (;;) {
+    kernel_lock();
+    schedule();
+    kernel_unlock();
+    asm volatile("pause");
+  }
+}
