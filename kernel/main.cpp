@@ -3,6 +3,7 @@
 //
 // Command line: [verbose] [strace] [env=NAME=VALUE]... -- PROGRAM [ARG]...
 // Words are separated by spaces; "double quotes" group, a backslash takes the next character.
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "console.h"
 #include "drivers/block.h"
@@ -160,6 +161,8 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
   klog("BareFlow kernel: %s boot, %lu MiB free, cpu %s\n", protocol == 1 ? "PVH" : "multiboot2",
        frames_free_bytes() >> 20, cpu_feature_summary());
   time_init();
+  apic_init();
+  klog("local APIC %u, timer %s\n", apic_id(), apic_timer_mode());
   if (first_arg < 0 || first_arg >= n_words) {
     kerror("no program on the kernel command line (expected: ... -- PROGRAM [ARGS])\n");
     machine_exit(kExitNotFound);

@@ -61,6 +61,10 @@ u64 time_monotonic_ns() {
   return t / tsc_hz * 1000000000UL + (t % tsc_hz) * 1000000000UL / tsc_hz;
 }
 
+u64 time_tsc_at(u64 ns) {
+  return tsc_boot + ns / 1000000000UL * tsc_hz + ns % 1000000000UL * tsc_hz / 1000000000UL;
+}
+
 u64 time_realtime_ns() { return epoch_at_boot_ns + time_monotonic_ns(); }
 
 void time_to_dos(u64 t, u16* date, u16* time) {

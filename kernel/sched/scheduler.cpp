@@ -1,5 +1,6 @@
 #include "sched/scheduler.h"
 
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "console.h"
 #include "lib/errno.h"
@@ -37,7 +38,7 @@ void check_deadlock() {
   kerror("every thread of the program waits and none can wake another:\n");
   for (Thread& t : threads)
     if (t.state == ThreadState::Blocked)
-      kerror("  thread %d waits on %s %lx (value %u)\n", t.tid, wait_name(t.wait), t.wait_addr,
+      kerror("  thread %d waits on %s 0x%lx (value %u)\n", t.tid, wait_name(t.wait), t.wait_addr,
              t.wait == WaitKind::Futex ? *(volatile u32*)t.wait_addr : 0);
   program_end(kExitSignalBase + 6);
 }
@@ -70,15 +71,30 @@ void wake_expired(u64 now) {
     if (t.state == ThreadState::Blocked && t.wake_at && t.wake_at <= now) sched_wake(&t, -ETIMEDOUT);
 }
 
+// The next timer interrupt on this CPU: the end of the running thread's slice, or the first
+// timed wait to end (every CPU arms for it; the first to take it wakes the thread); none when idle
+// with nothing to wait for.
+void arm_timer(const Thread* running) {
+  u64 deadline = running->idle ? 0 : this_cpu()->slice_end_ns;
+  for (Thread& t : threads)
+    if (t.state == ThreadState::Blocked && t.wake_at && (!deadline || t.wake_at < deadline)) deadline = t.wake_at;
+  apic_timer_arm(deadline);
+}
+
 // Picks what runs next on this CPU: the first runnable thread, else the current one if it can go
 // on, else the idle thread.
 void schedule() {
   Cpu* c = this_cpu();
   Thread* prev = c->current;
-  wake_expired(time_monotonic_ns());
+  u64 now = time_monotonic_ns();
+  wake_expired(now);
   Thread* next = run_queue.pop_front();
   if (!next) {
-    if (prev->state == ThreadState::Running) return;
+    if (prev->state == ThreadState::Running) {
+      c->slice_end_ns = now + kTimeSliceNs;
+      arm_timer(prev);
+      return;
+    }
     check_deadlock();
     next = c->idle;
   }
@@ -88,7 +104,20 @@ void schedule() {
   }
   next->state = ThreadState::Running;
   next->cpu = (i32)c->index;
+  c->slice_end_ns = now + kTimeSliceNs;
+  arm_timer(next);
   if (next != prev) switch_to(prev, next);
+}
+
+// The timer: timed waits that have ended, and the end of the running thread's slice when another
+// is waiting to run. Only an interrupted program is switched away from: the kernel is not
+// preemptible (an interrupt in the kernel comes from the idle loop).
+void timer_interrupt(bool in_program) {
+  Cpu* c = this_cpu();
+  u64 now = time_monotonic_ns();
+  wake_expired(now);
+  if (in_program && now >= c->slice_end_ns && !run_queue.empty()) schedule();
+  else arm_timer(c->current);
 }
 
 }  // namespace
@@ -158,11 +187,19 @@ void sched_start(u64 entry, u64 sp) {
   sched_idle_loop();
 }
 
+// `sti; hlt` takes an interrupt that arrives in between, so a wake-up is never missed.
 void sched_idle_loop() {
   for (;;) {
     kernel_lock();
     schedule();
     kernel_unlock();
-    asm volatile("pause");
+    asm volatile("sti; hlt; cli" ::: "memory");
   }
+}
+
+void sched_interrupt(TrapFrame* f) {
+  kernel_lock();
+  apic_eoi();
+  if (f->vector == kVectorTimer) timer_interrupt(from_program(*f));
+  kernel_unlock();
 }

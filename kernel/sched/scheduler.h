@@ -15,4 +15,6 @@ void sched_wake(Thread* t, i64 result);  // a blocked thread runs again; sched_b
 void sched_yield();
 [[noreturn]] void sched_exit_current();  // the thread is done; its slot is freed once switched away
 [[noreturn]] void sched_idle_loop();
+void sched_interrupt(TrapFrame* f);  // the timer and other CPUs' requests (trap.cpp)
+constexpr u64 kTimeSliceNs = 10000000;  // a thread that does not wait runs 10 ms before the next
 extern "C" void sched_thread_started();  // a new thread's first run (entry.S)

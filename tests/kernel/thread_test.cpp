@@ -48,4 +48,41 @@ TEST(Threads, ExitFromAThreadEndsTheProgram) {
   EXPECT_EQ(r.out, "exit ok\n") << r.err;
 }
 
+// A timed condition wait and a sleep last as long as asked, and another thread runs meanwhile
+// (the kernel is not preemptible: a sleep that spun would stop it).
+TEST(Scheduler, TimedWaitsReallyWait) {
+  for (const std::string& prog : {kPrograms + "/threads", musl_threads()}) {
+    if (access(prog.c_str(), X_OK)) continue;
+    Result r = run(boot({}, {prog, "timed"}));
+    EXPECT_EQ(r.status, 0) << prog << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, "timed ok\n") << prog << ": " << r.err;
+  }
+}
+
+// Two threads spin on each other's flags on one CPU: only the timer can switch between them.
+TEST(Scheduler, SpinningThreadIsPreempted) {
+  for (const std::string& prog : {kPrograms + "/threads", musl_threads()}) {
+    if (access(prog.c_str(), X_OK)) continue;
+    Result r = run(boot({}, {prog, "preempt"}));
+    EXPECT_EQ(r.status, 0) << prog << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, "preempt ok\n") << prog << ": " << r.err;
+  }
+}
+
+TEST(Scheduler, FutexOperations) {
+  Result r = run(boot({}, {kPrograms + "/futex"}));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "futex ok\n") << r.err;
+}
+
+// Thread 1 joins thread 2, which waits on a condition variable nobody signals.
+TEST(Scheduler, ThreadsThatAllWaitForeverAreReported) {
+  Result r = run(boot({}, {kPrograms + "/threads", "deadlock"}));
+  EXPECT_EQ(r.status, 134) << r.out << r.err;
+  EXPECT_EQ(r.out, "waiting\n");
+  EXPECT_NE(r.err.find("every thread of the program waits and none can wake another"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("thread 1 waits on futex 0x"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("thread 2 waits on futex 0x"), std::string::npos) << r.err;
+}
+
 }  // namespace

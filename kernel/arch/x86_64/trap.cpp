@@ -4,9 +4,7 @@
 #include "console.h"
 #include "mm/memory.h"
 #include "sched/lock.h"
-#include "sched/thread.h"
-
-void (*interrupt_handler)(TrapFrame* f) = nullptr;
+#include "sched/scheduler.h"
 
 namespace {
 
@@ -62,5 +60,5 @@ extern "C" void trap_dispatch(TrapFrame* f) {
   if (f->vector < 32) return exception(f);
   if (f->vector >= kVectorPicFirst && f->vector <= kVectorPicLast) return;  // spurious, from the masked PICs
   if (f->vector == kVectorSpurious) return;
-  if (interrupt_handler) interrupt_handler(f);
+  sched_interrupt(f);
 }
