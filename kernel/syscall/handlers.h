@@ -5,15 +5,13 @@
 #include "mm/memory.h"
 #include "syscall/syscall.h"
 
-// The program's buffers must lie in its mapped regions: a bad pointer gets EFAULT, as on Linux,
-// rather than a fault in the middle of a file system operation.
-inline bool user_ok(u64 p, u64 n) {
-  return p < kUserTop && n <= kUserTop - p && vma_covers(p, p + max_of(n, (u64)1));
-}
+// [p, p + n) lies in the program's half of the address space.
+inline bool user_range(u64 p, u64 n) { return p < kUserTop && n <= kUserTop - p; }
 
-// Until mappings carry protections, every mapped byte may be read and written.
-inline bool user_readable(u64 p, u64 n) { return user_ok(p, n); }
-inline bool user_writable(u64 p, u64 n) { return user_ok(p, n); }
+// The program's buffers must lie in its regions with the rights the kernel needs: a bad pointer
+// gets EFAULT, as on Linux, rather than a fault in the middle of a file system operation.
+inline bool user_readable(u64 p, u64 n) { return user_range(p, n) && vma_covers(p, p + max_of(n, (u64)1), kProtRead); }
+inline bool user_writable(u64 p, u64 n) { return user_range(p, n) && vma_covers(p, p + max_of(n, (u64)1), kProtWrite); }
 
 // fd_table.cpp: calls on descriptors alone.
 i64 sys_close(const SyscallArgs& a);
@@ -58,6 +56,8 @@ i64 sys_readlinkat(const SyscallArgs& a);
 void memory_init(u64 brk_start);
 i64 sys_mmap(const SyscallArgs& a);
 i64 sys_munmap(const SyscallArgs& a);
+i64 sys_mprotect(const SyscallArgs& a);
+i64 sys_madvise(const SyscallArgs& a);
 i64 sys_mremap(const SyscallArgs& a);
 i64 sys_brk(const SyscallArgs& a);
 
@@ -75,7 +75,7 @@ i64 sys_sysinfo(const SyscallArgs& a);
 i64 sys_getrlimit(const SyscallArgs& a);
 i64 sys_prlimit64(const SyscallArgs& a);
 i64 sys_getrandom(const SyscallArgs& a);
-i64 sys_return_0(const SyscallArgs& a);  // accepted, nothing to do (mprotect, sigaltstack, ...)
+i64 sys_return_0(const SyscallArgs& a);  // accepted, nothing to do (sigaltstack, ...)
 
 // threads.cpp: threads and the process.
 i64 sys_clone(const SyscallArgs& a);

@@ -35,7 +35,7 @@ constexpr int kExitBootFailed = 125;  // also the kernel's status for its own fa
 struct Options {
   std::string disk;  // directory or image
   std::string keep;
-  std::string mem = "512M";
+  std::string mem = "2G";  // room for a static bareflow with LLVM, a model and the JIT (docs/unikernel.md)
   std::string output;  // image
   std::vector<std::string> env;
   bool verbose = false, strace = false;

@@ -126,7 +126,12 @@ void enable_simd() {
 }
 
 void enable_syscall() {
-  wrmsr(0xC0000080, rdmsr(0xC0000080) | 1);            // EFER.SCE
+  // EFER.SCE, and EFER.NXE for the no-execute bit. CR0.WP: the program runs in ring 0, where
+  // read-only pages are writable unless WP is set.
+  wrmsr(0xC0000080, rdmsr(0xC0000080) | 1 | (1UL << 11));
+  u64 cr0;
+  asm volatile("mov %%cr0, %0" : "=r"(cr0));
+  asm volatile("mov %0, %%cr0" ::"r"(cr0 | (1UL << 16)));
   wrmsr(0xC0000081, (0x08UL << 32) | (0x08UL << 48));  // STAR: kernel CS 0x08, SS 0x10
   wrmsr(0xC0000082, (u64)&syscall_entry);              // LSTAR
   wrmsr(0xC0000084, 0x47700);                          // SFMASK: TF, IF, DF, IOPL, AC, NT

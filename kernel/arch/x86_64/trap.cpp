@@ -45,8 +45,9 @@ void exception(TrapFrame* f) {
   char who[24] = "";
   if (Thread* t = current_thread(); t && t->tid != 1) snprint(who, sizeof who, " in thread %d", t->tid);
   if (f->vector == 14)
-    kerror("program fault%s: page fault (vector 14, error %lx) at rip %016lx: %s address %016lx%s\n", who, f->error,
-           f->rip, (f->error & 2) ? "write to" : "read from", cr2, cr2 < 4096 ? " (NULL pointer)" : " (not mapped)");
+    kerror("program fault%s: page fault (vector 14, error %lx) at rip %016lx: %s address %016lx (%s)\n", who,
+           f->error, f->rip, (f->error & 16) ? "execute at" : (f->error & 2) ? "write to" : "read from", cr2,
+           mm_fault_reason(cr2, f->error));
   else
     kerror("program fault%s: %s (vector %lu, error %lx) at rip %016lx, address %016lx\n", who,
            exception_name(f->vector), f->vector, f->error, f->rip, cr2);
