@@ -771,6 +771,18 @@ int fat_commit(FatNode& n) {
   return 0;
 }
 
+int fat_set_mtime(FatNode& n, u64 unix_seconds) {
+  if (n.is_root || !n.dirent_lba) return 0;
+  u16 d, t;
+  time_to_dos(unix_seconds, &d, &t);
+  if (!read_sector(n.dirent_lba, sector_buf)) return -EIO;
+  FatDirEntry& e = *(FatDirEntry*)(sector_buf + n.dirent_off);
+  e.mdate = e.adate = n.mdate = d;
+  e.mtime = n.mtime = t;
+  if (!write_sector(n.dirent_lba, sector_buf) || !block_flush()) return -EIO;
+  return 0;
+}
+
 int fat_unlink(const char* path, bool directory, bool keep_clusters) {
   FatNode parent;
   const char* leaf;

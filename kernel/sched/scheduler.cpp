@@ -13,13 +13,14 @@ namespace {
 
 ThreadQueue run_queue;
 
-const char* wait_name(WaitKind w) {
-  switch (w) {
-    case WaitKind::Futex: return "futex";
-    case WaitKind::Sleep: return "sleep";
-    case WaitKind::PipeRead: return "read from pipe";
-    case WaitKind::PipeWrite: return "write to pipe";
-    default: return "nothing";
+void report_wait(const Thread& t) {
+  switch (t.wait) {
+    case WaitKind::Futex:
+      kerror("  thread %d waits on futex 0x%lx (value %u)\n", t.tid, t.wait_addr, *(volatile u32*)t.wait_addr);
+      break;
+    case WaitKind::PipeRead: kerror("  thread %d waits to read from pipe %lu\n", t.tid, t.wait_addr); break;
+    case WaitKind::PipeWrite: kerror("  thread %d waits to write to pipe %lu\n", t.tid, t.wait_addr); break;
+    default: kerror("  thread %d waits\n", t.tid); break;
   }
 }
 
@@ -37,9 +38,7 @@ void check_deadlock() {
   if (!blocked) return;
   kerror("every thread of the program waits and none can wake another:\n");
   for (Thread& t : threads)
-    if (t.state == ThreadState::Blocked)
-      kerror("  thread %d waits on %s 0x%lx (value %u)\n", t.tid, wait_name(t.wait), t.wait_addr,
-             t.wait == WaitKind::Futex ? *(volatile u32*)t.wait_addr : 0);
+    if (t.state == ThreadState::Blocked) report_wait(t);
   program_end(kExitSignalBase + 6);
 }
 

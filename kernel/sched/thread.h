@@ -19,14 +19,15 @@ struct Thread {
   WaitKind wait;
   bool idle;
   i32 cpu;              // where it runs or ran last
-  u64 wait_addr;        // the futex (or pipe) it waits on, for the report of a deadlock
+  u64 wait_addr;        // the futex (or the pipe's number) it waits on, for the report of a deadlock
   u32 futex_bitset;
   u64 wake_at;          // ns since boot when a timed wait ends, 0 for none
   i64 wake_result;      // what the waker (or the timeout) passed to sched_wake
   Thread *next, *prev;  // in a ThreadQueue
   ThreadQueue* queue;   // the queue holding it (run queue or a futex's), nullptr for none
   u64 clear_child_tid;  // CLONE_CHILD_CLEARTID, set_tid_address: zeroed and woken at exit
-  u64 signal_mask;      // rt_sigprocmask (signals are never delivered, but the mask reads back)
+  u64 signal_mask;
+  char name[16];        // prctl(PR_SET_NAME)      // rt_sigprocmask (signals are never delivered, but the mask reads back)
   TrapFrame* frame() const { return (TrapFrame*)(kstack_top - sizeof(TrapFrame)); }
 };
 

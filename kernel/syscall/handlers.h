@@ -22,7 +22,6 @@ i64 sys_fcntl(const SyscallArgs& a);
 i64 sys_ioctl(const SyscallArgs& a);
 
 // files.cpp: files, directories and paths on the FAT disk, and the console devices.
-void files_init(const char* program_path);
 i64 sys_read(const SyscallArgs& a);
 i64 sys_write(const SyscallArgs& a);
 i64 sys_pread64(const SyscallArgs& a);
@@ -51,6 +50,13 @@ i64 sys_unlink(const SyscallArgs& a);
 i64 sys_unlinkat(const SyscallArgs& a);
 i64 sys_readlink(const SyscallArgs& a);
 i64 sys_readlinkat(const SyscallArgs& a);
+i64 sys_utimensat(const SyscallArgs& a);
+i64 sys_fallocate(const SyscallArgs& a);
+i64 sys_link(const SyscallArgs& a);  // link, linkat, symlink, symlinkat: EPERM
+
+// pipes.cpp: pipes within the program.
+i64 sys_pipe(const SyscallArgs& a);
+i64 sys_pipe2(const SyscallArgs& a);
 
 // memory.cpp: the program's address space.
 void memory_init(u64 brk_start);
@@ -76,6 +82,8 @@ i64 sys_getrlimit(const SyscallArgs& a);
 i64 sys_prlimit64(const SyscallArgs& a);
 i64 sys_getrandom(const SyscallArgs& a);
 i64 sys_return_0(const SyscallArgs& a);  // accepted, nothing to do (sigaltstack, ...)
+i64 sys_getgroups(const SyscallArgs& a);
+i64 sys_getresuid(const SyscallArgs& a);
 
 // threads.cpp: threads and the process.
 i64 sys_clone(const SyscallArgs& a);
@@ -90,6 +98,7 @@ i64 sys_futex(const SyscallArgs& a);
 i64 sys_arch_prctl(const SyscallArgs& a);
 i64 sys_sched_getaffinity(const SyscallArgs& a);
 i64 sys_rseq(const SyscallArgs& a);
+i64 sys_prctl(const SyscallArgs& a);
 
 // signals.cpp: actions and masks (never delivered), kill.
 i64 sys_rt_sigaction(const SyscallArgs& a);
@@ -97,3 +106,5 @@ i64 sys_rt_sigprocmask(const SyscallArgs& a);
 i64 sys_kill(const SyscallArgs& a);
 i64 sys_tkill(const SyscallArgs& a);
 i64 sys_tgkill(const SyscallArgs& a);
+// The default action of `sig` (most end the program), or nothing when it is ignored; 0 then.
+i64 signal_send(int sig);

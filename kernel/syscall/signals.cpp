@@ -26,7 +26,9 @@ bool ignored_by_default(int sig) {
          (sig >= kSigStop && sig <= kSigTtou);
 }
 
-i64 send(int sig) {
+}  // namespace
+
+i64 signal_send(int sig) {
   if (sig == 0) return 0;
   if (sig < 0 || sig > kSignals) return -EINVAL;
   u64 h = actions[sig].handler;
@@ -37,8 +39,6 @@ i64 send(int sig) {
     kerror("program killed by signal %d\n", sig);
   program_end(kExitSignalBase + sig);
 }
-
-}  // namespace
 
 i64 sys_rt_sigaction(const SyscallArgs& a) {
   int sig = (int)a.a0;
@@ -74,12 +74,12 @@ i64 sys_rt_sigprocmask(const SyscallArgs& a) {
 i64 sys_kill(const SyscallArgs& a) {
   i32 pid = (i32)a.a0;
   if (pid != 1 && pid != 0 && pid != -1) return -ESRCH;
-  return send((int)a.a1);
+  return signal_send((int)a.a1);
 }
 
-i64 sys_tkill(const SyscallArgs& a) { return thread_by_tid((i32)a.a0) ? send((int)a.a1) : -ESRCH; }
+i64 sys_tkill(const SyscallArgs& a) { return thread_by_tid((i32)a.a0) ? signal_send((int)a.a1) : -ESRCH; }
 
 i64 sys_tgkill(const SyscallArgs& a) {
   if ((i32)a.a0 != 1 || !thread_by_tid((i32)a.a1)) return -ESRCH;
-  return send((int)a.a2);
+  return signal_send((int)a.a2);
 }

@@ -212,3 +212,28 @@ i64 sys_sched_getaffinity(const SyscallArgs& a) {
 }
 
 i64 sys_rseq(const SyscallArgs& a) { return -ENOSYS; }  // glibc runs without it
+
+// The options C libraries and runtimes use; the others fail with EINVAL, silently.
+i64 sys_prctl(const SyscallArgs& a) {
+  enum : u64 { kSetPdeathsig = 1, kGetPdeathsig = 2, kGetDumpable = 3, kSetDumpable = 4, kSetName = 15,
+               kGetName = 16, kSetThpDisable = 41, kGetThpDisable = 42, kSetVma = 0x53564D41 };
+  Thread* t = current_thread();
+  switch (a.a0) {
+    case kSetName:
+      if (!user_readable(a.a1, 1)) return -EFAULT;
+      strncpy_z(t->name, (const char*)a.a1, sizeof t->name);
+      return 0;
+    case kGetName:
+      if (!user_writable(a.a1, sizeof t->name)) return -EFAULT;
+      memcpy((void*)a.a1, t->name, sizeof t->name);
+      return 0;
+    case kGetPdeathsig:
+      if (!user_writable(a.a1, 4)) return -EFAULT;
+      *(i32*)a.a1 = 0;
+      return 0;
+    case kGetDumpable: return 1;
+    case kSetPdeathsig: case kSetDumpable: case kSetThpDisable: case kSetVma: return 0;
+    case kGetThpDisable: return 0;
+    default: return -EINVAL;
+  }
+}

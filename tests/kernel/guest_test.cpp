@@ -200,6 +200,22 @@ TEST(Guest, UnknownSystemCallReturnsEnosys) {
   EXPECT_EQ(count(r.err, "system call 41 (socket) is not implemented"), 1u) << r.err;
 }
 
+// Device files, /proc/meminfo, /proc/self/exe, utimensat, fallocate, pipes, getgroups, links,
+// prctl: all answered, none reported as not implemented.
+TEST(Guest, SmallLinuxDetails) {
+  Result r = run(boot({}, {kPrograms + "/gaps"}));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "gaps ok, cpus 1 1\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Guest, ReadOfAPipeNoThreadCanFillIsReported) {
+  Result r = run(boot({}, {kPrograms + "/gaps", "pipe-deadlock"}));
+  EXPECT_EQ(r.status, 134) << r.out << r.err;
+  EXPECT_EQ(r.out, "reading\n");
+  EXPECT_NE(r.err.find("thread 1 waits to read from pipe 0"), std::string::npos) << r.err;
+}
+
 TEST(Guest, StraceLogsEachCallByName) {
   Result r = run(boot({"--strace", "--verbose"}, {kPrograms + "/bad_syscall"}));
   EXPECT_EQ(r.status, 3) << r.err;
