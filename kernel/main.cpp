@@ -46,6 +46,12 @@ constexpr int kMaxRegions = 64;
 PhysRange usable[kMaxRegions], reserved[kMaxRegions];
 int n_usable = 0, n_reserved = 0;
 char cmdline[4096];
+usize cmdline_length = 0;  // as the boot loader gave it, for the check against the buffer
+
+void set_cmdline(const char* s) {
+  cmdline_length = strlen(s);
+  strncpy_z(cmdline, s, sizeof cmdline);
+}
 
 void add_usable(u64 a, u64 len) {
   if (n_usable < kMaxRegions) usable[n_usable++] = {a, a + len};
@@ -56,7 +62,7 @@ void add_reserved(u64 a, u64 len) {
 
 void copy_cmdline(u64 phys) {
   if (!phys || phys >= kPhysLimit) return;
-  strncpy_z(cmdline, (const char*)phys_to_virt(phys), sizeof cmdline);
+  set_cmdline((const char*)phys_to_virt(phys));
 }
 
 bool read_pvh(u64 info) {
@@ -80,7 +86,7 @@ bool read_multiboot2(u64 info) {
   for (u32 off = 8; off + sizeof(Mb2Tag) <= total;) {
     const Mb2Tag& t = *(const Mb2Tag*)(base + off);
     if (t.type == 0) break;
-    if (t.type == 1) strncpy_z(cmdline, (const char*)(base + off + 8), sizeof cmdline);
+    if (t.type == 1) set_cmdline((const char*)(base + off + 8));
     if (t.type == 3) {
       u32 start = *(u32*)(base + off + 8), end = *(u32*)(base + off + 12);
       add_reserved(start, end - start);
@@ -145,6 +151,11 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
   sched_init_cpu(&boot_idle, (u64)kernel_stack_top);
 
   klog("command line: %s\n", cmdline);
+  if (cmdline_length >= sizeof cmdline) {
+    kerror("the kernel command line is %lu bytes, longer than the %lu the kernel keeps: shorten the "
+           "program's arguments\n", cmdline_length, sizeof cmdline - 1);
+    machine_exit(kExitKernelPanic);
+  }
   static char* words[512];
   int n_words = split_words(cmdline, words, 512);
   static char* envp[256];
@@ -167,6 +178,7 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
     kerror("no program on the kernel command line (expected: ... -- PROGRAM [ARGS])\n");
     machine_exit(kExitNotFound);
   }
+  console_use_virtio();
   if (!block_init()) machine_exit(kExitKernelPanic);
   if (fat_mount()) machine_exit(kExitKernelPanic);
 
