@@ -5,6 +5,7 @@
 // Words are separated by spaces; "double quotes" group, a backslash takes the next character.
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "console.h"
 #include "drivers/block.h"
 #include "exec/program.h"
@@ -46,6 +47,7 @@ constexpr int kMaxRegions = 64;
 PhysRange usable[kMaxRegions], reserved[kMaxRegions];
 int n_usable = 0, n_reserved = 0;
 char cmdline[4096];
+u64 rsdp = 0;  // where the boot loader says the ACPI RSDP is
 usize cmdline_length = 0;  // as the boot loader gave it, for the check against the buffer
 
 void set_cmdline(const char* s) {
@@ -70,6 +72,7 @@ bool read_pvh(u64 info) {
   if (si.magic != 0x336ec578) return false;
   add_reserved(info, sizeof si);
   copy_cmdline(si.cmdline_paddr);
+  rsdp = si.rsdp_paddr;
   const PvhModule* mods = (const PvhModule*)phys_to_virt(si.modlist_paddr);
   for (u32 i = 0; si.modlist_paddr && i < si.nr_modules; i++) add_reserved(mods[i].paddr, mods[i].size);
   if (si.version < 1 || !si.memmap_entries) return false;
@@ -87,6 +90,7 @@ bool read_multiboot2(u64 info) {
     const Mb2Tag& t = *(const Mb2Tag*)(base + off);
     if (t.type == 0) break;
     if (t.type == 1) set_cmdline((const char*)(base + off + 8));
+    if ((t.type == 14 || t.type == 15) && !rsdp) rsdp = info + off + 8;  // a copy of the RSDP
     if (t.type == 3) {
       u32 start = *(u32*)(base + off + 8), end = *(u32*)(base + off + 12);
       add_reserved(start, end - start);
@@ -174,6 +178,7 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
   time_init();
   apic_init();
   klog("local APIC %u, timer %s\n", apic_id(), apic_timer_mode());
+  smp_init(rsdp, kMaxCpus);
   if (first_arg < 0 || first_arg >= n_words) {
     kerror("no program on the kernel command line (expected: ... -- PROGRAM [ARGS])\n");
     machine_exit(kExitNotFound);

@@ -74,6 +74,7 @@ double best_of(int n, const std::vector<std::string>& args, bool first_output, s
 int main() {
   const std::string bareflow = BF_BAREFLOW, kernel = BF_KERNEL_ELF, shared = BF_SHARED_DIR;
   const std::string llama = BF_LLAMA_STATIC, hello = BF_HELLO, read_rate = BF_READ_RATE;
+  const std::string parallel = BF_PARALLEL, output = BF_OUTPUT;
 
   auto size = std::filesystem::file_size(kernel);
   std::printf("kernel image: %ju bytes (%.1f KB; target 200 KB, %.2f of it)\n", (uintmax_t)size, size / 1024.0,
@@ -113,5 +114,16 @@ int main() {
   std::printf("guest read (virtio-blk + FAT32, 64 MiB, TCG): %.1f MB/s; host page cache: %.1f MB/s; ratio %.3f\n",
               guest, host, host > 0 ? guest / host : 0);
   std::filesystem::remove_all(dir);
+
+  // Two threads of the same work on one virtual CPU and on two (multi-threaded TCG): the second
+  // should take about half as long when the host has two cores to give.
+  double one = best_of(2, {bareflow, "boot", "--smp", "1", "--", parallel, "2"}, false);
+  double two = best_of(2, {bareflow, "boot", "--smp", "2", "--", parallel, "2"}, false);
+  std::printf("two threads of equal work: --smp 1 %.2f s, --smp 2 %.2f s; speedup %.2fx\n", one, two, one / two);
+
+  // The program's stdout at volume (virtio-serial), against the boot alone.
+  double out_s = best_of(2, {bareflow, "boot", "--", output, "32"}, false);
+  std::printf("32 MiB of guest stdout: %.2f s with the boot (%.1f MB/s after the hello boot's %.2f s)\n", out_s,
+              32 * 1.048576 / (out_s - hello_s), hello_s);
   return 0;
 }

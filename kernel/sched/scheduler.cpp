@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "console.h"
 #include "lib/errno.h"
 #include "sched/lock.h"
@@ -135,6 +136,7 @@ void sched_init_cpu(Thread* idle, u64 stack_top) {
 void sched_make_runnable(Thread* t) {
   t->state = ThreadState::Runnable;
   run_queue.push_back(t);
+  smp_wake_idle_cpu();
 }
 
 i64 sched_block(WaitKind kind, u64 addr, u64 wake_at) {
@@ -180,9 +182,11 @@ void sched_start(u64 entry, u64 sp) {
   f.rflags = 0x202;  // IF
   f.rsp = sp;
   f.ss = KERNEL_DS;
+  kernel_lock();
   Thread* t = thread_create(f, initial_state, 0, 0);
   if (!t) kernel_panic("no memory for the program's first thread");
   sched_make_runnable(t);
+  kernel_unlock();
   sched_idle_loop();
 }
 
@@ -197,8 +201,10 @@ void sched_idle_loop() {
 }
 
 void sched_interrupt(TrapFrame* f) {
-  kernel_lock();
   apic_eoi();
-  if (f->vector == kVectorTimer) timer_interrupt(from_program(*f));
+  if (f->vector == kVectorIpi) return smp_handle_requests();  // an idle CPU then looks at the run queue
+  if (f->vector != kVectorTimer) return;
+  kernel_lock();
+  timer_interrupt(from_program(*f));
   kernel_unlock();
 }

@@ -99,6 +99,7 @@ i64 sys_arch_prctl(const SyscallArgs& a);
 i64 sys_sched_getaffinity(const SyscallArgs& a);
 i64 sys_rseq(const SyscallArgs& a);
 i64 sys_prctl(const SyscallArgs& a);
+i64 sys_getcpu(const SyscallArgs& a);
 
 // signals.cpp: actions and masks (never delivered), kill.
 i64 sys_rt_sigaction(const SyscallArgs& a);

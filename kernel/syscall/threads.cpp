@@ -213,6 +213,13 @@ i64 sys_sched_getaffinity(const SyscallArgs& a) {
 
 i64 sys_rseq(const SyscallArgs& a) { return -ENOSYS; }  // glibc runs without it
 
+i64 sys_getcpu(const SyscallArgs& a) {
+  if ((a.a0 && !user_writable(a.a0, 4)) || (a.a1 && !user_writable(a.a1, 4))) return -EFAULT;
+  if (a.a0) *(u32*)a.a0 = this_cpu()->index;
+  if (a.a1) *(u32*)a.a1 = 0;  // one NUMA node
+  return 0;
+}
+
 // The options C libraries and runtimes use; the others fail with EINVAL, silently.
 i64 sys_prctl(const SyscallArgs& a) {
   enum : u64 { kSetPdeathsig = 1, kGetPdeathsig = 2, kGetDumpable = 3, kSetDumpable = 4, kSetName = 15,

@@ -30,12 +30,14 @@ constexpr int kExitCannotExecute = 126;  // as the kernel's, for a program the h
 // What reaches the kernel of its command line: QEMU's PVH boot loses the memory map beyond ~4.1 KB,
 // and the kernel keeps 4 KB.
 constexpr size_t kMaxCommandLine = 4000;
+constexpr int kMaxCpus = 16;  // the kernel's kMaxCpus
 
 struct Options {
   std::string disk;  // directory or image
   std::string keep;
   std::string mem = "2G";  // room for a static bareflow with LLVM, a model and the JIT (docs/unikernel.md)
   std::string output;      // image
+  int cpus = 1;
   std::vector<std::string> env;
   bool verbose = false, strace = false, help = false;
   std::vector<std::string> program;  // PROGRAM ARGS...
@@ -48,6 +50,7 @@ const char kBootUsage[] =
     "  --disk DIR|IMAGE   the files of DIR on the guest's FAT32 disk, or an existing disk image\n"
     "  --keep IMAGE       keep the disk in IMAGE (made on the first boot, reused afterwards)\n"
     "  --mem SIZE         guest memory, such as 512M or 1G (default 2G)\n"
+    "  --smp N            N virtual CPUs (default 1; QEMU runs each on a host thread)\n"
     "  --env NAME=VALUE   an environment variable for the program (repeatable)\n"
     "  --verbose          also print the kernel log\n"
     "  --strace           print every system call of the program on stderr\n"
@@ -163,6 +166,15 @@ int parse(int argc, char** argv, bool image, Options* o) {
       if (!value(&o->keep)) return -1;
     } else if (a == "--mem" && !image) {
       if (!value(&o->mem)) return -1;
+    } else if (a == "--smp" && !image) {
+      if (!value(&v)) return -1;
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (*end || n < 1 || n > kMaxCpus) {
+        std::fprintf(stderr, "bareflow: --smp %s: expected a number of CPUs from 1 to %d\n", v.c_str(), kMaxCpus);
+        return -1;
+      }
+      o->cpus = (int)n;
     } else if ((a == "-o" || a == "--output") && image) {
       if (!value(&o->output)) return -1;
     } else if (a == "--env") {
@@ -278,6 +290,7 @@ int bf_cmd_boot(int argc, char** argv) {
   kernel_options.verbose = false;  // the host shows the log itself
   run.command_line = kernel_command_line(kernel_options, program_name);
   run.mem_mib = parse_mem_mib(o.mem);
+  run.cpus = o.cpus;
   run.verbose = o.verbose;
   run.strace = o.strace;
   return run_qemu(run);

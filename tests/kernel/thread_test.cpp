@@ -85,4 +85,40 @@ TEST(Scheduler, ThreadsThatAllWaitForeverAreReported) {
   EXPECT_NE(r.err.find("thread 2 waits on futex 0x"), std::string::npos) << r.err;
 }
 
+// --smp 2: the program sees two CPUs (sysconf, get_nprocs, its affinity mask), and two spinning
+// threads run at once, one on each.
+TEST(Smp, TwoThreadsRunOnTwoCpusAtOnce) {
+  Result r = run(boot({"--smp", "2"}, {kPrograms + "/smp"}));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "cpus 2, threads met on CPUs 0 and 1\n") << r.err;
+  Result one = run(boot({}, {kPrograms + "/smp"}));
+  EXPECT_EQ(one.out, "cpus 1, threads met on CPUs 0 and 0\n") << one.err;
+}
+
+// Futexes, condition variables and thread exits across CPUs, with glibc, musl and libstdc++.
+TEST(Smp, ThreadsAndFutexesAcrossTwoCpus) {
+  struct Case {
+    std::vector<std::string> program;
+    std::string out;
+  };
+  std::vector<Case> cases = {{{kPrograms + "/threads", "basic"}, "basic ok: 4 threads, 400 items\n"},
+                             {{kPrograms + "/futex"}, "futex ok\n"},
+                             {{kPrograms + "/threads", "main-exit"}, "main-exit ok\n"}};
+  if (!access(musl_threads().c_str(), X_OK)) cases.push_back({{musl_threads(), "basic"}, "basic ok: 4 threads, 400 items\n"});
+  for (const Case& c : cases) {
+    Result r = run(boot({"--smp", "2"}, c.program));
+    EXPECT_EQ(r.status, 0) << c.program[0] << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, c.out) << c.program[0] << ": " << r.err;
+  }
+  Result cpp = run(boot({"--smp", "2"}, {kPrograms + "/threads_cpp"}));
+  EXPECT_EQ(cpp.status, 0) << cpp.out << cpp.err;
+  EXPECT_NE(cpp.out.find("hardware_concurrency 2"), std::string::npos) << cpp.out;
+}
+
+TEST(Smp, ABadCpuCountIsRefused) {
+  Result r = run({kBareflow, "boot", "--smp", "0", "--", kPrograms + "/hello"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--smp 0: expected a number of CPUs from 1 to 16"), std::string::npos) << r.err;
+}
+
 }  // namespace

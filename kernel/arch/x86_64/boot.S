@@ -133,7 +133,7 @@ higher_half:
 
     .bss
     .balign 4096
-    .globl boot_pml4
+    .globl boot_pml4, boot_pdpt
 boot_pml4:      .skip 4096
 boot_pdpt:      .skip 4096
 boot_pdpt_top:  .skip 4096
