@@ -651,6 +651,11 @@ int fat_mount() {
 
 u64 fat_cluster_bytes() { return cluster_bytes; }
 
+void fat_usage(u64* clusters, u64* free) {
+  *clusters = n_clusters;
+  *free = free_clusters;
+}
+
 int fat_lookup(const char* path, FatNode* out) { return lookup_components(path, strlen(path), out); }
 
 int fat_create(const char* path, bool directory, FatNode* out) {

@@ -38,3 +38,4 @@ int fat_rename(const char* from, const char* to, FatNode* moved_from = nullptr, 
 // is a position in the directory, so deleting listed entries does not make the walk skip others.
 int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child);
 u64 fat_cluster_bytes();
+void fat_usage(u64* clusters, u64* free);  // the data area, in clusters

@@ -457,3 +457,41 @@ i64 sys_fallocate(const SyscallArgs& a) {
 }
 
 i64 sys_link(const SyscallArgs& a) { return -EPERM; }  // FAT has no hard or symbolic links
+
+// statfs and fstatfs: the FAT file system's figures, for whatever path or descriptor.
+namespace {
+struct LinuxStatfs {
+  i64 type, bsize;
+  u64 blocks, bfree, bavail, files, ffree;
+  i32 fsid[2];
+  i64 namelen, frsize, flags, spare[4];
+};
+static_assert(sizeof(LinuxStatfs) == 120);
+
+i64 fill_statfs(u64 out) {
+  constexpr i64 kMsdosSuperMagic = 0x4D44;
+  if (!user_writable(out, sizeof(LinuxStatfs))) return -EFAULT;
+  LinuxStatfs st;
+  memset(&st, 0, sizeof st);
+  u64 clusters, free;
+  fat_usage(&clusters, &free);
+  st.type = kMsdosSuperMagic;
+  st.bsize = st.frsize = (i64)fat_cluster_bytes();
+  st.blocks = clusters;
+  st.bfree = st.bavail = free;
+  st.namelen = 255;
+  memcpy((void*)out, &st, sizeof st);
+  return 0;
+}
+}  // namespace
+
+i64 sys_statfs(const SyscallArgs& a) {
+  char path[kPathMax];
+  FatNode n;
+  OpenFile special;
+  i64 r = path_at(kAtFdcwd, a.a0, path);
+  if (!r && !special_open(path, &special)) r = fat_lookup(special_alias(path), &n);
+  return r ? r : fill_statfs(a.a1);
+}
+
+i64 sys_fstatfs(const SyscallArgs& a) { return file_for((i32)a.a0) ? fill_statfs(a.a1) : -EBADF; }

@@ -53,6 +53,8 @@ i64 sys_readlinkat(const SyscallArgs& a);
 i64 sys_utimensat(const SyscallArgs& a);
 i64 sys_fallocate(const SyscallArgs& a);
 i64 sys_link(const SyscallArgs& a);  // link, linkat, symlink, symlinkat: EPERM
+i64 sys_statfs(const SyscallArgs& a);
+i64 sys_fstatfs(const SyscallArgs& a);
 
 // pipes.cpp: pipes within the program.
 i64 sys_pipe(const SyscallArgs& a);

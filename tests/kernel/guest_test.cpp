@@ -429,6 +429,36 @@ TEST_P(LlamaStatic, ReferenceTokens) {
   EXPECT_EQ(json_ints(r.out, "generated_tokens"), ref_generated) << r.out;
 }
 
+// bareflow-static itself in the guest, on two CPUs: `generate` (the engine's two threads) and
+// `run` of llama.bc under the tier-0 interpreter give llama2.c's reference tokens.
+TEST(Guest, StaticBareflowGivesTheReferenceTokens) {
+  const std::string model = "stories260K.bin", prompt = "Once upon a time";
+  std::vector<int> ref_prompt, ref_generated;
+  ASSERT_TRUE(reference_entry(model, prompt, &ref_prompt, &ref_generated)) << model;
+  TempDir tmp;
+  std::string dir = tmp.path() + "/models";
+  mkdir(dir.c_str(), 0755);
+  for (const std::string& f : {kShared + "/models/" + model, kShared + "/models/tok512.bin", std::string(BF_LLAMA_BC)}) {
+    std::ifstream in(f, std::ios::binary);
+    ASSERT_TRUE(in) << f;
+    std::ofstream(dir + "/" + f.substr(f.rfind('/') + 1), std::ios::binary) << in.rdbuf();
+  }
+  const int steps = 20;
+  std::vector<std::string> args = {"-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(steps),
+                                   "-t", "0", "--threads", "2", "--json"};
+  for (std::vector<std::string> command : {std::vector<std::string>{BF_BAREFLOW_STATIC, "generate"},
+                                           std::vector<std::string>{BF_BAREFLOW_STATIC, "run", "--tier=interp",
+                                                                    "llama.bc", "--"}}) {
+    command.insert(command.end(), args.begin(), args.end());
+    Result r = run(boot({"--smp", "2", "--disk", dir}, command));
+    ASSERT_EQ(r.status, 0) << command[1] << ": " << r.err;
+    EXPECT_EQ(json_ints(r.out, "prompt_tokens"), ref_prompt) << command[1];
+    std::vector<int> want(ref_generated.begin(), ref_generated.begin() + (steps - ref_prompt.size() + 1));
+    EXPECT_EQ(json_ints(r.out, "generated_tokens"), want) << command[1] << ": " << r.out;
+    EXPECT_EQ(r.err.find("not implemented"), std::string::npos) << command[1] << ": " << r.err;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Guest, LlamaStatic,
                          ::testing::Values(LlamaCase{"stories260K.bin", "scalar", "Float32Scalar"},
                                            LlamaCase{"stories260K_q80_gs4.bin", "scalar", "Q8_0Scalar"},

@@ -1,5 +1,5 @@
-// The small things real programs (busybox, libc start-up code) expect of Linux: device files,
-// /proc/meminfo, /proc/self/exe, the CPU count, utimensat, fallocate, pipes between threads,
+// The small things real programs (busybox, libc start-up code, LLVM) expect of Linux: device files,
+// /proc/meminfo, /proc/self/exe, the CPU count, utimensat, fallocate, statfs, pipes between threads,
 // getgroups, links refused with EPERM, prctl. Prints "gaps ok, cpus N" and exits 0; mode
 // "pipe-deadlock" reads its own empty pipe, which no thread can ever fill.
 #define _GNU_SOURCE
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -81,6 +82,9 @@ static void file_times_and_space(void) {
   for (int i = 0; i < 100; i++) CHECK(buf[i] == 0);
   CHECK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 50000) == 0 && fstat(fd, &st) == 0 && st.st_size == 10000);
   CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 100) == -1 && errno == EOPNOTSUPP);
+  struct statfs fs;
+  CHECK(statfs("/", &fs) == 0 && fs.f_type == 0x4D44 && fs.f_blocks > 0 && fs.f_bfree <= fs.f_blocks);
+  CHECK(fstatfs(fd, &fs) == 0 && fs.f_bsize > 0);
   close(fd);
   CHECK(link("/gaps.tmp", "/gaps.link") == -1 && errno == EPERM);
   CHECK(symlink("/gaps.tmp", "/gaps.link") == -1 && errno == EPERM);
