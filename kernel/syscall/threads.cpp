@@ -153,7 +153,7 @@ i64 sys_futex(const SyscallArgs& a) {
   u64 uaddr = a.a0, op = a.a1, cmd = op & kFutexCmdMask;
   u32 val = (u32)a.a2;
   if ((uaddr & 3) != 0) return -EINVAL;
-  if (!user_writable(uaddr, 4)) return -EFAULT;
+  if (!user_readable(uaddr, 4)) return -EFAULT;  // a wait only reads the word; WAKE_OP writes uaddr2
   u64 deadline;
   switch (cmd) {
     case kFutexWait:
