@@ -12,6 +12,16 @@ using namespace guest;
 
 std::string musl_threads() { return kPrograms + "/threads-musl"; }
 
+// threads.c's MODE with glibc and (when musl-gcc is installed) musl: exit 0 and OUT on stdout.
+void expect_mode_with_each_libc(const std::string& mode, const std::string& out) {
+  for (const std::string& prog : {kPrograms + "/threads", musl_threads()}) {
+    if (access(prog.c_str(), X_OK)) continue;
+    Result r = run(boot({}, {prog, mode}));
+    EXPECT_EQ(r.status, 0) << prog << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, out) << prog << ": " << r.err;
+  }
+}
+
 TEST(Threads, GlibcPthreads) {
   Result r = run(boot({}, {kPrograms + "/threads", "basic"}));
   EXPECT_EQ(r.status, 0) << r.out << r.err;
@@ -33,12 +43,7 @@ TEST(Threads, StdThread) {
 
 // exit ends one thread: the program goes on until its last thread ends.
 TEST(Threads, FirstThreadExitsBeforeTheOthers) {
-  for (const std::string& prog : {kPrograms + "/threads", musl_threads()}) {
-    if (access(prog.c_str(), X_OK)) continue;
-    Result r = run(boot({}, {prog, "main-exit"}));
-    EXPECT_EQ(r.status, 0) << prog << ": " << r.out << r.err;
-    EXPECT_EQ(r.out, "main-exit ok\n") << prog << ": " << r.err;
-  }
+  expect_mode_with_each_libc("main-exit", "main-exit ok\n");
 }
 
 // exit_group from any thread ends the program, with the others blocked.
@@ -51,22 +56,12 @@ TEST(Threads, ExitFromAThreadEndsTheProgram) {
 // A timed condition wait and a sleep last as long as asked, and another thread runs meanwhile
 // (the kernel is not preemptible: a sleep that spun would stop it).
 TEST(Scheduler, TimedWaitsReallyWait) {
-  for (const std::string& prog : {kPrograms + "/threads", musl_threads()}) {
-    if (access(prog.c_str(), X_OK)) continue;
-    Result r = run(boot({}, {prog, "timed"}));
-    EXPECT_EQ(r.status, 0) << prog << ": " << r.out << r.err;
-    EXPECT_EQ(r.out, "timed ok\n") << prog << ": " << r.err;
-  }
+  expect_mode_with_each_libc("timed", "timed ok\n");
 }
 
 // Two threads spin on each other's flags on one CPU: only the timer can switch between them.
 TEST(Scheduler, SpinningThreadIsPreempted) {
-  for (const std::string& prog : {kPrograms + "/threads", musl_threads()}) {
-    if (access(prog.c_str(), X_OK)) continue;
-    Result r = run(boot({}, {prog, "preempt"}));
-    EXPECT_EQ(r.status, 0) << prog << ": " << r.out << r.err;
-    EXPECT_EQ(r.out, "preempt ok\n") << prog << ": " << r.err;
-  }
+  expect_mode_with_each_libc("preempt", "preempt ok\n");
 }
 
 TEST(Scheduler, FutexOperations) {

@@ -42,29 +42,18 @@
     popq %rax
 .endm
 
-// The program's SSE/AVX state to and from the current thread's area. Clobbers rax, rdx, rdi.
-.macro SAVE_EXTENDED_STATE
+// The program's SSE/AVX state to or from the current thread's area: xsave64/fxsave64 or
+// xrstor64/fxrstor64. Clobbers rax, rdx, rdi.
+.macro EXTENDED_STATE with_xsave, without_xsave
     movq %gs:CPU_XSAVE, %rdi
     movl $-1, %eax
     movl $-1, %edx
     cmpb $0, cpu_use_xsave(%rip)
     je 91f
-    xsave64 (%rdi)
+    \with_xsave (%rdi)
     jmp 92f
-91: fxsave64 (%rdi)
+91: \without_xsave (%rdi)
 92:
-.endm
-
-.macro RESTORE_EXTENDED_STATE
-    movq %gs:CPU_XSAVE, %rdi
-    movl $-1, %eax
-    movl $-1, %edx
-    cmpb $0, cpu_use_xsave(%rip)
-    je 93f
-    xrstor64 (%rdi)
-    jmp 94f
-93: fxrstor64 (%rdi)
-94:
 .endm
 
     .text
@@ -159,7 +148,7 @@ trap_common:
     movl $TF_WORDS, %ecx
     rep movsq
     movq %rdx, %rsp
-    SAVE_EXTENDED_STATE
+    EXTENDED_STATE xsave64, fxsave64
     movq %rsp, %rdi
     call trap_dispatch
     jmp return_to_program
@@ -185,7 +174,7 @@ syscall_entry:
     PUSH_GPRS
     pushq $0
     pushq $1                             // gs_swapped
-    SAVE_EXTENDED_STATE
+    EXTENDED_STATE xsave64, fxsave64
     movq %rsp, %rdi
     call syscall_dispatch
     // fall through
@@ -193,7 +182,7 @@ syscall_entry:
 // RSP = a TrapFrame at the top of the current thread's kernel stack.
     .globl return_to_program
 return_to_program:
-    RESTORE_EXTENDED_STATE
+    EXTENDED_STATE xrstor64, fxrstor64
 trap_exit:
     cmpq $0, TF_GS_SWAPPED(%rsp)
     je 3f

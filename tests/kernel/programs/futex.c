@@ -13,13 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      printf("FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno); \
-      exit(1);                                                           \
-    }                                                                    \
-  } while (0)
+#include "check.h"
 
 static long futex(atomic_int* uaddr, int op, int val, const void* timeout_or_val2, atomic_int* uaddr2, int val3) {
   return syscall(SYS_futex, uaddr, op, val, timeout_or_val2, uaddr2, val3);

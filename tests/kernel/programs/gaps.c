@@ -16,13 +16,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                               \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      printf("FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno);    \
-      exit(1);                                                                    \
-    }                                                                             \
-  } while (0)
+#include "check.h"
 
 static void devices(void) {
   char buf[64];

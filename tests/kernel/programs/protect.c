@@ -15,13 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                               \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      printf("FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno);    \
-      exit(1);                                                                    \
-    }                                                                             \
-  } while (0)
+#include "check.h"
 
 static const long kPage = 4096;
 static const unsigned char kReturn42[] = {0xB8, 0x2A, 0x00, 0x00, 0x00, 0xC3};  // mov eax, 42; ret

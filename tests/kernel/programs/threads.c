@@ -20,13 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);             \
-      exit(1);                                                           \
-    }                                                                    \
-  } while (0)
+#include "check.h"
 
 static long gettid_raw(void) { return syscall(SYS_gettid); }
 
