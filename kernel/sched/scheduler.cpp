@@ -116,8 +116,11 @@ void timer_interrupt(bool in_program) {
   Cpu* c = this_cpu();
   u64 now = time_monotonic_ns();
   wake_expired(now);
-  if (in_program && now >= c->slice_end_ns && !run_queue.empty()) schedule();
-  else arm_timer(c->current);
+  if (in_program && now >= c->slice_end_ns) {
+    if (!run_queue.empty()) return schedule();  // which arms the timer for the next thread
+    c->slice_end_ns = now + kTimeSliceNs;       // nobody else to run: a new slice, not a storm
+  }
+  arm_timer(c->current);
 }
 
 }  // namespace
@@ -201,6 +204,8 @@ void sched_idle_loop() {
 }
 
 void sched_interrupt(TrapFrame* f) {
+  Cpu* c = this_cpu();
+  (f->vector == kVectorIpi ? c->ipis : c->timer_interrupts)++;
   apic_eoi();
   if (f->vector == kVectorIpi) return smp_handle_requests();  // an idle CPU then looks at the run queue
   if (f->vector != kVectorTimer) return;

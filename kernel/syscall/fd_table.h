@@ -10,7 +10,7 @@ enum : u32 { kOAccMode = 3, kOCreat = 0x40, kOExcl = 0x80, kOTrunc = 0x200, kOAp
 
 // Console, Null, Zero, Random and Generated are the files of special_files.cpp, Pipe pipes.cpp's.
 enum class FileKind : u8 { Free, Stdin, Console, Null, Zero, Random, Generated, Pipe, File };
-enum class GeneratedText : u8 { Meminfo, CpusOnline, CpusPossible };
+enum class GeneratedText : u8 { Meminfo, CpusOnline, CpusPossible, Interrupts };
 
 struct OpenFile {
   FileKind kind = FileKind::Free;

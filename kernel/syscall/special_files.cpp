@@ -1,5 +1,6 @@
 // Files that are not on the disk: /dev/null, /dev/zero, /dev/urandom and /dev/random, the console
-// (/dev/stdout, /dev/stderr, /dev/tty), and text made when read: /proc/meminfo and the CPU lists
+// (/dev/stdout, /dev/stderr, /dev/tty), and text made when read: /proc/meminfo, /proc/interrupts
+// (the timer's and the rescheduling IPIs' counts per CPU) and the CPU lists
 // of /sys/devices/system/cpu (glibc's get_nprocs reads "online"). /proc/self/exe names the program.
 #include "arch/x86_64/cpu.h"
 #include "syscall/fd_table.h"
@@ -18,6 +19,19 @@ usize generate(GeneratedText which, char* buf, usize cap) {
                      "Buffers:               0 kB\nCached:                0 kB\nSwapTotal:             0 kB\n"
                      "SwapFree:              0 kB\n",
                      total, free, free);
+    }
+    case GeneratedText::Interrupts: {  // Linux's layout, the two rows that exist here
+      usize n = snprint(buf, cap, "    ");
+      for (u32 i = 0; i < cpu_count; i++) n += snprint(buf + min_of(n, cap), cap - min_of(n, cap), "       CPU%u", i);
+      const char* rows[2] = {"LOC", "RES"};
+      const char* names[2] = {"Local timer interrupts", "Rescheduling interrupts"};
+      for (int r = 0; r < 2; r++) {
+        n += snprint(buf + min_of(n, cap), cap - min_of(n, cap), "\n%s:", rows[r]);
+        for (u32 i = 0; i < cpu_count; i++)
+          n += snprint(buf + min_of(n, cap), cap - min_of(n, cap), " %10lu", r ? cpus[i]->ipis : cpus[i]->timer_interrupts);
+        n += snprint(buf + min_of(n, cap), cap - min_of(n, cap), "   %s", names[r]);
+      }
+      return n + snprint(buf + min_of(n, cap), cap - min_of(n, cap), "\n");
     }
     case GeneratedText::CpusOnline:
     case GeneratedText::CpusPossible:
@@ -47,6 +61,7 @@ bool special_open(const char* path, OpenFile* f) {
       {"/dev/stderr", FileKind::Console, {}},
       {"/dev/tty", FileKind::Console, {}},
       {"/proc/meminfo", FileKind::Generated, GeneratedText::Meminfo},
+      {"/proc/interrupts", FileKind::Generated, GeneratedText::Interrupts},
       {"/sys/devices/system/cpu/online", FileKind::Generated, GeneratedText::CpusOnline},
       {"/sys/devices/system/cpu/possible", FileKind::Generated, GeneratedText::CpusPossible},
   };
@@ -72,7 +87,7 @@ i64 special_read(OpenFile* f, u64 buf, u64 n, u64* pos) {
       }
       return (i64)n;
     case FileKind::Generated: {
-      char text[512];
+      char text[1024];
       usize len = min_of(generate(f->text, text, sizeof text), sizeof text - 1);
       if (*pos >= len) return 0;
       u64 k = min_of(n, len - *pos);

@@ -80,6 +80,17 @@ TEST(Scheduler, ThreadsThatAllWaitForeverAreReported) {
   EXPECT_NE(r.err.find("thread 2 waits on futex 0x"), std::string::npos) << r.err;
 }
 
+// A thread per CPU spinning with nobody else to run is interrupted about once a 10 ms slice. A
+// slice that ended with nothing else to run used to re-arm the timer for the time already
+// passed: thousands of interrupts a second on every busy CPU.
+TEST(Scheduler, NoTimerStormWhenNothingElseRuns) {
+  for (const char* cpus : {"1", "2"}) {
+    Result r = run(boot({"--smp", cpus}, {kPrograms + "/threads", "ticks"}));
+    EXPECT_EQ(r.status, 0) << "--smp " << cpus << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, "ticks ok\n") << "--smp " << cpus << ": " << r.err;
+  }
+}
+
 // --smp 2: the program sees two CPUs (sysconf, get_nprocs, its affinity mask), and two spinning
 // threads run at once, one on each.
 TEST(Smp, TwoThreadsRunOnTwoCpusAtOnce) {

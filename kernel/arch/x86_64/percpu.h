@@ -31,6 +31,7 @@ struct Cpu {
   u32 apic_id;
   u64 slice_end_ns;     // when the running thread's time slice ends
   volatile u32 ipi_pending;  // IpiRequest bits, set by other CPUs
+  u64 timer_interrupts, ipis;  // taken, for /proc/interrupts
   alignas(16) u64 gdt[5];
   alignas(16) Tss tss;
 };

@@ -8,6 +8,8 @@
 //   deadlock  every thread waits forever: the kernel reports it
 //   main-exit the first thread ends with pthread_exit; the last one ends the program
 //   exit      a thread calls exit(3) while the first waits in pthread_join
+//   ticks     a thread per CPU spins 300 ms with no other to run: the timer interrupts them about
+//             once a slice (/proc/interrupts), not continually
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -246,6 +248,50 @@ static int exit_from_thread(void) {
   return 1;
 }
 
+// ticks ------------------------------------------------------------------------------------------
+
+static void* spin_300ms(void* arg) {
+  double end = now_s() + 0.3;
+  while (now_s() < end) {
+  }
+  return NULL;
+}
+
+// The sum of the LOC row of /proc/interrupts.
+static long timer_interrupts(void) {
+  FILE* f = fopen("/proc/interrupts", "r");
+  CHECK(f != NULL);
+  char line[1024];
+  long total = -1;
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, "LOC:", 4)) {
+      total = 0;
+      for (char *p = line + 4, *end;; p = end) {
+        long v = strtol(p, &end, 10);
+        if (end == p) break;  // the row's name
+        total += v;
+      }
+    }
+  fclose(f);
+  CHECK(total >= 0);
+  return total;
+}
+
+static int ticks(void) {
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN), before = timer_interrupts();
+  pthread_t t[16];
+  for (long i = 0; i < cpus && i < 16; i++) CHECK(pthread_create(&t[i], NULL, spin_300ms, NULL) == 0);
+  for (long i = 0; i < cpus && i < 16; i++) CHECK(pthread_join(t[i], NULL) == 0);
+  long n = timer_interrupts() - before;
+  // 10 ms slices: about 30 per CPU, with room for timed waits and a busy host.
+  if (n > 100 * cpus) {
+    printf("FAIL: %ld timer interrupts on %ld CPUs in 0.3 s\n", n, cpus);
+    return 1;
+  }
+  printf("ticks ok\n");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char* mode = argc > 1 ? argv[1] : "basic";
@@ -255,6 +301,7 @@ int main(int argc, char** argv) {
   if (!strcmp(mode, "deadlock")) return deadlock();
   if (!strcmp(mode, "main-exit")) return main_exit();
   if (!strcmp(mode, "exit")) return exit_from_thread();
+  if (!strcmp(mode, "ticks")) return ticks();
   printf("unknown mode %s\n", mode);
   return 2;
 }
