@@ -25,6 +25,8 @@ class Tokenizer {
   bool load_gguf(const GgufVocab& vocab, Status& st);
 
   int vocab_size() const { return vocab_size_; }
+  int bos_id() const { return kBosToken; }
+  int eos_id() const { return kEosToken; }
   const char* piece(int id) const { return pool_.data() + offsets_[id]; }
   float score(int id) const { return scores_[id]; }
 
