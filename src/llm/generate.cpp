@@ -205,8 +205,11 @@ struct Run {
 
 // Encodes the prompt; one that does not fit the context fails, or keeps BOS and its tail.
 bool encode_prompt(const Options& o, const Engine& e, const char* text, Run& r) {
-  if (!r.prompt.allocate(size_t(Tokenizer::max_tokens(text)))) return false;
-  r.n_prompt = e.tokenizer.encode(text, true, false, r.prompt.data());
+  if (!r.prompt.allocate(size_t(Tokenizer::max_tokens(text))) ||
+      (r.n_prompt = e.tokenizer.encode(text, true, false, r.prompt.data())) < 0) {
+    fputs("bareflow generate: out of memory encoding the prompt\n", stderr);
+    return false;
+  }
   if (r.n_prompt <= e.n_ctx) return true;
   if (!o.keep_tail) {
     fprintf(stderr, "bareflow generate: the prompt is %d tokens but the context holds %d (-c %d, the "

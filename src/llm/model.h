@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "llm/buffer.h"
 #include "llm/kernels.h"
@@ -74,6 +75,9 @@ struct GgufVocab {
   const uint8_t* scores = nullptr;  // float32 array, or nullptr
   uint64_t count = 0;
   size_t tokens_bytes = 0;  // bytes spanned by the token strings
+  std::string_view model;   // tokenizer.ggml.model: "llama" is SentencePiece; empty when absent
+  int64_t bos_id = -1;      // tokenizer.ggml.bos_token_id / eos_token_id; -1 when absent
+  int64_t eos_id = -1;
 };
 
 enum class ModelFormat : uint8_t { kLlama2cV0, kLlama2cV1, kLlama2cV2, kGguf };

@@ -100,6 +100,13 @@ def check_bad_input(cmd, shared):
         struct.pack_into("<I", b, at + 4 + 8 * n_dims, t)
         return bytes(b)
 
+    def gguf_metadata(key, old, new):
+        b = bytearray(gguf)
+        at = b.index(key.encode()) + len(key)
+        assert b[at:at + len(old)] == old and len(new) == len(old)
+        b[at:at + len(old)] = new
+        return bytes(b)
+
     failures = 0
     with tempfile.TemporaryDirectory() as d:
         cases = [
@@ -119,6 +126,14 @@ def check_bad_input(cmd, shared):
             ("gguf truncated", gguf[:-4096], None, "file too short"),
             ("gguf wrong version", gguf[:4] + struct.pack("<I", 99) + gguf[8:], None, "unsupported GGUF version 99"),
             ("empty", b"", tok512, "empty file"),
+            # A byte-level BPE vocabulary (gpt2) would tokenize wrongly: refused. (Same length as
+            # "llama", so that the tensors stay where they are.)
+            ("gguf gpt2 vocabulary", gguf_metadata("tokenizer.ggml.model", struct.pack("<IQ", 8, 5) + b"llama",
+                                                   struct.pack("<IQ", 8, 5) + b"gpt2\0"), None,
+             "tokenizer.ggml.model is 'gpt2': only SentencePiece vocabularies ('llama') are supported"),
+            ("gguf bos beyond the vocabulary", gguf_metadata("tokenizer.ggml.bos_token_id", struct.pack("<II", 4, 1),
+                                                             struct.pack("<II", 4, 99999)), None,
+             "bos/eos_token_id 99999 is beyond the vocabulary of 512"),
         ]
         for name, data, tok, expect in cases:
             path = write(os.path.join(d, name.replace(" ", "_") + ".bin"), data)

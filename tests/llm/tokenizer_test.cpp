@@ -1,6 +1,9 @@
 // Tokenizer: encodings of llama2.c's run.c for both vocabularies, the GGUF vocabulary agreeing
 // with tok512.bin, and run.c's decode rules.
+#include <random>
+
 #include "engine_test_util.h"
+#include "run_c_merge.h"
 
 namespace bf::llm::test {
 namespace {
@@ -56,6 +59,41 @@ TEST(Tokenizer, DecodeFollowsRunC) {
   EXPECT_FALSE(is_printable_piece(tok.decode(once, 3)));  // <0x00>
   EXPECT_FALSE(is_printable_piece(tok.decode(once, 0xE6 + 3)));  // a lone UTF-8 lead byte
   EXPECT_TRUE(is_printable_piece(tok.decode(once, 0x20 + 3)));
+}
+
+// Texts of words, pieces of the vocabulary, digits, punctuation, whitespace and multi-byte UTF-8.
+std::string random_text(std::mt19937& rng, const Tokenizer& tok, size_t bytes) {
+  static const char* const kBits[] = {" ", "  ", "\n", "\t", "the", " little", "girl", "Once", " upon",
+                                      "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80",
+                                      "123", "4", ",", ".", "!", "\"", "'s", "\xc3\xa9t\xc3\xa9",
+                                      "aaaaaaa", "......", "     ", "eeee", "0000"};  // ties: leftmost first
+  std::string text;
+  while (text.size() < bytes) {
+    if (rng() % 3 == 0) {
+      const char* p = tok.piece(int(rng() % uint32_t(tok.vocab_size() - 259)) + 259);  // past the bytes
+      text += p;
+    } else {
+      text += kBits[rng() % (sizeof kBits / sizeof kBits[0])];
+    }
+  }
+  return text;
+}
+
+// The heap-based merge gives run.c's tokens, on texts far from the reference list's few.
+TEST(Tokenizer, MergesAsRunCDoes) {
+  std::mt19937 rng(20240601);
+  for (const auto& [file, vocab] : {std::pair<const char*, int>{"tok512.bin", 512}, {"tokenizer.bin", 32000}}) {
+    Status st;
+    Tokenizer tok;
+    ASSERT_TRUE(tok.load_bin(model_path(file).c_str(), vocab, st)) << st.message();
+    for (int round = 0; round < 60; round++) {
+      std::string text = random_text(rng, tok, 1 + rng() % (round < 50 ? 200 : 3000));
+      std::vector<int> got = encode(tok, text, true, false);
+      std::vector<int> symbols(Tokenizer::max_tokens(text.c_str()));
+      symbols.resize(tok.symbols(text.c_str(), true, symbols.data()));
+      ASSERT_EQ(got, merge_like_run_c(tok, symbols)) << file << ": '" << text << "'";
+    }
+  }
 }
 
 TEST(Tokenizer, EosAndEmptyText) {
