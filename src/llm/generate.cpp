@@ -1,7 +1,6 @@
 // `generate`: load a model and a tokenizer, encode the prompt, run it through the model, then
 // sample up to -n tokens and stream the text (llama.cpp's llama-cli options; llama2.c's output).
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "llm/commands.h"
+#include "llm/interrupt.h"
 #include "llm/options.h"
 #include "llm/session.h"
 #include "llm/stop_text.h"
@@ -70,19 +70,6 @@ double now_ms() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
-}
-
-// Ctrl-C ends generation early; the timings so far are still printed. A second Ctrl-C kills.
-volatile sig_atomic_t g_interrupted = 0;
-
-void install_interrupt_handler() {
-#ifndef BF_LLM_BITCODE  // the interpreter imports no signal functions; the default applies there
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = [](int) { g_interrupted = 1; };
-  sa.sa_flags = SA_RESETHAND;
-  sigaction(SIGINT, &sa, nullptr);
-#endif
 }
 
 // Text that grows as pieces arrive.
@@ -253,11 +240,11 @@ bool generate(const Options& o, const Engine& e, Session& s, Run& r) {
       if (is_printable_piece(piece) && !show(o, r, piece)) return false;
     }
   double t = now_ms();
-  for (int i = 0; i + 1 < r.n_prompt && !g_interrupted; i++) s.eval(r.prompt[i]);
+  for (int i = 0; i + 1 < r.n_prompt && !interrupted(); i++) s.eval(r.prompt[i]);
   r.prompt_ms = now_ms() - t;
   int token = r.prompt[r.n_prompt - 1];
   for (;;) {
-    if (g_interrupted) {
+    if (interrupted()) {
       r.stop = Stop::kInterrupted;
       break;
     }
@@ -323,7 +310,7 @@ int generate_main(int argc, char** argv, int (*conversation)(int, char**)) {
     fputs("bareflow generate: no model given (-m MODEL; see --help)\n", stderr);
     return 1;
   }
-  install_interrupt_handler();
+  install_interrupt_handler(true);  // Ctrl-C: stop, print the timings; twice: kill
   const uint64_t seed = resolve_seed(o.engine);
 
   Run r;

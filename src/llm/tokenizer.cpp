@@ -49,7 +49,7 @@ bool Tokenizer::parse_bin(std::span<const uint8_t> bytes, int vocab_size, Status
     at += uint32_t(len);
     pool_[at++] = '\0';
   }
-  return finish(st);
+  return finish(st) && find_specials(nullptr, st);
 }
 
 bool Tokenizer::load_bin(const char* path, int vocab_size, Status& st) {
@@ -96,7 +96,31 @@ bool Tokenizer::load_gguf(const GgufVocab& v, Status& st) {
     pool_[at++] = '\0';
     if (v.scores) memcpy(&scores_[i], v.scores + 4 * uint64_t(i), 4);
   }
-  return finish(st);
+  return finish(st) && find_specials(&v, st);
+}
+
+bool Tokenizer::find_specials(const GgufVocab* v, Status& st) {
+  int n = 0;
+  auto is_special = [&](int id) {
+    if (!v) return id == bos_id_ || id == eos_id_;
+    int32_t type;
+    memcpy(&type, v->token_types + 4 * size_t(id), 4);
+    return (type == 3 || type == 4) && piece(id)[0] != '\0';  // control, user-defined
+  };
+  if (v && !v->token_types) return true;
+  for (int id = 0; id < vocab_size_; id++) n += is_special(id);
+  if (!specials_.allocate(size_t(n))) return st.fail("out of memory");
+  n = 0;
+  for (int id = 0; id < vocab_size_; id++) {
+    if (!is_special(id)) continue;
+    // tokenizer.bin spells BOS and EOS "\n<s>\n" and "\n</s>\n"; templates write "<s>", "</s>".
+    const char* text = v ? piece(id) : id == bos_id_ ? "<s>" : "</s>";
+    specials_[n++] = {text, uint32_t(strlen(text)), id};
+  }
+  std::sort(specials_.begin(), specials_.end(), [](const Special& a, const Special& b) {
+    return a.len > b.len || (a.len == b.len && a.id < b.id);
+  });
+  return true;
 }
 
 bool Tokenizer::finish(Status& st) {
@@ -118,7 +142,8 @@ int Tokenizer::lookup(const char* s) const {
   return -1;
 }
 
-int Tokenizer::max_tokens(const char* text) { return int(strlen(text)) + 3; }
+// Each stretch between special tokens may add a dummy space: at most one per special token.
+int Tokenizer::max_tokens(const char* text) { return 2 * int(strlen(text)) + 3; }
 
 namespace {
 
@@ -189,21 +214,26 @@ int Tokenizer::merge(int* tokens, int n) const {
 }
 
 int Tokenizer::symbols(const char* text, bool bos, int* tokens) const {
+  return symbols(text, strlen(text), bos, tokens);
+}
+
+int Tokenizer::symbols(const char* text, size_t size, bool bos, int* tokens) const {
   int n = 0;
   if (bos) tokens[n++] = bos_id_;
   // SentencePiece's add_dummy_prefix: the text is encoded as if it began with a space.
-  if (text[0] != '\0') {
+  if (size > 0) {
     int space = lookup(" ");
     if (space >= 0) tokens[n++] = space;
   }
   // One token per UTF-8 code point (at most 4 bytes), or its bytes when it is not a piece.
   char point[5];
   size_t len = 0;
-  for (const char* c = text; *c != '\0'; c++) {
+  for (size_t k = 0; k < size; k++) {
+    const char* c = text + k;
     if ((*c & 0xC0) != 0x80) len = 0;  // a lead byte starts a new code point
     point[len++] = *c;
     point[len] = '\0';
-    if ((c[1] & 0xC0) == 0x80 && len < 4) continue;
+    if (k + 1 < size && (c[1] & 0xC0) == 0x80 && len < 4) continue;
     int id = lookup(point);
     if (id >= 0) {
       tokens[n++] = id;
@@ -218,9 +248,43 @@ int Tokenizer::symbols(const char* text, bool bos, int* tokens) const {
   return n;
 }
 
-int Tokenizer::encode(const char* text, bool bos, bool eos, int* tokens) const {
-  int n = merge(tokens, symbols(text, bos, tokens));
-  if (n < 0) return -1;
+const Tokenizer::Special* Tokenizer::special_at(const char* s) const {
+  for (const Special& sp : specials_)  // longest first
+    if (sp.text[0] == s[0] && strncmp(sp.text, s, sp.len) == 0) return &sp;
+  return nullptr;
+}
+
+int Tokenizer::encode(const char* text, bool bos, bool eos, int* tokens, bool parse_special) const {
+  int n;
+  if (!parse_special || specials_.size() == 0) {
+    n = merge(tokens, symbols(text, bos, tokens));
+    if (n < 0) return -1;
+  } else {
+    // The text between special tokens is encoded on its own, each stretch with its dummy space,
+    // as llama.cpp splits it.
+    n = 0;
+    if (bos) tokens[n++] = bos_id_;
+    const char* raw = text;
+    auto encode_raw = [&](const char* end) {
+      if (end == raw) return true;
+      const int k = merge(tokens + n, symbols(raw, size_t(end - raw), false, tokens + n));
+      n += k;
+      return k >= 0;
+    };
+    const char* c = text;
+    while (*c) {
+      const Special* sp = special_at(c);
+      if (!sp) {
+        c++;
+        continue;
+      }
+      if (!encode_raw(c)) return -1;
+      tokens[n++] = sp->id;
+      c += sp->len;
+      raw = c;
+    }
+    if (!encode_raw(c)) return -1;
+  }
   if (eos) tokens[n++] = eos_id_;
   return n;
 }

@@ -96,6 +96,39 @@ TEST(Tokenizer, MergesAsRunCDoes) {
   }
 }
 
+std::vector<int> encode_special(const Tokenizer& tok, const std::string& text) {
+  std::vector<int> ids(Tokenizer::max_tokens(text.c_str()));
+  ids.resize(tok.encode(text.c_str(), true, false, ids.data(), true));
+  return ids;
+}
+
+std::vector<int> concat(std::initializer_list<std::vector<int>> parts) {
+  std::vector<int> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+// Chat templates write special tokens as text: with parse_special they become the tokens, and
+// the text between them is encoded stretch by stretch, each with its dummy space.
+TEST(Tokenizer, SpecialTokensInText) {
+  Status st;
+  Model model;
+  ASSERT_TRUE(load_model(model_path("stories260K.gguf").c_str(), model, st)) << st.message();
+  Tokenizer from_gguf, from_bin;
+  ASSERT_TRUE(from_gguf.load_gguf(model.vocab, st)) << st.message();
+  ASSERT_TRUE(from_bin.load_bin(model_path("tok512.bin").c_str(), 512, st)) << st.message();
+  for (const Tokenizer* tok : {&from_gguf, &from_bin}) {
+    auto raw = [&](const std::string& t) { return encode(*tok, t, false, false); };
+    EXPECT_EQ(encode_special(*tok, "Hi there</s><s>[INST] Lily"),
+              concat({{1}, raw("Hi there"), {2, 1}, raw("[INST] Lily")}));
+    EXPECT_EQ(encode_special(*tok, "<s>"), (std::vector<int>{1, 1}));
+    EXPECT_EQ(encode_special(*tok, "a</s"), concat({{1}, raw("a</s")}));  // not whole: text
+    // Without parse_special, the same characters are text.
+    EXPECT_EQ(encode(*tok, "x</s>", true, false), concat({{1}, raw("x</s>")}));
+    EXPECT_EQ(raw("x</s>").size() > 2, true);
+  }
+}
+
 TEST(Tokenizer, EosAndEmptyText) {
   Status st;
   Tokenizer tok;
