@@ -48,6 +48,7 @@ class Session {
   // Samples from `logits` (from eval), penalizing the cached tokens; banned tokens never come.
   int sample(float* logits);
   void ban(int token);
+  void clear_bans() { n_banned_ = 0; }
   // A new sampler (a request's own parameters and seed).
   [[nodiscard]] bool reset_sampler(const SamplerParams& sampling);
 

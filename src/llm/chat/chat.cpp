@@ -60,29 +60,6 @@ double now_ms() {
   return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
-// The template: --chat-template, else the one the model carries, else ChatML.
-bool choose_family(const Options& o, const Engine& e, Family& f, const char*& source) {
-  if (o.template_name) {
-    f = *family_from_name(o.template_name);
-    source = "--chat-template";
-    return true;
-  }
-  const std::string_view jinja = e.model.vocab.chat_template;
-  if (jinja.empty()) {
-    f = Family::kChatML;
-    source = "the model carries none: the default";
-    return true;
-  }
-  if (std::optional<Family> d = detect_family(jinja)) {
-    f = *d;
-    source = "the model's tokenizer.chat_template";
-    return true;
-  }
-  fprintf(stderr, "bareflow: %s: tokenizer.chat_template is none of the templates known here (llama2, "
-          "zephyr, chatml, llama3): choose one with --chat-template NAME\n", o.engine.model);
-  return false;
-}
-
 // One line of input (a trailing backslash continues it). false at end of input or on Ctrl-C.
 bool read_message(bool tty, std::string& out) {
   out.clear();
@@ -115,15 +92,9 @@ bool read_message(bool tty, std::string& out) {
 class Conversation {
  public:
   Conversation(const Options& o, const Engine& e, Session& s, Family f)
-      : o_(o), e_(e), s_(s), family_(f), stops_(stop_strings(f)) {
+      : o_(o), e_(e), s_(s), family_(f), stops_(stop_strings(f)), end_tokens_(end_tokens(f, e.tokenizer)) {
     for (const std::string& st : stops_) stop_ptrs_.push_back(st.c_str());
     for (int i = 0; i < o.engine.n_stops; i++) stop_ptrs_.push_back(o.engine.stops[i]);
-    end_tokens_ = {e.tokenizer.eos_id(), e.tokenizer.bos_id()};
-    // A template's end-of-turn marker that is one token ends a reply as EOS does.
-    for (const char* marker : {"<|im_end|>", "<|eot_id|>"}) {
-      const int id = e.tokenizer.lookup(marker);
-      if (id >= 0 && stops_[0] == marker) end_tokens_.push_back(id);
-    }
   }
 
   // Appends the user's message and streams the reply. false: the message was refused.
@@ -262,7 +233,7 @@ int chat_main(int argc, char** argv) {
   if (!open_engine(o.engine, "chat", e)) return 1;
   Family family;
   const char* source;
-  if (!choose_family(o, e, family, source)) return 1;
+  if (!choose_family(o.template_name, e.model.vocab.chat_template, o.engine.model, family, source)) return 1;
   ThreadPool pool(o.engine.threads ? o.engine.threads : cpu_count());
   Session s;
   Status st;

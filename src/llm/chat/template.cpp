@@ -1,5 +1,9 @@
 #include "llm/chat/template.h"
 
+#include <cstdio>
+
+#include "llm/tokenizer.h"
+
 namespace bf::llm::chat {
 
 namespace {
@@ -35,6 +39,39 @@ std::optional<Family> detect_family(std::string_view jinja) {
   if (jinja.find("<|user|>") != std::string_view::npos) return Family::kZephyr;
   if (jinja.find("[INST]") != std::string_view::npos) return Family::kLlama2;  // Mistral's too
   return std::nullopt;
+}
+
+bool choose_family(const char* name, std::string_view jinja, const char* model, Family& f, const char*& source) {
+  if (name) {
+    std::optional<Family> named = family_from_name(name);
+    if (!named) {
+      fprintf(stderr, "bareflow: --chat-template %s: unknown (llama2, zephyr, chatml or llama3)\n", name);
+      return false;
+    }
+    f = *named;
+    source = "--chat-template";
+  } else if (jinja.empty()) {
+    f = Family::kChatML;
+    source = "the model carries none: the default";
+  } else if (std::optional<Family> d = detect_family(jinja)) {
+    f = *d;
+    source = "the model's tokenizer.chat_template";
+  } else {
+    fprintf(stderr, "bareflow: %s: tokenizer.chat_template is none of the templates known here (llama2, "
+            "zephyr, chatml, llama3): choose one with --chat-template NAME\n", model);
+    return false;
+  }
+  return true;
+}
+
+std::vector<int> end_tokens(Family f, const Tokenizer& tok) {
+  std::vector<int> ids = {tok.eos_id(), tok.bos_id()};
+  const char* marker = f == Family::kChatML ? "<|im_end|>" : f == Family::kLlama3 ? "<|eot_id|>" : nullptr;
+  if (marker) {
+    const int id = tok.lookup(marker);
+    if (id >= 0) ids.push_back(id);
+  }
+  return ids;
 }
 
 std::string system_block(Family f, const std::string& content) {

@@ -14,6 +14,10 @@
 #include <string_view>
 #include <vector>
 
+namespace bf::llm {
+class Tokenizer;
+}
+
 namespace bf::llm::chat {
 
 enum class Family { kLlama2, kZephyr, kChatML, kLlama3 };
@@ -38,6 +42,15 @@ std::string user_turn(Family f, const std::string& content, bool first, const st
 const char* reply_end(Family f);
 // Text that, if the model writes it, ends its reply: the end of a turn, the start of another.
 std::vector<std::string> stop_strings(Family f);
+
+// The family to use: `name` (--chat-template), else the one `jinja` (the model's template)
+// writes, else ChatML; `source` says which. When `jinja` is none of the four, prints one line
+// naming `model` and --chat-template and returns false.
+bool choose_family(const char* name, std::string_view jinja, const char* model, Family& f, const char*& source);
+
+// The tokens that end a reply: EOS, BOS (llama2.c's end of a text), and the template's end of a
+// turn where the vocabulary has it as one token (<|im_end|>, <|eot_id|>).
+std::vector<int> end_tokens(Family f, const Tokenizer& tok);
 
 // The conversation as text, ending with the cue for the assistant's reply when the last message
 // is a user's (a last assistant message is continued). Roles other than system, user and
