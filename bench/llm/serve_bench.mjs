@@ -3,10 +3,12 @@
 // server-sent events: no npm package needed.
 //
 // usage: node bench/llm/serve_bench.mjs BUILD_DIR SHARED_DIR [--shape stories15M] [--tokens 128] [--rounds 3]
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+
+import { serve, stop } from "../../tests/lib/serve_process.mjs";
 
 const [build, shared, ...rest] = process.argv.slice(2);
 const opt = (name, dflt) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : dflt);
@@ -15,20 +17,7 @@ const tokens = Number(opt("--tokens", "128"));
 const rounds = Number(opt("--rounds", "3"));
 const bareflow = path.join(build, "bareflow");
 
-function serve(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bareflow, ["serve", ...args, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    proc.stderr.on("data", (d) => {
-      err += d;
-      const m = err.match(/listening on (http:\/\/[^ ]+)/);
-      if (m && !proc.base) resolve(Object.assign(proc, { base: m[1] }));
-    });
-    proc.on("exit", (code) => (proc.base ? null : reject(new Error(`serve exited ${code}: ${err}`))));
-  });
-}
-
-// One streamed completion; resolves to the number of content chunks received.
+// One streamed completion, read to its end.
 async function client(base, i) {
   const r = await fetch(base + "/v1/completions", {
     method: "POST",
@@ -44,7 +33,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bareflow-serve-bench-"));
   const model = path.join(dir, `${shape}.bin`);
   spawnSync(bareflow, ["synth", "--shape", shape, model], { stdio: "ignore" });
-  const server = await serve(["-m", model, "-z", path.join(shared, "models", "tokenizer.bin"), "--parallel", "4"]);
+  const server = await serve(bareflow, ["-m", model, "-z", path.join(shared, "models", "tokenizer.bin"), "--parallel", "4"]);
   try {
     await client(server.base, 0);  // warm-up: pages in the weights
     const rows = [];
@@ -63,7 +52,7 @@ async function main() {
       console.log(`${String(n).padStart(7)}  ${best.toFixed(1).padStart(11)}  ${(best / n).toFixed(1).padStart(16)}  ` +
                   `${(best / rows[0].best).toFixed(2).padStart(17)}x`);
   } finally {
-    server.kill("SIGTERM");
+    await stop(server);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "llm/commands.h"
+#include "llm/clock.h"
 #include "llm/interrupt.h"
 #include "llm/options.h"
 #include "llm/session.h"
@@ -50,10 +50,6 @@ struct Options {
 bool apply(void* ctx, int id, const char* v) {
   Options& o = *static_cast<Options*>(ctx);
   switch (id) {
-    case kPositional:  // llama2.c habit: the model as the first argument
-      if (o.engine.model) return false;
-      o.engine.model = v;
-      return true;
     case kOptPrompt: o.prompt = v; return true;
     case kOptFile: o.file = v; return true;
     case kOptPredict: return parse_int(v, -1, 1 << 30, o.n_predict);
@@ -64,12 +60,6 @@ bool apply(void* ctx, int id, const char* v) {
     case kOptInteractive: return false;
     default: return apply_engine_option(o.engine, "generate", id, v);
   }
-}
-
-double now_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
 // Text that grows as pieces arrive.
@@ -320,15 +310,7 @@ int generate_main(int argc, char** argv, int (*conversation)(int, char**)) {
   if (!open_engine(o.engine, "generate", e) || !load_prompt(o, prompt)) return 1;
   ThreadPool pool(o.engine.threads ? o.engine.threads : cpu_count());
   Session s;
-  Status st;
-  if (!s.init(e, pool, o.engine.sampling, st)) {
-    report_error(o.engine.model, st);
-    return 1;
-  }
-  if (o.engine.ignore_eos) {  // llama2.c models end a text with BOS, GGUF ones with EOS
-    s.ban(e.tokenizer.bos_id());
-    s.ban(e.tokenizer.eos_id());
-  }
+  if (!open_session(o.engine, e, pool, s)) return 1;
   if (!encode_prompt(o, e, prompt.c_str(), r)) return 1;
   r.load_ms = now_ms() - t_load;
 

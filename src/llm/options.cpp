@@ -119,6 +119,10 @@ bool apply_engine_option(EngineOptions& o, const char* command, int id, const ch
   SamplerParams& s = o.sampling;
   int n;
   switch (id) {
+    case kPositional:  // llama2.c's habit: the model as the first argument
+      if (o.model) return false;
+      o.model = v;
+      return true;
     case kOptModel: o.model = v; return true;
     case kOptTokenizer: o.tokenizer = v; return true;
     case kOptCtx: return parse_int(v, 0, 1 << 24, o.n_ctx);

@@ -75,7 +75,8 @@ inline constexpr Option kSamplingOptions[] = {
     {"-r, --reverse-prompt", "TEXT", "stop when the output reaches TEXT (not printed); repeat for several, up to 8", kOptReversePrompt},
 };
 
-// Applies an EngineOptionId; false for a bad value or an id that is not one of them.
+// Applies an EngineOptionId, or kPositional (the model, once); false for a bad value or an id
+// that is not one of them.
 bool apply_engine_option(EngineOptions& o, const char* command, int id, const char* value);
 
 // The seed to use: the given one, else one drawn from the clock (and kept in `o`).

@@ -35,6 +35,19 @@ bool open_engine(const EngineOptions& o, const char* command, Engine& e) {
   return true;
 }
 
+bool open_session(const EngineOptions& o, const Engine& e, ThreadPool& pool, Session& s) {
+  Status st;
+  if (!s.init(e, pool, o.sampling, st)) {
+    report_error(o.model, st);
+    return false;
+  }
+  if (o.ignore_eos) {
+    s.ban(e.tokenizer.bos_id());
+    s.ban(e.tokenizer.eos_id());
+  }
+  return true;
+}
+
 bool Session::init(const Engine& engine, ThreadPool& pool, const SamplerParams& sampling, Status& st) {
   n_ctx_ = engine.n_ctx;
   vocab_size_ = engine.model.config.vocab_size;

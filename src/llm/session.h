@@ -28,6 +28,11 @@ struct Engine {
 // warning naming `command`.
 bool open_engine(const EngineOptions& o, const char* command, Engine& e);
 
+class Session;
+// Session::init with the options' sampling, and with --ignore-eos BOS and EOS banned (llama2.c
+// models end a text with BOS, GGUF ones with EOS). On failure prints `bareflow: MODEL: problem`.
+bool open_session(const EngineOptions& o, const Engine& e, ThreadPool& pool, Session& s);
+
 class Session {
  public:
   // The model, tokenizer and pool must outlive the session.

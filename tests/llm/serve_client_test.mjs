@@ -3,16 +3,21 @@
 // strings, seeds, concurrent clients, a client that disconnects mid-stream, the 4xx errors, the
 // metrics, and the default bind to 127.0.0.1.
 //
-// usage: node serve_client_test.mjs BAREFLOW SHARED_DIR
-// Run from the build directory where `npm ci` installed the client (tests/llm/CMakeLists.txt).
-import OpenAI from "openai";
-import { spawn, spawnSync } from "node:child_process";
+// usage: node serve_client_test.mjs BAREFLOW SHARED_DIR CLIENT_DIR
+// CLIENT_DIR is where `npm ci` installed the client, in the build directory (tests/llm/CMakeLists.txt).
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-const [bareflow, shared] = process.argv.slice(2);
+import { serve as serveWith, stop } from "../lib/serve_process.mjs";
+
+const [bareflow, shared, clientDir] = process.argv.slice(2);
+const openai = createRequire(path.join(clientDir, "package.json"))("openai");
+const OpenAI = openai.OpenAI ?? openai.default ?? openai;
+const serve = (args) => serveWith(bareflow, args);
 const models = path.join(shared, "models");
 const gguf = path.join(models, "stories260K.gguf");
 let failures = 0;
@@ -20,31 +25,6 @@ let failures = 0;
 function expect(name, ok, detail = "") {
   console.log(`${ok ? "ok  " : "FAIL"} ${name}${ok ? "" : ": " + JSON.stringify(detail).slice(0, 1500)}`);
   if (!ok) failures++;
-}
-
-// Starts `bareflow serve ARGS --port 0` and resolves once it listens.
-function serve(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(bareflow, ["serve", ...args, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    proc.stderr.on("data", (d) => {
-      err += d;
-      const m = err.match(/listening on (http:\/\/[^ ]+)/);
-      if (m && !proc.base) {
-        proc.base = m[1];
-        resolve(proc);
-      }
-    });
-    proc.stderrText = () => err;
-    proc.on("exit", (code) => (proc.base ? null : reject(new Error(`serve exited ${code}: ${err}`))));
-  });
-}
-
-function stop(proc) {
-  return new Promise((resolve) => {
-    proc.on("exit", (code) => resolve(code));
-    proc.kill("SIGTERM");
-  });
 }
 
 function client(proc) {

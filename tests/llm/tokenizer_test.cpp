@@ -32,13 +32,22 @@ TEST(Tokenizer, MatchesReferenceEncodings) {
   EXPECT_GE(checked, 10);
 }
 
-TEST(Tokenizer, GgufVocabularyEncodesLikeTok512) {
-  Status st;
+// The same vocabulary twice: from stories260K.gguf and from tok512.bin.
+struct BothVocabularies {
   Model model;
-  ASSERT_TRUE(load_model(model_path("stories260K.gguf").c_str(), model, st)) << st.message();
   Tokenizer from_gguf, from_bin;
-  ASSERT_TRUE(from_gguf.load_gguf(model.vocab, st)) << st.message();
-  ASSERT_TRUE(from_bin.load_bin(model_path("tok512.bin").c_str(), 512, st)) << st.message();
+  void load() {
+    Status st;
+    ASSERT_TRUE(load_model(model_path("stories260K.gguf").c_str(), model, st)) << st.message();
+    ASSERT_TRUE(from_gguf.load_gguf(model.vocab, st)) << st.message();
+    ASSERT_TRUE(from_bin.load_bin(model_path("tok512.bin").c_str(), 512, st)) << st.message();
+  }
+};
+
+TEST(Tokenizer, GgufVocabularyEncodesLikeTok512) {
+  BothVocabularies v512;
+  ASSERT_NO_FATAL_FAILURE(v512.load());
+  const Tokenizer &from_gguf = v512.from_gguf, &from_bin = v512.from_bin;
   llvm::json::Value v = read_json(shared_path("testdata/tokenizer_encodings.json"));
   for (const llvm::json::Value& ev : *v.getAsArray()) {
     std::string text = ev.getAsObject()->getString("text")->str();
@@ -111,13 +120,9 @@ std::vector<int> concat(std::initializer_list<std::vector<int>> parts) {
 // Chat templates write special tokens as text: with parse_special they become the tokens, and
 // the text between them is encoded stretch by stretch, each with its dummy space.
 TEST(Tokenizer, SpecialTokensInText) {
-  Status st;
-  Model model;
-  ASSERT_TRUE(load_model(model_path("stories260K.gguf").c_str(), model, st)) << st.message();
-  Tokenizer from_gguf, from_bin;
-  ASSERT_TRUE(from_gguf.load_gguf(model.vocab, st)) << st.message();
-  ASSERT_TRUE(from_bin.load_bin(model_path("tok512.bin").c_str(), 512, st)) << st.message();
-  for (const Tokenizer* tok : {&from_gguf, &from_bin}) {
+  BothVocabularies v512;
+  ASSERT_NO_FATAL_FAILURE(v512.load());
+  for (const Tokenizer* tok : {&v512.from_gguf, &v512.from_bin}) {
     auto raw = [&](const std::string& t) { return encode(*tok, t, false, false); };
     EXPECT_EQ(encode_special(*tok, "Hi there</s><s>[INST] Lily"),
               concat({{1}, raw("Hi there"), {2, 1}, raw("[INST] Lily")}));

@@ -7,12 +7,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <string>
 #include <vector>
 #include <unistd.h>
 
 #include "llm/chat/template.h"
+#include "llm/clock.h"
 #include "llm/interrupt.h"
 #include "llm/options.h"
 #include "llm/session.h"
@@ -42,22 +42,12 @@ struct Options {
 bool apply(void* ctx, int id, const char* v) {
   Options& o = *static_cast<Options*>(ctx);
   switch (id) {
-    case kPositional:
-      if (o.engine.model) return false;
-      o.engine.model = v;
-      return true;
     case kOptSystem: o.system = v; return true;
     case kOptPredict: return parse_int(v, -1, 1 << 30, o.n_predict);
     case kOptTemplate: o.template_name = v; return family_from_name(v).has_value();
     case kOptConversation: return true;
     default: return apply_engine_option(o.engine, "chat", id, v);
   }
-}
-
-double now_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
 // One line of input (a trailing backslash continues it). false at end of input or on Ctrl-C.
@@ -236,15 +226,7 @@ int chat_main(int argc, char** argv) {
   if (!choose_family(o.template_name, e.model.vocab.chat_template, o.engine.model, family, source)) return 1;
   ThreadPool pool(o.engine.threads ? o.engine.threads : cpu_count());
   Session s;
-  Status st;
-  if (!s.init(e, pool, o.engine.sampling, st)) {
-    report_error(o.engine.model, st);
-    return 1;
-  }
-  if (o.engine.ignore_eos) {
-    s.ban(e.tokenizer.bos_id());
-    s.ban(e.tokenizer.eos_id());
-  }
+  if (!open_session(o.engine, e, pool, s)) return 1;
   install_interrupt_handler(false);
   const bool tty = isatty(0);
   fprintf(stderr, "bareflow chat: %s, template %s (%s), context %d tokens, seed %llu\n"

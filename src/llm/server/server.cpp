@@ -52,10 +52,6 @@ struct Options {
 bool apply(void* ctx, int id, const char* v) {
   Options& o = *static_cast<Options*>(ctx);
   switch (id) {
-    case kPositional:
-      if (o.engine.model) return false;
-      o.engine.model = v;
-      return true;
     case kOptHost: o.host = v; return !o.host.empty();
     case kOptPort: return parse_int(v, 0, 65535, o.port);
     case kOptParallel: return parse_int(v, 1, 256, o.parallel);
