@@ -166,6 +166,16 @@ async function main() {
   }
   expect("SIGTERM stops the server (exit 0)", (await stop(server)) === 0, server.stderrText());
 
+  // The command line's -r and -s are every request's defaults.
+  const s3 = await serve(["-m", gguf, "-r", "Lily", "-s", "7"]);
+  const api3 = client(s3);
+  const r1 = await api3.completions.create({ model, prompt, max_tokens: 50, temperature: 0 });
+  const [r2, r3] = [await api3.completions.create({ model, prompt, max_tokens: 40, temperature: 0.9 }),
+                    await api3.completions.create({ model, prompt, max_tokens: 40, temperature: 0.9 })];
+  expect("-r and -s are the requests' defaults", r1.choices[0].text === ", there was a little girl named " &&
+         r1.choices[0].finish_reason === "stop" && r2.choices[0].text === r3.choices[0].text, [r1, r2, r3]);
+  await stop(s3);
+
   // A client that disconnects mid-stream frees its slot: on a slow model (random weights), the
   // one slot serves the next request at once, and the abandoned one stopped early.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bareflow-serve-"));

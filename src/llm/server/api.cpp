@@ -57,7 +57,8 @@ std::optional<ApiError> parse_common(const ApiContext& ctx, const json& body, Pa
   }
   Request& r = out.request;
   r.sampling = ctx.sampling;
-  r.sampling.seed = fresh_seed();
+  if (!ctx.seed_given) r.sampling.seed = fresh_seed();
+  r.stops = ctx.stops;
   r.max_tokens = ctx.max_tokens;
   r.ignore_eos = ctx.ignore_eos;
   std::optional<ApiError> e;

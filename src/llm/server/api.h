@@ -33,6 +33,8 @@ struct ApiContext {
   std::string model_file;   // the file name, also accepted as `model`
   chat::Family family = chat::Family::kChatML;
   SamplerParams sampling;   // the command line's sampling options
+  bool seed_given = false;  // -s: every request without a seed uses it; else each gets a new one
+  std::vector<std::string> stops;  // -r: stop strings of every request
   int max_tokens = -1;      // -n
   bool ignore_eos = false;
 };

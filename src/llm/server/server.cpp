@@ -251,6 +251,8 @@ int serve_main(int argc, char** argv) {
   const char* source;
   if (!chat::choose_family(o.template_name, e.model.vocab.chat_template, o.engine.model, ctx.family, source)) return 1;
   ctx.sampling = o.engine.sampling;
+  ctx.seed_given = o.engine.seed_given;
+  ctx.stops.assign(o.engine.stops, o.engine.stops + o.engine.n_stops);
   ctx.max_tokens = o.n_predict;
   ctx.ignore_eos = o.engine.ignore_eos;
 
