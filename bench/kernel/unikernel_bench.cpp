@@ -92,7 +92,7 @@ int main() {
       std::filesystem::copy_file(shared + "/models/" + f, dir + "/" + f);
     // Empty prompt: the first byte on stdout is the first generated token.
     double first = best_of(3, {bareflow, "boot", "--disk", dir, "--env", "BAREFLOW_KERNELS=scalar", "--", llama,
-                               "-m", "stories260K.bin", "-z", "tok512.bin", "-p", "", "-n", "40", "-t", "0"},
+                               "-m", "stories260K.bin", "-z", "tok512.bin", "-p", "", "-n", "40", "--temp", "0"},
                            true);
     std::printf("QEMU start to first generated token (stories260K, scalar, TCG): %.3f s (target 1 s; %.2fx the "
                 "hello boot)\n", first, first / hello_s);

@@ -34,8 +34,7 @@ def main():
         failures += reference.check_tokens(command, shared, STEPS, fail_on_stderr=dl_refused)
     # Everything through the JIT first, on one entry: LLJIT's set-up in a static binary.
     entry = reference.load(shared)[0]
-    cmd = [binary, "run", "--tier=O1", llama_bc, "--"] + reference.model_args(shared, entry) + [
-        "-p", entry["prompt"], "-n", str(STEPS), "-t", "0", "--json"]
+    cmd = [binary, "run", "--tier=O1", llama_bc, "--"] + reference.greedy_args(shared, entry, STEPS, 2)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
     ok = p.returncode == 0 and b'"generated_tokens"' in p.stdout and dl_refused not in p.stderr
     print(("ok" if ok else "FAIL") + f" run --tier=O1: exit {p.returncode}" + ("" if ok else f"\n{p.stderr.decode()[-600:]}"))

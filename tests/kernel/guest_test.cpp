@@ -416,14 +416,13 @@ TEST_P(LlamaStatic, ReferenceTokens) {
     ASSERT_TRUE(in) << kShared << "/models/" << f;
     std::ofstream(dir + "/" + f, std::ios::binary) << in.rdbuf();
   }
-  const int steps = 40;
+  const size_t n = 36;  // generated tokens (llama.cpp's -n)
   Result r = run(boot({"--disk", dir, "--env", "BAREFLOW_KERNELS=" + kernels},
-                      {llama, "-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(steps), "-t",
+                      {llama, "-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(n), "--temp",
                        "0", "--json"}));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find(kernels + " kernels"), std::string::npos) << "the environment did not arrive: " << r.err;
   EXPECT_EQ(json_ints(r.out, "prompt_tokens"), ref_prompt);
-  size_t n = steps - ref_prompt.size() + 1;  // run.c semantics: positions < steps
   ASSERT_GE(ref_generated.size(), n);
   ref_generated.resize(n);
   EXPECT_EQ(json_ints(r.out, "generated_tokens"), ref_generated) << r.out;
@@ -443,9 +442,9 @@ TEST(Guest, StaticBareflowGivesTheReferenceTokens) {
     ASSERT_TRUE(in) << f;
     std::ofstream(dir + "/" + f.substr(f.rfind('/') + 1), std::ios::binary) << in.rdbuf();
   }
-  const int steps = 20;
-  std::vector<std::string> args = {"-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(steps),
-                                   "-t", "0", "--threads", "2", "--json"};
+  const int n_tokens = 16;
+  std::vector<std::string> args = {"-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(n_tokens),
+                                   "--temp", "0", "--threads", "2", "--json"};
   for (std::vector<std::string> command : {std::vector<std::string>{BF_BAREFLOW_STATIC, "generate"},
                                            std::vector<std::string>{BF_BAREFLOW_STATIC, "run", "--tier=interp",
                                                                     "llama.bc", "--"}}) {
@@ -453,7 +452,7 @@ TEST(Guest, StaticBareflowGivesTheReferenceTokens) {
     Result r = run(boot({"--smp", "2", "--disk", dir}, command));
     ASSERT_EQ(r.status, 0) << command[1] << ": " << r.err;
     EXPECT_EQ(json_ints(r.out, "prompt_tokens"), ref_prompt) << command[1];
-    std::vector<int> want(ref_generated.begin(), ref_generated.begin() + (steps - ref_prompt.size() + 1));
+    std::vector<int> want(ref_generated.begin(), ref_generated.begin() + n_tokens);
     EXPECT_EQ(json_ints(r.out, "generated_tokens"), want) << command[1] << ": " << r.out;
     EXPECT_EQ(r.err.find("not implemented"), std::string::npos) << command[1] << ": " << r.err;
   }
