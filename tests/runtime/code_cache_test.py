@@ -48,10 +48,10 @@ class Llama:
         self.bareflow, self.bc, self.shared = bareflow, bc, shared
         self.entries = reference.load(shared)
 
-    def run(self, cache, extra=(), entry=0, env=None):
+    def run(self, cache, extra=(), entry=0, env=None, tokens=STEPS):
         """One run of entry ENTRY: (tokens right, message, stderr text)."""
         command = [self.bareflow, "run", "--cache-dir", cache, "--tier-log", *FAST, *extra, self.bc, "--"]
-        ok, message, p = reference.run_entry(command, self.shared, self.entries[entry], STEPS, env=env)
+        ok, message, p = reference.run_entry(command, self.shared, self.entries[entry], tokens, env=env)
         return ok, message, p.stderr.decode(errors="replace")
 
 
@@ -157,7 +157,7 @@ def test_damage(llama, tmp, trials, programs):
             shutil.copyfile(rng.choice(donors), victim)
         else:
             os.remove(victim)
-        ok, message, err = llama.run(cache, entry=rng.randrange(len(llama.entries)))
+        ok, message, err = llama.run(cache, entry=rng.randrange(len(llama.entries)), tokens=8)
         reported = any(key in l and l.startswith("[cache]") for l in err.splitlines())
         used = key in taken(err)
         misses += reported
