@@ -201,6 +201,10 @@ bool CompilerImpl::create_jit(std::string& error) {
     return false;
   }
   jtmb->setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
+  // What LLJIT sets for JITLink on x86-64; without it codegen would use the JIT's default
+  // large code model (absolute 64-bit addresses everywhere, about 9% more instructions).
+  jtmb->setRelocationModel(Reloc::PIC_);
+  jtmb->setCodeModel(CodeModel::Small);
   cpu_ = jtmb->getCPU();
   features_ = jtmb->getFeatures().getString();
   environment_ = jit::environment(options_);

@@ -87,7 +87,9 @@ def main():
               f"failed O3 compile: reported once ({len(reports)} reports)")
         tier_lines = [l for l in err.splitlines() if l.startswith("[tier]")]
         check(not any(re.search(r"  main +\S+->O3 ", l) for l in tier_lines), "failed O3 compile: main never runs at O3")
-        check(any(re.search(r"  main +interp->O2 ", l) for l in tier_lines), "failed O3 compile: main goes to O2 instead")
+        # Whole or by its OSR entry: on a busy machine the loop's entry can be all main gets.
+        check(any(re.search(r"  main( \(OSR\))? +interp->O2 ", l) for l in tier_lines),
+              "failed O3 compile: main goes to O2 instead")
         check(any(u.get("function") == "main" and u.get("to") == "O3" and u.get("failed") for u in (prof or {}).get("tier_ups", [])),
               "failed O3 compile: profile JSON records the failure")
 
