@@ -776,16 +776,31 @@ int fat_commit(FatNode& n) {
   return 0;
 }
 
-int fat_set_mtime(FatNode& n, u64 unix_seconds) {
+namespace {
+// Rewrites n's 8.3 entry at once (read, change, write, flush); nothing for the root.
+template <class Change>
+int update_entry(FatNode& n, Change&& change) {
   if (n.is_root || !n.dirent_lba) return 0;
-  u16 d, t;
-  time_to_dos(unix_seconds, &d, &t);
   if (!read_sector(n.dirent_lba, sector_buf)) return -EIO;
-  FatDirEntry& e = *(FatDirEntry*)(sector_buf + n.dirent_off);
-  e.mdate = e.adate = n.mdate = d;
-  e.mtime = n.mtime = t;
+  change(*(FatDirEntry*)(sector_buf + n.dirent_off));
   if (!write_sector(n.dirent_lba, sector_buf) || !block_flush()) return -EIO;
   return 0;
+}
+}  // namespace
+
+int fat_set_mtime(FatNode& n, u64 unix_seconds) {
+  u16 d, t;
+  time_to_dos(unix_seconds, &d, &t);
+  return update_entry(n, [&](FatDirEntry& e) {
+    e.mdate = e.adate = n.mdate = d;
+    e.mtime = n.mtime = t;
+  });
+}
+
+int fat_set_read_only(FatNode& n, bool read_only) {
+  u8 attr = read_only ? n.attr | kAttrReadOnly : n.attr & ~kAttrReadOnly;
+  if (attr == n.attr) return 0;
+  return update_entry(n, [&](FatDirEntry& e) { e.attr = n.attr = attr; });
 }
 
 int fat_unlink(const char* path, bool directory, bool keep_clusters) {
