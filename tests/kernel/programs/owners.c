@@ -3,10 +3,14 @@
 // bit is the read-only attribute, kept on the disk), chown to its own ids only, umask, access,
 // and fcntl record locks: classic ones (one process: never in conflict with each other) and open
 // file description locks, which exclude a second thread's own open until the first lets go.
+// Renames as the cache writes entries: a temporary renamed over the entry of the same directory,
+// (one directory write when they share a cluster), with short and long names, and in a directory
+// too full for that.
 // Mode "check-kept" checks, on a second boot, the read-only file the first left. Prints
 // "owners ok" and exits 0.
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,6 +148,58 @@ static void locks(void) {
   CHECK(close(b) == 0);
 }
 
+static void put(const char* path, const char* text) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) && fsync(fd) == 0 && close(fd) == 0);
+}
+
+static void expect(const char* path, const char* text) {
+  char buf[256] = {0};
+  int fd = open(path, O_RDONLY);
+  CHECK(fd >= 0 && read(fd, buf, sizeof buf - 1) == (ssize_t)strlen(text) && close(fd) == 0);
+  CHECK(!strcmp(buf, text));
+}
+
+static int entries(const char* dir) {
+  DIR* d = opendir(dir);
+  CHECK(d);
+  int n = 0;
+  for (struct dirent* e; (e = readdir(d));) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+  closedir(d);
+  return n;
+}
+
+static void renames(void) {
+  CHECK(mkdir("/owned/ab", 0700) == 0);
+  const char* entry = "/owned/ab/abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+  for (int i = 0; i < 3; i++) {  // the first creates the entry, the others replace it
+    char text[32];
+    snprintf(text, sizeof text, "version %d", i);
+    put("/owned/ab/.tmp-1-7-0123456789abcdef", text);
+    CHECK(rename("/owned/ab/.tmp-1-7-0123456789abcdef", entry) == 0);
+    expect(entry, text);
+    CHECK(entries("/owned/ab") == 1);
+  }
+  put("/owned/stats", "a");  // an exact 8.3 name over itself, through a temporary
+  put("/owned/t", "b");
+  CHECK(rename("/owned/t", "/owned/STATS") == 0);
+  expect("/owned/stats", "b");
+  CHECK(rename("/owned/stats", "/owned/Stats") == 0 && access("/owned/Stats", F_OK) == 0);
+  // A directory so full that the new name finds no room beside the old one: the general way.
+  CHECK(mkdir("/owned/full", 0700) == 0);
+  char name[128];
+  for (int i = 0; i < 40; i++) {
+    snprintf(name, sizeof name, "/owned/full/a long name that takes several slots %02d", i);
+    put(name, "x");
+  }
+  put("/owned/full/t", "new");
+  CHECK(rename("/owned/full/t", "/owned/full/a long name that takes several slots 00 but longer still") == 0);
+  CHECK(rename("/owned/full/a long name that takes several slots 00 but longer still",
+               "/owned/full/a long name that takes several slots 01") == 0);
+  expect("/owned/full/a long name that takes several slots 01", "new");
+  CHECK(entries("/owned/full") == 40);
+}
+
 int main(int argc, char** argv) {
   if (argc > 1 && !strcmp(argv[1], "check-kept")) {
     struct stat st;
@@ -154,6 +210,7 @@ int main(int argc, char** argv) {
   }
   modes();
   locks();
+  renames();
   puts("owners ok");
   return 0;
 }
