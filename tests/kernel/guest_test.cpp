@@ -357,13 +357,7 @@ TEST_P(LlamaStatic, ReferenceTokens) {
   std::vector<int> ref_prompt, ref_generated;
   ASSERT_TRUE(reference_entry(model, prompt, &ref_prompt, &ref_generated)) << model;
   TempDir tmp;
-  std::string dir = tmp.path() + "/models";
-  mkdir(dir.c_str(), 0755);
-  for (const std::string& f : {model, std::string("tok512.bin")}) {
-    std::ifstream in(kShared + "/models/" + f, std::ios::binary);
-    ASSERT_TRUE(in) << kShared << "/models/" << f;
-    std::ofstream(dir + "/" + f, std::ios::binary) << in.rdbuf();
-  }
+  std::string dir = disk_dir(tmp, {kShared + "/models/" + model, kShared + "/models/tok512.bin"});
   const size_t n = 36;  // generated tokens (llama.cpp's -n)
   Result r = run(boot({"--disk", dir, "--env", "BAREFLOW_KERNELS=" + kernels},
                       {llama, "-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(n), "--temp",
@@ -383,13 +377,7 @@ TEST(Guest, StaticBareflowGivesTheReferenceTokens) {
   std::vector<int> ref_prompt, ref_generated;
   ASSERT_TRUE(reference_entry(model, prompt, &ref_prompt, &ref_generated)) << model;
   TempDir tmp;
-  std::string dir = tmp.path() + "/models";
-  mkdir(dir.c_str(), 0755);
-  for (const std::string& f : {kShared + "/models/" + model, kShared + "/models/tok512.bin", std::string(BF_LLAMA_BC)}) {
-    std::ifstream in(f, std::ios::binary);
-    ASSERT_TRUE(in) << f;
-    std::ofstream(dir + "/" + f.substr(f.rfind('/') + 1), std::ios::binary) << in.rdbuf();
-  }
+  std::string dir = disk_dir(tmp, {kShared + "/models/" + model, kShared + "/models/tok512.bin", BF_LLAMA_BC});
   const int n_tokens = 16;
   std::vector<std::string> args = {"-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(n_tokens),
                                    "--temp", "0", "--threads", "2", "--json"};

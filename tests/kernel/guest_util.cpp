@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,6 +81,17 @@ size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
   return n;
+}
+
+std::string disk_dir(const TempDir& tmp, const std::vector<std::string>& files) {
+  std::string dir = tmp.path() + "/models";
+  mkdir(dir.c_str(), 0755);
+  for (const std::string& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    EXPECT_TRUE(in) << f;
+    std::ofstream(dir + "/" + f.substr(f.rfind('/') + 1), std::ios::binary) << in.rdbuf();
+  }
+  return dir;
 }
 
 std::string read_from_image(const std::string& image, const std::string& path) {

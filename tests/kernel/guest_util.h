@@ -37,6 +37,8 @@ std::vector<std::string> boot(std::vector<std::string> options, std::vector<std:
 // How often `what` occurs in `text`.
 size_t count(const std::string& text, const std::string& what);
 
+// TMP/models with copies of `files` (by their base names), for --disk; a missing file is a test failure.
+std::string disk_dir(const TempDir& tmp, const std::vector<std::string>& files);
 // A file of a FAT image, read by mtools (a failed read is a test failure).
 std::string read_from_image(const std::string& image, const std::string& path);
 // fsck.fat -n finds nothing to repair.
