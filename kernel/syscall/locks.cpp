@@ -101,7 +101,7 @@ i64 file_lock(i32 fd, u64 cmd, u64 arg) {
   OpenFile* f = file_for(fd);
   bool ofd = cmd == kOfdGetLk || cmd == kOfdSetLk || cmd == kOfdSetLkW;
   bool get = cmd == kGetLk || cmd == kOfdGetLk, wait = cmd == kSetLkW || cmd == kOfdSetLkW;
-  if (!user_writable(arg, sizeof(Flock))) return -EFAULT;
+  if (!(get ? user_writable(arg, sizeof(Flock)) : user_readable(arg, sizeof(Flock)))) return -EFAULT;
   Flock fl;
   memcpy(&fl, (const void*)arg, sizeof fl);
   if (ofd && fl.pid != 0) return -EINVAL;

@@ -142,6 +142,10 @@ static void locks(void) {
   struct flock bad = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_pid = 7};
   CHECK(fcntl(b, F_OFD_SETLK, &bad) == -1 && errno == EINVAL);  // OFD calls want l_pid 0
   CHECK(lock(b, F_OFD_SETLK, F_WRLCK, -5, 1) == -1 && errno == EINVAL);
+  static const struct flock unlock_all = {.l_type = F_UNLCK, .l_whence = SEEK_SET};  // read-only memory
+  CHECK(fcntl(b, F_OFD_SETLK, &unlock_all) == 0);
+  CHECK(fcntl(b, F_OFD_GETLK, (struct flock*)&unlock_all) == -1 && errno == EFAULT);
+  CHECK(lock(b, F_OFD_SETLK, F_WRLCK, 0, 0) == 0);
   int p[2];
   CHECK(pipe(p) == 0 && lock(p[1], F_SETLK, F_WRLCK, 0, 0) == -1 && errno == EINVAL);
   CHECK(fcntl(b, 12345) == -1 && errno == EINVAL);  // an unknown command is refused, not ignored
