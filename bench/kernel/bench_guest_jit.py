@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--tokens", type=int, default=24)
     ap.add_argument("--boots", type=int, default=3)
     a = ap.parse_args()
+    a.build, a.shared = os.path.abspath(a.build), os.path.abspath(a.shared)  # the host runs start in the disk directory
     bareflow = os.path.join(a.build, "bareflow")
     static = os.path.join(a.build, "bareflow-static")
     bc = os.path.join(a.build, "apps", "llama.bc")

@@ -99,13 +99,14 @@ INSTANTIATE_TEST_SUITE_P(Runtime, TieredRun, ::testing::Values(1, 2),
 
 // One command, three boots of one kept disk: the first compiles and fills the cache; the second
 // takes every unit the first compiled from the disk (and compiles at start what the first found
-// hot but had no time for: the plan, docs/code-cache.md); the third compiles nothing.
+// hot but had no time for: the plan, docs/code-cache.md); the third compiles nothing. One CPU,
+// the shortest boots: TieredRun covers --smp 2.
 TEST(Runtime, KeptDiskBootsWarm) {
   TempDir tmp;
   std::string dir = model_dir(tmp), image = tmp.path() + "/disk.img";
   std::vector<std::vector<TierUp>> boots;
   for (int n = 1; n <= 3; n++) {
-    Result r = run(boot({"--smp", "2", "--keep", image, "--disk", dir}, run_command()));
+    Result r = run(boot({"--keep", image, "--disk", dir}, run_command()));
     ASSERT_EQ(r.status, 0) << "boot " << n << ": " << r.err;
     EXPECT_EQ(json_ints(r.out, "generated_tokens"), reference_tokens()) << "boot " << n << ": " << r.out;
     EXPECT_EQ(r.err.find("[cache]"), std::string::npos) << "boot " << n << " missed: " << r.err;
