@@ -14,7 +14,6 @@ The command is the issue's: run --tier=auto --tier-log llama.bc -- -m stories260
 not performance figures.
 
 usage: bench_guest_jit.py BUILD_DIR SHARED_DIR [--tokens 24] [--boots 3]"""
-import argparse
 import os
 import re
 import shutil
@@ -22,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from guest_disk import model_disk, parser
 
 TIER = re.compile(r"^\[tier\] +\d+\.\d{3}s  (\S.*?) +(?:interp|O[123])->(O[123]) +([\d.]+) ms +(\d+) B(.*)$")
 
@@ -85,24 +86,16 @@ def host_plan(bareflow, image, disk, args, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("build")
-    ap.add_argument("shared")
+    ap = parser()
     ap.add_argument("--tokens", type=int, default=24)
     ap.add_argument("--boots", type=int, default=3)
     a = ap.parse_args()
-    a.build, a.shared = os.path.abspath(a.build), os.path.abspath(a.shared)  # the host runs start in the disk directory
     bareflow = os.path.join(a.build, "bareflow")
     static = os.path.join(a.build, "bareflow-static")
-    bc = os.path.join(a.build, "apps", "llama.bc")
     args = ["-m", "stories260K.bin", "-z", "tok512.bin", "-n", str(a.tokens), "--temp", "0"]
     tmp = tempfile.mkdtemp(prefix="bench-guest-jit.")
     try:
-        disk = os.path.join(tmp, "disk")
-        os.mkdir(disk)
-        for f in ("stories260K.bin", "tok512.bin"):
-            shutil.copy(os.path.join(a.shared, "models", f), disk)
-        shutil.copy(bc, disk)
+        disk = model_disk(a.build, a.shared, tmp)
         host = {}
         pristine = os.path.join(tmp, "pristine.img")
         timed([bareflow, "boot", "--keep", pristine, "--disk", disk, "--", static, "--help"])

@@ -7,7 +7,6 @@ stores the unit) or after the generated text (the exit writes the manifest and p
 or at a random moment of the boot.
 
 usage: soak_guest_cache.py BUILD_DIR SHARED_DIR [--kills 20] [--seed 1]"""
-import argparse
 import json
 import os
 import random
@@ -18,6 +17,8 @@ import sys
 import tempfile
 import threading
 import time
+
+from guest_disk import model_disk, parser
 
 FSCK = shutil.which("fsck.fat") or "/usr/sbin/fsck.fat"
 
@@ -49,9 +50,7 @@ def boot_and_kill(cmd, trigger, delay_s, deadline_s):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("build")
-    ap.add_argument("shared")
+    ap = parser()
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
@@ -59,11 +58,7 @@ def main():
     bareflow = os.path.join(a.build, "bareflow")
     tmp = tempfile.mkdtemp(prefix="soak-guest-cache.")
     try:
-        disk = os.path.join(tmp, "disk")
-        os.mkdir(disk)
-        for f in ("stories260K.bin", "tok512.bin"):
-            shutil.copy(os.path.join(a.shared, "models", f), disk)
-        shutil.copy(os.path.join(a.build, "apps", "llama.bc"), disk)
+        disk = model_disk(a.build, a.shared, tmp)
         image = os.path.join(tmp, "disk.img")
         run = [bareflow, "boot", "--smp", "2", "--keep", image, "--disk", disk, "--",
                os.path.join(a.build, "bareflow-static"), "run", "--tier=auto", "--tier-log", "llama.bc", "--",
