@@ -1,7 +1,7 @@
 // The kernel's start: read what the boot loader left (PVH or multiboot2), bring up memory, CPU,
 // clock, disk and file system, then load the program named on the command line and run it.
 //
-// Command line: [verbose] [strace] [env=NAME=VALUE]... -- PROGRAM [ARG]...
+// Command line: [verbose] [strace] [env=NAME=VALUE]... -- PROGRAM [ARG]...  (HOME=/ unless given)
 // Words are separated by spaces; "double quotes" group, a backslash takes the next character.
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
@@ -173,6 +173,12 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
     else if (!strcmp(words[i], "strace")) syscall_trace = true;
     else if (!strncmp(words[i], "env=", 4) && envc < 255) envp[envc++] = words[i] + 4;
   }
+  // The program's home is the disk's root, unless the command line names another: what it keeps
+  // under $HOME (bareflow's code cache, ~/.cache/bareflow) lives on the disk, across boots.
+  static char default_home[] = "HOME=/";
+  bool has_home = false;
+  for (int i = 0; i < envc; i++) has_home |= !strncmp(envp[i], "HOME=", 5);
+  if (!has_home && envc < 255) envp[envc++] = default_home;
   klog("BareFlow kernel: %s boot, %lu MiB free, cpu %s\n", protocol == 1 ? "PVH" : "multiboot2",
        frames_free_bytes() >> 20, cpu_feature_summary());
   time_init();

@@ -387,6 +387,51 @@ int make_sfn(u32 dir, const char* name, u8* sfn, bool* need_lfn) {
   return -EEXIST;
 }
 
+// The first run of `need` free entries in the directory cluster held in cluster_buf, or -1.
+// *end_seen: the cluster holds the end marker (everything after it is free).
+i32 free_run(int need, bool* end_seen) {
+  int run = 0;
+  for (u32 i = 0; i < cluster_bytes / kDirEntrySize; i++) {
+    u8 first = cluster_buf[i * kDirEntrySize];
+    if (first == kDirEnd) *end_seen = true;
+    if (*end_seen || first == kDirDeleted) {
+      if (++run == need) return (i32)(i + 1 - need);
+    } else {
+      run = 0;
+    }
+  }
+  return -1;
+}
+
+int lfn_count(const char* name, bool need_lfn) {
+  return need_lfn ? (int)((strlen(name) + kLfnChars - 1) / kLfnChars) : 0;
+}
+
+// Puts the long-name entries (n_lfn of them) and the 8.3 entry `tmpl` for `name` at `slot` of the
+// directory cluster c held in cluster_buf; *sfn_pos: where the 8.3 entry lands.
+void put_entries(u32 c, const char* name, const FatDirEntry& tmpl, int n_lfn, i32 slot, SlotPos* sfn_pos) {
+  usize len = strlen(name);
+  u8 sum = fat_sfn_checksum(tmpl.name);
+  for (int k = 0; k < n_lfn; k++) {
+    int seq = n_lfn - k;  // stored last part first
+    FatLfnEntry l;
+    memset(&l, 0, sizeof l);
+    l.order = (u8)(seq | (k == 0 ? kLfnLast : 0));
+    l.attr = kAttrLfn;
+    l.checksum = sum;
+    u16 chars[kLfnChars];
+    for (int j = 0; j < kLfnChars; j++) {
+      usize at = (usize)(seq - 1) * kLfnChars + j;
+      chars[j] = at < len ? (u16)(u8)name[at] : at == len ? 0 : kLfnPad;
+    }
+    lfn_set_chars(l, chars);
+    memcpy(cluster_buf + (slot + k) * kDirEntrySize, &l, kDirEntrySize);
+  }
+  memcpy(cluster_buf + (slot + n_lfn) * kDirEntrySize, &tmpl, kDirEntrySize);
+  u32 at = (u32)(slot + n_lfn) * kDirEntrySize;
+  *sfn_pos = {cluster_lba(c) + at / kFatSectorSize, (u16)(at % kFatSectorSize)};
+}
+
 // Writes LFN entries (if needed) and the 8.3 entry `tmpl` (name replaced) into `dir`, all within
 // one cluster; grows the directory by a cluster when no cluster has room.
 int add_entry(u32 dir, const char* name, FatDirEntry tmpl, SlotPos* sfn_pos) {
@@ -394,29 +439,15 @@ int add_entry(u32 dir, const char* name, FatDirEntry tmpl, SlotPos* sfn_pos) {
   bool need_lfn;
   int r = make_sfn(dir, name, tmpl.name, &need_lfn);
   if (r) return r;
-  usize len = strlen(name);
-  int n_lfn = need_lfn ? (int)((len + kLfnChars - 1) / kLfnChars) : 0;
-  int need = n_lfn + 1;
-  // Find `need` free slots in one cluster.
+  int n_lfn = lfn_count(name, need_lfn);
+  // Find n_lfn + 1 free slots in one cluster.
   u32 c = dir, last = dir, steps = 0;
   i32 slot = -1;
   bool end_seen = false;
   while (c && slot < 0) {
     if (!valid_cluster(c) || ++steps > n_clusters) return -EIO;
     if (!block_read(cluster_lba(c), spc, cluster_buf)) return -EIO;
-    int run = 0;
-    for (u32 i = 0; i < cluster_bytes / kDirEntrySize; i++) {
-      u8 first = cluster_buf[i * kDirEntrySize];
-      if (first == kDirEnd) end_seen = true;
-      if (end_seen || first == kDirDeleted) {
-        if (++run == need) {
-          slot = (i32)(i + 1 - need);
-          break;
-        }
-      } else {
-        run = 0;
-      }
-    }
+    slot = free_run(n_lfn + 1, &end_seen);
     last = c;
     if (slot >= 0) break;
     if (!next_cluster(c, &c)) return -EIO;
@@ -438,27 +469,8 @@ int add_entry(u32 dir, const char* name, FatDirEntry tmpl, SlotPos* sfn_pos) {
     c = nc;
     slot = 0;
   }
-  u8 sum = fat_sfn_checksum(tmpl.name);
-  for (int k = 0; k < n_lfn; k++) {
-    int seq = n_lfn - k;  // stored last part first
-    FatLfnEntry l;
-    memset(&l, 0, sizeof l);
-    l.order = (u8)(seq | (k == 0 ? kLfnLast : 0));
-    l.attr = kAttrLfn;
-    l.checksum = sum;
-    u16 chars[kLfnChars];
-    for (int j = 0; j < kLfnChars; j++) {
-      usize at = (usize)(seq - 1) * kLfnChars + j;
-      chars[j] = at < len ? (u16)(u8)name[at] : at == len ? 0 : kLfnPad;
-    }
-    lfn_set_chars(l, chars);
-    memcpy(cluster_buf + (slot + k) * kDirEntrySize, &l, kDirEntrySize);
-  }
-  memcpy(cluster_buf + (slot + n_lfn) * kDirEntrySize, &tmpl, kDirEntrySize);
-  if (!block_write(cluster_lba(c), spc, cluster_buf)) return -EIO;
-  u32 at = (u32)(slot + n_lfn) * kDirEntrySize;
-  *sfn_pos = {cluster_lba(c) + at / kFatSectorSize, (u16)(at % kFatSectorSize)};
-  return 0;
+  put_entries(c, name, tmpl, n_lfn, slot, sfn_pos);
+  return block_write(cluster_lba(c), spc, cluster_buf) ? 0 : -EIO;
 }
 
 int delete_slots(const Found& f) {
@@ -468,6 +480,47 @@ int delete_slots(const Found& f) {
     if (!write_sector(f.slots[i].lba, sector_buf)) return -EIO;
   }
   return 0;
+}
+
+u32 cluster_of_lba(u64 lba) { return (u32)((lba - data_lba) / spc) + kFatFirstCluster; }
+
+bool slots_in(const Found& f, u32 c) {
+  for (int i = 0; i < f.n_slots; i++)
+    if (cluster_of_lba(f.slots[i].lba) != c) return false;
+  return true;
+}
+
+void delete_slots_in_buffer(const Found& f, u32 c) {
+  for (int i = 0; i < f.n_slots; i++)
+    cluster_buf[(f.slots[i].lba - cluster_lba(c)) * kFatSectorSize + f.slots[i].off] = kDirDeleted;
+}
+
+// A rename within one directory cluster: the cluster that holds `from`'s entries (and those of
+// `replaced`, the file of the new name that goes) gets the new name's entries and loses the old
+// ones in one write, so that a machine stopped at any moment finds the old name or the new one
+// (and the replaced file or the renamed one), never both and never neither. 1 when done; 0 when
+// the entries do not share a cluster with room, for the general way.
+int rename_in_cluster(u32 dir, const Found& from, const Found* replaced, const char* to_leaf, SlotPos* pos) {
+  if (!valid_long_name(to_leaf)) return -EINVAL;
+  u32 c = cluster_of_lba(from.slots[from.n_slots - 1].lba);
+  if (!slots_in(from, c) || (replaced && !slots_in(*replaced, c))) return 0;
+  FatDirEntry tmpl = from.entry;
+  bool need_lfn;
+  int r = make_sfn(dir, to_leaf, tmpl.name, &need_lfn);
+  // The 8.3 name may be that of an entry that goes in this very write.
+  if (r == -EEXIST &&
+      (!memcmp(tmpl.name, from.entry.name, 11) || (replaced && !memcmp(tmpl.name, replaced->entry.name, 11))))
+    r = 0;
+  if (r) return r;
+  if (!block_read(cluster_lba(c), spc, cluster_buf)) return -EIO;
+  delete_slots_in_buffer(from, c);
+  if (replaced) delete_slots_in_buffer(*replaced, c);
+  int n_lfn = lfn_count(to_leaf, need_lfn);
+  bool end_seen = false;
+  i32 slot = free_run(n_lfn + 1, &end_seen);
+  if (slot < 0) return 0;
+  put_entries(c, to_leaf, tmpl, n_lfn, slot, pos);
+  return block_write(cluster_lba(c), spc, cluster_buf) ? 1 : -EIO;
 }
 
 int dir_is_empty(u32 dir) {
@@ -776,16 +829,31 @@ int fat_commit(FatNode& n) {
   return 0;
 }
 
-int fat_set_mtime(FatNode& n, u64 unix_seconds) {
+namespace {
+// Rewrites n's 8.3 entry at once (read, change, write, flush); nothing for the root.
+template <class Change>
+int update_entry(FatNode& n, Change&& change) {
   if (n.is_root || !n.dirent_lba) return 0;
-  u16 d, t;
-  time_to_dos(unix_seconds, &d, &t);
   if (!read_sector(n.dirent_lba, sector_buf)) return -EIO;
-  FatDirEntry& e = *(FatDirEntry*)(sector_buf + n.dirent_off);
-  e.mdate = e.adate = n.mdate = d;
-  e.mtime = n.mtime = t;
+  change(*(FatDirEntry*)(sector_buf + n.dirent_off));
   if (!write_sector(n.dirent_lba, sector_buf) || !block_flush()) return -EIO;
   return 0;
+}
+}  // namespace
+
+int fat_set_mtime(FatNode& n, u64 unix_seconds) {
+  u16 d, t;
+  time_to_dos(unix_seconds, &d, &t);
+  return update_entry(n, [&](FatDirEntry& e) {
+    e.mdate = e.adate = n.mdate = d;
+    e.mtime = n.mtime = t;
+  });
+}
+
+int fat_set_read_only(FatNode& n, bool read_only) {
+  u8 attr = read_only ? n.attr | kAttrReadOnly : n.attr & ~kAttrReadOnly;
+  if (attr == n.attr) return 0;
+  return update_entry(n, [&](FatDirEntry& e) { e.attr = n.attr = attr; });
 }
 
 int fat_unlink(const char* path, bool directory, bool keep_clusters) {
@@ -821,6 +889,7 @@ int fat_rename(const char* from, const char* to, FatNode* moved_from, FatNode* m
   usize from_len = strlen(from);
   if (is_dir && !strncmp(to, from, from_len) && to[from_len] == '/') return -EINVAL;  // into itself
   r = find_in_dir(dir_cluster_of(to_parent), to_leaf, &existing);
+  bool replacing = false;
   if (r == 0) {
     if (existing.slots[existing.n_slots - 1].lba == f.slots[f.n_slots - 1].lba &&
         existing.slots[existing.n_slots - 1].off == f.slots[f.n_slots - 1].off) {
@@ -828,14 +897,24 @@ int fat_rename(const char* from, const char* to, FatNode* moved_from, FatNode* m
     } else {
       bool target_dir = existing.entry.attr & kAttrDir;
       if (target_dir != is_dir) return target_dir ? -EISDIR : -ENOTDIR;
-      if ((r = fat_unlink(to, target_dir))) return r;
+      replacing = true;
     }
   } else if (r != -ENOENT) {
     return r;
   }
   SlotPos pos;
-  if ((r = add_entry(dir_cluster_of(to_parent), to_leaf, f.entry, &pos))) return r;
-  if ((r = delete_slots(f))) return r;
+  int in_place = 0;
+  if (dir_cluster_of(from_parent) == dir_cluster_of(to_parent) && !(replacing && is_dir)) {
+    in_place = rename_in_cluster(dir_cluster_of(to_parent), f, replacing ? &existing : nullptr, to_leaf, &pos);
+    if (in_place < 0) return in_place;
+    // The replaced file's clusters go after its entry: a stop in between only leaves them lost.
+    if (in_place && replacing && (r = free_chain(existing.entry.cluster()))) return r;
+  }
+  if (!in_place) {
+    if (replacing && (r = fat_unlink(to, is_dir))) return r;
+    if ((r = add_entry(dir_cluster_of(to_parent), to_leaf, f.entry, &pos))) return r;
+    if ((r = delete_slots(f))) return r;
+  }
   if (moved_from) node_from(f, moved_from);
   if (moved_to) {
     node_from(f, moved_to);

@@ -28,6 +28,7 @@ isize fat_write(FatNode& n, u64 off, const void* buf, u64 len);
 int fat_truncate(FatNode& n, u64 size);
 int fat_commit(FatNode& n);  // FAT, FSInfo, directory entry, device flush
 int fat_set_mtime(FatNode& n, u64 unix_seconds);  // written at once (not for the root)
+int fat_set_read_only(FatNode& n, bool read_only);  // the read-only attribute, written at once
 // Removes the entry; the clusters are freed too unless `keep_clusters` (the file is still open:
 // its last close frees them).
 int fat_unlink(const char* path, bool directory, bool keep_clusters = false);

@@ -27,8 +27,10 @@ enum Errno : int {
   EPIPE = 32,
   ERANGE = 34,
   ENAMETOOLONG = 36,
+  ENOLCK = 37,
   ENOSYS = 38,
   ENOTEMPTY = 39,
+  EOVERFLOW = 75,
   EOPNOTSUPP = 95,
   ETIMEDOUT = 110,
 };

@@ -72,13 +72,29 @@ u64 entry_flags(u8 prot) {
   return f;
 }
 
-void set_rights(u64 start, u64 end, u8 prot) {
+// True when a present entry lost a right (presence, write, execute): only then may another CPU's
+// TLB allow what the entry no longer does. A right gained needs no shootdown: a stale entry
+// faults, and the fault handler flushes it on that CPU. glibc grows a thread's arena by
+// mprotect of never-touched PROT_NONE pages, a page at a time: no shootdown at all.
+bool lost_rights(u64 old_pte, u64 new_pte) {
+  if (!(old_pte & kPtePresent)) return false;
+  return !(new_pte & kPtePresent) || ((old_pte & kPteWritable) && !(new_pte & kPteWritable)) ||
+         (!(old_pte & kPteNoExec) && (new_pte & kPteNoExec));
+}
+
+// Sets the rights of the pages in [start, end); true when another CPU's TLB must be flushed.
+bool set_rights(u64 start, u64 end, u8 prot) {
   u64 flags = entry_flags(prot);
+  bool lost = false;
   for_each_page_entry(start, end, [&](u64 va, u64* pte) {
     if (!(*pte & kPteOwned)) return;
-    *pte = (*pte & kPteAddr) | flags;
+    u64 next = (*pte & kPteAddr) | flags;
+    if (next == *pte) return;
+    lost |= lost_rights(*pte, next);
+    *pte = next;
     tlb_flush_page(va);
   });
+  return lost;
 }
 
 }  // namespace
@@ -133,19 +149,20 @@ int vma_protect(u64 start, u64 end, u8 prot) {
   if (!split_at(start) || !split_at(end)) return -ENOMEM;
   int i = first_after(start), j = i;
   for (; j < n_vmas && vmas[j].end <= end; j++) vmas[j].prot = prot;
-  set_rights(start, end, prot);
-  tlb_flush_all_cpus();
+  if (set_rights(start, end, prot)) tlb_flush_all_cpus();
   merge_between(i - 1, j);
   return 0;
 }
 
 void vma_discard(u64 start, u64 end) {
+  bool present = false;
   for_each_page_entry(start, end, [&](u64 va, u64* pte) {
     if (*pte & kPteOwned) frame_free(*pte & kPteAddr);
+    present |= (*pte & kPtePresent) != 0;
     *pte = 0;
     tlb_flush_page(va);
   });
-  tlb_flush_all_cpus();
+  if (present) tlb_flush_all_cpus();
 }
 
 bool map_user_page(u64 va) {

@@ -21,6 +21,7 @@ void report_wait(const Thread& t) {
       break;
     case WaitKind::PipeRead: kerror("  thread %d waits to read from pipe %lu\n", t.tid, t.wait_addr); break;
     case WaitKind::PipeWrite: kerror("  thread %d waits to write to pipe %lu\n", t.tid, t.wait_addr); break;
+    case WaitKind::Lock: kerror("  thread %d waits for a lock on descriptor %lu\n", t.tid, t.wait_addr); break;
     default: kerror("  thread %d waits\n", t.tid); break;
   }
 }

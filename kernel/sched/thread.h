@@ -5,7 +5,7 @@
 #include "arch/x86_64/trap.h"
 
 enum class ThreadState : u8 { Free, Runnable, Running, Blocked, Dead };
-enum class WaitKind : u8 { None, Futex, Sleep, PipeRead, PipeWrite };
+enum class WaitKind : u8 { None, Futex, Sleep, PipeRead, PipeWrite, Lock };
 
 struct ThreadQueue;
 
@@ -19,7 +19,7 @@ struct Thread {
   WaitKind wait;
   bool idle;
   i32 cpu;              // where it runs or ran last
-  u64 wait_addr;        // the futex (or the pipe's number) it waits on, for the report of a deadlock
+  u64 wait_addr;        // the futex (the pipe's number, the locking descriptor) it waits on, for the report of a deadlock
   u32 futex_bitset;
   u64 wake_at;          // ns since boot when a timed wait ends, 0 for none
   i64 wake_result;      // what the waker (or the timeout) passed to sched_wake

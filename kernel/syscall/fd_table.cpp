@@ -35,6 +35,7 @@ int alloc_open_file() {
 int release(int fd) {
   OpenFile& f = open_files[fd_table[fd]];
   fd_table[fd] = -1;
+  locks_closed(f, f.refs == 1);
   if (--f.refs > 0) return 0;
   int r = 0;
   if (f.kind == FileKind::File) r = node_release(f.node);
@@ -154,9 +155,14 @@ i64 sys_fcntl(const SyscallArgs& a) {
   OpenFile* f = file_for(a.a0);
   if (!f) return -EBADF;
   if (a.a1 == 0 || a.a1 == 1030) return dup_to(a.a0, a.a2, false);  // F_DUPFD(_CLOEXEC)
+  if (a.a1 == 1 || a.a1 == 2) return 0;                            // F_GETFD, F_SETFD: nothing execs
   if (a.a1 == 3) return f->flags;                                  // F_GETFL
-  if (a.a1 == 4) f->flags = (f->flags & ~kSettableFlags) | ((u32)a.a2 & kSettableFlags);  // F_SETFL
-  return 0;
+  if (a.a1 == 4) {                                                 // F_SETFL
+    f->flags = (f->flags & ~kSettableFlags) | ((u32)a.a2 & kSettableFlags);
+    return 0;
+  }
+  if ((a.a1 >= 5 && a.a1 <= 7) || (a.a1 >= 36 && a.a1 <= 38)) return file_lock((i32)a.a0, a.a1, a.a2);
+  return -EINVAL;
 }
 
 // The console is not a terminal, so stdio buffers like a pipe.

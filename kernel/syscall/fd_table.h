@@ -51,5 +51,9 @@ bool special_open(const char* path, OpenFile* f);
 i64 special_read(OpenFile* f, u64 buf, u64 n, u64* pos);
 const char* special_alias(const char* path);  // /proc/self/exe: the program's path; else path
 void special_files_init(const char* program_path);
+// locks.cpp: fcntl's record locks (F_GETLK, F_SETLK(W), F_OFD_*) on fd; what a close releases
+// (`last`: the open file's last descriptor).
+i64 file_lock(i32 fd, u64 cmd, u64 arg);
+void locks_closed(const OpenFile& f, bool last);
 // At exit (or a fault) every open file is closed, as Linux does; unlinked ones give back their clusters.
 void commit_all();

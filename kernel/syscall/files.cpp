@@ -61,6 +61,11 @@ i64 path_at(i32 dirfd, u64 user_path, char* out) {
   return resolve_path(base, user_path, out, kPathMax);
 }
 
+// AT_EMPTY_PATH with "": the call is about dirfd itself.
+bool empty_path(u64 upath, u64 flags) {
+  return (flags & kAtEmptyPath) && user_readable(upath, 1) && ((const char*)upath)[0] == 0;
+}
+
 i64 open_at(i32 dirfd, u64 upath, u32 flags) {
   char path[kPathMax];
   i64 r = path_at(dirfd, upath, path);
@@ -174,6 +179,18 @@ i64 dos_to_unix(u16 date, u16 time) {
   return days * 86400 + (time >> 11) * 3600 + ((time >> 5) & 63) * 60 + (time & 31) * 2;
 }
 
+// FAT keeps no owners or permissions: the disk reads as Linux shows one mounted with
+// uid=0,gid=0,fmask=0177,dmask=0077, so the program (uid 0) owns every file, 0600, and every
+// directory, 0700, as a careful program creates them; the read-only attribute takes away the
+// write bit. chmod changes what FAT can keep (change_mode).
+constexpr u32 kFilePerm = 0600, kDirPerm = 0700;
+
+u32 fat_mode(const FatNode& n) {
+  u32 perm = n.is_dir() ? kDirPerm : kFilePerm;
+  if (n.attr & kAttrReadOnly) perm &= ~0222u;
+  return (n.is_dir() ? 0040000u : 0100000u) | perm;
+}
+
 i64 fill_stat(const OpenFile* f, const FatNode* n, u64 out) {
   if (!user_writable(out, sizeof(LinuxStat))) return -EFAULT;
   LinuxStat st;
@@ -192,7 +209,7 @@ i64 fill_stat(const OpenFile* f, const FatNode* n, u64 out) {
     st.rdev = f->kind == FileKind::Null ? 0x103 : f->kind == FileKind::Zero ? 0x105 : f->kind == FileKind::Random ? 0x109 : 0x400;
     st.ino = 1;
   } else {
-    st.mode = n->is_dir() ? 0040755 : 0100755;
+    st.mode = fat_mode(*n);
     st.size = n->is_dir() ? (i64)fat_cluster_bytes() : n->size;
     st.blocks = (i64)(align_up(n->size, fat_cluster_bytes()) / 512);
     st.ino = n->is_root ? 2 : (n->dirent_lba << 4) | (n->dirent_off >> 5);
@@ -203,7 +220,7 @@ i64 fill_stat(const OpenFile* f, const FatNode* n, u64 out) {
 }
 
 i64 stat_at(i32 dirfd, u64 upath, u64 out, u64 flags) {
-  if ((flags & kAtEmptyPath) && user_readable(upath, 1) && ((const char*)upath)[0] == 0) {
+  if (empty_path(upath, flags)) {
     OpenFile* f = file_for(dirfd);
     if (!f) return -EBADF;
     return fill_stat(f, f->node, out);
@@ -218,13 +235,19 @@ i64 stat_at(i32 dirfd, u64 upath, u64 out, u64 flags) {
   return fill_stat(nullptr, &n, out);
 }
 
-i64 access_at(i32 dirfd, u64 upath) {
+// The program is uid 0: reading and writing are allowed whatever the mode, as for root on Linux,
+// executing only what has an execute bit (directories; no file on FAT).
+i64 access_at(i32 dirfd, u64 upath, u64 mode) {
+  constexpr u64 kXOk = 1;
   char path[kPathMax];
   FatNode n;
   OpenFile special;
+  if (mode & ~7UL) return -EINVAL;
   i64 r = path_at(dirfd, upath, path);
-  if (!r && !special_open(path, &special)) r = fat_lookup(special_alias(path), &n);
-  return r;
+  if (r) return r;
+  if (special_open(path, &special)) return mode & kXOk ? -EACCES : 0;
+  if ((r = fat_lookup(special_alias(path), &n))) return r;
+  return (mode & kXOk) && !(fat_mode(n) & 0111) ? -EACCES : 0;
 }
 
 i64 rename_at(i32 from_dirfd, u64 from_upath, i32 to_dirfd, u64 to_upath) {
@@ -249,7 +272,7 @@ i64 mkdir_at(i32 dirfd, u64 upath) {
   char path[kPathMax];
   FatNode n;
   i64 r = path_at(dirfd, upath, path);
-  if (!r) r = fat_create(path, true, &n);
+  if (!r) r = fat_lookup(path, &n) == 0 ? -EEXIST : fat_create(path, true, &n);  // "/" too
   return r;
 }
 
@@ -328,8 +351,8 @@ i64 sys_lseek(const SyscallArgs& a) {
   return (i64)f->pos;
 }
 
-i64 sys_access(const SyscallArgs& a) { return access_at(kAtFdcwd, a.a0); }
-i64 sys_faccessat(const SyscallArgs& a) { return access_at((i32)a.a0, a.a1); }  // faccessat2 too
+i64 sys_access(const SyscallArgs& a) { return access_at(kAtFdcwd, a.a0, a.a1); }
+i64 sys_faccessat(const SyscallArgs& a) { return access_at((i32)a.a0, a.a1, a.a2); }  // faccessat2 too
 
 i64 sys_getdents64(const SyscallArgs& a) {
   OpenFile* f = file_for(a.a0);
@@ -409,6 +432,69 @@ i64 sys_unlinkat(const SyscallArgs& a) { return unlink_at(a.a0, a.a1, a.a2 & kAt
 i64 sys_readlink(const SyscallArgs& a) { return readlink_at(kAtFdcwd, a.a0, a.a1, a.a2); }
 i64 sys_readlinkat(const SyscallArgs& a) { return readlink_at(a.a0, a.a1, a.a2, a.a3); }
 
+namespace {
+
+// The FAT node that a call on (dirfd, path) or on a descriptor changes: the shared one when the
+// file is open, so that its descriptors see the change; nullptr with *r = 0 for a file that is not
+// on the disk (a device, a pipe).
+FatNode* node_to_change(i32 dirfd, u64 upath, bool by_fd, FatNode* scratch, i64* r) {
+  *r = 0;
+  if (by_fd) {
+    OpenFile* f = file_for(dirfd);
+    if (!f) *r = -EBADF;
+    return f && f->kind == FileKind::File ? f->node : nullptr;
+  }
+  char path[kPathMax];
+  OpenFile special;
+  if ((*r = path_at(dirfd, upath, path)) || special_open(path, &special)) return nullptr;
+  if ((*r = fat_lookup(special_alias(path), scratch))) return nullptr;
+  FatNode* open = node_if_open(*scratch);
+  return open ? open : scratch;
+}
+
+// chmod as Linux's vfat does it: permission bits beyond the mount's mask are dropped, the read and
+// execute bits must stay as they are, and the write bit is the read-only attribute; else EPERM.
+i64 change_mode(i32 dirfd, u64 upath, bool by_fd, u64 mode) {
+  FatNode scratch;
+  i64 r;
+  FatNode* n = node_to_change(dirfd, upath, by_fd, &scratch, &r);
+  if (r) return r;
+  if (!n || (mode & ~0777UL)) return -EPERM;  // devices and pipes keep their modes; no set-id bits
+  u32 perm = (u32)mode & (n->is_dir() ? kDirPerm : kFilePerm);
+  if ((perm & 0555) != (fat_mode(*n) & 0555) || (n->is_root && !(perm & 0200))) return -EPERM;
+  return fat_set_read_only(*n, !(perm & 0200));
+}
+
+// Everything belongs to uid 0 and gid 0, and stays theirs.
+i64 change_owner(i32 dirfd, u64 upath, bool by_fd, u64 uid, u64 gid) {
+  FatNode scratch;
+  i64 r;
+  node_to_change(dirfd, upath, by_fd, &scratch, &r);
+  if (r) return r;
+  auto ours = [](u64 id) { return (u32)id == 0 || (u32)id == ~0u; };
+  return ours(uid) && ours(gid) ? 0 : -EPERM;
+}
+
+u32 umask_value = 022;
+
+}  // namespace
+
+i64 sys_chmod(const SyscallArgs& a) { return change_mode(kAtFdcwd, a.a0, false, a.a1); }
+i64 sys_fchmod(const SyscallArgs& a) { return change_mode((i32)a.a0, 0, true, a.a1); }
+i64 sys_fchmodat(const SyscallArgs& a) { return change_mode((i32)a.a0, a.a1, false, a.a2); }  // no flags
+i64 sys_chown(const SyscallArgs& a) { return change_owner(kAtFdcwd, a.a0, false, a.a1, a.a2); }  // lchown too
+i64 sys_fchown(const SyscallArgs& a) { return change_owner((i32)a.a0, 0, true, a.a1, a.a2); }
+i64 sys_fchownat(const SyscallArgs& a) {
+  return change_owner((i32)a.a0, a.a1, empty_path(a.a1, a.a4), a.a2, a.a3);
+}
+
+// The mask is kept and given back; FAT could not keep the bits it takes away anyway.
+i64 sys_umask(const SyscallArgs& a) {
+  u32 old = umask_value;
+  umask_value = (u32)a.a0 & 0777;
+  return old;
+}
+
 // FAT keeps a modification time (to 2 s) and an access date: utimensat sets the first.
 i64 sys_utimensat(const SyscallArgs& a) {
   constexpr i64 kUtimeNow = (1L << 30) - 1, kUtimeOmit = (1L << 30) - 2;
@@ -419,21 +505,10 @@ i64 sys_utimensat(const SyscallArgs& a) {
     if (times[3] == kUtimeOmit) return 0;
     if (times[3] != kUtimeNow) mtime = times[2];
   }
-  FatNode n, *node = &n;
-  if (!a.a1) {  // futimens: the descriptor itself
-    OpenFile* f = file_for((i32)a.a0);
-    if (!f) return -EBADF;
-    if (f->kind != FileKind::File) return 0;
-    node = f->node;
-  } else {
-    char path[kPathMax];
-    OpenFile special;
-    i64 r = path_at((i32)a.a0, a.a1, path);
-    if (r) return r;
-    if (special_open(path, &special)) return 0;
-    if ((r = fat_lookup(special_alias(path), &n))) return r;
-    if (FatNode* open = node_if_open(n)) node = open;
-  }
+  FatNode scratch;
+  i64 r;
+  FatNode* node = node_to_change((i32)a.a0, a.a1, !a.a1, &scratch, &r);  // no path: futimens
+  if (r || !node) return r;
   return fat_set_mtime(*node, mtime < 0 ? 0 : (u64)mtime);
 }
 

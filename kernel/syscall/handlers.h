@@ -51,6 +51,13 @@ i64 sys_unlinkat(const SyscallArgs& a);
 i64 sys_readlink(const SyscallArgs& a);
 i64 sys_readlinkat(const SyscallArgs& a);
 i64 sys_utimensat(const SyscallArgs& a);
+i64 sys_chmod(const SyscallArgs& a);
+i64 sys_fchmod(const SyscallArgs& a);
+i64 sys_fchmodat(const SyscallArgs& a);
+i64 sys_chown(const SyscallArgs& a);     // lchown too
+i64 sys_fchown(const SyscallArgs& a);
+i64 sys_fchownat(const SyscallArgs& a);
+i64 sys_umask(const SyscallArgs& a);
 i64 sys_fallocate(const SyscallArgs& a);
 i64 sys_link(const SyscallArgs& a);  // link, linkat, symlink, symlinkat: EPERM
 i64 sys_statfs(const SyscallArgs& a);

@@ -30,36 +30,6 @@ using namespace guest;
 
 unsigned char pattern(unsigned i, unsigned seed) { return (unsigned char)((i * 2654435761u + seed * 40503u) >> 13); }
 
-std::string read_from_image(const std::string& image, const std::string& path) {
-  Result r = run({"mcopy", "-n", "-i", image, "::" + path, "-"});
-  EXPECT_EQ(r.status, 0) << r.err;
-  return r.out;
-}
-
-void expect_fsck_clean(const std::string& image) {
-  Result r = run({BF_FSCK_FAT, "-n", image});
-  EXPECT_EQ(r.status, 0) << "fsck.fat -n " << image << ":\n" << r.out << r.err;
-}
-
-// QEMU outlives a killed bareflow for a moment (it dies of PR_SET_PDEATHSIG): wait until no
-// process has the image open, so the next boot can lock it.
-void wait_for_qemu_exit(const std::string& image) {
-  for (int tries = 0; tries < 200; tries++) {
-    bool busy = false;
-    if (DIR* d = opendir("/proc")) {
-      while (dirent* e = readdir(d)) {
-        std::ifstream f(std::string("/proc/") + e->d_name + "/cmdline");
-        std::stringstream ss;
-        ss << f.rdbuf();
-        if (ss.str().find(image) != std::string::npos && ss.str().find("qemu") != std::string::npos) busy = true;
-      }
-      closedir(d);
-    }
-    if (!busy) return;
-    usleep(50 * 1000);
-  }
-}
-
 TEST(Guest, GlibcHello) {
   Result r = run(boot({}, {kPrograms + "/hello", "two words", "x\"y"}));
   EXPECT_EQ(r.status, 7) << r.err;
@@ -209,6 +179,24 @@ TEST(Guest, SmallLinuxDetails) {
   EXPECT_EQ(r.err, "");
 }
 
+// Owners and modes read as a careful program created them, chmod keeps the read-only attribute on
+// the disk (a second boot sees it), record locks exclude a second open; nothing is reported as
+// not implemented.
+TEST(Guest, OwnersModesAndRecordLocks) {
+  TempDir tmp;
+  std::string image = tmp.path() + "/disk.img";
+  Result r = run(boot({"--keep", image}, {kPrograms + "/owners"}));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "owners ok\n");
+  EXPECT_EQ(r.err, "");
+  expect_fsck_clean(image);
+  Result attrib = run({"mattrib", "-i", image, "::/owned/kept"});
+  EXPECT_NE(attrib.out.find("R"), std::string::npos) << attrib.out << attrib.err;  // the read-only attribute
+  Result kept = run(boot({"--keep", image}, {kPrograms + "/owners", "check-kept"}));
+  EXPECT_EQ(kept.status, 0) << kept.out << kept.err;
+  EXPECT_EQ(kept.out, "kept ok\n");
+}
+
 TEST(Guest, ReadOfAPipeNoThreadCanFillIsReported) {
   Result r = run(boot({}, {kPrograms + "/gaps", "pipe-deadlock"}));
   EXPECT_EQ(r.status, 134) << r.out << r.err;
@@ -321,46 +309,6 @@ TEST(Guest, GrubImageBootsAsPlainDisk) {
   EXPECT_EQ(r.out, "hello from /hello, 3 args\narg 1: two words\narg 2: it's\n");
 }
 
-// Reads an integer array field ("name": [1, 2, ...]) from JSON text starting at `from`.
-std::vector<int> json_ints(const std::string& text, const std::string& name, size_t from = 0) {
-  std::vector<int> v;
-  size_t at = text.find("\"" + name + "\"", from);
-  if (at == std::string::npos) return v;
-  at = text.find('[', at);
-  size_t end = text.find(']', at);
-  std::string body = text.substr(at + 1, end - at - 1);
-  for (size_t i = 0; i < body.size();) {
-    if (isdigit((unsigned char)body[i]) || body[i] == '-') {
-      char* e;
-      v.push_back((int)std::strtol(body.c_str() + i, &e, 10));
-      i = e - body.c_str();
-    } else {
-      i++;
-    }
-  }
-  return v;
-}
-
-// The reference_greedy.json entry (llama2.c run.c / runq.c) for a model and prompt.
-bool reference_entry(const std::string& model, const std::string& prompt, std::vector<int>* prompt_tokens,
-                     std::vector<int>* generated) {
-  std::ifstream f(kShared + "/testdata/reference_greedy.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string json = ss.str();
-  for (size_t at = json.find("\"model\""); at != std::string::npos; at = json.find("\"model\"", at + 1)) {
-    size_t end = json.find('}', at);
-    std::string entry = json.substr(at, end - at);
-    if (entry.find("\"model\": \"" + model + "\"") == std::string::npos ||
-        entry.find("\"prompt\": \"" + prompt + "\"") == std::string::npos)
-      continue;
-    *prompt_tokens = json_ints(entry, "prompt_tokens");
-    *generated = json_ints(entry, "generated_tokens");
-    return true;
-  }
-  return false;
-}
-
 // The same image's FAT32 partition written through ATA PIO: the guest writes files, and the host
 // checks the partition with fsck.fat and reads a file back with mtools.
 TEST(Guest, GrubImageFilesWrittenThroughAta) {
@@ -409,13 +357,7 @@ TEST_P(LlamaStatic, ReferenceTokens) {
   std::vector<int> ref_prompt, ref_generated;
   ASSERT_TRUE(reference_entry(model, prompt, &ref_prompt, &ref_generated)) << model;
   TempDir tmp;
-  std::string dir = tmp.path() + "/models";
-  mkdir(dir.c_str(), 0755);
-  for (const std::string& f : {model, std::string("tok512.bin")}) {
-    std::ifstream in(kShared + "/models/" + f, std::ios::binary);
-    ASSERT_TRUE(in) << kShared << "/models/" << f;
-    std::ofstream(dir + "/" + f, std::ios::binary) << in.rdbuf();
-  }
+  std::string dir = disk_dir(tmp, {kShared + "/models/" + model, kShared + "/models/tok512.bin"});
   const size_t n = 36;  // generated tokens (llama.cpp's -n)
   Result r = run(boot({"--disk", dir, "--env", "BAREFLOW_KERNELS=" + kernels},
                       {llama, "-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(n), "--temp",
@@ -435,13 +377,7 @@ TEST(Guest, StaticBareflowGivesTheReferenceTokens) {
   std::vector<int> ref_prompt, ref_generated;
   ASSERT_TRUE(reference_entry(model, prompt, &ref_prompt, &ref_generated)) << model;
   TempDir tmp;
-  std::string dir = tmp.path() + "/models";
-  mkdir(dir.c_str(), 0755);
-  for (const std::string& f : {kShared + "/models/" + model, kShared + "/models/tok512.bin", std::string(BF_LLAMA_BC)}) {
-    std::ifstream in(f, std::ios::binary);
-    ASSERT_TRUE(in) << f;
-    std::ofstream(dir + "/" + f.substr(f.rfind('/') + 1), std::ios::binary) << in.rdbuf();
-  }
+  std::string dir = disk_dir(tmp, {kShared + "/models/" + model, kShared + "/models/tok512.bin", BF_LLAMA_BC});
   const int n_tokens = 16;
   std::vector<std::string> args = {"-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(n_tokens),
                                    "--temp", "0", "--threads", "2", "--json"};

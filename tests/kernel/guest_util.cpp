@@ -1,11 +1,18 @@
 #include "guest_util.h"
 
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
 
 namespace guest {
 
@@ -43,7 +50,7 @@ Result run(const std::vector<std::string>& args, const std::string& until, int a
       }
       (i == 0 ? r.out : r.err).append(buf, n);
     }
-    if (!until.empty() && !killed && r.out.find(until) != std::string::npos) {
+    if (!until.empty() && !killed && (r.out.find(until) != std::string::npos || r.err.find(until) != std::string::npos)) {
       usleep(after_ms * 1000);
       kill(pid, SIGKILL);
       killed = true;
@@ -76,5 +83,81 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+std::string disk_dir(const TempDir& tmp, const std::vector<std::string>& files) {
+  std::string dir = tmp.path() + "/models";
+  mkdir(dir.c_str(), 0755);
+  for (const std::string& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    EXPECT_TRUE(in) << f;
+    std::ofstream(dir + "/" + f.substr(f.rfind('/') + 1), std::ios::binary) << in.rdbuf();
+  }
+  return dir;
+}
+
+std::string read_from_image(const std::string& image, const std::string& path) {
+  Result r = run({"mcopy", "-n", "-i", image, "::" + path, "-"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  return r.out;
+}
+
+void expect_fsck_clean(const std::string& image) {
+  Result r = run({BF_FSCK_FAT, "-n", image});
+  EXPECT_EQ(r.status, 0) << "fsck.fat -n " << image << ":\n" << r.out << r.err;
+}
+
+void wait_for_qemu_exit(const std::string& image) {
+  for (int tries = 0; tries < 200; tries++) {
+    bool busy = false;
+    if (DIR* d = opendir("/proc")) {
+      while (dirent* e = readdir(d)) {
+        std::ifstream f(std::string("/proc/") + e->d_name + "/cmdline");
+        std::stringstream ss;
+        ss << f.rdbuf();
+        if (ss.str().find(image) != std::string::npos && ss.str().find("qemu") != std::string::npos) busy = true;
+      }
+      closedir(d);
+    }
+    if (!busy) return;
+    usleep(50 * 1000);
+  }
+}
+
+std::vector<int> json_ints(const std::string& text, const std::string& name, size_t from) {
+  std::vector<int> v;
+  size_t at = text.find("\"" + name + "\"", from);
+  if (at == std::string::npos) return v;
+  at = text.find('[', at);
+  size_t end = text.find(']', at);
+  std::string body = text.substr(at + 1, end - at - 1);
+  for (size_t i = 0; i < body.size();) {
+    if (isdigit((unsigned char)body[i]) || body[i] == '-') {
+      char* e;
+      v.push_back((int)std::strtol(body.c_str() + i, &e, 10));
+      i = e - body.c_str();
+    } else {
+      i++;
+    }
+  }
+  return v;
+}
+
+bool reference_entry(const std::string& model, const std::string& prompt, std::vector<int>* prompt_tokens,
+                     std::vector<int>* generated) {
+  std::ifstream f(kShared + "/testdata/reference_greedy.json");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string json = ss.str();
+  for (size_t at = json.find("\"model\""); at != std::string::npos; at = json.find("\"model\"", at + 1)) {
+    size_t end = json.find('}', at);
+    std::string entry = json.substr(at, end - at);
+    if (entry.find("\"model\": \"" + model + "\"") == std::string::npos ||
+        entry.find("\"prompt\": \"" + prompt + "\"") == std::string::npos)
+      continue;
+    *prompt_tokens = json_ints(entry, "prompt_tokens");
+    *generated = json_ints(entry, "generated_tokens");
+    return true;
+  }
+  return false;
+}
 
 }  // namespace guest

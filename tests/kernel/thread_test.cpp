@@ -101,6 +101,15 @@ TEST(Smp, TwoThreadsRunOnTwoCpusAtOnce) {
   EXPECT_EQ(one.out, "cpus 1, threads met on CPUs 0 and 0\n") << one.err;
 }
 
+// mprotect that only adds rights sends no TLB shootdown (an IPI and a wait for the other CPU, some
+// milliseconds each under TCG on a busy host): glibc grows a thread's arena a page at a time, and
+// bareflow-static's threads made thousands of them, which made --smp 2 many times slower.
+TEST(Smp, RightsGainedNeedNoShootdown) {
+  Result r = run(boot({"--smp", "2"}, {kPrograms + "/threads", "grow"}));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "grow ok\n") << r.err;
+}
+
 // Futexes, condition variables and thread exits across CPUs, with glibc, musl and libstdc++.
 TEST(Smp, ThreadsAndFutexesAcrossTwoCpus) {
   struct Case {

@@ -10,6 +10,9 @@
 //   exit      a thread calls exit(3) while the first waits in pthread_join
 //   ticks     a thread per CPU spins 300 ms with no other to run: the timer interrupts them about
 //             once a slice (/proc/interrupts), not continually
+//   grow      while a thread spins on another CPU, pages of a PROT_NONE reserve become read-write
+//             one mprotect at a time, as glibc grows a thread's arena: rights only gained, so no
+//             TLB shootdown interrupts the other CPU (the RES row of /proc/interrupts)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,14 +261,14 @@ static void* spin_300ms(void* arg) {
   return NULL;
 }
 
-// The sum of the LOC row of /proc/interrupts.
-static long timer_interrupts(void) {
+// The sum of ROW ("LOC:", "RES:") of /proc/interrupts.
+static long interrupts(const char* row) {
   FILE* f = fopen("/proc/interrupts", "r");
   CHECK(f != NULL);
   char line[1024];
   long total = -1;
   while (fgets(line, sizeof line, f))
-    if (!strncmp(line, "LOC:", 4)) {
+    if (!strncmp(line, row, 4)) {
       total = 0;
       for (char *p = line + 4, *end;; p = end) {
         long v = strtol(p, &end, 10);
@@ -278,17 +282,53 @@ static long timer_interrupts(void) {
 }
 
 static int ticks(void) {
-  long cpus = sysconf(_SC_NPROCESSORS_ONLN), before = timer_interrupts();
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN), before = interrupts("LOC:");
   pthread_t t[16];
   for (long i = 0; i < cpus && i < 16; i++) CHECK(pthread_create(&t[i], NULL, spin_300ms, NULL) == 0);
   for (long i = 0; i < cpus && i < 16; i++) CHECK(pthread_join(t[i], NULL) == 0);
-  long n = timer_interrupts() - before;
+  long n = interrupts("LOC:") - before;
   // 10 ms slices: about 30 per CPU, with room for timed waits and a busy host.
   if (n > 100 * cpus) {
     printf("FAIL: %ld timer interrupts on %ld CPUs in 0.3 s\n", n, cpus);
     return 1;
   }
   printf("ticks ok\n");
+  return 0;
+}
+
+// grow -------------------------------------------------------------------------------------------
+
+static volatile int stop_spinning;
+
+static void* spin_until_stopped(void* arg) {
+  (void)arg;
+  while (!stop_spinning) {
+  }
+  return NULL;
+}
+
+static int grow(void) {
+  enum { kPages = 512 };
+  long page = sysconf(_SC_PAGESIZE);
+  char* reserve = mmap(NULL, kPages * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  CHECK(reserve != MAP_FAILED);
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, spin_until_stopped, NULL) == 0);
+  long before = interrupts("RES:");
+  for (int i = 0; i < kPages; i++) {
+    CHECK(mprotect(reserve + i * page, page, PROT_READ | PROT_WRITE) == 0);
+    reserve[i * page] = (char)i;
+  }
+  long n = interrupts("RES:") - before;
+  stop_spinning = 1;
+  CHECK(pthread_join(t, NULL) == 0);
+  for (int i = 0; i < kPages; i++) CHECK(reserve[i * page] == (char)i);
+  CHECK(munmap(reserve, kPages * page) == 0);
+  if (n > kPages / 8) {
+    printf("FAIL: %ld interprocessor interrupts for %d mprotects that only add rights\n", n, kPages);
+    return 1;
+  }
+  printf("grow ok\n");
   return 0;
 }
 
@@ -302,6 +342,7 @@ int main(int argc, char** argv) {
   if (!strcmp(mode, "main-exit")) return main_exit();
   if (!strcmp(mode, "exit")) return exit_from_thread();
   if (!strcmp(mode, "ticks")) return ticks();
+  if (!strcmp(mode, "grow")) return grow();
   printf("unknown mode %s\n", mode);
   return 2;
 }
