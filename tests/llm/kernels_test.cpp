@@ -169,7 +169,20 @@ constexpr float kEps = 1.1920929e-7f;  // FLT_EPSILON
 std::vector<const Kernels*> simd_sets() {
   std::vector<const Kernels*> sets;
   if (const Kernels* k = avx2_kernels()) sets.push_back(k);
+  if (const Kernels* k = avx512_kernels()) sets.push_back(k);
   return sets;
+}
+
+// The SimdKernels tests check every set this CPU runs; these say which ones were left out.
+TEST(SimdKernels, Avx2SetPresent) {
+  if (avx2_kernels() == nullptr) GTEST_SKIP() << "this CPU lacks AVX2 or FMA: the avx2 set is untested";
+  EXPECT_STREQ(avx2_kernels()->name, "avx2");
+}
+
+TEST(SimdKernels, Avx512SetPresent) {
+  if (avx512_kernels() == nullptr)
+    GTEST_SKIP() << "this CPU lacks AVX-512 F/BW/VL/VNNI: the avx512 set is untested";
+  EXPECT_STREQ(avx512_kernels()->name, "avx512");
 }
 
 // Sums in another order than the reference differ by rounding: for a sum of n terms we allow
@@ -534,16 +547,19 @@ TEST(SimdKernels, RopeIsBitExact) {
   }
 }
 
-// BAREFLOW_KERNELS=scalar forces the reference set (CTest runs this test both ways).
+// BAREFLOW_KERNELS=scalar|avx2|avx512 chooses a set; a set the CPU lacks falls back to the next
+// best (CTest runs this test with each value, and with none).
 TEST(Dispatch, HonoursEnvironment) {
-  const char* want = std::getenv("BAREFLOW_KERNELS");
+  const char* env = std::getenv("BAREFLOW_KERNELS");
+  const std::string want = env ? env : "";
   const Kernels& k = kernels();
-  if (want != nullptr && std::strcmp(want, "scalar") == 0) {
+  const Kernels* best = avx512_kernels() ? avx512_kernels() : avx2_kernels() ? avx2_kernels() : &scalar_kernels();
+  if (want == "scalar") {
     EXPECT_STREQ(k.name, "scalar");
-  } else if (avx2_kernels() != nullptr) {
-    EXPECT_STREQ(k.name, "avx2");
+  } else if (want == "avx2") {
+    EXPECT_STREQ(k.name, avx2_kernels() ? "avx2" : "scalar");
   } else {
-    EXPECT_STREQ(k.name, "scalar");
+    EXPECT_STREQ(k.name, best->name);  // avx512, none, or an unknown name
   }
   EXPECT_EQ(&kernels(), &k);  // chosen once
 }
