@@ -222,12 +222,16 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
-    std::printf("\n%-34s %12s %12s %8s\n", "kernel", "scalar", "avx2", "speedup");
+    std::printf("\n%-34s %12s %12s %12s %9s %11s\n", "kernel", "scalar", "avx2", "avx512",
+                "avx2/sc", "avx512/avx2");
     for (const auto& [kernel, sets] : times_) {
-      auto s = sets.find("scalar"), v = sets.find("avx2");
+      auto s = sets.find("scalar"), v = sets.find("avx2"), z = sets.find("avx512");
       if (s == sets.end() || v == sets.end()) continue;
-      std::printf("%-34s %12.3g %12.3g %7.2fx\n", kernel.c_str(), s->second, v->second,
-                  s->second / v->second);
+      std::printf("%-34s %12.3g %12.3g", kernel.c_str(), s->second, v->second);
+      if (z != sets.end())
+        std::printf(" %12.3g %8.2fx %10.2fx\n", z->second, s->second / v->second, v->second / z->second);
+      else
+        std::printf(" %12s %8.2fx %11s\n", "-", s->second / v->second, "-");
     }
   }
 
@@ -242,6 +246,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   bf::llm::register_all(&bf::llm::scalar_kernels());
   if (const bf::llm::Kernels* k = bf::llm::avx2_kernels()) bf::llm::register_all(k);
+  if (const bf::llm::Kernels* k = bf::llm::avx512_kernels()) bf::llm::register_all(k);
   bf::llm::register_threadpool();
   bf::llm::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
