@@ -1,6 +1,7 @@
 // Scalar reference kernels: plain loops, summed in llama2.c's order (run.c / runq.c), so the
 // engine can be checked token for token against llama2.c and every SIMD set against these.
 #include <cmath>
+#include <cstring>
 
 #include "llm/kernels.h"
 
@@ -59,49 +60,25 @@ const Block* row_of(const void* w, int i, int n, int values_per_block) {
   return static_cast<const Block*>(w) + static_cast<size_t>(i) * (n / values_per_block);
 }
 
-void matmul_q8_0(float* out, const Q8Input& x, const void* w, int n, int d) {
-  const int nb = n / kBlockValues;
-  for (int i = 0; i < d; i++) {
-    const BlockQ8_0* row = row_of<BlockQ8_0>(w, i, n, kBlockValues);
-    float val = 0.0f;
-    for (int b = 0; b < nb; b++) {
-      const int isum = dot_block(row[b].qs, x.q + b * kBlockValues, kBlockValues);
-      val += static_cast<float>(isum) * (fp16_to_fp32(row[b].d) * x.s[b]);
-    }
-    out[i] = val;
-  }
-}
+void unpack_q8_0(const BlockQ8_0& b, int8_t* q) { std::memcpy(q, b.qs, sizeof b.qs); }
 
-// Q4_0 and Q5_0: symmetric, x = d * q.
-template <class Block, void (*kUnpack)(const Block&, int8_t*)>
-void matmul_symmetric(float* out, const Q8Input& x, const void* w, int n, int d) {
+// The 32-value formats: x = d * q (Q8_0, Q4_0, Q5_0, the zero point taken off by the unpacking),
+// or x = d * q + m (Q4_1, Q5_1), whose minimum meets x's block sum.
+template <class Block, class Quant, void (*kUnpack)(const Block&, Quant*)>
+void matmul_blocks32(float* out, const Q8Input& x, const void* w, int n, int d) {
   const int nb = n / kBlockValues;
-  int8_t q[kBlockValues];
+  Quant q[kBlockValues];
   for (int i = 0; i < d; i++) {
     const Block* row = row_of<Block>(w, i, n, kBlockValues);
     float val = 0.0f;
     for (int b = 0; b < nb; b++) {
       kUnpack(row[b], q);
       const int isum = dot_block(q, x.q + b * kBlockValues, kBlockValues);
-      val += static_cast<float>(isum) * (fp16_to_fp32(row[b].d) * x.s[b]);
-    }
-    out[i] = val;
-  }
-}
-
-// Q4_1 and Q5_1: x = d * q + m.
-template <class Block, void (*kUnpack)(const Block&, uint8_t*)>
-void matmul_offset(float* out, const Q8Input& x, const void* w, int n, int d) {
-  const int nb = n / kBlockValues;
-  uint8_t q[kBlockValues];
-  for (int i = 0; i < d; i++) {
-    const Block* row = row_of<Block>(w, i, n, kBlockValues);
-    float val = 0.0f;
-    for (int b = 0; b < nb; b++) {
-      kUnpack(row[b], q);
-      const int isum = dot_block(q, x.q + b * kBlockValues, kBlockValues);
-      val += static_cast<float>(isum) * (fp16_to_fp32(row[b].d) * x.s[b]) +
-             fp16_to_fp32(row[b].m) * (x.s[b] * static_cast<float>(x.sum[b]));
+      if constexpr (requires { row[b].m; })
+        val += static_cast<float>(isum) * (fp16_to_fp32(row[b].d) * x.s[b]) +
+               fp16_to_fp32(row[b].m) * (x.s[b] * static_cast<float>(x.sum[b]));
+      else
+        val += static_cast<float>(isum) * (fp16_to_fp32(row[b].d) * x.s[b]);
     }
     out[i] = val;
   }
@@ -227,11 +204,11 @@ const Kernels& scalar_kernels() {
       matmul_q8,
       matmul_halves<fp16_to_fp32>,
       matmul_halves<bf16_to_fp32>,
-      matmul_q8_0,
-      matmul_symmetric<BlockQ4_0, unpack_q4_0>,
-      matmul_offset<BlockQ4_1, unpack_q4_1>,
-      matmul_symmetric<BlockQ5_0, unpack_q5_0>,
-      matmul_offset<BlockQ5_1, unpack_q5_1>,
+      matmul_blocks32<BlockQ8_0, int8_t, unpack_q8_0>,
+      matmul_blocks32<BlockQ4_0, int8_t, unpack_q4_0>,
+      matmul_blocks32<BlockQ4_1, uint8_t, unpack_q4_1>,
+      matmul_blocks32<BlockQ5_0, int8_t, unpack_q5_0>,
+      matmul_blocks32<BlockQ5_1, uint8_t, unpack_q5_1>,
       matmul_k_offset<BlockQ4K, unpack_q4_k>,
       matmul_k_offset<BlockQ5K, unpack_q5_k>,
       matmul_q6_k,

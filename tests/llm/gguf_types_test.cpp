@@ -32,6 +32,28 @@ int quantize_to(std::string out, const char* type) {
   return quantize_main(int(argv.size()), argv.data());
 }
 
+// The engine's matmul (the kernel set this CPU runs) of w against the dequantized rows: x goes
+// through the same Q8 quantization for the integer formats, so the sums differ by rounding.
+void expect_matmul_agrees(Transformer& tf, const Matrix& w, const std::vector<float>& x) {
+  std::vector<float> out(w.rows), row(w.cols), xd = x;
+  if (block_matmul(scalar_kernels(), w.type) != nullptr) {
+    std::vector<int8_t> xq(w.cols);
+    std::vector<float> xs(w.cols / 32);
+    scalar_kernels().quantize_q8(xq.data(), xs.data(), x.data(), w.cols, 32);
+    for (int i = 0; i < w.cols; i++) xd[i] = xq[i] * xs[i / 32];
+  }
+  tf.matmul(out.data(), x.data(), w);
+  for (int r = 0; r < w.rows; r++) {
+    w.read_row(r, row.data());
+    double want = 0, scale = 0;
+    for (int i = 0; i < w.cols; i++) {
+      want += double(row[i]) * xd[i];
+      scale += std::fabs(double(row[i]) * xd[i]);
+    }
+    ASSERT_NEAR(out[r], want, 1e-5 * (1 + scale)) << weight_type_info(w.type).name << " row " << r;
+  }
+}
+
 struct TypeCase {
   const char* name;
   WeightType rows64;   // what a matrix with rows of 64 (dim) becomes
@@ -55,31 +77,13 @@ TEST_P(GgufTypes, QuantizeWritesTheTypeAndTheEngineRunsIt) {
   EXPECT_EQ(m.token_embedding.type, tc.rows64);
   EXPECT_EQ(m.layers[0].w2.type, tc.rows172);
 
-  // The engine's matmul (the kernel set this CPU runs) against the dequantized rows: x goes
-  // through the same Q8 quantization for the integer formats, so the sums differ by rounding.
   ThreadPool pool(2);
   Transformer tf;
   ASSERT_TRUE(tf.init(m, pool, 8, st)) << st.message();
   for (const Matrix* w : {&m.layers[1].w1, &m.layers[2].w2}) {
-    std::vector<float> x(w->cols), out(w->rows), row(w->cols), xd(w->cols);
+    std::vector<float> x(w->cols);
     for (int i = 0; i < w->cols; i++) x[i] = std::sin(0.37f * i) * 2.0f;
-    xd = x;
-    if (block_matmul(scalar_kernels(), w->type) != nullptr) {
-      std::vector<int8_t> xq(w->cols);
-      std::vector<float> xs(w->cols / 32);
-      scalar_kernels().quantize_q8(xq.data(), xs.data(), x.data(), w->cols, 32);
-      for (int i = 0; i < w->cols; i++) xd[i] = xq[i] * xs[i / 32];
-    }
-    tf.matmul(out.data(), x.data(), *w);
-    for (int r = 0; r < w->rows; r++) {
-      w->read_row(r, row.data());
-      double want = 0, scale = 0;
-      for (int i = 0; i < w->cols; i++) {
-        want += double(row[i]) * xd[i];
-        scale += std::fabs(double(row[i]) * xd[i]);
-      }
-      ASSERT_NEAR(out[r], want, 1e-5 * (1 + scale)) << tc.name << " row " << r;
-    }
+    expect_matmul_agrees(tf, *w, x);
   }
 
   // The quantized model still starts the story as the fp32 one does.
@@ -147,22 +151,9 @@ TEST(GgufTypes, KQuantsOnRowsOf256) {
     ThreadPool pool(1);
     Transformer tf;
     ASSERT_TRUE(tf.init(m, pool, 8, st)) << st.message();
-    const Matrix& w = m.layers[0].w2;  // (256, 512)
-    std::vector<float> x(w.cols), out(w.rows), row(w.cols);
-    for (int i = 0; i < w.cols; i++) x[i] = std::cos(0.21f * i);
-    std::vector<int8_t> xq(w.cols);
-    std::vector<float> xs(w.cols / 32);
-    scalar_kernels().quantize_q8(xq.data(), xs.data(), x.data(), w.cols, 32);
-    tf.matmul(out.data(), x.data(), w);
-    for (int r = 0; r < w.rows; r++) {
-      w.read_row(r, row.data());
-      double want = 0, scale = 0;
-      for (int i = 0; i < w.cols; i++) {
-        want += double(row[i]) * xq[i] * xs[i / 32];
-        scale += std::fabs(double(row[i]) * xq[i] * xs[i / 32]);
-      }
-      ASSERT_NEAR(out[r], want, 1e-5 * (1 + scale)) << weight_type_info(type).name << " row " << r;
-    }
+    std::vector<float> x(m.layers[0].w2.cols);
+    for (size_t i = 0; i < x.size(); i++) x[i] = std::cos(0.21f * i);
+    expect_matmul_agrees(tf, m.layers[0].w2, x);  // (256, 512)
     // A forward pass runs and gives finite logits.
     float* logits = tf.forward(1, 0);
     for (int i = 0; i < c.vocab_size; i++) ASSERT_TRUE(std::isfinite(logits[i]));
