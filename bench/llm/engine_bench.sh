@@ -78,6 +78,44 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 best() { sort -g | tail -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
+median() { sort -g | awk '{ v[n++] = $1 } END { if (n) printf "%.2f", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'; }
+
+# --sets: kernel sets side by side, round by round.
+if [[ -n $sets ]]; then
+  read -r -a set_list <<< "$sets"
+  echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average: $(cut -d' ' -f1-3 /proc/loadavg), $tokens tokens, median of $reps rounds"
+  printf '%-12s %-5s %3s |' shape fmt thr
+  for k in "${set_list[@]}"; do printf ' %10s' "$k"; done
+  printf ' | %s/%s\n' "${set_list[0]}" "${set_list[1]:-${set_list[0]}}"
+  for shape in stories15M stories110M; do
+    for format in fp32 Q8_0 Q4_0 Q4_K; do
+      path=$(model_path "$shape" "$format")
+      declare -A got=()
+      for ((r = 0; r < reps; r++)); do
+        for t in 1 2; do
+          for k in "${set_list[@]}"; do
+            line=$(BAREFLOW_KERNELS=$k "$engine" "$path" --threads "$t" --tokens "$tokens" "${extra[@]}")
+            echo "$line" >> "$models/engine_bench.log"
+            [[ $line == *"kernels=$k "* ]] || { echo "bareflow: engine_bench.sh: set $k unavailable: $line" >&2; exit 1; }
+            got[$k/$t]+="$(echo "$line" | field median_tok_per_s) "
+          done
+        done
+      done
+      for t in 1 2; do
+        printf '%-12s %-5s %3s |' "$shape" "$format" "$t"
+        for k in "${set_list[@]}"; do
+          m=$(echo "${got[$k/$t]}" | tr ' ' '\n' | median)
+          got[$k/$t/median]=$m
+          printf ' %10s' "$m"
+        done
+        printf ' | %s\n' "$(ratio "${got[${set_list[0]}/$t/median]}" "${got[${set_list[1]:-${set_list[0]}}/$t/median]}")"
+      done
+      unset got
+    done
+  done
+  exit 0
+fi
+
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average: $(cut -d' ' -f1-3 /proc/loadavg), $tokens tokens, best of $reps"
 echo "# bw: read bandwidth on 2 MiB pages in the same rounds; wGB/s: weight bytes read per second;"
 echo "# huge: share of the weights mapped with 2 MiB pages; tok/s: median token; cpu2t: CPU time per"
@@ -164,43 +202,6 @@ run_case() {  # shape format
   done
   tps["$shape/$format/rounds"]=$rounds
 }
-
-median() { sort -g | awk '{ v[n++] = $1 } END { if (n) printf "%.2f", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'; }
-
-# --sets: kernel sets side by side, round by round.
-if [[ -n $sets ]]; then
-  read -r -a set_list <<< "$sets"
-  printf '%-12s %-5s %3s |' shape fmt thr
-  for k in "${set_list[@]}"; do printf ' %10s' "$k"; done
-  printf ' | %s/%s\n' "${set_list[0]}" "${set_list[1]:-${set_list[0]}}"
-  for shape in stories15M stories110M; do
-    for format in fp32 Q8_0 Q4_0 Q4_K; do
-      path=$(model_path "$shape" "$format")
-      declare -A got=()
-      for ((r = 0; r < reps; r++)); do
-        for t in 1 2; do
-          for k in "${set_list[@]}"; do
-            line=$(BAREFLOW_KERNELS=$k "$engine" "$path" --threads "$t" --tokens "$tokens" "${extra[@]}")
-            echo "$line" >> "$models/engine_bench.log"
-            [[ $line == *"kernels=$k "* ]] || { echo "bareflow: engine_bench.sh: set $k unavailable: $line" >&2; exit 1; }
-            got[$k/$t]+="$(echo "$line" | field median_tok_per_s) "
-          done
-        done
-      done
-      for t in 1 2; do
-        printf '%-12s %-5s %3s |' "$shape" "$format" "$t"
-        for k in "${set_list[@]}"; do
-          m=$(echo "${got[$k/$t]}" | tr ' ' '\n' | median)
-          got[$k/$t/median]=$m
-          printf ' %10s' "$m"
-        done
-        printf ' | %s\n' "$(ratio "${got[${set_list[0]}/$t/median]}" "${got[${set_list[1]:-${set_list[0]}}/$t/median]}")"
-      done
-      unset got
-    done
-  done
-  exit 0
-fi
 
 for shape in stories15M stories110M tinyllama-1.1b; do
   for format in fp32 q8; do
