@@ -7,6 +7,7 @@ to F16/BF16; a synthetic stories15M (rows of 768 fit the K-quants' 256) to Q4_K,
 usage: llama_formats_tiers_test.py BAREFLOW LLAMA_BC SHARED_DIR --tier=TIER"""
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,8 @@ def quantize(bareflow, src, out, weight_type, tokenizer=None):
 
 
 def main():
+    # A terminated test (ctest's timeout, Ctrl-C) still removes its temporary models.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     bareflow, llama_bc, shared, tier = sys.argv[1:5]
     models = os.path.join(shared, "models")
     failed = 0
