@@ -20,23 +20,15 @@
 #include "llm/model.h"
 #include "llm/threadpool.h"
 #include "llm/transformer.h"
+#include "llm/weight_types.h"
 
 namespace bf::llm {
 namespace {
 
 double matrix_bytes(const Matrix& m) {
   const double values = double(m.rows) * m.cols;
-  switch (m.type) {
-    case WeightType::kF32:
-      return values * 4;
-    case WeightType::kF16:
-      return values * 2;
-    case WeightType::kQ8Groups:
-      return values + values / m.group_size * 4;
-    case WeightType::kQ8Blocks:
-      return values / kGgufQ8BlockSize * sizeof(GgufQ8Block);
-  }
-  return 0;
+  if (m.type == WeightType::kQ8Groups) return values + values / m.group_size * 4;
+  return double(weight_bytes(m.type, uint64_t(m.rows) * m.cols));
 }
 
 double weight_bytes_per_token(const Model& m) {

@@ -3,7 +3,12 @@
 # bandwidth measured in the same window, and the figures checked against the project's targets.
 #
 #   bench/llm/engine_bench.sh [BUILD_DIR] [--tinyllama-fp32] [--huge-pages] [--keep-page-cache]
-#                             [--tokens N] [--reps N]
+#                             [--tokens N] [--reps N] [--sets "avx512 avx2"]
+#
+# --sets compares kernel sets instead (BAREFLOW_KERNELS): for stories15M and stories110M in fp32,
+# GGUF Q8_0, Q4_0 and Q4_K (quantized from the fp32 file with `bareflow quantize --type`), each
+# round runs every set on 1 and 2 threads one after the other, so the sets share the same minutes;
+# the table gives each set's median over the rounds and the ratio of the first set to the second.
 #
 # BUILD_DIR (default: build) holds bareflow and bench/llm/*; the checkpoints are made once with
 # `bareflow synth` into BUILD_DIR/bench-models (3.5 GB with the copies that the two-engine runs
@@ -23,6 +28,7 @@ tinyllama_fp32=0
 tokens=128
 reps=3
 keep_cache=0
+sets=""
 extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -31,6 +37,7 @@ while [[ $# -gt 0 ]]; do
     --keep-page-cache) keep_cache=1 ;;
     --tokens) tokens="$2"; shift ;;
     --reps) reps="$2"; shift ;;
+    --sets) sets="$2"; shift ;;
     -*) echo "bareflow: engine_bench.sh: unknown option $1" >&2; exit 2 ;;
     *) build="$1" ;;
   esac
@@ -48,10 +55,17 @@ mkdir -p "$models"
 
 model_path() {  # shape format -> path, made on first use
   local shape=$1 format=$2 path
-  if [[ $format == q8 ]]; then path="$models/${shape}_q8.bin"; else path="$models/$shape.bin"; fi
+  case $format in
+    q8) path="$models/${shape}_q8.bin" ;;
+    fp32) path="$models/$shape.bin" ;;
+    *) path="$models/$shape.$format.gguf" ;;  # a GGUF type: Q8_0, Q4_0, Q4_K, ...
+  esac
   if [[ ! -s "$path" ]]; then
-    if [[ $format == q8 ]]; then "$bareflow" synth --shape "$shape" --q8 "$path.tmp" >&2
-    else "$bareflow" synth --shape "$shape" "$path.tmp" >&2; fi
+    case $format in
+      q8) "$bareflow" synth --shape "$shape" --q8 "$path.tmp" >&2 ;;
+      fp32) "$bareflow" synth --shape "$shape" "$path.tmp" >&2 ;;
+      *) "$bareflow" quantize "$(keep_cache=1 model_path "$shape" fp32)" "$path.tmp" --type "$format" >&2 ;;
+    esac
     mv "$path.tmp" "$path"
   fi
   # POSIX_FADV_DONTNEED on the whole file; pages mapped by another process stay.
@@ -63,6 +77,44 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
 best() { sort -g | tail -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+median() { sort -g | awk '{ v[n++] = $1 } END { if (n) printf "%.2f", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'; }
+
+# --sets: kernel sets side by side, round by round.
+if [[ -n $sets ]]; then
+  read -r -a set_list <<< "$sets"
+  echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average: $(cut -d' ' -f1-3 /proc/loadavg), $tokens tokens, median of $reps rounds"
+  printf '%-12s %-5s %3s |' shape fmt thr
+  for k in "${set_list[@]}"; do printf ' %10s' "$k"; done
+  printf ' | %s/%s\n' "${set_list[0]}" "${set_list[1]:-${set_list[0]}}"
+  for shape in stories15M stories110M; do
+    for format in fp32 Q8_0 Q4_0 Q4_K; do
+      path=$(model_path "$shape" "$format")
+      declare -A got=()
+      for ((r = 0; r < reps; r++)); do
+        for t in 1 2; do
+          for k in "${set_list[@]}"; do
+            line=$(BAREFLOW_KERNELS=$k "$engine" "$path" --threads "$t" --tokens "$tokens" "${extra[@]}")
+            echo "$line" >> "$models/engine_bench.log"
+            [[ $line == *"kernels=$k "* ]] || { echo "bareflow: engine_bench.sh: set $k unavailable: $line" >&2; exit 1; }
+            got[$k/$t]+="$(echo "$line" | field median_tok_per_s) "
+          done
+        done
+      done
+      for t in 1 2; do
+        printf '%-12s %-5s %3s |' "$shape" "$format" "$t"
+        for k in "${set_list[@]}"; do
+          m=$(echo "${got[$k/$t]}" | tr ' ' '\n' | median)
+          got[$k/$t/median]=$m
+          printf ' %10s' "$m"
+        done
+        printf ' | %s\n' "$(ratio "${got[${set_list[0]}/$t/median]}" "${got[${set_list[1]:-${set_list[0]}}/$t/median]}")"
+      done
+      unset got
+    done
+  done
+  exit 0
+fi
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), load average: $(cut -d' ' -f1-3 /proc/loadavg), $tokens tokens, best of $reps"
 echo "# bw: read bandwidth on 2 MiB pages in the same rounds; wGB/s: weight bytes read per second;"

@@ -11,6 +11,7 @@
 
 #include "llm/kernels.h"
 #include "llm/threadpool.h"
+#include "llm/weight_types.h"
 
 namespace bf::llm {
 namespace {
@@ -66,23 +67,35 @@ void register_all(const Kernels* k) {
           }
           st.SetBytesProcessed(st.iterations() * int64_t(s.n) * s.d * (32 + 4) / 32);
         });
-    benchmark::RegisterBenchmark(
-        ("matmul_q8_blocks/" + shape + "/" + set).c_str(), [k, s](benchmark::State& st) {
-          const Q8 w = quantized(size_t(s.n) * s.d, 32, 5);
-          std::vector<GgufQ8Block> blocks(size_t(s.n) * s.d / 32);
-          for (size_t b = 0; b < blocks.size(); b++) {
-            blocks[b].d = fp32_to_fp16(w.s[b]);
-            for (int i = 0; i < 32; i++) blocks[b].qs[i] = w.q[b * 32 + i];
-          }
-          const Q8 x = quantized(s.n, 32, 6);
-          std::vector<float> out(s.d);
-          for (auto _ : st) {
-            k->matmul_q8_blocks(out.data(), x.q.data(), x.s.data(), blocks.data(), s.n, s.d);
-            benchmark::DoNotOptimize(out.data());
-          }
-          st.SetBytesProcessed(st.iterations() * int64_t(blocks.size()) *
-                               int64_t(sizeof(GgufQ8Block)));
-        });
+    // The GGUF formats: weights made by quantize_row from normal floats, x quantized by 32.
+    for (WeightType t : {WeightType::kF16, WeightType::kBF16, WeightType::kQ8_0, WeightType::kQ4_0,
+                         WeightType::kQ4_1, WeightType::kQ5_0, WeightType::kQ5_1, WeightType::kQ4K,
+                         WeightType::kQ5K, WeightType::kQ6K}) {
+      const std::string name = std::string("matmul_") + weight_type_info(t).name + "/";
+      benchmark::RegisterBenchmark((name + shape + "/" + set).c_str(), [k, s, t](benchmark::State& st) {
+        const auto floats = random_floats(size_t(s.n) * s.d, 5);
+        std::vector<uint8_t> w(weight_bytes(t, uint64_t(s.n) * s.d));
+        for (int r = 0; r < s.d; r++)
+          quantize_row(t, floats.data() + size_t(r) * s.n, w.data() + weight_bytes(t, uint64_t(r) * s.n), s.n);
+        const auto xf = random_floats(s.n, 6);
+        const Q8 x = quantized(s.n, 32, 6);
+        std::vector<int32_t> sums(s.n / 32);
+        q8_block_sums(sums.data(), x.q.data(), s.n);
+        const Q8Input in{x.q.data(), x.s.data(), sums.data()};
+        const auto* halves = reinterpret_cast<const uint16_t*>(w.data());
+        std::vector<float> out(s.d);
+        for (auto _ : st) {
+          if (t == WeightType::kF16)
+            k->matmul_f16(out.data(), xf.data(), halves, s.n, s.d);
+          else if (t == WeightType::kBF16)
+            k->matmul_bf16(out.data(), xf.data(), halves, s.n, s.d);
+          else
+            block_matmul(*k, t)(out.data(), in, w.data(), s.n, s.d);
+          benchmark::DoNotOptimize(out.data());
+        }
+        st.SetBytesProcessed(st.iterations() * int64_t(w.size()));
+      });
+    }
   }
   for (int n : {768, 5632}) {
     const std::string sz = std::to_string(n);
@@ -209,12 +222,16 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
-    std::printf("\n%-34s %12s %12s %8s\n", "kernel", "scalar", "avx2", "speedup");
+    std::printf("\n%-34s %12s %12s %12s %9s %11s\n", "kernel", "scalar", "avx2", "avx512",
+                "avx2/sc", "avx512/avx2");
     for (const auto& [kernel, sets] : times_) {
-      auto s = sets.find("scalar"), v = sets.find("avx2");
+      auto s = sets.find("scalar"), v = sets.find("avx2"), z = sets.find("avx512");
       if (s == sets.end() || v == sets.end()) continue;
-      std::printf("%-34s %12.3g %12.3g %7.2fx\n", kernel.c_str(), s->second, v->second,
-                  s->second / v->second);
+      std::printf("%-34s %12.3g %12.3g", kernel.c_str(), s->second, v->second);
+      if (z != sets.end())
+        std::printf(" %12.3g %8.2fx %10.2fx\n", z->second, s->second / v->second, v->second / z->second);
+      else
+        std::printf(" %12s %8.2fx %11s\n", "-", s->second / v->second, "-");
     }
   }
 
@@ -229,6 +246,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   bf::llm::register_all(&bf::llm::scalar_kernels());
   if (const bf::llm::Kernels* k = bf::llm::avx2_kernels()) bf::llm::register_all(k);
+  if (const bf::llm::Kernels* k = bf::llm::avx512_kernels()) bf::llm::register_all(k);
   bf::llm::register_threadpool();
   bf::llm::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

@@ -7,6 +7,7 @@
 
 #include "llm/byte_reader.h"
 #include "llm/model.h"
+#include "llm/weight_types.h"
 
 namespace bf::llm {
 
@@ -269,30 +270,14 @@ bool load_model(const char* path, Model& m, Status& st) {
 }
 
 void Matrix::read_row(int r, float* out) const {
-  const uint64_t base = uint64_t(r) * cols;
-  switch (type) {
-    case WeightType::kF32:
-      memcpy(out, static_cast<const float*>(data) + base, sizeof(float) * cols);
-      break;
-    case WeightType::kQ8Groups: {
-      const int8_t* q = static_cast<const int8_t*>(data) + base;
-      for (int i = 0; i < cols; i++) out[i] = q[i] * scales[(base + i) / group_size];
-      break;
-    }
-    case WeightType::kF16: {
-      const uint16_t* h = static_cast<const uint16_t*>(data) + base;
-      for (int i = 0; i < cols; i++) out[i] = fp16_to_fp32(h[i]);
-      break;
-    }
-    case WeightType::kQ8Blocks: {
-      const GgufQ8Block* b = static_cast<const GgufQ8Block*>(data) + base / kGgufQ8BlockSize;
-      for (int i = 0; i < cols; i++) {
-        const GgufQ8Block& blk = b[i / kGgufQ8BlockSize];
-        out[i] = fp16_to_fp32(blk.d) * blk.qs[i % kGgufQ8BlockSize];
-      }
-      break;
-    }
+  if (type == WeightType::kQ8Groups) {
+    const uint64_t base = uint64_t(r) * cols;
+    const int8_t* q = static_cast<const int8_t*>(data) + base;
+    for (int i = 0; i < cols; i++) out[i] = q[i] * scales[(base + i) / group_size];
+    return;
   }
+  dequantize_row(type, static_cast<const uint8_t*>(data) + weight_bytes(type, uint64_t(r) * cols),
+                 out, cols);
 }
 
 }  // namespace bf::llm

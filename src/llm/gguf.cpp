@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "llm/byte_reader.h"
+#include "llm/weight_types.h"
 
 namespace bf::llm {
 
@@ -184,7 +185,7 @@ class TensorTable {
     return static_cast<const float*>(locate(*t, uint64_t(n) * 4, alignof(float)));
   }
 
-  // A matrix W(rows, cols): F32, F16 or Q8_0.
+  // A matrix W(rows, cols) of any type the engine has kernels for.
   Matrix matrix(std::string_view name, int rows, int cols) {
     Matrix m;
     const TensorInfo* t = require(name);
@@ -193,29 +194,28 @@ class TensorTable {
       fail_null("tensor %.*s has the wrong shape (expected %d x %d)", name, rows, cols);
       return m;
     }
+    WeightType type;
+    if (!gguf::weight_type_of(t->type, type)) {
+      char type_name[32];
+      if (const char* known = gguf::tensor_type_name(t->type))
+        snprintf(type_name, sizeof type_name, "%s", known);
+      else
+        snprintf(type_name, sizeof type_name, "number %u (unknown to ggml)", t->type);
+      fail_null("tensor %.*s has type %s, which is not supported (supported: F32, F16, BF16, Q4_0, "
+                "Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)",
+                name, type_name);
+      return m;
+    }
+    const WeightTypeInfo& info = weight_type_info(type);
+    if (cols % info.block_values != 0) {
+      fail_null("tensor %.*s is %s but its rows (%d) are not a multiple of %d", name, info.name, cols,
+                info.block_values);
+      return m;
+    }
+    m.type = type;
     m.rows = rows;
     m.cols = cols;
-    uint64_t n = uint64_t(rows) * cols;
-    switch (t->type) {
-      case gguf::kTensorF32:
-        m.type = WeightType::kF32;
-        m.data = locate(*t, n * 4, alignof(float));
-        break;
-      case gguf::kTensorF16:
-        m.type = WeightType::kF16;
-        m.data = locate(*t, n * 2, alignof(uint16_t));
-        break;
-      case gguf::kTensorQ8_0:
-        if (cols % kGgufQ8BlockSize != 0) {
-          fail_null("tensor %.*s is Q8_0 but its rows (%d) are not a multiple of 32", name, cols);
-          return m;
-        }
-        m.type = WeightType::kQ8Blocks;
-        m.data = locate(*t, n / kGgufQ8BlockSize * sizeof(GgufQ8Block), alignof(GgufQ8Block));
-        break;
-      default:
-        fail_null("tensor %.*s has unsupported type %u (supported: F32, F16, Q8_0)", name, t->type);
-    }
+    m.data = locate(*t, weight_bytes(type, uint64_t(rows) * cols), type == WeightType::kF32 ? 4 : 2);
     return m;
   }
 
@@ -252,6 +252,62 @@ class TensorTable {
 };
 
 }  // namespace
+
+namespace gguf {
+
+const char* tensor_type_name(uint32_t type) {
+  static const char* const kNames[] = {
+      "F32",     "F16",      "Q4_0",     "Q4_1",     "Q4_2",       "Q4_3",       "Q5_0",
+      "Q5_1",    "Q8_0",     "Q8_1",     "Q2_K",     "Q3_K",       "Q4_K",       "Q5_K",
+      "Q6_K",    "Q8_K",     "IQ2_XXS",  "IQ2_XS",   "IQ3_XXS",    "IQ1_S",      "IQ4_NL",
+      "IQ3_S",   "IQ2_S",    "IQ4_XS",   "I8",       "I16",        "I32",        "I64",
+      "F64",     "IQ1_M",    "BF16",     "Q4_0_4_4", "Q4_0_4_8",   "Q4_0_8_8",   "TQ1_0",
+      "TQ2_0",   "IQ4_NL_4_4", "IQ4_NL_4_8", "IQ4_NL_8_8", "MXFP4", "NVFP4",
+  };
+  return type < sizeof kNames / sizeof kNames[0] ? kNames[type] : nullptr;
+}
+
+namespace {
+struct TypePair {
+  uint32_t tensor;
+  WeightType weight;
+};
+constexpr TypePair kTypes[] = {
+    {kTensorF32, WeightType::kF32},   {kTensorF16, WeightType::kF16},
+    {kTensorBF16, WeightType::kBF16}, {kTensorQ8_0, WeightType::kQ8_0},
+    {kTensorQ4_0, WeightType::kQ4_0}, {kTensorQ4_1, WeightType::kQ4_1},
+    {kTensorQ5_0, WeightType::kQ5_0}, {kTensorQ5_1, WeightType::kQ5_1},
+    {kTensorQ4K, WeightType::kQ4K},   {kTensorQ5K, WeightType::kQ5K},
+    {kTensorQ6K, WeightType::kQ6K},
+};
+}  // namespace
+
+bool weight_type_of(uint32_t type, WeightType& out) {
+  for (const TypePair& p : kTypes)
+    if (p.tensor == type) {
+      out = p.weight;
+      return true;
+    }
+  return false;
+}
+
+uint32_t tensor_type_of(WeightType t) {
+  for (const TypePair& p : kTypes)
+    if (p.weight == t) return p.tensor;
+  return kTensorF32;
+}
+
+WeightType matrix_type_for(WeightType requested, int cols) {
+  WeightType t = requested;
+  if (cols % weight_type_info(t).block_values != 0) {
+    if (t == WeightType::kQ4K) t = WeightType::kQ5_0;
+    else if (t == WeightType::kQ5K) t = WeightType::kQ5_1;
+    else if (t == WeightType::kQ6K) t = WeightType::kQ8_0;
+  }
+  return cols % weight_type_info(t).block_values == 0 ? t : WeightType::kF32;
+}
+
+}  // namespace gguf
 
 bool parse_gguf(std::span<const uint8_t> bytes, Model& m, Status& st) {
   ByteReader r(bytes);

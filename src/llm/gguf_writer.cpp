@@ -1,11 +1,13 @@
 // GGUF v3 writer: metadata (llama.* sizes, the vocabulary), the tensor directory, then the
-// tensors at 32-byte aligned offsets. Used by `bareflow quantize --gguf` and by the tests.
+// tensors at 32-byte aligned offsets, each row quantized to its type (weight_types.cpp). Used by
+// `bareflow quantize --gguf` and by the tests.
 #include <cmath>
 #include <cstring>
 
 #include "llm/checkpoint_writer.h"
 #include "llm/gguf.h"
 #include "llm/tokenizer.h"
+#include "llm/weight_types.h"
 
 namespace bf::llm::gguf {
 
@@ -36,7 +38,7 @@ struct TensorPlan {
   int layer;
   int rows, cols;
   bool is_matrix;
-  uint32_t type;
+  WeightType type;
   uint64_t size, offset;
 };
 
@@ -60,21 +62,27 @@ int32_t token_type(int id, const char* piece) {
 
 }  // namespace
 
-bool write_gguf(const Model& model, const char* tokenizer_path, TensorType matrix_type,
+bool write_gguf(const Model& model, const char* tokenizer_path, WeightType matrix_type,
                 const char* out_path, Status& st) {
-  const Config& c = model.config;
   Tokenizer tok;
   bool have_vocab = false;
   if (tokenizer_path) {
-    if (!tok.load_bin(tokenizer_path, c.vocab_size, st)) return false;
+    if (!tok.load_bin(tokenizer_path, model.config.vocab_size, st)) return false;
     have_vocab = true;
   } else if (model.vocab.count) {
     if (!tok.load_gguf(model.vocab, st)) return false;
     have_vocab = true;
   }
+  return write_gguf(model.config, model.shared_classifier, have_vocab ? &tok : nullptr,
+                    model_source(model), matrix_type, out_path, st);
+}
 
+bool write_gguf(const Config& c, bool shared_classifier, const Tokenizer* vocab, WeightSource src,
+                WeightType matrix_type, const char* out_path, Status& st) {
+  const bool have_vocab = vocab != nullptr;
+  const Tokenizer& tok = *vocab;
   // The tensor directory, in the order (and with the names) llama.cpp uses.
-  const int n_tensors = 2 + (model.shared_classifier ? 0 : 1) + 9 * c.n_layers;
+  const int n_tensors = 2 + (shared_classifier ? 0 : 1) + 9 * c.n_layers;
   Buffer<TensorPlan> plan;
   if (!plan.allocate(size_t(n_tensors))) return st.fail("out of memory");
   int n = 0;
@@ -85,17 +93,12 @@ bool write_gguf(const Model& model, const char* tokenizer_path, TensorType matri
     t.layer = layer;
     tensor_shape(c, kind, t.rows, t.cols);
     t.is_matrix = !(kind == TensorKind::kRmsAtt || kind == TensorKind::kRmsFfn || kind == TensorKind::kRmsFinal);
-    t.type = !t.is_matrix ? kTensorF32
-             : matrix_type == kTensorQ8_0 ? (t.cols % kGgufQ8BlockSize == 0 ? kTensorQ8_0 : kTensorF32)
-             : matrix_type;
-    uint64_t values = uint64_t(t.rows) * t.cols;
-    t.size = t.type == kTensorQ8_0 ? values / kGgufQ8BlockSize * sizeof(GgufQ8Block)
-             : t.type == kTensorF16 ? values * 2
-                                    : values * 4;
+    t.type = t.is_matrix ? matrix_type_for(matrix_type, t.cols) : WeightType::kF32;
+    t.size = weight_bytes(t.type, uint64_t(t.rows) * t.cols);
   };
   add("token_embd.weight", TensorKind::kEmbedding, 0);
   add("output_norm.weight", TensorKind::kRmsFinal, 0);
-  if (!model.shared_classifier) add("output.weight", TensorKind::kClassifier, 0);
+  if (!shared_classifier) add("output.weight", TensorKind::kClassifier, 0);
   for (int l = 0; l < c.n_layers; l++) {
     add("blk.%d.attn_norm.weight", TensorKind::kRmsAtt, l);
     add("blk.%d.attn_q.weight", TensorKind::kWq, l);
@@ -166,45 +169,23 @@ bool write_gguf(const Model& model, const char* tokenizer_path, TensorType matri
       o.u32(1);
       o.u64(uint64_t(t.cols));
     }
-    o.u32(t.type);
+    o.u32(tensor_type_of(t.type));
     o.u64(t.offset);
   }
   w.pad_to((w.offset() + kDefaultAlignment - 1) / kDefaultAlignment * kDefaultAlignment);
   const uint64_t data_start = w.offset();
 
   Buffer<float> row;
-  Buffer<GgufQ8Block> blocks;
+  Buffer<uint8_t> encoded;  // one row in its type: at most 4 bytes a value
   const int widest = c.dim > c.hidden_dim ? c.dim : c.hidden_dim;
-  if (!row.allocate(size_t(widest)) || !blocks.allocate(size_t(widest / kGgufQ8BlockSize + 1)))
+  if (!row.allocate(size_t(widest)) || !encoded.allocate(4 * size_t(widest)))
     return st.fail("out of memory");
-  WeightSource src = model_source(model);
   for (const TensorPlan& t : plan) {
     w.pad_to(data_start + t.offset);
     for (int r = 0; r < t.rows; r++) {
       src.row(src.ctx, t.kind, t.layer, r, row.data());
-      if (t.type == kTensorF32) {
-        w.write(row.data(), sizeof(float) * t.cols);
-        continue;
-      }
-      if (t.type == kTensorF16) {
-        for (int i = 0; i < t.cols; i++) {
-          uint16_t h = fp32_to_fp16(row[i]);
-          w.write(&h, 2);
-        }
-        continue;
-      }
-      // ggml's reference Q8_0: d = max|x| / 127 stored as fp16, q = round(x / d).
-      const int nb = t.cols / kGgufQ8BlockSize;
-      for (int b = 0; b < nb; b++) {
-        const float* x = row.data() + b * kGgufQ8BlockSize;
-        float amax = 0.0f;
-        for (int i = 0; i < kGgufQ8BlockSize; i++) amax = fmaxf(amax, fabsf(x[i]));
-        const float d = amax / 127.0f;
-        const float id = d != 0.0f ? 1.0f / d : 0.0f;
-        blocks[b].d = fp32_to_fp16(d);
-        for (int i = 0; i < kGgufQ8BlockSize; i++) blocks[b].qs[i] = int8_t(roundf(x[i] * id));
-      }
-      w.write(blocks.data(), sizeof(GgufQ8Block) * size_t(nb));
+      quantize_row(t.type, row.data(), encoded.data(), t.cols);
+      w.write(encoded.data(), size_t(weight_bytes(t.type, uint64_t(t.cols))));
     }
   }
   return w.finish(st);

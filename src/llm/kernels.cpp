@@ -1,4 +1,4 @@
-// Kernel set selection (CPU detection, BAREFLOW_KERNELS override) and IEEE half conversion.
+// Kernel set selection (CPU detection, BAREFLOW_KERNELS override), half and bfloat16 conversions.
 #include "llm/kernels.h"
 
 #include <atomic>
@@ -15,15 +15,25 @@ namespace {
 // the C++ runtime library (the engine also runs as bitcode with only libc behind it).
 std::atomic<const Kernels*> g_selected{nullptr};
 
+// Best first. A set is nullptr where the CPU or the build lacks it.
 const Kernels* select_kernels() {
+  const Kernels* sets[] = {avx512_kernels(), avx2_kernels(), &scalar_kernels()};
+  const char* names[] = {"avx512", "avx2", "scalar"};
+  const Kernels* best = sets[0] ? sets[0] : sets[1] ? sets[1] : sets[2];
   const char* want = std::getenv("BAREFLOW_KERNELS");
-  if (want != nullptr && std::strcmp(want, "scalar") == 0) return &scalar_kernels();
-  const Kernels* best = avx2_kernels() != nullptr ? avx2_kernels() : &scalar_kernels();
-  // "avx2" on a CPU without it falls back to scalar: running is better than faulting.
-  if (want != nullptr && *want != '\0' && std::strcmp(want, "avx2") != 0)
-    std::fprintf(stderr,
-                 "bareflow: BAREFLOW_KERNELS=%s: unknown kernel set (scalar, avx2); using %s\n",
-                 want, best->name);
+  if (want == nullptr || *want == '\0') return best;
+  for (int i = 0; i < 3; i++) {
+    if (std::strcmp(want, names[i]) != 0) continue;
+    if (sets[i] != nullptr) return sets[i];
+    // Running on the next best set is better than faulting on a missing instruction.
+    const Kernels* fallback = sets[i + 1] ? sets[i + 1] : &scalar_kernels();
+    std::fprintf(stderr, "bareflow: BAREFLOW_KERNELS=%s: this CPU or build lacks that set; using %s\n",
+                 want, fallback->name);
+    return fallback;
+  }
+  std::fprintf(stderr,
+               "bareflow: BAREFLOW_KERNELS=%s: unknown kernel set (scalar, avx2, avx512); using %s\n",
+               want, best->name);
   return best;
 }
 
@@ -48,6 +58,30 @@ const Kernels& kernels() {
     g_selected.store(k, std::memory_order_release);
   }
   return *k;
+}
+
+BlockMatmul block_matmul(const Kernels& k, WeightType t) {
+  switch (t) {
+    case WeightType::kQ8_0: return k.matmul_q8_0;
+    case WeightType::kQ4_0: return k.matmul_q4_0;
+    case WeightType::kQ4_1: return k.matmul_q4_1;
+    case WeightType::kQ5_0: return k.matmul_q5_0;
+    case WeightType::kQ5_1: return k.matmul_q5_1;
+    case WeightType::kQ4K: return k.matmul_q4_k;
+    case WeightType::kQ5K: return k.matmul_q5_k;
+    case WeightType::kQ6K: return k.matmul_q6_k;
+    case WeightType::kF32: case WeightType::kF16: case WeightType::kBF16: case WeightType::kQ8Groups:
+      break;
+  }
+  return nullptr;
+}
+
+void q8_block_sums(int32_t* sum, const int8_t* q, int n) {
+  for (int b = 0; b < n / kBlockValues; b++) {
+    int32_t total = 0;
+    for (int i = 0; i < kBlockValues; i++) total += q[b * kBlockValues + i];
+    sum[b] = total;
+  }
 }
 
 void rope_angles(float* cos_sin, int head_size, int pos, float theta) {
@@ -90,6 +124,14 @@ uint16_t fp32_to_fp16(float f) {
   const uint32_t mant_odd = (abs >> 13) & 1u;
   const uint32_t rounded = abs + 0xfffu + mant_odd;
   return sign | static_cast<uint16_t>((rounded - 0x38000000u) >> 13);
+}
+
+float bf16_to_fp32(uint16_t h) { return float_of(uint32_t(h) << 16); }
+
+uint16_t fp32_to_bf16(float f) {
+  const uint32_t u = bits_of(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x40);  // NaN stays a quiet NaN
+  return uint16_t((u + 0x7fffu + ((u >> 16) & 1)) >> 16);  // to nearest, ties to even
 }
 
 }  // namespace bf::llm

@@ -9,18 +9,26 @@
 
 #include <cstdint>
 
+#include "llm/block_formats.h"
+#include "llm/weight_types.h"
+
 namespace bf::llm {
 
-// GGUF/ggml Q8_0 block: 32 int8 values sharing one fp16 scale (34 bytes, unaligned in files).
-struct GgufQ8Block {
-  uint16_t d;  // fp16 scale
-  int8_t qs[32];
+// The input vector of the integer matmuls (GGUF block formats): x quantized by quantize_q8 in
+// blocks of 32 (q, one scale s per block), and per block the sum of its q (from q8_block_sums),
+// which the formats with a minimum, and kernels that offset signed bytes, need.
+struct Q8Input {
+  const int8_t* q;
+  const float* s;
+  const int32_t* sum;
 };
-static_assert(sizeof(GgufQ8Block) == 34);
-constexpr int kGgufQ8BlockSize = 32;
+
+// out(d) = W(d, n) @ x(n) for W stored as d rows of n / block values blocks of one format;
+// n is a multiple of the format's block (32, or 256 for the K-quants).
+using BlockMatmul = void (*)(float* out, const Q8Input& x, const void* w, int n, int d);
 
 struct Kernels {
-  const char* name;  // "scalar", "avx2"
+  const char* name;  // "scalar", "avx2", "avx512"
 
   // out(d) = W(d,n) @ x(n), fp32.
   void (*matmul_f32)(float* out, const float* x, const float* w, int n, int d);
@@ -31,9 +39,23 @@ struct Kernels {
   void (*matmul_q8)(float* out, const int8_t* xq, const float* xs, const int8_t* wq,
                     const float* ws, int n, int d, int gs);
 
-  // GGUF Q8_0: W(d,n) as d*n/32 blocks; x quantized by quantize_q8 with gs = 32. n % 32 == 0.
-  void (*matmul_q8_blocks)(float* out, const int8_t* xq, const float* xs, const GgufQ8Block* w,
-                           int n, int d);
+  // GGUF F16 and BF16 weights (IEEE halves, bfloat16) against fp32 x: each product exact in
+  // fp32, summed as matmul_f32 sums.
+  void (*matmul_f16)(float* out, const float* x, const uint16_t* w, int n, int d);
+  void (*matmul_bf16)(float* out, const float* x, const uint16_t* w, int n, int d);
+
+  // GGUF block formats (block_formats.h). Per block of 32 values of x: the exact integer dot
+  // product of the quants with x's, scaled by the block's scales times x's scale, summed in fp32;
+  // formats with a minimum add minimum * x's scale * sum of x's quants. Q6_K's two sub-blocks
+  // of 16 in a block of x are weighted by their integer scales before the scaling.
+  BlockMatmul matmul_q8_0;
+  BlockMatmul matmul_q4_0;
+  BlockMatmul matmul_q4_1;
+  BlockMatmul matmul_q5_0;
+  BlockMatmul matmul_q5_1;
+  BlockMatmul matmul_q4_k;
+  BlockMatmul matmul_q5_k;
+  BlockMatmul matmul_q6_k;
 
   // x(n) -> q(n), s(n/gs): scale = max|x| / 127 per group, q = round(x / scale) (runq.c).
   void (*quantize_q8)(int8_t* q, float* s, const float* x, int n, int gs);
@@ -64,8 +86,19 @@ struct Kernels {
 const Kernels& scalar_kernels();
 // nullptr when the CPU (or the build) lacks AVX2 and FMA.
 const Kernels* avx2_kernels();
-// The fastest set this CPU runs; BAREFLOW_KERNELS=scalar|avx2 in the environment overrides it.
+// nullptr when the CPU lacks AVX-512 F/BW/VL/VNNI, or the build has no such set (the bitcode
+// build, apps/llama, leaves it out: BareFlow's interpreter runs generic IR and AVX2's three
+// integer intrinsics only).
+const Kernels* avx512_kernels();
+// The fastest set this CPU runs; BAREFLOW_KERNELS=scalar|avx2|avx512 in the environment asks for
+// one (a set the CPU lacks falls back to the next best, with a warning).
 const Kernels& kernels();
+
+// The set's matmul of a GGUF block format; nullptr for F32, F16, BF16 and llama2.c's Q8 groups.
+BlockMatmul block_matmul(const Kernels& k, WeightType t);
+
+// sum(x) of each block of 32 quants, for Q8Input (n a multiple of 32).
+void q8_block_sums(int32_t* sum, const int8_t* q, int n);
 
 // The rotary angles of a position for Kernels::rope: cos_sin(2 * head_size), at [2d] and
 // [2d + 1] the cosine and sine of pos * theta^(-d / head_size) for every place d where a pair
@@ -76,5 +109,9 @@ void rope_angles(float* cos_sin, int head_size, int pos, float theta);
 // IEEE half to float (GGUF F16 scales).
 float fp16_to_fp32(uint16_t h);
 uint16_t fp32_to_fp16(float f);
+// bfloat16 (the top half of a float) to float, and float to bfloat16 rounded to nearest even
+// (NaN stays NaN).
+float bf16_to_fp32(uint16_t h);
+uint16_t fp32_to_bf16(float f);
 
 }  // namespace bf::llm

@@ -1,17 +1,16 @@
-// AVX2/FMA kernels, chosen at run time when the CPU has both. Written with clang vector
-// extensions, which lower to generic LLVM IR (vector loads, fma, shuffles), so BareFlow's
-// interpreter can run this file too. The int8 dot products use three x86-specific intrinsics
-// (psignb, pmaddubsw, pmaddwd), worth up to 1.3x over generic widening (docs/kernels.md keeps
-// the list).
+// AVX2/FMA kernels, chosen at run time when the CPU has both: the fp32 kernels and the Q8 ones
+// (the other GGUF formats are in kernels_avx2_blocks.cpp). Written with clang vector extensions,
+// which lower to generic LLVM IR (vector loads, fma, shuffles), so BareFlow's interpreter can run
+// this file too. The int8 dot products use three x86-specific intrinsics (psignb, pmaddubsw,
+// pmaddwd), worth up to 1.3x over generic widening (docs/kernels.md keeps the list).
 //
 // Agreement with the scalar set (tests/llm/kernels_test.cpp): sums are reassociated across SIMD
 // lanes, so results differ by rounding only; quantize_q8 and rope are bit-exact.
-#include <immintrin.h>
-
 #include <cmath>
 #include <cstring>
 
 #include "llm/kernels.h"
+#include "llm/simd_avx2.h"
 
 namespace bf::llm {
 
@@ -19,28 +18,7 @@ namespace bf::llm {
 
 namespace {
 
-typedef float f32x8 __attribute__((ext_vector_type(8)));
-typedef float f32x4 __attribute__((ext_vector_type(4)));
-typedef int32_t i32x8 __attribute__((ext_vector_type(8)));
-typedef int8_t i8x8 __attribute__((ext_vector_type(8)));
-
-// Unaligned loads and stores (memcpy lowers to a plain vector load/store with align 1).
-inline f32x8 load8(const float* p) {
-  f32x8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
-inline f32x8 splat8(float x) { return f32x8(x); }
-inline f32x8 fma8(f32x8 a, f32x8 b, f32x8 c) { return __builtin_elementwise_fma(a, b, c); }
-
-inline float hsum(f32x8 v) {
-  const f32x4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3);
-  const f32x4 hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
-  const f32x4 s4 = lo + hi;
-  const f32x4 s2 = s4 + __builtin_shufflevector(s4, s4, 2, 3, 0, 1);
-  return s2[0] + s2[1];
-}
+using namespace avx2;
 
 inline float hmax(f32x8 v) {
   const f32x4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3);
@@ -73,16 +51,6 @@ inline f32x8 exp8(f32x8 x) {
   return p * scale;
 }
 
-// The weight streams are also prefetched this far ahead in software. Measured on the stories110M
-// shape, one thread: fp32 81 -> 87 tok/s, Q8_0 230 -> 300 tok/s (2 KiB ahead gained less, 8 KiB
-// no more): the hardware prefetcher alone left the Q8_0 arithmetic waiting on memory. The address
-// may lie past the weights; a prefetch never faults.
-constexpr int kPrefetchAhead = 4096;
-
-inline void prefetch_ahead(const void* p, int offset = 0) {
-  __builtin_prefetch(static_cast<const char*>(p) + kPrefetchAhead + offset);
-}
-
 // kStream: `a` is a weight row read once, prefetched a cache line per step.
 template <bool kStream>
 inline float dot_of(const float* a, const float* b, int n) {
@@ -111,22 +79,7 @@ void matmul_f32(float* out, const float* x, const float* w, int n, int d) {
   for (int i = 0; i < d; i++) out[i] = dot_of<true>(w + static_cast<size_t>(i) * n, x, n);
 }
 
-// ---- int8 dot products, 32 values at a time: pmaddubsw multiplies unsigned by signed bytes,
-// so |w| goes unsigned (exact even for w = -128) and x takes w's sign (x from quantize_q8 is
-// within [-127, 127], so negating it cannot overflow); pmaddwd then adds pairs of the int16
-// products into int32 lanes. |sum of a pair| <= 2 * 128 * 127 < 32767: no saturation.
-
-inline __m256i load32(const int8_t* p) {
-  __m256i v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline i32x8 dot32(__m256i x, const int8_t* w) {
-  const __m256i wv = load32(w);
-  const __m256i prod16 = _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(x, wv));
-  return reinterpret_cast<i32x8>(_mm256_madd_epi16(prod16, _mm256_set1_epi16(1)));
-}
+// ---- llama2.c version 2 and GGUF Q8_0 (dot32 in simd_avx2.h).
 
 // One row at a time (see matmul_f32). Two groups are in flight so that the int -> float -> fma
 // tail of one group overlaps the integer work of the other; a group's int32 sum stays spread
@@ -182,32 +135,24 @@ void matmul_q8(float* out, const int8_t* xq, const float* xs, const int8_t* wq, 
   scalar_kernels().matmul_q8(out, xq, xs, wq, ws, n, d, gs);  // small groups: tiny models
 }
 
-inline float half_to_float(uint16_t h) {
-  _Float16 f;
-  std::memcpy(&f, &h, sizeof f);
-  return static_cast<float>(f);
-}
-
-void matmul_q8_blocks(float* out, const int8_t* xq, const float* xs, const GgufQ8Block* w, int n,
-                      int d) {
-  const int nb = n / kGgufQ8BlockSize;
+void matmul_q8_0(float* out, const Q8Input& x, const void* w, int n, int d) {
+  const int nb = n / kBlockValues;
+  const int8_t* xq = x.q;
+  const float* xs = x.s;
   for (int i = 0; i < d; i++) {
-    const GgufQ8Block* row = w + static_cast<size_t>(i) * nb;
+    const BlockQ8_0* row = static_cast<const BlockQ8_0*>(w) + static_cast<size_t>(i) * nb;
     f32x8 acc0 = 0, acc1 = 0;
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
       prefetch_ahead(row + b);
       const i32x8 i0 = dot32(load32(xq + b * 32), row[b].qs);
       const i32x8 i1 = dot32(load32(xq + b * 32 + 32), row[b + 1].qs);
-      acc0 =
-          fma8(__builtin_convertvector(i0, f32x8), splat8(half_to_float(row[b].d) * xs[b]), acc0);
-      acc1 = fma8(__builtin_convertvector(i1, f32x8),
-                  splat8(half_to_float(row[b + 1].d) * xs[b + 1]), acc1);
+      acc0 = fma8(to_f32(i0), splat8(half_to_float(row[b].d) * xs[b]), acc0);
+      acc1 = fma8(to_f32(i1), splat8(half_to_float(row[b + 1].d) * xs[b + 1]), acc1);
     }
     if (b < nb) {
       const i32x8 i0 = dot32(load32(xq + b * 32), row[b].qs);
-      acc0 =
-          fma8(__builtin_convertvector(i0, f32x8), splat8(half_to_float(row[b].d) * xs[b]), acc0);
+      acc0 = fma8(to_f32(i0), splat8(half_to_float(row[b].d) * xs[b]), acc0);
     }
     out[i] = hsum(acc0 + acc1);
   }
@@ -312,9 +257,12 @@ void axpy(float* y, float a, const float* x, int n) {
 }  // namespace
 
 const Kernels* avx2_kernels() {
-  static const Kernels k = {"avx2",      matmul_f32, matmul_q8, matmul_q8_blocks,
-                            quantize_q8, rmsnorm,    softmax,   swiglu,
-                            rope,        dot,        axpy};
+  static const Kernels k = {
+      "avx2",      matmul_f32,  matmul_q8,        avx2::matmul_f16, avx2::matmul_bf16,
+      matmul_q8_0, avx2::matmul_q4_0, avx2::matmul_q4_1, avx2::matmul_q5_0, avx2::matmul_q5_1,
+      avx2::matmul_q4_k, avx2::matmul_q5_k, avx2::matmul_q6_k, quantize_q8, rmsnorm,
+      softmax,     swiglu,      rope,             dot,              axpy,
+  };
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &k : nullptr;
 }
 

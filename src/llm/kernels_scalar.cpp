@@ -1,6 +1,7 @@
 // Scalar reference kernels: plain loops, summed in llama2.c's order (run.c / runq.c), so the
 // engine can be checked token for token against llama2.c and every SIMD set against these.
 #include <cmath>
+#include <cstring>
 
 #include "llm/kernels.h"
 
@@ -31,18 +32,97 @@ void matmul_q8(float* out, const int8_t* xq, const float* xs, const int8_t* wq, 
   }
 }
 
-void matmul_q8_blocks(float* out, const int8_t* xq, const float* xs, const GgufQ8Block* w, int n,
-                      int d) {
-  const int nb = n / kGgufQ8BlockSize;
+// ---- F16, BF16: widened to fp32, summed in order as matmul_f32 does.
+
+template <float (*kWiden)(uint16_t)>
+void matmul_halves(float* out, const float* x, const uint16_t* w, int n, int d) {
   for (int i = 0; i < d; i++) {
-    const GgufQ8Block* row = w + static_cast<size_t>(i) * nb;
+    const uint16_t* row = w + static_cast<size_t>(i) * n;
+    float val = 0.0f;
+    for (int j = 0; j < n; j++) val += kWiden(row[j]) * x[j];
+    out[i] = val;
+  }
+}
+
+// ---- GGUF block formats. Each decodes a row's blocks to integers (block_formats.h) and adds, per
+// block of 32 values of x, (integer dot product) * (weight scale * x scale), minus or plus the
+// minimum's share, in the order of the blocks.
+
+template <class T>
+int dot_block(const T* w, const int8_t* x, int len) {
+  int32_t sum = 0;
+  for (int k = 0; k < len; k++) sum += static_cast<int32_t>(w[k]) * static_cast<int32_t>(x[k]);
+  return sum;
+}
+
+template <class Block>
+const Block* row_of(const void* w, int i, int n, int values_per_block) {
+  return static_cast<const Block*>(w) + static_cast<size_t>(i) * (n / values_per_block);
+}
+
+void unpack_q8_0(const BlockQ8_0& b, int8_t* q) { std::memcpy(q, b.qs, sizeof b.qs); }
+
+// The 32-value formats: x = d * q (Q8_0, Q4_0, Q5_0, the zero point taken off by the unpacking),
+// or x = d * q + m (Q4_1, Q5_1), whose minimum meets x's block sum.
+template <class Block, class Quant, void (*kUnpack)(const Block&, Quant*)>
+void matmul_blocks32(float* out, const Q8Input& x, const void* w, int n, int d) {
+  const int nb = n / kBlockValues;
+  Quant q[kBlockValues];
+  for (int i = 0; i < d; i++) {
+    const Block* row = row_of<Block>(w, i, n, kBlockValues);
     float val = 0.0f;
     for (int b = 0; b < nb; b++) {
-      const int8_t* xb = xq + b * kGgufQ8BlockSize;
-      int32_t ival = 0;
-      for (int k = 0; k < kGgufQ8BlockSize; k++)
-        ival += static_cast<int32_t>(xb[k]) * static_cast<int32_t>(row[b].qs[k]);
-      val += static_cast<float>(ival) * fp16_to_fp32(row[b].d) * xs[b];
+      kUnpack(row[b], q);
+      const int isum = dot_block(q, x.q + b * kBlockValues, kBlockValues);
+      if constexpr (requires { row[b].m; })
+        val += static_cast<float>(isum) * (fp16_to_fp32(row[b].d) * x.s[b]) +
+               fp16_to_fp32(row[b].m) * (x.s[b] * static_cast<float>(x.sum[b]));
+      else
+        val += static_cast<float>(isum) * (fp16_to_fp32(row[b].d) * x.s[b]);
+    }
+    out[i] = val;
+  }
+}
+
+// Q4_K and Q5_K: sub-block s of super-block B meets block 8B + s of x.
+template <class Block, void (*kUnpack)(const Block&, uint8_t*, int*, int*)>
+void matmul_k_offset(float* out, const Q8Input& x, const void* w, int n, int d) {
+  const int nsb = n / kSuperBlockValues;
+  uint8_t q[kSuperBlockValues];
+  int sc[8], mn[8];
+  for (int i = 0; i < d; i++) {
+    const Block* row = row_of<Block>(w, i, n, kSuperBlockValues);
+    float val = 0.0f;
+    for (int sb = 0; sb < nsb; sb++) {
+      kUnpack(row[sb], q, sc, mn);
+      const float dd = fp16_to_fp32(row[sb].d), dmin = fp16_to_fp32(row[sb].dmin);
+      for (int s = 0; s < 8; s++) {
+        const int b = 8 * sb + s;
+        const int isum = dot_block(q + 32 * s, x.q + b * kBlockValues, kBlockValues);
+        val += static_cast<float>(isum) * (dd * static_cast<float>(sc[s]) * x.s[b]) -
+               dmin * static_cast<float>(mn[s]) * (x.s[b] * static_cast<float>(x.sum[b]));
+      }
+    }
+    out[i] = val;
+  }
+}
+
+void matmul_q6_k(float* out, const Q8Input& x, const void* w, int n, int d) {
+  const int nsb = n / kSuperBlockValues;
+  int8_t q[kSuperBlockValues];
+  for (int i = 0; i < d; i++) {
+    const BlockQ6K* row = row_of<BlockQ6K>(w, i, n, kSuperBlockValues);
+    float val = 0.0f;
+    for (int sb = 0; sb < nsb; sb++) {
+      unpack_q6_k(row[sb], q);
+      const float dd = fp16_to_fp32(row[sb].d);
+      for (int t = 0; t < 8; t++) {
+        const int b = 8 * sb + t;
+        const int8_t* xb = x.q + b * kBlockValues;
+        const int isum = row[sb].scales[2 * t] * dot_block(q + 32 * t, xb, 16) +
+                         row[sb].scales[2 * t + 1] * dot_block(q + 32 * t + 16, xb + 16, 16);
+        val += static_cast<float>(isum) * (dd * x.s[b]);
+      }
     }
     out[i] = val;
   }
@@ -118,9 +198,28 @@ void axpy(float* y, float a, const float* x, int n) {
 }  // namespace
 
 const Kernels& scalar_kernels() {
-  static const Kernels k = {"scalar",    matmul_f32, matmul_q8, matmul_q8_blocks,
-                            quantize_q8, rmsnorm,    softmax,   swiglu,
-                            rope,        dot,        axpy};
+  static const Kernels k = {
+      "scalar",
+      matmul_f32,
+      matmul_q8,
+      matmul_halves<fp16_to_fp32>,
+      matmul_halves<bf16_to_fp32>,
+      matmul_blocks32<BlockQ8_0, int8_t, unpack_q8_0>,
+      matmul_blocks32<BlockQ4_0, int8_t, unpack_q4_0>,
+      matmul_blocks32<BlockQ4_1, uint8_t, unpack_q4_1>,
+      matmul_blocks32<BlockQ5_0, int8_t, unpack_q5_0>,
+      matmul_blocks32<BlockQ5_1, uint8_t, unpack_q5_1>,
+      matmul_k_offset<BlockQ4K, unpack_q4_k>,
+      matmul_k_offset<BlockQ5K, unpack_q5_k>,
+      matmul_q6_k,
+      quantize_q8,
+      rmsnorm,
+      softmax,
+      swiglu,
+      rope,
+      dot,
+      axpy,
+  };
   return k;
 }
 

@@ -1,7 +1,7 @@
 // A Llama model: its configuration and weight pointers carved out of one read-only mapping.
 // Formats (docs/checkpoint-formats.md): llama2.c version 0 (legacy fp32), version 1 (fp32,
 // "ak42" header), version 2 (Q8_0 groups, "ak42" header), and GGUF v3 (llama architecture,
-// F32 and Q8_0 tensors).
+// F32, F16, BF16 and ggml's block formats).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include "llm/buffer.h"
 #include "llm/kernels.h"
 #include "llm/mapped_file.h"
+#include "llm/weight_types.h"
 #include "llm/status.h"
 
 namespace bf::llm {
@@ -36,12 +37,6 @@ constexpr int kMaxModelSize = 1 << 20;
 // Checks the sizes a forward pass relies on; the message names the offending value.
 bool validate_config(const Config& c, Status& st);
 
-enum class WeightType : uint8_t {
-  kF32,       // rows * cols floats
-  kQ8Groups,  // llama2.c version 2: rows * cols int8, then one float scale per group_size values
-  kQ8Blocks,  // GGUF Q8_0: rows * cols / 32 blocks of 32 int8 and one fp16 scale
-  kF16,       // GGUF F16: rows * cols IEEE halves
-};
 
 // A weight matrix W(rows, cols), row-major: out(rows) = W @ x(cols).
 struct Matrix {
@@ -49,7 +44,7 @@ struct Matrix {
   int rows = 0;
   int cols = 0;
   int group_size = 0;             // kQ8Groups only
-  const void* data = nullptr;     // float, int8_t, GgufQ8Block or uint16_t
+  const void* data = nullptr;     // float, int8_t, uint16_t or blocks (block_formats.h)
   const float* scales = nullptr;  // kQ8Groups only
 
   // Row r as floats (the token embedding lookup), dequantized when needed.

@@ -1,34 +1,58 @@
-// `quantize IN OUT`: an fp32 checkpoint (llama2.c or GGUF) to llama2.c version 2 Q8_0, or with
-// --gguf to a GGUF file whose matrices with 32-multiple rows are Q8_0.
+// `quantize IN OUT`: a float checkpoint (llama2.c, or GGUF F32/F16/BF16) to llama2.c version 2
+// Q8_0, or with --gguf / --type TYPE to a GGUF file whose matrices are of that type (Q8_0 by
+// default) where their rows allow it.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <strings.h>
 
 #include "llm/checkpoint_writer.h"
 #include "llm/commands.h"
 #include "llm/gguf.h"
 #include "llm/model.h"
+#include "llm/weight_types.h"
 
 namespace bf::llm {
 
 namespace {
 
 constexpr const char* kUsage =
-    "usage: bareflow quantize IN OUT [--group-size G] [--gguf [-z TOKENIZER]]\n"
-    "  writes a llama2.c version 2 (Q8_0) checkpoint from an fp32 one; the group size must divide\n"
+    "usage: bareflow quantize IN OUT [--group-size G] [--gguf] [--type TYPE] [-z TOKENIZER]\n"
+    "  writes a llama2.c version 2 (Q8_0) checkpoint from a float one; the group size must divide\n"
     "  dim and hidden_dim (default: the largest such size up to 64).\n"
-    "  --gguf writes GGUF instead (Q8_0 blocks of 32 where rows allow, F32 elsewhere),\n"
-    "  embedding the vocabulary of -z TOKENIZER (or of a GGUF input).\n";
+    "  --gguf writes GGUF instead, its matrices of --type TYPE (default Q8_0): F32, F16, BF16,\n"
+    "  Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K or Q6_K (--type implies --gguf). A matrix whose\n"
+    "  rows the type's block does not divide falls back as llama.cpp does (Q4_K to Q5_0, Q5_K to\n"
+    "  Q5_1, Q6_K to Q8_0), else to F32. The vocabulary of -z TOKENIZER (or of a GGUF input) is\n"
+    "  embedded.\n";
 
-// Float weights (F32, or GGUF F16): quantizing quantized ones again would compound the loss.
+// Float weights (F32, or GGUF F16/BF16): quantizing quantized ones again would compound the loss.
 bool float_weights(const Model& m) {
-  auto is_float = [](const Matrix& w) { return w.type == WeightType::kF32 || w.type == WeightType::kF16; };
+  auto is_float = [](const Matrix& w) {
+    return w.type == WeightType::kF32 || w.type == WeightType::kF16 || w.type == WeightType::kBF16;
+  };
   if (!is_float(m.token_embedding) || !is_float(m.classifier)) return false;
   for (const LayerWeights& l : m.layers)
     for (const Matrix* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3})
       if (!is_float(*w)) return false;
   return true;
+}
+
+// A --type argument: the GGUF types quantize writes, named as ggml names them.
+bool parse_type(const char* name, WeightType& out) {
+  for (WeightType t : {WeightType::kF32, WeightType::kF16, WeightType::kBF16, WeightType::kQ4_0,
+                       WeightType::kQ4_1, WeightType::kQ5_0, WeightType::kQ5_1, WeightType::kQ8_0,
+                       WeightType::kQ4K, WeightType::kQ5K, WeightType::kQ6K})
+    if (!strcasecmp(name, weight_type_info(t).name)) {
+      out = t;
+      return true;
+    }
+  fprintf(stderr,
+          "bareflow quantize: --type %s: not a type quantize writes (F32, F16, BF16, Q4_0, Q4_1, "
+          "Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)\n",
+          name);
+  return false;
 }
 
 }  // namespace
@@ -39,12 +63,16 @@ int quantize_main(int argc, char** argv) {
   const char* tokenizer = nullptr;
   long group_size = 0;
   bool gguf = false;
+  WeightType type = WeightType::kQ8_0;
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(kUsage, stdout);
       return 0;
     } else if (!strcmp(a, "--gguf")) {
+      gguf = true;
+    } else if (!strcmp(a, "--type") && i + 1 < argc) {
+      if (!parse_type(argv[++i], type)) return 1;
       gguf = true;
     } else if ((!strcmp(a, "--group-size") || !strcmp(a, "-z")) && i + 1 < argc) {
       const char* v = argv[++i];
@@ -86,13 +114,14 @@ int quantize_main(int argc, char** argv) {
   const Matrix &emb = model.token_embedding, &cls = model.classifier;
   bool shared = model.shared_classifier ||
                 (emb.type == cls.type &&
-                 !memcmp(cls.data, emb.data,
-                         (emb.type == WeightType::kF32 ? 4 : 2) * size_t(emb.rows) * emb.cols));
+                 !memcmp(cls.data, emb.data, weight_bytes(emb.type, uint64_t(emb.rows) * emb.cols)));
   if (gguf) {
-    if (!gguf::write_gguf(model, tokenizer, gguf::kTensorQ8_0, out, st)) {
+    if (!gguf::write_gguf(model, tokenizer, type, out, st)) {
       report_error(out, st);
       return 1;
     }
+    fprintf(stderr, "wrote %s: GGUF, matrices %s where their rows allow\n", out,
+            weight_type_info(type).name);
     return 0;
   }
   const Config& c = model.config;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "llm/weight_types.h"
+
 namespace bf::llm {
 
 namespace {
@@ -20,28 +22,10 @@ struct MatmulJob {
   };
   const Kernels* k;
   const float* x;
-  const int8_t* xq;
-  const float* xs;
+  Q8Input xq;  // x quantized, for the integer formats
   Part parts[3];
   int n_parts;
 };
-
-// F16 weights have no kernel of their own: each row is widened in slices on the stack and
-// dotted with the fp32 kernel.
-void matmul_f16(const Kernels& k, float* out, const float* x, const uint16_t* w, int n, int d) {
-  constexpr int kSlice = 256;
-  float wide[kSlice];
-  for (int r = 0; r < d; r++) {
-    const uint16_t* row = w + size_t(r) * n;
-    float sum = 0.0f;
-    for (int at = 0; at < n; at += kSlice) {
-      const int len = n - at < kSlice ? n - at : kSlice;
-      for (int i = 0; i < len; i++) wide[i] = fp16_to_fp32(row[at + i]);
-      sum += k.dot(wide, x + at, len);
-    }
-    out[r] = sum;
-  }
-}
 
 void matmul_part(const MatmulJob& j, const MatmulJob::Part& p, int begin, int end) {
   const Matrix& w = *p.w;
@@ -52,16 +36,19 @@ void matmul_part(const MatmulJob& j, const MatmulJob::Part& p, int begin, int en
       j.k->matmul_f32(p.out + begin, j.x, static_cast<const float*>(w.data) + row0, w.cols, rows);
       break;
     case WeightType::kQ8Groups:
-      j.k->matmul_q8(p.out + begin, j.xq, j.xs, static_cast<const int8_t*>(w.data) + row0,
+      j.k->matmul_q8(p.out + begin, j.xq.q, j.xq.s, static_cast<const int8_t*>(w.data) + row0,
                      w.scales + row0 / w.group_size, w.cols, rows, w.group_size);
       break;
     case WeightType::kF16:
-      matmul_f16(*j.k, p.out + begin, j.x, static_cast<const uint16_t*>(w.data) + row0, w.cols, rows);
+      j.k->matmul_f16(p.out + begin, j.x, static_cast<const uint16_t*>(w.data) + row0, w.cols, rows);
       break;
-    case WeightType::kQ8Blocks:
-      j.k->matmul_q8_blocks(p.out + begin, j.xq, j.xs,
-                            static_cast<const GgufQ8Block*>(w.data) + row0 / kGgufQ8BlockSize,
-                            w.cols, rows);
+    case WeightType::kBF16:
+      j.k->matmul_bf16(p.out + begin, j.x, static_cast<const uint16_t*>(w.data) + row0, w.cols, rows);
+      break;
+    default:
+      block_matmul(*j.k, w.type)(p.out + begin, j.xq,
+                                 static_cast<const uint8_t*>(w.data) + weight_bytes(w.type, row0),
+                                 w.cols, rows);
       break;
   }
 }
@@ -123,7 +110,7 @@ bool Transformer::init(const Model& model, ThreadPool& pool, int max_positions, 
       !rope_.allocate(2 * size_t(c.head_size())) ||
       !key_cache_.allocate(cache) || !value_cache_.allocate(cache) ||
       !att_.allocate(size_t(c.n_heads) * max_positions_) || !logits_.allocate(c.vocab_size) ||
-      !xq_.allocate(widest) || !xs_.allocate(widest))
+      !xq_.allocate(widest) || !xs_.allocate(widest) || !xsum_.allocate(widest / kBlockValues + 1))
     return st.fail("out of memory for the run state (%d positions)", max_positions_);
   return true;
 }
@@ -140,11 +127,13 @@ void Transformer::matmul_fused(const float* x, const Output (&outs)[3], int n) {
       for (int k = 0; k < n; k++) matmul(outs[k].out, x, *outs[k].w);
       return;
     }
-  if (w0.type == WeightType::kQ8Groups)
+  if (w0.type == WeightType::kQ8Groups) {
     k_->quantize_q8(xq_.data(), xs_.data(), x, w0.cols, w0.group_size);
-  else if (w0.type == WeightType::kQ8Blocks)
-    k_->quantize_q8(xq_.data(), xs_.data(), x, w0.cols, kGgufQ8BlockSize);
-  MatmulJob job{k_, x, xq_.data(), xs_.data(), {}, n};
+  } else if (block_matmul(*k_, w0.type) != nullptr) {
+    k_->quantize_q8(xq_.data(), xs_.data(), x, w0.cols, kBlockValues);
+    q8_block_sums(xsum_.data(), xq_.data(), w0.cols);
+  }
+  MatmulJob job{k_, x, {xq_.data(), xs_.data(), xsum_.data()}, {}, n};
   int rows = 0;
   for (int i = 0; i < n; i++) {
     job.parts[i] = {outs[i].out, outs[i].w, rows};

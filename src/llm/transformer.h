@@ -56,6 +56,7 @@ class Transformer {
   Buffer<float> logits_;  // (vocab_size)
   Buffer<int8_t> xq_;     // (max(dim, hidden_dim)) quantized matmul input
   Buffer<float> xs_;      // (max(dim, hidden_dim)) its scales
+  Buffer<int32_t> xsum_;  // (max(dim, hidden_dim) / 32) its block sums (GGUF block formats)
 };
 
 }  // namespace bf::llm

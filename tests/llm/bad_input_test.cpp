@@ -104,7 +104,21 @@ size_t gguf_type_offset(const std::vector<uint8_t>& b, const std::string& name) 
 TEST(BadInput, GgufFiles) {
   std::vector<uint8_t> b = file_bytes("stories260K.gguf");
   set_i32(b, gguf_type_offset(b, "blk.0.attn_q.weight"), 99);
-  EXPECT_EQ(model_error(b), "tensor blk.0.attn_q.weight has unsupported type 99 (supported: F32, F16, Q8_0)");
+  EXPECT_EQ(model_error(b),
+            "tensor blk.0.attn_q.weight has type number 99 (unknown to ggml), which is not supported "
+            "(supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)");
+  // Types ggml has and the engine does not are named.
+  for (auto [number, name] : {std::pair{10, "Q2_K"}, {11, "Q3_K"}, {23, "IQ4_XS"}, {16, "IQ2_XXS"},
+                              {20, "IQ4_NL"}, {39, "MXFP4"}}) {
+    b = file_bytes("stories260K.gguf");
+    set_i32(b, gguf_type_offset(b, "blk.1.ffn_up.weight"), number);
+    const std::string want = std::string("tensor blk.1.ffn_up.weight has type ") + name + ", which is not supported";
+    EXPECT_EQ(model_error(b).rfind(want, 0), 0u) << model_error(b);
+  }
+  // A K-quant needs rows of a multiple of 256 (stories260K's are 64 long).
+  b = file_bytes("stories260K.gguf");
+  set_i32(b, gguf_type_offset(b, "blk.0.attn_k.weight"), 12);
+  EXPECT_EQ(model_error(b), "tensor blk.0.attn_k.weight is Q4_K but its rows (64) are not a multiple of 256");
 
   b = file_bytes("stories260K.gguf");
   set_i32(b, 4, 7);

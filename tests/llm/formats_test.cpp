@@ -90,7 +90,7 @@ TEST(Quantize, GgufOutputCarriesQ8AndTheVocabulary) {
   Model m;
   ASSERT_TRUE(load_model(out.c_str(), m, st)) << st.message();
   EXPECT_EQ(m.format, ModelFormat::kGguf);
-  EXPECT_EQ(m.layers[4].wo.type, WeightType::kQ8Blocks);
+  EXPECT_EQ(m.layers[4].wo.type, WeightType::kQ8_0);
   EXPECT_EQ(m.vocab.count, 512u);
   std::remove(out.c_str());
 }
@@ -155,7 +155,7 @@ TEST(Formats, GgufF32WriterRoundTrips) {
   std::string path = temp_path("f32.gguf");
   Status st;
   std::string tok = model_path("tok512.bin");
-  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), gguf::kTensorF32, path.c_str(), st)) << st.message();
+  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), WeightType::kF32, path.c_str(), st)) << st.message();
   Model m;
   ASSERT_TRUE(load_model(path.c_str(), m, st)) << st.message();
   Tokenizer t;
@@ -172,12 +172,12 @@ TEST(Formats, GgufQ8MatmulsAgreeWithScalarRecompute) {
   std::string path = temp_path("q8.gguf");
   Status st;
   std::string tok = model_path("tok512.bin");
-  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), gguf::kTensorQ8_0, path.c_str(), st)) << st.message();
+  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), WeightType::kQ8_0, path.c_str(), st)) << st.message();
   Model m;
   ASSERT_TRUE(load_model(path.c_str(), m, st)) << st.message();
   // Rows of 64 (dim) become Q8_0; rows of 172 (hidden_dim) cannot and stay F32.
-  EXPECT_EQ(m.layers[0].wq.type, WeightType::kQ8Blocks);
-  EXPECT_EQ(m.token_embedding.type, WeightType::kQ8Blocks);
+  EXPECT_EQ(m.layers[0].wq.type, WeightType::kQ8_0);
+  EXPECT_EQ(m.token_embedding.type, WeightType::kQ8_0);
   EXPECT_EQ(m.layers[0].w2.type, WeightType::kF32);
 
   ThreadPool pool(2);
@@ -214,7 +214,7 @@ TEST(Formats, GgufF16MatmulsAgreeAndQuantizeAcceptsThem) {
   std::string path = temp_path("f16.gguf");
   Status st;
   std::string tok = model_path("tok512.bin");
-  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), gguf::kTensorF16, path.c_str(), st)) << st.message();
+  ASSERT_TRUE(gguf::write_gguf(src.model, tok.c_str(), WeightType::kF16, path.c_str(), st)) << st.message();
   Model m;
   ASSERT_TRUE(load_model(path.c_str(), m, st)) << st.message();
   EXPECT_EQ(m.layers[0].w2.type, WeightType::kF16);  // F16 needs no particular row length

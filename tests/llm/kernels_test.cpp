@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
+
+#include "llm/weight_types.h"
 
 namespace bf::llm {
 namespace {
@@ -166,7 +169,20 @@ constexpr float kEps = 1.1920929e-7f;  // FLT_EPSILON
 std::vector<const Kernels*> simd_sets() {
   std::vector<const Kernels*> sets;
   if (const Kernels* k = avx2_kernels()) sets.push_back(k);
+  if (const Kernels* k = avx512_kernels()) sets.push_back(k);
   return sets;
+}
+
+// The SimdKernels tests check every set this CPU runs; these say which ones were left out.
+TEST(SimdKernels, Avx2SetPresent) {
+  if (avx2_kernels() == nullptr) GTEST_SKIP() << "this CPU lacks AVX2 or FMA: the avx2 set is untested";
+  EXPECT_STREQ(avx2_kernels()->name, "avx2");
+}
+
+TEST(SimdKernels, Avx512SetPresent) {
+  if (avx512_kernels() == nullptr)
+    GTEST_SKIP() << "this CPU lacks AVX-512 F/BW/VL/VNNI: the avx512 set is untested";
+  EXPECT_STREQ(avx512_kernels()->name, "avx512");
 }
 
 // Sums in another order than the reference differ by rounding: for a sum of n terms we allow
@@ -296,31 +312,159 @@ TEST(SimdKernels, MatmulQ8MatchesScalar) {
   }
 }
 
-TEST(SimdKernels, MatmulQ8BlocksMatchesScalar) {
+// ---- GGUF formats: random blocks (every bit pattern of the quants, scales of realistic size).
+
+const WeightType kBlockTypes[] = {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ4_1,
+                                  WeightType::kQ5_0, WeightType::kQ5_1, WeightType::kQ4K,
+                                  WeightType::kQ5K,  WeightType::kQ6K};
+
+// d rows of n values of type t: random bytes, then the half-precision scales and minimums made
+// finite and of the size a quantizer gives.
+std::vector<uint8_t> random_blocks(WeightType t, int n, int d, std::mt19937& rng) {
+  const WeightTypeInfo& info = weight_type_info(t);
+  std::vector<uint8_t> bytes(weight_bytes(t, uint64_t(n) * d));
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (uint8_t& b : bytes) b = uint8_t(byte(rng));
+  std::uniform_real_distribution<float> scale(1e-4f, 2e-2f);
+  auto half = [&](uint8_t* p) {
+    const uint16_t h = fp32_to_fp16(scale(rng) * (byte(rng) < 128 ? -1.0f : 1.0f));
+    std::memcpy(p, &h, 2);
+  };
+  for (size_t at = 0; at < bytes.size(); at += info.block_bytes) {
+    uint8_t* blk = bytes.data() + at;
+    if (t == WeightType::kQ6K) {
+      half(blk + offsetof(BlockQ6K, d));
+    } else {
+      half(blk);  // d
+      if (t == WeightType::kQ4_1 || t == WeightType::kQ5_1 || t == WeightType::kQ4K ||
+          t == WeightType::kQ5K)
+        half(blk + 2);  // m, dmin
+    }
+  }
+  return bytes;
+}
+
+// Sum over a row of |every term the kernels round|: the scaled quants' products with x, and the
+// minimums' products with x, each counted in full.
+double abs_terms(WeightType t, const uint8_t* row, const std::vector<int8_t>& xq,
+                 const std::vector<float>& xs, int n) {
+  double total = 0;
+  auto add = [&](int j, double w_scaled, double offset) {
+    const double x = double(xq[j]) * xs[j / 32];
+    total += std::fabs(w_scaled * x) + std::fabs(offset * x);
+  };
+  const int blocks = n / weight_type_info(t).block_values;
+  for (int b = 0; b < blocks; b++) {
+    const uint8_t* p = row + size_t(b) * weight_type_info(t).block_bytes;
+    const int base = b * weight_type_info(t).block_values;
+    int8_t sq[256];
+    uint8_t uq[256];
+    int sc[8], mn[8];
+    switch (t) {
+      case WeightType::kQ8_0: {
+        auto& blk = *reinterpret_cast<const BlockQ8_0*>(p);
+        for (int j = 0; j < 32; j++) add(base + j, fp16_to_fp32(blk.d) * blk.qs[j], 0);
+        break;
+      }
+      case WeightType::kQ4_0:
+      case WeightType::kQ5_0: {
+        const uint16_t d16 = reinterpret_cast<const uint16_t*>(p)[0];
+        if (t == WeightType::kQ4_0) unpack_q4_0(*reinterpret_cast<const BlockQ4_0*>(p), sq);
+        else unpack_q5_0(*reinterpret_cast<const BlockQ5_0*>(p), sq);
+        for (int j = 0; j < 32; j++) add(base + j, fp16_to_fp32(d16) * sq[j], 0);
+        break;
+      }
+      case WeightType::kQ4_1:
+      case WeightType::kQ5_1: {
+        const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
+        if (t == WeightType::kQ4_1) unpack_q4_1(*reinterpret_cast<const BlockQ4_1*>(p), uq);
+        else unpack_q5_1(*reinterpret_cast<const BlockQ5_1*>(p), uq);
+        for (int j = 0; j < 32; j++) add(base + j, fp16_to_fp32(h[0]) * uq[j], fp16_to_fp32(h[1]));
+        break;
+      }
+      case WeightType::kQ4K:
+      case WeightType::kQ5K: {
+        const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
+        if (t == WeightType::kQ4K) unpack_q4_k(*reinterpret_cast<const BlockQ4K*>(p), uq, sc, mn);
+        else unpack_q5_k(*reinterpret_cast<const BlockQ5K*>(p), uq, sc, mn);
+        for (int j = 0; j < 256; j++)
+          add(base + j, fp16_to_fp32(h[0]) * sc[j / 32] * uq[j], fp16_to_fp32(h[1]) * mn[j / 32]);
+        break;
+      }
+      default: {
+        auto& blk = *reinterpret_cast<const BlockQ6K*>(p);
+        unpack_q6_k(blk, sq);
+        for (int j = 0; j < 256; j++) add(base + j, fp16_to_fp32(blk.d) * blk.scales[j / 16] * sq[j], 0);
+      }
+    }
+  }
+  return total;
+}
+
+struct BlockCase {
+  std::vector<int8_t> xq;
+  std::vector<float> xs;
+  std::vector<int32_t> sums;
+  Q8Input input() const { return {xq.data(), xs.data(), sums.data()}; }
+};
+
+BlockCase quantized_input(int n, std::mt19937& rng) {
+  BlockCase c{std::vector<int8_t>(n), std::vector<float>(n / 32), std::vector<int32_t>(n / 32)};
+  auto x = random_floats(n, rng);
+  scalar_kernels().quantize_q8(c.xq.data(), c.xs.data(), x.data(), n, 32);
+  c.xq[0] = 127;  // the extremes a quantized x holds
+  if (n > 1) c.xq[n - 1] = -127;
+  q8_block_sums(c.sums.data(), c.xq.data(), n);
+  return c;
+}
+
+TEST(SimdKernels, BlockFormatMatmulsMatchScalar) {
   std::mt19937 rng(14);
-  std::uniform_int_distribution<int> qdist(-127, 127);
-  std::uniform_real_distribution<float> sdist(1e-4f, 2e-2f);
   for (const Kernels* k : simd_sets()) {
-    for (int nb : {1, 2, 3, 7, 24}) {
-      for (int d : kRows) {
-        const int n = nb * kGgufQ8BlockSize;
-        std::vector<GgufQ8Block> w(nb * d);
-        for (auto& b : w) {
-          b.d = fp32_to_fp16(sdist(rng));
-          for (auto& v : b.qs) v = static_cast<int8_t>(qdist(rng));
+    for (WeightType t : kBlockTypes) {
+      const int block = weight_type_info(t).block_values;
+      for (int nb : {1, 2, 3, 7, 11}) {
+        for (int d : kRows) {
+          const int n = nb * block;
+          const std::vector<uint8_t> w = random_blocks(t, n, d, rng);
+          const BlockCase x = quantized_input(n, rng);
+          std::vector<float> want(d), got(d);
+          block_matmul(scalar_kernels(), t)(want.data(), x.input(), w.data(), n, d);
+          block_matmul(*k, t)(got.data(), x.input(), w.data(), n, d);
+          for (int i = 0; i < d; i++) {
+            // Integer dots are exact; the float sums over blocks (and sub-blocks) are reassociated.
+            const double terms = abs_terms(t, w.data() + weight_bytes(t, uint64_t(i) * n), x.xq, x.xs, n);
+            ASSERT_NEAR(got[i], want[i], sum_tolerance(terms, n / 16 + 8))
+                << k->name << " " << weight_type_info(t).name << " n=" << n << " d=" << d << " row " << i;
+          }
         }
-        w[0].qs[0] = w.back().qs[31] = -128;  // outside what quantizers make, valid in a file
-        const Q8Matrix x = quantize(random_floats(n, rng), kGgufQ8BlockSize);
-        std::vector<float> want(d), got(d);
-        scalar_kernels().matmul_q8_blocks(want.data(), x.q.data(), x.s.data(), w.data(), n, d);
-        k->matmul_q8_blocks(got.data(), x.q.data(), x.s.data(), w.data(), n, d);
-        for (int i = 0; i < d; i++) {
-          double abs_terms = 0;
-          for (int j = 0; j < n; j++)
-            abs_terms += std::fabs(static_cast<double>(w[i * nb + j / 32].qs[j % 32]) * x.q[j] *
-                                   fp16_to_fp32(w[i * nb + j / 32].d) * x.s[j / 32]);
-          ASSERT_NEAR(got[i], want[i], sum_tolerance(abs_terms, nb + 8))
-              << k->name << " n=" << n << " d=" << d << " row " << i;
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, HalfMatmulsMatchScalar) {
+  std::mt19937 rng(19);
+  for (const Kernels* k : simd_sets()) {
+    for (WeightType t : {WeightType::kF16, WeightType::kBF16}) {
+      for (int n : kSizes) {
+        for (int d : kRows) {
+          auto wf = random_floats(n * d, rng), x = random_floats(n, rng);
+          std::vector<uint16_t> w(n * d);
+          quantize_row(t, wf.data(), w.data(), n * d);
+          std::vector<float> want(d), got(d), row(n);
+          auto fn = [&](const Kernels& set) {
+            return t == WeightType::kF16 ? set.matmul_f16 : set.matmul_bf16;
+          };
+          fn(scalar_kernels())(want.data(), x.data(), w.data(), n, d);
+          fn(*k)(got.data(), x.data(), w.data(), n, d);
+          for (int i = 0; i < d; i++) {
+            dequantize_row(t, w.data() + i * n, row.data(), n);
+            double terms = 0;
+            for (int j = 0; j < n; j++) terms += std::fabs(row[j] * x[j]);
+            ASSERT_NEAR(got[i], want[i], sum_tolerance(terms, n))
+                << k->name << " " << weight_type_info(t).name << " n=" << n << " d=" << d << " row " << i;
+          }
         }
       }
     }
@@ -403,16 +547,19 @@ TEST(SimdKernels, RopeIsBitExact) {
   }
 }
 
-// BAREFLOW_KERNELS=scalar forces the reference set (CTest runs this test both ways).
+// BAREFLOW_KERNELS=scalar|avx2|avx512 chooses a set; a set the CPU lacks falls back to the next
+// best (CTest runs this test with each value, and with none).
 TEST(Dispatch, HonoursEnvironment) {
-  const char* want = std::getenv("BAREFLOW_KERNELS");
+  const char* env = std::getenv("BAREFLOW_KERNELS");
+  const std::string want = env ? env : "";
   const Kernels& k = kernels();
-  if (want != nullptr && std::strcmp(want, "scalar") == 0) {
+  const Kernels* best = avx512_kernels() ? avx512_kernels() : avx2_kernels() ? avx2_kernels() : &scalar_kernels();
+  if (want == "scalar") {
     EXPECT_STREQ(k.name, "scalar");
-  } else if (avx2_kernels() != nullptr) {
-    EXPECT_STREQ(k.name, "avx2");
+  } else if (want == "avx2") {
+    EXPECT_STREQ(k.name, avx2_kernels() ? "avx2" : "scalar");
   } else {
-    EXPECT_STREQ(k.name, "scalar");
+    EXPECT_STREQ(k.name, best->name);  // avx512, none, or an unknown name
   }
   EXPECT_EQ(&kernels(), &k);  // chosen once
 }
