@@ -1,14 +1,14 @@
-// Step 4 of a compile (see compiler.cpp): the tier-0 profile as !prof metadata, and counters
-// in compiled code that keep feeding the tier-0 counters.
+// Step 4 of a compile (see compiler.cpp): the tier-0 profile as !prof metadata (through
+// profile/metadata.h, which the export shares), and counters in compiled code that keep
+// feeding the tier-0 counters.
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Instructions.h>
-#include <llvm/IR/MDBuilder.h>
-#include <llvm/ProfileData/InstrProf.h>
 
 #include <map>
 
 #include "jit/prepare.h"
 #include "jit/symbols.h"
+#include "profile/metadata.h"
 #include "vm/code.h"
 
 namespace bf::jit {
@@ -16,40 +16,16 @@ namespace bf::jit {
 using namespace llvm;
 
 void attach_profile(Function& f, const vm::Function& slot, InstrProfSummaryBuilder& summary) {
-  uint64_t calls = slot.calls.load(std::memory_order_relaxed);
-  f.setEntryCount(calls);
-  InstrProfRecord record;
-  record.Counts.push_back(calls);
-  const vm::Code* code = slot.code.load(std::memory_order_acquire);
-  if (code) {
-    std::vector<BasicBlock*> blocks;
-    for (BasicBlock& b : f) blocks.push_back(&b);
-    std::map<uint32_t, std::vector<uint64_t>> weights;  // block -> count per successor
+  std::vector<profile::Edge> edges;
+  if (const vm::Code* code = slot.code.load(std::memory_order_acquire)) {
+    edges.reserve(code->edges.size());
     for (size_t i = 1; i < code->edges.size(); i++) {
       const vm::EdgeInfo& e = code->edges[i];
-      if (e.from_block >= blocks.size()) continue;
-      unsigned n = blocks[e.from_block]->getTerminator()->getNumSuccessors();
-      if (e.successor >= n) continue;
-      auto& w = weights[e.from_block];
-      w.resize(n);
-      uint64_t c = code->counters[i].load(std::memory_order_relaxed);
-      w[e.successor] += c;
-      record.Counts.push_back(c);
-    }
-    MDBuilder md(f.getContext());
-    for (auto& [block, w] : weights) {
-      Instruction* term = blocks[block]->getTerminator();
-      if (w.size() < 2 || !(isa<BranchInst>(term) || isa<SwitchInst>(term))) continue;
-      uint64_t max = 0;
-      for (uint64_t c : w) max = std::max(max, c);
-      if (max == 0) continue;
-      uint64_t scale = max / UINT32_MAX + 1;
-      SmallVector<uint32_t, 8> scaled;
-      for (uint64_t c : w) scaled.push_back(uint32_t(c / scale) + 1);  // +1: never certain
-      term->setMetadata(LLVMContext::MD_prof, md.createBranchWeights(scaled));
+      edges.push_back({e.from_block, e.to_block, e.successor, e.back_edge,
+                       code->counters[i].load(std::memory_order_relaxed)});
     }
   }
-  summary.addRecord(record);
+  profile::attach_counts(f, slot.calls.load(std::memory_order_relaxed), edges, summary);
 }
 
 // The counters are symbols (symbols.h), not addresses: the code stays valid in another
