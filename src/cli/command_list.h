@@ -12,6 +12,9 @@ BF_COMMAND(synth, "write a checkpoint of random weights with a real model's shap
 #ifdef BAREFLOW_CMD_run
 BF_COMMAND(run, "run an LLVM bitcode program (tier 0 interpreter, JIT tiers)")
 #endif
+#ifdef BAREFLOW_CMD_export
+BF_COMMAND(export, "compile a program and its profile into a small static executable")
+#endif
 #ifdef BAREFLOW_CMD_boot
 BF_COMMAND(boot, "boot a static program in the unikernel under QEMU")
 #endif
