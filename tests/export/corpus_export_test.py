@@ -6,42 +6,19 @@ exactly what the program's native build prints and exit with the same status.
 usage: corpus_export_test.py BAREFLOW EXPORT_OPTIONS NATIVE BC... [-- NATIVE BC...]...
 EXPORT_OPTIONS is one argument, split on spaces (e.g. "--libc glibc --cpu x86-64")."""
 import os
-import subprocess
 import sys
 import tempfile
 
-
-def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
-    return p.returncode, p.stdout, p.stderr
-
-
-def first_difference(want, got):
-    a, b = want.decode(errors="replace").splitlines(), got.decode(errors="replace").splitlines()
-    for i in range(max(len(a), len(b))):
-        x = a[i] if i < len(a) else "<none>"
-        y = b[i] if i < len(b) else "<none>"
-        if x != y:
-            return f"  line {i + 1}: native {x!r}\n          export {y!r}"
-    return ""
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from corpus import first_difference, groups, run  # noqa: E402
 
 
 def main():
     bareflow, options = sys.argv[1], sys.argv[2].split()
-    groups, group = [], []
-    for a in sys.argv[3:]:
-        if a == "--":
-            groups.append(group)
-            group = []
-        else:
-            group.append(a)
-    groups.append(group)
     failed = total = 0
     with tempfile.TemporaryDirectory(prefix="bareflow-export-corpus.") as tmp:
-        for group in groups:
-            if not group:
-                continue
-            native, bcs = group[0], group[1:]
+        for native, bcs in groups(sys.argv[3:]):
             want_rc, want_out, _ = run([native])
             for bc in bcs:
                 total += 1
@@ -61,7 +38,7 @@ def main():
                 if rc != want_rc or out != want_out:
                     failed += 1
                     print(f"MISMATCH {bc}: exit {rc} (native {want_rc})\n  stderr: {err.decode()[-300:]}")
-                    print(first_difference(want_out, out))
+                    print(first_difference(want_out, out, "export"))
                 os.remove(exe)
     print(f"export {' '.join(options)}: {total - failed} passed, {failed} failed")
     return 1 if failed else 0

@@ -1,6 +1,7 @@
 """What the export tests share: profiling the llama app with a few `bareflow run`s and exporting
 it. Scripts import it with their own directory on sys.path."""
 import os
+import struct
 import subprocess
 import sys
 
@@ -32,16 +33,36 @@ def export(bareflow, bc, output, profiles, *options):
     return subprocess.run(cmd + list(options), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
 
 
-def program_header_types(path):
-    """The p_type of each program header of an ELF64 executable."""
-    import struct
+def read_elf64(path):
     with open(path, "rb") as f:
         data = f.read()
-    if data[:4] != b"\x7fELF" or data[4] != 2:
+    return data if data[:4] == b"\x7fELF" and data[4] == 2 else None
+
+
+def program_header_types(path):
+    """The p_type of each program header of an ELF64 executable."""
+    data = read_elf64(path)
+    if data is None:
         return None
     phoff, = struct.unpack_from("<Q", data, 32)
     phentsize, phnum = struct.unpack_from("<HH", data, 54)
     return [struct.unpack_from("<I", data, phoff + i * phentsize)[0] for i in range(phnum)]
+
+
+def section_names(path):
+    """The names of an ELF64 file's sections."""
+    data = read_elf64(path)
+    if data is None:
+        return []
+    shoff, = struct.unpack_from("<Q", data, 40)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 58)
+    strtab_offset, = struct.unpack_from("<Q", data, shoff + shstrndx * shentsize + 24)
+    names = []
+    for i in range(shnum):
+        name, = struct.unpack_from("<I", data, shoff + i * shentsize)
+        start = strtab_offset + name
+        names.append(data[start:data.index(b"\0", start)].decode())
+    return names
 
 
 def is_static(path):

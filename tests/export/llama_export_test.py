@@ -47,6 +47,10 @@ def main():
         if not export_util.is_static(exe):
             print("FAIL the executable is not static")
             return 1
+        # The functions no run executed have their own section, apart from the hot code.
+        if ".text.unlikely" not in export_util.section_names(exe):
+            print(f"FAIL no .text.unlikely section: {export_util.section_names(exe)}")
+            return 1
         with open(report_path) as f:
             problems = check_report(json.load(f), exe, libc)
         for problem in problems:

@@ -91,7 +91,7 @@ void __cxa_guard_abort(unsigned long long* guard) {
 
 // The body of a function that --drop-unexecuted removed: `message` names the program and the
 // function. exit() rather than _exit(): what the program printed before still reaches its
-// output. The status is EX_SOFTWARE (70), which no profiled path of the program returned from here.
+// output. The status is EX_SOFTWARE (70): the program went where its profile never went.
 [[noreturn]] void __bf_export_not_executed(const char* message) {
   (void)!write(2, message, strlen(message));
   exit(70);
