@@ -14,7 +14,6 @@
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/FileSystem.h>
-#include <llvm/Support/FileUtilities.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/Path.h>
 #include <llvm/Support/raw_ostream.h>
@@ -123,9 +122,61 @@ bool check_imports(const Module& m, const Toolchain& toolchain, const ExportRequ
   return false;
 }
 
+// The object file, in the temporary directory while lld reads it.
+class TempObject {
+ public:
+  ~TempObject() {
+    if (!path_.empty()) sys::fs::remove(path_);
+  }
+  const std::string& path() const { return path_; }
+
+  bool write(ArrayRef<char> object, std::string& error) {
+    SmallString<128> path;
+    int fd = -1;
+    if (std::error_code ec = sys::fs::createTemporaryFile("bareflow-export", "o", fd, path)) {
+      error = "cannot write a temporary object file: " + ec.message();
+      return false;
+    }
+    path_ = std::string(path);
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os.write(object.data(), object.size());
+    os.close();
+    if (os.has_error()) {
+      error = path_ + ": " + os.error().message();
+      os.clear_error();
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string path_;
+};
+
 uint64_t file_size(const std::string& path) {
   uint64_t size = 0;
   return sys::fs::file_size(path, size) ? 0 : size;
+}
+
+ExportReport make_report(const ExportRequest& request, const std::string& cpu, const ProgramCounts& counts,
+                         const ProfileInput& profile, StringRef object, const std::string& executable) {
+  ExportReport report;
+  report.app = request.app;
+  report.output = request.output;
+  report.cpu = request.cpu == "host" ? "host (" + cpu + ")" : cpu;
+  report.libc = request.libc == Libc::musl ? "musl" : "glibc";
+  report.functions = counts.functions;
+  report.executed = counts.executed;
+  report.cold = counts.cold;
+  report.dropped = counts.dropped;
+  code_bytes(object, report.hot_code_bytes, report.cold_code_bytes);
+  report.output_bytes = file_size(executable);
+  report.bareflow_bytes = file_size(sys::fs::getMainExecutable(nullptr, nullptr));
+  report.bitcode_bytes = file_size(request.app);
+  report.profile_runs = profile.runs;
+  report.profile_timed = profile.counts.timed;
+  report.top = top_functions(profile.counts, 10);
+  return report;
 }
 
 }  // namespace
@@ -169,40 +220,10 @@ bool export_program(const ExportRequest& request, ExportReport& report, std::str
   SmallVector<char, 0> object;
   if (!emit_object(*m, *tm, object, error)) return false;
   // 8.
-  SmallString<128> object_path;
-  int fd = -1;
-  if (std::error_code ec = sys::fs::createTemporaryFile("bareflow-export", "o", fd, object_path)) {
-    error = "cannot write a temporary object file: " + ec.message();
-    return false;
-  }
-  FileRemover remove_object(object_path);
-  {
-    raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os.write(object.data(), object.size());
-    os.close();
-    if (os.has_error()) {
-      error = std::string(object_path) + ": " + os.error().message();
-      os.clear_error();
-      return false;
-    }
-  }
-  if (!link_executable(toolchain, std::string(object_path), output.temp(), error)) return false;
-  report = ExportReport{};
-  report.app = request.app;
-  report.output = request.output;
-  report.cpu = request.cpu == "host" ? "host (" + cpu + ")" : cpu;
-  report.libc = request.libc == Libc::musl ? "musl" : "glibc";
-  report.functions = counts.functions;
-  report.executed = counts.executed;
-  report.cold = counts.cold;
-  report.dropped = counts.dropped;
-  code_bytes(StringRef(object.data(), object.size()), report.hot_code_bytes, report.cold_code_bytes);
-  report.output_bytes = file_size(output.temp());
-  report.bareflow_bytes = file_size(sys::fs::getMainExecutable(nullptr, nullptr));
-  report.bitcode_bytes = file_size(request.app);
-  report.profile_runs = profile.runs;
-  report.profile_timed = profile.counts.timed;
-  report.top = top_functions(profile.counts, 10);
+  TempObject object_file;
+  if (!object_file.write(object, error)) return false;
+  if (!link_executable(toolchain, object_file.path(), output.temp(), error)) return false;
+  report = make_report(request, cpu, counts, profile, StringRef(object.data(), object.size()), output.temp());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!request.report.empty() && !report_file.write(report_json(report), error)) return false;
   return output.commit(0755, error) && (request.report.empty() || report_file.commit(0644, error));

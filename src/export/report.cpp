@@ -27,7 +27,9 @@ double shrink(const ExportReport& r) {
 // A function's qualified name without its parameters, for people (the JSON keeps IR names).
 std::string readable(const std::string& name) {
   llvm::ItaniumPartialDemangler demangler;
-  if (demangler.partialDemangle(name.c_str())) return name;  // C, or not mangled
+  // A suffix after a dot (".174": llvm-link's copy of a duplicate) is not part of the mangling.
+  const std::string mangled = name.substr(0, name.find('.'));
+  if (demangler.partialDemangle(mangled.c_str())) return name;  // C, or not mangled
   char* text = demangler.getFunctionName(nullptr, nullptr);
   std::string result = text ? text : name;
   free(text);

@@ -1,10 +1,12 @@
 // The static world an export links against, found at run time (export needs no compiler or
-// linker installed, only these files). The search, in order (docs/export.md):
-//   1. the directory in $BAREFLOW_EXPORT_LIBDIR, for every file (a sysroot shipped elsewhere);
-//   2. musl: /usr/lib/x86_64-linux-musl, /usr/lib/musl/lib, /usr/local/musl/lib (Debian musl-dev);
-//      glibc: /usr/lib/x86_64-linux-gnu, /usr/lib64, /usr/lib (libc6-dev);
-//   3. libgcc.a (and, for glibc, libgcc_eh.a): /usr/lib/gcc/x86_64-linux-gnu/N and
-//      /usr/lib/gcc/x86_64-pc-linux-gnu/N, highest N first; else compiler-rt's builtins.
+// linker installed, only these files). The search (docs/export.md):
+//   - $BAREFLOW_EXPORT_LIBDIR, when set, is the only directory searched, for every file (a
+//     self-contained sysroot shipped elsewhere, e.g. beside bareflow on the unikernel's disk);
+//   - otherwise musl's files in /usr/lib/x86_64-linux-musl, /usr/lib/musl/lib,
+//     /usr/local/musl/lib (Debian musl-dev), glibc's in /usr/lib/x86_64-linux-gnu, /usr/lib64,
+//     /usr/lib (libc6-dev), and libgcc.a (and, for glibc, libgcc_eh.a) in
+//     /usr/lib/gcc/x86_64-linux-gnu/N and /usr/lib/gcc/x86_64-pc-linux-gnu/N, highest N first,
+//     else compiler-rt's builtins.
 #include <llvm/ADT/StringExtras.h>
 #include <llvm/ADT/StringSet.h>
 #include <llvm/Object/Archive.h>
@@ -23,9 +25,14 @@ using namespace llvm;
 
 namespace {
 
+std::string sysroot() {
+  const char* dir = getenv("BAREFLOW_EXPORT_LIBDIR");
+  return dir ? dir : "";
+}
+
 std::vector<std::string> libc_dirs(Libc libc) {
+  if (!sysroot().empty()) return {sysroot()};
   std::vector<std::string> dirs;
-  if (const char* dir = getenv("BAREFLOW_EXPORT_LIBDIR"); dir && *dir) dirs.push_back(dir);
   if (libc == Libc::musl) {
     for (const char* d : {"/usr/lib/x86_64-linux-musl", "/usr/lib/musl/lib", "/usr/local/musl/lib"}) dirs.push_back(d);
   } else {
@@ -36,8 +43,8 @@ std::vector<std::string> libc_dirs(Libc libc) {
 
 // GCC's version directories, highest first (12 before 9: by number, not by name).
 std::vector<std::string> libgcc_dirs() {
+  if (!sysroot().empty()) return {sysroot()};
   std::vector<std::string> dirs;
-  if (const char* dir = getenv("BAREFLOW_EXPORT_LIBDIR"); dir && *dir) dirs.push_back(dir);
   for (const char* root : {"/usr/lib/gcc/x86_64-linux-gnu", "/usr/lib/gcc/x86_64-pc-linux-gnu"}) {
     std::vector<std::pair<int, std::string>> versions;
     std::error_code ec;
@@ -84,7 +91,8 @@ bool find_toolchain(Libc libc, Toolchain& toolchain, std::string& error) {
   auto need = [&](const std::string& name, std::vector<std::string>& into) {
     std::string path = find_in(dirs, name);
     if (path.empty()) {
-      error = "no " + name + " of " + which + " in " + join(dirs, ", ") + " or $BAREFLOW_EXPORT_LIBDIR";
+      error = "no " + name + " of " + which + " in " + join(dirs, ", ") +
+              (sysroot().empty() ? "" : " ($BAREFLOW_EXPORT_LIBDIR)");
       return false;
     }
     into.push_back(path);
@@ -101,9 +109,11 @@ bool find_toolchain(Libc libc, Toolchain& toolchain, std::string& error) {
   }
   const std::vector<std::string> gcc = libgcc_dirs();
   std::string libgcc = find_in(gcc, "libgcc.a");
-  if (libgcc.empty()) libgcc = find_in({"/usr/lib/llvm-19/lib/clang/19/lib/linux"}, "libclang_rt.builtins-x86_64.a");
+  if (libgcc.empty() && sysroot().empty())
+    libgcc = find_in({"/usr/lib/llvm-19/lib/clang/19/lib/linux"}, "libclang_rt.builtins-x86_64.a");
   if (libgcc.empty()) {
-    error = "no libgcc.a (Debian libgcc-12-dev) in " + join(gcc, ", ") + " nor compiler-rt's builtins";
+    error = "no libgcc.a (Debian libgcc-12-dev) in " + join(gcc, ", ") +
+            (sysroot().empty() ? " nor compiler-rt's builtins" : " ($BAREFLOW_EXPORT_LIBDIR)");
     return false;
   }
   toolchain.archives.push_back(libgcc);

@@ -67,10 +67,13 @@ def main():
                                    os.path.join(tmp, "no", "report.json")], "report.json: cannot write"),
             ("not bitcode", [good, "-o", out, "--profile-from", good], "drop.json"),
             ("unknown CPU", [drop_bc, "-o", out, "--profile-from", good, "--cpu", "pentium"], "--cpu pentium"),
+            ("no static libraries", [drop_bc, "-o", out, "--profile-from", good], "no crt1.o of musl",
+             {"BAREFLOW_EXPORT_LIBDIR": inputs}),
         ]
-        for name, args, expected in cases:
+        for name, args, expected, *env in cases:
             total += 1
-            p = subprocess.run([bareflow, "export"] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+            p = subprocess.run([bareflow, "export"] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
+                               env=dict(os.environ, **env[0]) if env else None)
             err = p.stderr.decode()
             problems = []
             if p.returncode == 0:

@@ -194,6 +194,29 @@ TEST_P(Imports, EveryNameOfTheImportTableResolves) {
 INSTANTIATE_TEST_SUITE_P(Export, Imports, ::testing::Values(exporter::Libc::musl, exporter::Libc::glibc),
                          [](const auto& info) { return std::string(info.param == exporter::Libc::musl ? "musl" : "glibc"); });
 
+// $BAREFLOW_EXPORT_LIBDIR, when set, is the only place searched: a self-contained sysroot.
+TEST(Toolchain, SysrootIsTheOnlyPlaceSearched) {
+  exporter::Toolchain host;
+  std::string error;
+  ASSERT_TRUE(exporter::find_toolchain(exporter::Libc::musl, host, error)) << error;
+  SmallString<128> dir;
+  ASSERT_FALSE(sys::fs::createUniqueDirectory("bareflow-export-sysroot", dir));
+  std::vector<std::string> files = host.start_files;
+  files.insert(files.end(), host.archives.begin(), host.archives.end());
+  files.insert(files.end(), host.end_files.begin(), host.end_files.end());
+  for (const std::string& f : files)
+    ASSERT_FALSE(sys::fs::create_link(f, std::string(dir) + "/" + sys::path::filename(f).str()));
+  setenv("BAREFLOW_EXPORT_LIBDIR", dir.c_str(), 1);
+  exporter::Toolchain shipped;
+  EXPECT_TRUE(exporter::find_toolchain(exporter::Libc::musl, shipped, error)) << error;
+  for (const std::string& f : shipped.archives) EXPECT_EQ(sys::path::parent_path(f), dir) << f;
+  sys::fs::remove(std::string(dir) + "/libgcc.a");
+  EXPECT_FALSE(exporter::find_toolchain(exporter::Libc::musl, shipped, error));
+  EXPECT_EQ(error, "no libgcc.a (Debian libgcc-12-dev) in " + std::string(dir) + " ($BAREFLOW_EXPORT_LIBDIR)");
+  unsetenv("BAREFLOW_EXPORT_LIBDIR");
+  sys::fs::remove_directories(dir);
+}
+
 // Runs a command, returning its stdout (and its exit status in `status`).
 std::string output_of(const std::string& command, int& status) {
   std::string out;
