@@ -90,9 +90,9 @@ def main():
         profiles = []
         for fmt in ("fp32", "q8"):
             path = os.path.join(tmp, f"profile-{fmt}.json")
-            subprocess.run([bareflow, "run", "--profile-out", path, llama_bc, "--", "-m",
+            subprocess.run([bareflow, "run", "--no-cache", "--profile-out", path, llama_bc, "--", "-m",
                             synth(bareflow, build, "stories15M", fmt), "-z", tokenizer, "-p", "Once upon a time",
-                            "-n", "32", "-t", "0", "--threads", "2"], check=True, stdout=subprocess.DEVNULL,
+                            "-n", "32", "--temp", "0", "-t", "2"], check=True, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
             profiles.append(path)
         exported = os.path.join(tmp, "llama-musl")
@@ -110,7 +110,7 @@ def main():
                 model = synth(bareflow, build, shape, fmt)
                 for n in threads:
                     app = ["-m", model, "-z", tokenizer, "-p", "Once upon a time", "-n", str(POSITIONS.get(shape, 256)),
-                           "-t", "0", "--threads", str(n), "--json"]
+                           "--temp", "0", "-t", str(n), "--json"]
                     engines = {"native": [native] + app, "export": [exported] + app,
                                "export glibc": [exported_glibc] + app,
                                "auto": [bareflow, "run", "--tier=auto", llama_bc, "--"] + app}
@@ -156,7 +156,7 @@ def main():
         print("instructions (callgrind, whole process, stories15M shape, 24 positions, 1 thread):")
         for fmt in ("fp32", "q8"):
             app = ["-m", synth(bareflow, build, "stories15M", fmt), "-z", tokenizer, "-p", "Once upon a time",
-                   "-n", "24", "-t", "0", "--threads", "1"]
+                   "-n", "24", "--temp", "0", "-t", "1"]
             counts = {name: instructions([exe] + app) for name, exe in (("native", native), ("export", v3))}
             print(f"  {fmt:<5} native {counts['native'] / 1e6:8.1f}M  export (x86-64-v3) {counts['export'] / 1e6:8.1f}M"
                   f"  native/export {counts['native'] / counts['export']:.3f}x")

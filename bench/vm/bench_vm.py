@@ -54,11 +54,11 @@ def main():
              ("stories15M (synth)", s15, os.path.join(models, "tokenizer.bin"))]
 
     print("== llama app: forward pass per prompt token, 1 thread (best of 2) ==")
-    args_of = lambda m, z, extra=(): ["-m", m, "-z", z, "-p", PROMPT, "-n", "40", "-t", "0",
-                                      "--threads", "1", "--json", *extra]
+    args_of = lambda m, z, extra=(): ["-m", m, "-z", z, "-p", PROMPT, "-n", "40", "--temp", "0",
+                                      "-t", "1", "--json", *extra]
     for name, m, z in cases:
         nat = best(lambda: per_token_ms(llama_json([native, *args_of(m, z)])))
-        t0 = best(lambda: per_token_ms(llama_json([bareflow, "run", "--tier=interp", bc, "--", *args_of(m, z)])))
+        t0 = best(lambda: per_token_ms(llama_json([bareflow, "run", "--no-cache", "--tier=interp", bc, "--", *args_of(m, z)])))
         print(f"{name:20s} native -O3 {nat:9.3f} ms/token   tier 0 {t0:9.3f} ms/token   ratio {t0 / nat:6.1f}x")
 
     print("\n== lli-19 --force-interpreter on llama.bc (stories260K) ==")
@@ -106,7 +106,7 @@ def main():
             subprocess.run(["clang-19", "-O2", *inc, "-c", "-emit-llvm", src, "-o", bcf + ".part"], check=True)
             subprocess.run([llvm_link, bcf + ".part", timer_bc, "-o", bcf], check=True)
         runs_n = [main_ns([exe]) for _ in range(3)]
-        runs_i = [main_ns([bareflow, "run", "--tier=interp", bcf]) for _ in range(3)]
+        runs_i = [main_ns([bareflow, "run", "--no-cache", "--tier=interp", bcf]) for _ in range(3)]
         tn, ti = min(r[0] for r in runs_n), min(r[0] for r in runs_i)
         same = runs_n[0][1].stdout == runs_i[0][1].stdout
         ratios.append(ti / tn)
@@ -120,8 +120,8 @@ def main():
     # Interleaved, best of 5 each: the machine is shared and run-to-run noise exceeds the effect.
     offs, ons = [], []
     for _ in range(5):
-        offs.append(per_token_ms(llama_json([bareflow, "run", "--tier=interp", bc, "--", *args_of(m, z)])))
-        ons.append(per_token_ms(llama_json([bareflow, "run", "--tier=interp", "--profile-out",
+        offs.append(per_token_ms(llama_json([bareflow, "run", "--no-cache", "--tier=interp", bc, "--", *args_of(m, z)])))
+        ons.append(per_token_ms(llama_json([bareflow, "run", "--no-cache", "--tier=interp", "--profile-out",
                                             os.path.join(work, "profile.json"), bc, "--", *args_of(m, z)])))
     off, on = min(offs), min(ons)
     print(f"without {off:.3f} ms/token   with {on:.3f} ms/token   overhead {100 * (on / off - 1):+.1f}%"

@@ -44,8 +44,8 @@ def main():
     bareflow = os.path.join(build, "bareflow")
     models = os.path.join(shared, "models")
     llama = [os.path.join(build, "apps", "llama.bc"), "--", "-m", os.path.join(models, "stories260K.bin"),
-             "-z", os.path.join(models, "tok512.bin"), "-p", PROMPT, "-n", "40", "-t", "0",
-             "--threads", "1", "--json"]
+             "-z", os.path.join(models, "tok512.bin"), "-p", PROMPT, "-n", "40", "--temp", "0",
+             "-t", "1", "--json"]
     work = os.path.join(build, "bench", "vm", "csmith")
     os.makedirs(work, exist_ok=True)
     cases = [("llama stories260K", llama)]
@@ -65,10 +65,10 @@ def main():
     print("== tier-0 profile cost in instructions (callgrind, main only) ==")
     print(f"{'program':22s} {'no counters':>14s} {'counters':>14s} {'+timing':>14s} {'counters':>9s} {'timing':>8s}")
     for name, args in cases:
-        base = instructions([nocount, "run", "--tier=interp", *args])
-        counted = instructions([bareflow, "run", "--tier=interp", *args])
+        base = instructions([nocount, "run", "--no-cache", "--tier=interp", *args])
+        counted = instructions([bareflow, "run", "--no-cache", "--tier=interp", *args])
         with tempfile.TemporaryDirectory() as tmp:
-            timed = instructions([bareflow, "run", "--tier=interp", "--profile-out",
+            timed = instructions([bareflow, "run", "--no-cache", "--tier=interp", "--profile-out",
                                   os.path.join(tmp, "p.json"), *args])
         print(f"{name:22s} {base:14,d} {counted:14,d} {timed:14,d} {100 * (counted / base - 1):+8.2f}%"
               f" {100 * (timed / counted - 1):+7.2f}%")

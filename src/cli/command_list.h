@@ -3,6 +3,12 @@
 #ifdef BAREFLOW_CMD_generate
 BF_COMMAND(generate, "generate text with a Llama checkpoint")
 #endif
+#ifdef BAREFLOW_CMD_chat
+BF_COMMAND(chat, "a conversation with a chat model in the terminal")
+#endif
+#ifdef BAREFLOW_CMD_serve
+BF_COMMAND(serve, "an HTTP server with the OpenAI-compatible API (completions, chat)")
+#endif
 #ifdef BAREFLOW_CMD_quantize
 BF_COMMAND(quantize, "write a Q8_0 (version 2) checkpoint from an fp32 one")
 #endif
@@ -11,6 +17,9 @@ BF_COMMAND(synth, "write a checkpoint of random weights with a real model's shap
 #endif
 #ifdef BAREFLOW_CMD_run
 BF_COMMAND(run, "run an LLVM bitcode program (tier 0 interpreter, JIT tiers)")
+#endif
+#ifdef BAREFLOW_CMD_cache
+BF_COMMAND(cache, "list, check and prune the code cache and profile store")
 #endif
 #ifdef BAREFLOW_CMD_export
 BF_COMMAND(export, "compile a program and its profile into a small static executable")

@@ -1,6 +1,6 @@
 // The compiler behind the tiers. What one compile does:
-//   1. parse the module's bitcode into a fresh context (the compiler thread never touches the
-//      interpreter's IR);
+//   1. parse the program's bitcode (the bytes it was loaded from) into a fresh context: the
+//      compiler thread never touches the interpreter's IR;
 //   2. prepare the unit (prepare.cpp): globals become the interpreter's storage, the requested
 //      functions are kept with private copies of what they need, and everything else is reached
 //      through the function table;
@@ -16,7 +16,6 @@
 // from an earlier run links into this one (link_object) as well as a fresh one.
 #include "jit/compiler.h"
 
-#include <llvm/AsmParser/Parser.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/Config/llvm-config.h>
@@ -155,8 +154,8 @@ class CompilerImpl final : public Compiler {
   bool link_object(const std::string& object, const CompileRequest& request, CompileResult& result,
                    std::string& error) override;
   void set_cache(UnitCache* cache) override { cache_ = cache; }
+  void set_history(const profile::Profile* history) override { history_ = history; }
   const std::string& environment() const override { return environment_; }
-  bool warm_up(std::string& error) override;
 
  private:
   bool create_jit(std::string& error);
@@ -171,13 +170,14 @@ class CompilerImpl final : public Compiler {
 
   vm::Machine& m_;
   Options options_;
-  SmallVector<char, 0> bitcode_;
   std::vector<void*> global_addresses_;  // by position in the module's global list
   std::unique_ptr<LLJIT> jit_;
   std::unique_ptr<CodeGenerator> codegen_;
   std::string cpu_, features_, environment_;
   std::map<int, std::unique_ptr<TargetMachine>> pass_machines_;
   UnitCache* cache_ = nullptr;
+  const profile::Profile* history_ = nullptr;
+  uint64_t units_ = 0;  // units linked so far, each in its own JITDylib
 };
 
 bool CompilerImpl::init(std::string& error) {
@@ -186,10 +186,6 @@ bool CompilerImpl::init(std::string& error) {
     InitializeNativeTarget();
     InitializeNativeTargetAsmPrinter();
   });
-  // The bitcode every compile starts from (written before main runs: the interpreter only
-  // reads its IR, and nothing reads it concurrently yet).
-  raw_svector_ostream os(bitcode_);
-  WriteBitcodeToFile(*m_.module, os);
   for (GlobalVariable& g : m_.module->globals()) global_addresses_.push_back(m_.addresses.lookup(&g));
   if (!create_jit(error)) return false;
   if (options_.gdb) register_with_gdb();
@@ -207,12 +203,7 @@ bool CompilerImpl::create_jit(std::string& error) {
   jtmb->setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
   cpu_ = jtmb->getCPU();
   features_ = jtmb->getFeatures().getString();
-  // Tests stand for another CPU in the keys (only there), to show that code cached on one CPU
-  // is not taken on another.
-  const char* keyed_features = getenv("BAREFLOW_TEST_CPU_FEATURES");
-  environment_ = std::string("bareflow ") + kBuildId + "\nllvm " LLVM_VERSION_STRING "\ntriple " +
-                 jtmb->getTargetTriple().str() + "\ncpu " + cpu_ + "\nfeatures " +
-                 (keyed_features ? keyed_features : features_) + "\n" + code_shaping_params(options_.params);
+  environment_ = jit::environment(options_);
   codegen_ = std::make_unique<CodeGenerator>(*jtmb);
   auto built = LLJITBuilder()
                    .setJITTargetMachineBuilder(*jtmb)
@@ -254,8 +245,7 @@ bool CompilerImpl::define_program_symbols(std::string& error) {
   for (size_t i = 0; i < global_addresses_.size(); i++)
     if (global_addresses_[i]) define(symbols::global(i), global_addresses_[i]);
   vm::FunctionTable& table = m_.table;
-  define(symbols::kTable, &table);
-  define(symbols::kResolve, reinterpret_cast<void*>(&vm::FunctionTable::resolve));
+  define(symbols::kResolve, table.resolver());
   define(symbols::kNoTarget, table.no_target());
   for (uint32_t k = 0; k < table.size(); k++) {
     define(symbols::entry(k), table.slot(k).entry());
@@ -353,7 +343,7 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
   const Clock::time_point t0 = Clock::now();
   // 1. Lazily: only the bodies this compile keeps are read (preparation materializes them).
   auto ctx = std::make_unique<LLVMContext>();
-  auto parsed = getLazyBitcodeModule(MemoryBufferRef(StringRef(bitcode_.data(), bitcode_.size()), m_.path), *ctx);
+  auto parsed = getLazyBitcodeModule(MemoryBufferRef(m_.bitcode, m_.path), *ctx);
   if (!parsed) {
     error = toString(parsed.takeError());
     return false;
@@ -365,7 +355,7 @@ bool CompilerImpl::compile(const CompileRequest& request, CompileResult& result,
   }
   const Clock::time_point t1 = Clock::now();
   // 2-5.
-  const PrepareContext context{m_, global_addresses_, options_.params, cpu_, features_};
+  const PrepareContext context{m_, global_addresses_, options_.params, cpu_, features_, history_};
   if (!prepare_module(*mod, request, context, result, error)) return false;
   mod->addModuleFlag(Module::Warning, symbols::kTierFlag, uint32_t(request.tier));
   // 6.
@@ -411,17 +401,25 @@ bool CompilerImpl::link_object(const std::string& object, const CompileRequest& 
 }
 
 // Adds the object to the JIT and looks up the request's functions, adapters and OSR entries:
-// JITLink resolves its references against the program's symbols then.
+// JITLink resolves its references against the program's symbols then. Each unit has a
+// JITDylib of its own (linking against the program's), so that units never collide: a unit
+// from the cache may define functions that this run compiles again at the same tier.
 bool CompilerImpl::link(std::unique_ptr<MemoryBuffer> object, const CompileRequest& request, CompileResult& result,
                         std::string& error) {
   const std::map<std::string, uint64_t> sizes = function_sizes(object->getMemBufferRef());
   result.object_bytes = object->getBufferSize();
-  if (Error e = jit_->addObjectFile(std::move(object))) {
+  auto jd = jit_->createJITDylib("unit" + std::to_string(units_++));
+  if (!jd) {
+    error = toString(jd.takeError());
+    return false;
+  }
+  jd->addToLinkOrder(jit_->getMainJITDylib());
+  if (Error e = jit_->addObjectFile(*jd, std::move(object))) {
     error = toString(std::move(e));
     return false;
   }
   auto find = [&](const std::string& name, void*& address, uint64_t* size) {
-    auto found = jit_->lookup(name);
+    auto found = jit_->lookup(*jd, name);
     if (!found) {
       error = toString(found.takeError());
       return false;
@@ -447,81 +445,26 @@ bool CompilerImpl::link(std::unique_ptr<MemoryBuffer> object, const CompileReque
   return true;
 }
 
-const char kWarmUpIR[] = R"(
-define float @warm(ptr %a, ptr %b, i32 %n, i32 %k) {
-entry:
-  %c = icmp sgt i32 %n, 0
-  br i1 %c, label %loop, label %exit
-loop:
-  %i = phi i32 [0, %entry], [%i1, %loop]
-  %s = phi float [0.0, %entry], [%s1, %loop]
-  %pa = getelementptr float, ptr %a, i32 %i
-  %pb = getelementptr float, ptr %b, i32 %i
-  %x = load float, ptr %pa
-  %y = load float, ptr %pb
-  %m = fmul fast float %x, %y
-  %s1 = fadd fast float %s, %m
-  %i1 = add nsw i32 %i, 1
-  %d = icmp slt i32 %i1, %n
-  br i1 %d, label %loop, label %exit
-exit:
-  %r = phi float [0.0, %entry], [%s1, %loop]
-  switch i32 %k, label %other [i32 0, label %done
-                               i32 1, label %half
-                               i32 7, label %half]
-half:
-  %h = fmul float %r, 0.5
-  br label %done
-other:
-  %q = call float @llvm.sqrt.f32(float %r)
-  br label %done
-done:
-  %v = phi float [%r, %exit], [%h, %half], [%q, %other]
-  ret float %v
-}
-declare float @llvm.sqrt.f32(float)
-)";
-
-bool CompilerImpl::warm_up(std::string& error) {
-  for (int tier : {1, 3}) {
-    auto ctx = std::make_unique<LLVMContext>();
-    SMDiagnostic diag;
-    std::unique_ptr<Module> mod = parseAssemblyString(kWarmUpIR, diag, *ctx);
-    if (!mod) {
-      error = "warm-up: " + diag.getMessage().str();
-      return false;
-    }
-    std::string name = "__bf_warm_up_t" + std::to_string(tier);
-    Function* f = mod->getFunction("warm");
-    f->setName(name);
-    f->addFnAttr("target-cpu", cpu_);
-    f->addFnAttr("target-features", features_);
-    mod->setDataLayout(jit_->getDataLayout());
-    mod->setTargetTriple(jit_->getTargetTriple().str());
-    optimize(*mod, tier);
-    auto object = (*codegen_)(*mod, tier);
-    if (!object) {
-      error = "warm-up: " + toString(object.takeError());
-      return false;
-    }
-    if (Error e = jit_->addObjectFile(std::move(*object))) {
-      error = "warm-up: " + toString(std::move(e));
-      return false;
-    }
-    auto address = jit_->lookup(name);
-    if (!address) {
-      error = "warm-up: " + toString(address.takeError());
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 void install(vm::FunctionTable& table, int tier, const CompileResult& result) {
   for (const CompiledFunction& cf : result.functions) table.install(cf.index, tier, cf.native, cf.adapter);
   for (const OsrEntry& e : result.osr) table.install_osr(e.index, e.loop, e.native);
+}
+
+std::string environment(const Options& options) {
+  auto jtmb = JITTargetMachineBuilder::detectHost();
+  if (!jtmb) {
+    consumeError(jtmb.takeError());
+    return "no host target\n";
+  }
+  // Tests stand for another CPU here (only here), to show that code cached on one CPU is not
+  // taken on another.
+  const char* keyed_features = getenv("BAREFLOW_TEST_CPU_FEATURES");
+  return std::string("bareflow ") + kBuildId + "\nllvm " LLVM_VERSION_STRING "\ntriple " +
+         jtmb->getTargetTriple().str() + "\ncpu " + jtmb->getCPU() + "\nfeatures " +
+         (keyed_features ? keyed_features : jtmb->getFeatures().getString()) + "\n" +
+         code_shaping_params(options.params);
 }
 
 std::unique_ptr<Compiler> Compiler::create(vm::Machine& machine, const Options& options, std::string& error) {

@@ -18,6 +18,9 @@ namespace bf::vm {
 class Machine;
 class FunctionTable;
 }  // namespace bf::vm
+namespace bf::profile {
+struct Profile;
+}
 
 namespace bf::jit {
 
@@ -74,13 +77,10 @@ class Compiler {
                            std::string& error) = 0;
   // Compiles ask `cache` for their unit first and give it what they compile (null: none).
   virtual void set_cache(UnitCache* cache) = 0;
-  // BareFlow's build, LLVM's version, the triple, CPU, features and the knobs that shape code:
-  // part of every unit's key, one NAME VALUE per line.
+  // Earlier runs' counts (a profile store, module order), added to this run's in !prof.
+  virtual void set_history(const profile::Profile* history) = 0;
+  // jit::environment(options): part of every unit's key.
   virtual const std::string& environment() const = 0;
-  // Compiles a small loop at tiers 1 and 3, so that LLVM's function-local statics exist
-  // before the caller registers its exit handler (exit() destroys statics constructed after a
-  // handler's registration before running it, which would pull them from under a compile).
-  virtual bool warm_up(std::string& error) = 0;
 };
 
 // Whether the interpreter can move calls of function k onto compiled code (not variadic).

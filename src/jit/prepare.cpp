@@ -36,8 +36,8 @@ bool has_adapter(const vm::Machine& machine, uint32_t index) {
 namespace {
 
 // The unit under construction.
-struct Unit {
-  Unit(Module& m, const CompileRequest& r, const PrepareContext& c) : mod(m), request(r), context(c) {}
+struct UnitBuild {
+  UnitBuild(Module& m, const CompileRequest& r, const PrepareContext& c) : mod(m), request(r), context(c) {}
   Module& mod;
   const CompileRequest& request;
   const PrepareContext& context;
@@ -60,7 +60,7 @@ struct Unit {
 };
 
 // a.
-bool index_module(Unit& u) {
+bool index_module(UnitBuild& u) {
   for (GlobalVariable& g : u.mod.globals()) u.globals.push_back(&g);
   for (Function& f : u.mod) {
     if (f.isDeclaration()) continue;
@@ -84,7 +84,7 @@ bool index_module(Unit& u) {
 }
 
 // b. Aliases become their aliasees; the appending llvm.* globals (ctors, used) go.
-void share_globals(Unit& u) {
+void share_globals(UnitBuild& u) {
   for (GlobalAlias& a : make_early_inc_range(u.mod.aliases())) {
     a.replaceAllUsesWith(a.getAliasee());
     a.eraseFromParent();
@@ -121,7 +121,7 @@ bool needs_copy(const vm::Function& slot, const Function& callee) {
 }
 
 // c. Returns the number of hot callees copied in for inlining, or -1 on error.
-int choose_roles(Unit& u) {
+int choose_roles(UnitBuild& u) {
   const Params& params = u.context.params;
   u.roles.assign(u.defs.size(), Role::drop);
   std::vector<std::pair<uint32_t, bool>> work;  // (function, is a root)
@@ -166,7 +166,7 @@ int choose_roles(Unit& u) {
 }
 
 // Kept functions: roots are published under their compiled names, copies stay private.
-void name_functions(Unit& u) {
+void name_functions(UnitBuild& u) {
   for (uint32_t k = 0; k < u.defs.size(); k++) {
     Function* f = u.defs[k];
     if (u.roles[k] == Role::drop) {
@@ -186,9 +186,17 @@ void name_functions(Unit& u) {
   }
 }
 
+// Function k in the profile store, when there is one for this module.
+const profile::FunctionProfile* past(const UnitBuild& u, uint32_t k) {
+  const profile::Profile* h = u.context.history;
+  if (!h || h->run_weight <= 0 || h->functions.size() != u.defs.size()) return nullptr;
+  const profile::FunctionProfile& f = h->functions[k];
+  return f.name == u.machine().functions[k]->name ? &f : nullptr;
+}
+
 // e. The host CPU on every function (clang's per-function attributes would pin baseline
 // x86-64), no optnone (clang -O0), and the profile.
-void target_and_profile(Unit& u) {
+void target_and_profile(UnitBuild& u) {
   const CompileRequest& request = u.request;
   InstrProfSummaryBuilder summary(ProfileSummaryBuilder::DefaultCutoffs);
   for (uint32_t k = 0; k < u.defs.size(); k++) {
@@ -202,7 +210,7 @@ void target_and_profile(Unit& u) {
     f->addFnAttr("target-features", u.context.features);
     f->removeFnAttr("tune-cpu");
     const vm::Function& slot = *u.machine().functions[k];
-    if (request.profile) attach_profile(*f, slot, summary);
+    if (request.profile) attach_profile(*f, slot, past(u, k), u.context.history ? u.context.history->run_weight : 0, summary);
     if (request.count_calls && u.roles[k] == Role::root) add_counters(*f, slot, request.count_edges);
   }
   if (request.profile)
@@ -211,7 +219,7 @@ void target_and_profile(Unit& u) {
 
 // f. Adapters: the interpreter's calling convention (libffi's: pointers to the arguments, a
 // result buffer; narrow integers and floats returned zero-extended to 64 bits).
-void add_adapters(Unit& u) {
+void add_adapters(UnitBuild& u) {
   LLVMContext& ctx = u.mod.getContext();
   Type* ptr = PointerType::getUnqual(ctx);
   for (uint32_t k : u.request.roots) {
@@ -247,7 +255,7 @@ void add_adapters(Unit& u) {
 }
 
 // g.
-bool add_osr_continuations(Unit& u) {
+bool add_osr_continuations(UnitBuild& u) {
   for (auto [k, loop] : u.request.osr) {
     const vm::Code* code = u.machine().functions[k]->code.load(std::memory_order_acquire);
     if (!code) {
@@ -264,7 +272,7 @@ bool add_osr_continuations(Unit& u) {
   return true;
 }
 
-bool verify(Unit& u) {
+bool verify(UnitBuild& u) {
   std::string problems;
   raw_string_ostream os(problems);
   if (!verifyModule(u.mod, &os)) return true;
@@ -276,7 +284,7 @@ bool verify(Unit& u) {
 
 bool prepare_module(Module& mod, const CompileRequest& request, const PrepareContext& context,
                     CompileResult& result, std::string& error) {
-  Unit u(mod, request, context);
+  UnitBuild u(mod, request, context);
   bool ok = index_module(u);
   if (ok) share_globals(u);
   int copies = ok ? choose_roles(u) : -1;

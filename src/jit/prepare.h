@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "jit/compiler.h"
+#include "profile/profile.h"
 
 namespace bf::vm {
 class Machine;
@@ -28,6 +29,7 @@ struct PrepareContext {
   const Params& params;
   const std::string& cpu;                  // the host's, named on every function
   const std::string& features;
+  const profile::Profile* history;         // earlier runs' counts for !prof, or null
 };
 
 // Rewrites `mod` (read lazily from the module's bitcode) into the unit `request` asks for.
@@ -51,8 +53,10 @@ void route_direct_calls(llvm::Module& mod, llvm::ArrayRef<llvm::Function*> defs,
 void route_indirect_calls(llvm::Module& mod, llvm::ArrayRef<llvm::Function*> defs);
 
 // profile_metadata.cpp. The tier-0 counters of `slot` as !prof on f (entry count, branch
-// weights), added to `summary` as one record.
-void attach_profile(llvm::Function& f, const vm::Function& slot, llvm::InstrProfSummaryBuilder& summary);
+// weights), added to `summary` as one record; with `past` (the function in a profile store
+// whose runs weigh `run_weight`), each count adds the mean of earlier runs.
+void attach_profile(llvm::Function& f, const vm::Function& slot, const profile::FunctionProfile* past,
+                    double run_weight, llvm::InstrProfSummaryBuilder& summary);
 // Compiled f keeps counting into the tier-0 counters: its calls, and with `edges` its branch
 // edges, so that it can earn a higher tier.
 void add_counters(llvm::Function& f, const vm::Function& slot, bool edges);

@@ -15,7 +15,10 @@ namespace bf::jit {
 
 using namespace llvm;
 
-void attach_profile(Function& f, const vm::Function& slot, InstrProfSummaryBuilder& summary) {
+void attach_profile(Function& f, const vm::Function& slot, const profile::FunctionProfile* past, double run_weight,
+                    InstrProfSummaryBuilder& summary) {
+  auto mean = [&](uint64_t total) { return uint64_t(double(total) / run_weight); };
+  uint64_t calls = slot.calls.load(std::memory_order_relaxed) + (past ? mean(past->calls) : 0);
   std::vector<profile::Edge> edges;
   if (const vm::Code* code = slot.code.load(std::memory_order_acquire)) {
     edges.reserve(code->edges.size());
@@ -25,7 +28,12 @@ void attach_profile(Function& f, const vm::Function& slot, InstrProfSummaryBuild
                        code->counters[i].load(std::memory_order_relaxed)});
     }
   }
-  profile::attach_counts(f, slot.calls.load(std::memory_order_relaxed), edges, summary);
+  if (past)
+    for (profile::Edge e : past->edges) {
+      e.count = mean(e.count);
+      edges.push_back(e);
+    }
+  profile::attach_counts(f, calls, edges, summary);
 }
 
 // The counters are symbols (symbols.h), not addresses: the code stays valid in another

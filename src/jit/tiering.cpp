@@ -7,6 +7,8 @@
 // hot callees to inline. Publishing a compile is a slot swap in the function table
 // (vm/function_table.h).
 // O1-O3: the whole module compiles in one unit before main runs.
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -20,8 +22,9 @@
 #include <llvm/Support/JSON.h>
 
 #include "jit/compiler.h"
-#include "jit/osr.h"
 #include "jit/jit.h"
+#include "jit/osr.h"
+#include "profile/profile.h"
 #include "vm/machine.h"
 #include "vm/vm.h"
 
@@ -45,8 +48,9 @@ struct Event {
 
 class TieringImpl final : public Tiering {
  public:
-  TieringImpl(vm::Program& program, const Options& o)
-      : program_(program), m_(program.machine()), options_(o), start_(std::chrono::steady_clock::now()) {}
+  TieringImpl(vm::Program& program, const Options& o, const History& history)
+      : program_(program), m_(program.machine()), options_(o), history_(history),
+        start_(std::chrono::steady_clock::now()) {}
   ~TieringImpl() override {
     program_.set_shutdown_hook(nullptr);
     stop();
@@ -55,8 +59,10 @@ class TieringImpl final : public Tiering {
   bool init(std::string& error) {
     compiler_ = Compiler::create(m_, options_, error);
     if (!compiler_) return false;
+    compiler_->set_cache(history_.cache);
     last_hotness_.assign(m_.functions.size(), 0);
     failed_.assign(m_.functions.size(), 0);
+    unit_of_.assign(m_.functions.size(), {});
     if (options_.perf_map) {
       std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
       perf_map_ = fopen(path.c_str(), "w");
@@ -75,10 +81,69 @@ class TieringImpl final : public Tiering {
     return true;
   }
 
-  bool start_background(std::string& error) {
-    if (!compiler_->warm_up(error)) return false;
+  void start_background() {
     thread_ = std::thread([this] { run(); });
-    return true;
+  }
+
+  // The units of earlier runs, before main: each function goes straight to the tier it had.
+  // A unit that does not link is reported (tier log) and left; its functions start interpreted.
+  void link_history_units() {
+    for (const auto& [unit, object] : history_.units) {
+      CompileRequest request;
+      request.tier = unit.tier;
+      for (uint32_t k : unit.roots)
+        if (k < m_.functions.size() && tier_of(k) < unit.tier) request.roots.push_back(k);
+      if (request.roots.empty()) continue;
+      CompileResult result;
+      std::string error;
+      if (!compiler_->link_object(object, request, result, error)) {
+        if (history_.log) history_.log("cache: unit " + unit.key.hex() + " does not link, compiled again when hot: " + error);
+        continue;
+      }
+      result.key = unit.key;
+      publish(request, result, nullptr);
+    }
+    history_.units.clear();  // linked: the objects' bytes are the JIT's now
+  }
+
+  // Functions that earlier runs found hot (their mean hotness per run in the profile store
+  // reaches tier1_hotness, or a run took them to a tier) go first on the compiler thread, before
+  // any poll, hottest first. The profile that tiers 1-2 are there to gather is already in the
+  // store, so they go to plan_tier at once (0: to the tier each reached or earned), leaving out
+  // tiers whose compiles failed.
+  void plan_from_history() {
+    const profile::Profile* store = history_.profile ? history_.profile() : nullptr;
+    compiler_->set_history(store);
+    if (!options_.params.plan || !store || store->functions.size() != m_.functions.size() || store->run_weight <= 0) return;
+    const Params& p = options_.params;
+    const int max_tier = int(std::min<uint64_t>(p.max_tier, 3));
+    const uint64_t thresholds[] = {p.tier1_hotness, p.tier2_hotness, p.tier3_hotness};
+    expected_.assign(m_.functions.size(), -1);
+    std::vector<std::pair<double, uint32_t>> order;  // (mean hotness, function)
+    for (uint32_t k = 0; k < m_.functions.size(); k++) {
+      const profile::FunctionProfile& f = store->functions[k];
+      if (f.name != m_.functions[k]->name) {  // not this module's: plan nothing
+        expected_.clear();
+        planned_tier_.clear();
+        return;
+      }
+      double loops = 0;
+      for (const profile::Edge& e : f.edges)
+        if (e.back_edge) loops += double(e.count);
+      const double hotness = (double(f.calls) + loops * double(p.back_edge_weight)) / store->run_weight;
+      if (store->run_weight >= 1) expected_[k] = hotness;
+      int earned = 0;
+      for (int t = 1; t <= max_tier; t++)
+        if (hotness >= double(thresholds[t - 1]) || f.tier_ups.count(tier_name(t))) earned = t;
+      if (earned && p.plan_tier) earned = int(std::min<uint64_t>(p.plan_tier, uint64_t(max_tier)));
+      while (earned && f.failures.count(tier_name(earned))) earned--;
+      if (earned > tier_of(k)) {
+        planned_tier_[k] = earned;
+        order.push_back({hotness, k});
+      }
+    }
+    std::stable_sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    for (auto [hotness, k] : order) plan_.push_back(k);
   }
 
   void stop() override {
@@ -88,9 +153,39 @@ class TieringImpl final : public Tiering {
       stopping_ = true;
     }
     wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    // exit() on this thread (LLVM reports some errors so) runs the hooks here: nothing to wait for.
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
     m_.osr_wait = false;  // no entry will come: loops still waiting at their probe go on
     if (perf_map_) fclose(perf_map_), perf_map_ = nullptr;
+  }
+
+  void add_events(profile::Profile& p) const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::map<std::string, profile::FunctionProfile*> by_name;
+    for (profile::FunctionProfile& f : p.functions) by_name[f.name] = &f;
+    for (const Event& e : events_) {
+      auto it = by_name.find(e.function);  // OSR entries ("F (OSR)") and whole units name none
+      if (it == by_name.end()) continue;
+      (e.failed ? it->second->failures : it->second->tier_ups)[tier_name(e.to)] = 1;
+    }
+    for (uint32_t k = 0; k < unit_of_.size() && k < p.functions.size(); k++)
+      if (unit_of_[k].tier) p.functions[k].tier_ups[tier_name(unit_of_[k].tier)] = 1;
+  }
+
+  std::vector<Unit> units_in_use() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::map<std::pair<std::array<uint8_t, 32>, int>, Unit> units;
+    for (uint32_t k = 0; k < unit_of_.size(); k++) {
+      if (!unit_of_[k].tier) continue;
+      Unit& u = units[{unit_of_[k].key.digest, unit_of_[k].tier}];
+      u.key = unit_of_[k].key;
+      u.tier = unit_of_[k].tier;
+      u.roots.push_back(k);
+    }
+    std::vector<Unit> out;
+    for (auto& [id, u] : units) out.push_back(std::move(u));
+    std::stable_sort(out.begin(), out.end(), [](const Unit& a, const Unit& b) { return a.tier < b.tier; });
+    return out;
   }
 
   std::string add_to_profile(const std::string& profile_json) const override {
@@ -146,8 +241,76 @@ class TieringImpl final : public Tiering {
     return best;
   }
 
+  // One planned compile (plan_from_history): the next planned function and the others planned
+  // for its tier, up to compile_batch. Returns false when the plan is done.
+  bool compile_planned() {
+    std::erase_if(plan_, [&](uint32_t k) { return tier_of(k) >= planned_tier_[k]; });
+    if (plan_.empty()) return false;
+    CompileRequest request;
+    request.tier = planned_tier_[plan_.front()];
+    const uint64_t batch = std::max<uint64_t>(options_.params.plan_batch, 1);
+    for (auto it = plan_.begin(); it != plan_.end() && request.roots.size() < batch;) {
+      if (planned_tier_[*it] != request.tier) {
+        ++it;
+        continue;
+      }
+      request.roots.push_back(*it);
+      it = plan_.erase(it);
+    }
+    compile_unit(request);
+    return true;
+  }
+
+  // After the first compile, the compiler thread registers the program's hooks with atexit:
+  // exit() destroys the function-local statics of LLVM that the compile constructed only after
+  // running the hooks, so that an exit the runtime does not see (a host library calling exit)
+  // still stops this thread before pulling them from under a later compile. (The usual exits
+  // run the hook before exit() starts: docs/jit.md, Exit.)
+  void register_exit_hook() {
+    if (exit_hook_registered_) return;
+    exit_hook_registered_ = true;
+    atexit([] { vm::Program::shutdown_all(); });
+  }
+
+  // Compiles one unit at request.tier with the policy's settings for that tier, and publishes
+  // it; a failed unit of several is compiled again function by function, so that only the
+  // failing one stays where it is.
+  void compile_unit(CompileRequest request) {
+    const Params& p = options_.params;
+    const int top = int(std::min<uint64_t>(p.max_tier, 3));
+    request.profile = p.pgo && request.tier >= 2;
+    request.inline_callees = request.tier >= 2;
+    request.count_calls = request.tier < top;
+    request.count_edges = request.tier == 1 && request.count_calls;
+    CompileResult result;
+    std::string error;
+    const bool ok = compiler_->compile(request, result, error);
+    register_exit_hook();
+    if (ok) {
+      publish(request, result, nullptr);
+      return;
+    }
+    if (request.roots.size() == 1) {
+      report_failure(request.roots[0], request.tier, error);
+      return;
+    }
+    for (uint32_t k : request.roots) {
+      CompileRequest one = request;
+      one.roots = {k};
+      CompileResult r;
+      std::string e;
+      if (compiler_->compile(one, r, e)) publish(one, r, nullptr);
+      else report_failure(k, request.tier, e);
+    }
+  }
+
   void run() {
     const Params& p = options_.params;
+    plan_from_history();
+    while (compile_planned()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+    }
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -174,7 +337,11 @@ class TieringImpl final : public Tiering {
         // The tier it will have earned lookahead_ms from now at its current rate: a function
         // that will soon pass a threshold goes there now instead of through each tier below.
         double ahead = double(recent) / interval * double(p.lookahead_ms) * 1e-3;
-        int t = target_tier(k, h + uint64_t(std::min(ahead, 1e18)));
+        double projected = double(h) + ahead;
+        // Earlier runs know better than the rate how much more there is: a function whose whole
+        // run adds up to little is not compiled for a burst.
+        if (k < expected_.size() && expected_[k] >= 0) projected = std::min(projected, std::max(double(h), expected_[k]));
+        int t = target_tier(k, uint64_t(std::min(projected, 1e18)));
         if (t) candidates.push_back({k, t, recent});
       }
       if (candidates.empty()) continue;
@@ -194,30 +361,7 @@ class TieringImpl final : public Tiering {
         if (c.tier == best_tier && request.roots.size() < std::max<uint64_t>(p.compile_batch, 1))
           request.roots.push_back(c.k);
       request.tier = best_tier;
-      request.profile = p.pgo && best_tier >= 2;
-      request.inline_callees = best_tier >= 2;
-      request.count_calls = best_tier < int(std::min<uint64_t>(p.max_tier, 3));
-      request.count_edges = best_tier == 1 && request.count_calls;
-      CompileResult result;
-      std::string error;
-      bool ok = compiler_->compile(request, result, error);
-      if (!ok && request.roots.size() > 1) {
-        // Some function of the unit failed: compile them one by one, so that only it fails.
-        for (uint32_t k : request.roots) {
-          CompileRequest one = request;
-          one.roots = {k};
-          CompileResult r;
-          std::string e;
-          if (compiler_->compile(one, r, e)) publish(one, r, nullptr);
-          else report_failure(k, best_tier, e);
-        }
-        continue;
-      }
-      if (!ok) {
-        report_failure(request.roots[0], best_tier, error);
-        continue;
-      }
-      publish(request, result, nullptr);
+      compile_unit(request);
     }
   }
 
@@ -264,6 +408,7 @@ class TieringImpl final : public Tiering {
     CompileResult result;
     std::string error;
     bool ok = compiler_->compile(request, result, error);
+    register_exit_hook();
     std::string name = m_.functions[k]->name + " (OSR)";
     std::lock_guard<std::mutex> lock(mutex_);
     if (!ok) {
@@ -298,6 +443,10 @@ class TieringImpl final : public Tiering {
     std::vector<int> before;
     for (const CompiledFunction& cf : result.functions) before.push_back(tier_of(cf.index));
     install(m_.table, request.tier, result);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const CompiledFunction& cf : result.functions) unit_of_[cf.index] = {result.key, request.tier};
+    }
     for (const CompiledFunction& cf : result.functions) {
       vm::Function& f = *m_.functions[cf.index];
       if (perf_map_ && cf.size)
@@ -323,6 +472,7 @@ class TieringImpl final : public Tiering {
       std::string note;
       if (result.functions.size() > 1 && !unit) note += " (unit of " + std::to_string(result.functions.size()) + ")";
       if (result.inlined_callees) note += " (+" + std::to_string(result.inlined_callees) + " callees)";
+      if (result.from_cache) note += " (cache " + result.key.hex().substr(0, 12) + ")";
       for (const Event& e : events)
         fprintf(stderr, "[tier] %8.3fs  %-40s %s->%s  %7.1f ms  %llu B%s\n", e.seconds, e.function.c_str(),
                 tier_name(e.from), tier_name(e.to), e.compile_ms, static_cast<unsigned long long>(e.bytes), note.c_str());
@@ -334,6 +484,16 @@ class TieringImpl final : public Tiering {
   vm::Program& program_;
   vm::Machine& m_;
   Options options_;
+  History history_;
+  std::vector<uint32_t> plan_;            // compiler thread: functions to compile first
+  std::map<uint32_t, int> planned_tier_;  // ... and the tier each is planned for
+  std::vector<double> expected_;          // compiler thread: hotness per run, from history (-1: none)
+  bool exit_hook_registered_ = false;     // compiler thread
+  struct UnitUse {
+    UnitKey key;
+    int tier = 0;  // 0: interpreted
+  };
+  std::vector<UnitUse> unit_of_;          // per function: the unit it runs from (mutex_)
   std::chrono::steady_clock::time_point start_;
   std::unique_ptr<Compiler> compiler_;
   std::vector<uint64_t> last_hotness_;  // at the previous poll
@@ -404,24 +564,28 @@ const char* run_options_help() {
          "  --jit-gdb                    register compiled code with gdb\n";
 }
 
-std::unique_ptr<Tiering> start(vm::Program& program, const Options& options, std::string& error) {
+std::unique_ptr<Tiering> start(vm::Program& program, const Options& options, const History& history,
+                               std::string& error) {
   error.clear();
   if (options.mode == TierMode::interp) return nullptr;
   vm::Machine& m = program.machine();
-  auto t = std::make_unique<TieringImpl>(program, options);
+  auto t = std::make_unique<TieringImpl>(program, options, history);
   if (!t->init(error)) {
     error = m.path + ": " + error;
     return nullptr;
   }
   int whole = options.mode == TierMode::O1 ? 1 : options.mode == TierMode::O2 ? 2 : options.mode == TierMode::O3 ? 3 : 0;
+  // A whole-module compile finds its unit in the cache by its key; `auto` starts from the units
+  // that the last runs had in use.
+  if (!whole) t->link_history_units();
   if (whole) {
     if (!t->compile_everything(whole, error)) {
       error = m.path + ": jit: " + error;
       return nullptr;
     }
-  } else if (m.osr_wait = options.params.osr && options.params.osr_wait; !t->start_background(error)) {
-    error = m.path + ": jit: " + error;
-    return nullptr;
+  } else {
+    m.osr_wait = options.params.osr && options.params.osr_wait;
+    t->start_background();
   }
   program.set_shutdown_hook([tiering = t.get()] { tiering->stop(); });
   return t;

@@ -10,6 +10,12 @@ std::string run_usage() {
          jit::run_options_help() +
          "  --profile                    print the top functions by time on stderr at exit\n"
          "  --profile-out FILE.json      write the profile as JSON at exit (docs/profile-format.md)\n"
+         "  --dump-code FUNCTION         print FUNCTION's pre-decoded tier-0 code and exit (docs/interpreter.md)\n"
+         "  --cache-dir DIR              the code cache and profile store (default: $BAREFLOW_CACHE_DIR,\n"
+         "                               else $XDG_CACHE_HOME/bareflow, else ~/.cache/bareflow; docs/code-cache.md)\n"
+         "  --no-cache                   run without the code cache (same as --cache=off)\n"
+         "  --cache=read-write|read-only|off  read-only: take cached code and profiles, write nothing\n"
+         "  --cache-max SIZE             bound the cache (default 1G; K, M, G, T), least recently used go first\n"
          "  -h, --help                   this text\n";
 }
 
@@ -35,6 +41,31 @@ Parsed parse_run_request(int argc, char** argv, RunRequest& request, std::string
         return Parsed::malformed;
       }
       request.profile_out = a == "--profile-out" ? argv[++i] : a.substr(14);
+    } else if (a == "--no-cache") {
+      request.cache.mode = cache::Mode::off;
+    } else if (a.rfind("--cache=", 0) == 0) {
+      if (!cache::parse_mode(a.substr(8), request.cache.mode)) {
+        error = "run: --cache: '" + a.substr(8) + "' is not read-write, read-only or off";
+        return Parsed::malformed;
+      }
+    } else if (a == "--cache-dir" || a == "--cache-max") {
+      if (i + 1 >= argc) {
+        error = "run: " + a + " needs a value";
+        return Parsed::malformed;
+      }
+      std::string v = argv[++i];
+      if (a == "--cache-dir") {
+        request.cache.dir = v;
+      } else if (!cache::parse_size(v, request.cache.max_bytes)) {
+        error = "run: --cache-max: '" + v + "' is not a size (bytes, or with K, M, G, T)";
+        return Parsed::malformed;
+      }
+    } else if (a == "--dump-code" || a.rfind("--dump-code=", 0) == 0) {
+      if (a == "--dump-code" && i + 1 >= argc) {
+        error = "run: --dump-code needs a function name";
+        return Parsed::malformed;
+      }
+      request.dump_code = a == "--dump-code" ? argv[++i] : a.substr(12);
     } else if (a == "-h" || a == "--help") {
       return Parsed::help;
     } else if (!a.empty() && a[0] == '-' && request.app.empty()) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "jit/jit.h"
+#include "runtime/code_cache.h"
 
 namespace bf::runtime {
 
@@ -14,6 +15,8 @@ struct RunRequest {
   jit::Options jit;
   bool profile = false;           // --profile: the top functions on stderr at exit
   std::string profile_out;        // --profile-out FILE: the profile as JSON at exit
+  std::string dump_code;          // --dump-code FUNCTION: print its tier-0 code instead of running
+  CacheOptions cache;             // --cache-dir, --no-cache, --cache=MODE, --cache-max
 };
 
 enum class Parsed {

@@ -1,40 +1,76 @@
 // One run of one program. How it ends: the program calls exit(), or main returns and the
 // session calls exit(); either way the program's shutdown hook runs first (the JIT stops its
 // compiler before exit() destroys anything a compile uses), then the program's own atexit
-// handlers, then the session's one handler, registered before main (so that the report sees
-// their counts too). That handler runs the hook again (it runs once): for an exit that the
-// runtime does not see (a host library calling exit), it is the line of defence, and it was
-// registered after the JIT's warm-up constructed the statics that a compile uses.
+// handlers, then the session's one handler, registered before main (so that the report and the
+// code cache see their counts too). That handler runs the hook again (it runs once): for an
+// exit that the runtime does not see (a host library calling exit), it is the line of defence,
+// and it was registered after the JIT's warm-up constructed the statics that a compile uses.
 #include "runtime/session.h"
 
 #include <x86intrin.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <thread>
 
+#include <llvm/Support/MemoryBuffer.h>
+
+#include "profile/profile.h"
+#include "runtime/code_cache.h"
 #include "vm/vm.h"
 
 namespace bf::runtime {
 
 namespace {
 
+// Every few seconds the run's counts and units so far go to the code cache, so that a run that
+// is killed still leaves what it learned.
+constexpr auto kCheckpointEvery = std::chrono::seconds(5);
+
 // What the end of the run needs. One run per process: an atexit handler takes no argument.
 struct Finish {
   vm::Program* program = nullptr;
   jit::Tiering* tiering = nullptr;
+  CodeCache* cache = nullptr;
   bool print = false;
   std::string out;
   uint64_t tsc0 = 0;
   std::chrono::steady_clock::time_point t0;
+  std::thread checkpoints;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool done = false;
 };
 Finish g_finish;
 
-void finish() {
+// The run so far, for the code cache: the counters with the JIT's tier-ups.
+void checkpoint() {
   Finish& r = g_finish;
-  r.program->shutdown();
-  if (!r.print && r.out.empty()) return;
+  profile::Profile so_far = r.program->profile();
+  std::vector<jit::Unit> units;
+  if (r.tiering) {
+    r.tiering->add_events(so_far);
+    units = r.tiering->units_in_use();
+  }
+  r.cache->checkpoint(so_far, &units);
+}
+
+void checkpoint_loop() {
+  Finish& r = g_finish;
+  std::unique_lock<std::mutex> lock(r.mutex);
+  while (!r.wake.wait_for(lock, kCheckpointEvery, [&] { return r.done; })) {
+    lock.unlock();
+    checkpoint();
+    lock.lock();
+  }
+}
+
+void write_report() {
+  Finish& r = g_finish;
   fflush(stdout);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.t0).count();
   r.program->set_tsc_hz(secs > 0 ? (__rdtsc() - r.tsc0) / secs : 0);
@@ -49,28 +85,78 @@ void finish() {
   }
 }
 
+void finish() {
+  Finish& r = g_finish;
+  r.program->shutdown();
+  if (r.checkpoints.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(r.mutex);
+      r.done = true;
+    }
+    r.wake.notify_all();
+    r.checkpoints.join();
+  }
+  if (r.cache) checkpoint();
+  if (r.print || !r.out.empty()) write_report();
+}
+
 }  // namespace
 
 int run(const RunRequest& request) {
   std::string error;
-  std::unique_ptr<vm::Program> program = vm::Program::load(request.app, error);
+  auto bytes = llvm::MemoryBuffer::getFile(request.app);
+  if (!bytes) {
+    fprintf(stderr, "bareflow: %s: %s\n", request.app.c_str(), bytes.getError().message().c_str());
+    return 1;
+  }
+  const void* data = (*bytes)->getBufferStart();
+  const size_t size = (*bytes)->getBufferSize();
+  // The cache first: a module that a run loaded before needs no second verification, and its
+  // function bodies are read only when they are translated.
+  std::unique_ptr<CodeCache> cache;
+  if (request.dump_code.empty())
+    cache = CodeCache::open(request.cache, vm::Program::hash_of(data, size), request.app,
+                            jit::environment(request.jit), request.jit.tier_log);
+  vm::LoadOptions load;
+  load.verified_before = cache && cache->module_known();
+  std::unique_ptr<vm::Program> program = vm::Program::load_buffer(data, size, request.app, error, load);
+  bytes->reset();
   if (!program) {
     fprintf(stderr, "bareflow: %s\n", error.c_str());
     return 1;
   }
+  if (!request.dump_code.empty()) {
+    std::string code;
+    if (!program->dump_code(request.dump_code, code, error)) {
+      fprintf(stderr, "bareflow: %s\n", error.c_str());
+      return 1;
+    }
+    fputs(code.c_str(), stdout);
+    return 0;
+  }
   vm::RunOptions options;
   options.profile = request.profile || !request.profile_out.empty();
-  std::unique_ptr<jit::Tiering> tiering = jit::start(*program, request.jit, error);
+  if (cache) cache->attach(*program);
+  jit::History history = cache ? cache->history() : jit::History{};
+  std::unique_ptr<jit::Tiering> tiering = jit::start(*program, request.jit, history, error);
   if (!tiering && !error.empty()) {
     fprintf(stderr, "bareflow: %s\n", error.c_str());
     return 1;
   }
-  g_finish = {program.get(), tiering.get(), request.profile, request.profile_out, __rdtsc(),
-              std::chrono::steady_clock::now()};
+  Finish& r = g_finish;
+  r.program = program.get();
+  r.tiering = tiering.get();
+  r.cache = cache.get();
+  r.print = request.profile;
+  r.out = request.profile_out;
+  r.tsc0 = __rdtsc();
+  r.t0 = std::chrono::steady_clock::now();
+  if (r.cache) r.checkpoints = std::thread(checkpoint_loop);
   atexit(finish);
   int status = program->run_main(request.args, options);
   program->shutdown();
   // Nothing is destroyed before exit(): atexit handlers may call interpreted or compiled code.
+  (void)cache.release();
   (void)tiering.release();
   (void)program.release();
   exit(status);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "vm/frame.h"
 #include "vm/function_table.h"
 
 namespace llvm {
@@ -20,51 +21,140 @@ typedef struct _ffi_type ffi_type;
 
 namespace bf::vm {
 
-// Opcodes. Suffixes: _32/_64 width-specialised integer ops, _N any width <= 64 (c = width),
-// _F32/_F64 floating point. Integer values sit zero-extended in 8-byte slots.
+// Operand formats: what the fields of an Inst mean for an opcode. Each format lists the fields
+// it uses, in the order the dump (Program::dump_code) prints them, and what each holds:
+//   SLOT(x)      a frame slot (byte offset from the frame pointer), printed %sN
+//   JUMP(x, n)   a jump target: an instruction index in the same function, printed @N
+//   EDGE(x)      an edge counter (Code::counters); a two-way jump counts x or x + 1
+//   NUM(x, n)    a width in bits, a size in bytes, a predicate, a count
+//   IMM(n)       the 64-bit immediate (an offset, an element size)
+//   CALL(x)      an index into Code::calls
+//   TABLE(x)     an index into Code::switches
+//   LOOP(x)      an index into Code::loops
+//   FN(n)        ptr: a function (libm's, or an out-of-line kernel of vecops.h)
+//   MASK(n)      ptr: the shuffle mask, e lanes (in Code::aux)
+#define BF_VM_FORMATS(X)                                                                         \
+  X(NONE)                                                                                        \
+  X(D, SLOT(d))                                                                                  \
+  X(A, SLOT(a))                                                                                  \
+  X(A_B, SLOT(a), SLOT(b))                                                                       \
+  X(A_B_C, SLOT(a), SLOT(b), SLOT(c))                                                            \
+  X(A_B_BYTES, SLOT(a), SLOT(b), NUM(c, bytes))                                                  \
+  X(A_B_IMM, SLOT(a), SLOT(b), IMM(off))                                                         \
+  X(A_B_C_SCALE_IMM, SLOT(a), SLOT(b), SLOT(c), NUM(e, scale), IMM(off))                         \
+  X(A_BYTES, SLOT(a), NUM(c, bytes))                                                             \
+  X(D_A, SLOT(d), SLOT(a))                                                                       \
+  X(D_A_BYTES, SLOT(d), SLOT(a), NUM(c, bytes))                                                  \
+  X(D_A_WIDTH, SLOT(d), SLOT(a), NUM(c, width))                                                  \
+  X(D_A_FROM_WIDTH, SLOT(d), SLOT(a), NUM(b, from), NUM(c, width))                               \
+  X(D_A_IMM, SLOT(d), SLOT(a), IMM(imm))                                                         \
+  X(D_A_FN, SLOT(d), SLOT(a), FN(fn))                                                            \
+  X(D_A_B, SLOT(d), SLOT(a), SLOT(b))                                                            \
+  X(D_A_B_WIDTH, SLOT(d), SLOT(a), SLOT(b), NUM(c, width))                                       \
+  X(D_A_B_PRED, SLOT(d), SLOT(a), SLOT(b), NUM(c, pred))                                         \
+  X(D_A_B_FN, SLOT(d), SLOT(a), SLOT(b), FN(fn))                                                 \
+  X(D_A_B_C, SLOT(d), SLOT(a), SLOT(b), SLOT(c))                                                 \
+  X(D_A_B_C_BYTES, SLOT(d), SLOT(a), SLOT(b), SLOT(c), NUM(e, bytes))                            \
+  X(D_A_B_SCALE_IMM, SLOT(d), SLOT(a), SLOT(b), NUM(e, scale), IMM(off))                         \
+  X(D_A_B_WIDTH_SCALE_IMM, SLOT(d), SLOT(a), SLOT(b), NUM(c, width), NUM(e, scale), IMM(off))    \
+  X(D_A_ALIGN_SIZE, SLOT(d), SLOT(a), NUM(c, align), IMM(size))                                  \
+  X(D_A_ELEM_LANES, SLOT(d), SLOT(a), NUM(c, elem), NUM(e, lanes))                               \
+  X(D_A_B_ELEM_LANES, SLOT(d), SLOT(a), SLOT(b), NUM(c, elem), NUM(e, lanes))                    \
+  X(D_A_B_BYTES_OP, SLOT(d), SLOT(a), SLOT(b), NUM(c, bytes), NUM(e, op))                        \
+  X(D_A_B_C_BYTES_FLAG, SLOT(d), SLOT(a), SLOT(b), SLOT(c), NUM(e, bytes), NUM(f, flag))         \
+  X(FMA_LOAD, SLOT(d), SLOT(a), SLOT(b), NUM(e, scale), IMM(off), SLOT(c), SLOT(f))              \
+  X(SHUFFLE, SLOT(d), SLOT(a), SLOT(b), NUM(c, elem), NUM(e, lanes), NUM(f, in), MASK(mask))     \
+  X(KERNEL, FN(fn), SLOT(d), SLOT(a), SLOT(b), NUM(c, c), NUM(e, e), NUM(f, f))                  \
+  X(JUMP, JUMP(d, to), EDGE(e))                                                                  \
+  X(JUMP_A_B, JUMP(d, to), SLOT(a), SLOT(b))                                                     \
+  X(A_THEN_ELSE, SLOT(a), JUMP(d, then), JUMP(b, else), EDGE(e))                                 \
+  X(A_B_THEN_ELSE, SLOT(a), SLOT(b), JUMP(d, then), JUMP(c, else), EDGE(e))                      \
+  X(A_TABLE, SLOT(a), TABLE(b))                                                                  \
+  X(CALL, CALL(a))                                                                               \
+  X(CALL_B, CALL(a), SLOT(b))                                                                    \
+  X(PROBE, LOOP(a), JUMP(d, to))
+
+// Opcodes and their formats. Suffixes: _32/_64 width-specialised integer ops, _N any width
+// <= 64 (c = width), _F32/_F64 floating point. Integer values sit zero-extended in 8-byte
+// slots. SELECT8/SELECTN: d = c ? a : b; MOVBR8: a = b, then jump; a two-way jump goes to
+// `then` or `else`; INTRIN and VEC call their kernel (vecops.h), which reads c, e and f as
+// its own (widths, counts, predicates; a select's or fma's third slot).
 #define BF_VM_OPS(X)                                                                             \
-  X(NOP) X(MOV8) X(MOVN) X(MOVZX) X(MOV16) X(MOV32)                                              \
-  X(ADD_32) X(ADD_64) X(ADD_N) X(SUB_32) X(SUB_64) X(SUB_N) X(MUL_32) X(MUL_64) X(MUL_N)         \
-  X(AND_64) X(OR_64) X(XOR_64) X(SHL_32) X(SHL_64) X(SHL_N) X(LSHR_64) X(ASHR_32) X(ASHR_64)     \
-  X(ASHR_N) X(UDIV_64) X(SDIV_32) X(SDIV_64) X(SDIV_N) X(UREM_64) X(SREM_32) X(SREM_64)          \
-  X(SREM_N) X(ADDI_32) X(ADDI_64)                                                                \
-  X(ICMP_EQ) X(ICMP_NE) X(ICMP_UGT) X(ICMP_UGE) X(ICMP_ULT) X(ICMP_ULE)                          \
-  X(ICMP_SGT_32) X(ICMP_SGE_32) X(ICMP_SLT_32) X(ICMP_SLE_32)                                    \
-  X(ICMP_SGT_64) X(ICMP_SGE_64) X(ICMP_SLT_64) X(ICMP_SLE_64)                                    \
-  X(ICMP_SGT_N) X(ICMP_SGE_N) X(ICMP_SLT_N) X(ICMP_SLE_N)                                        \
-  X(BR_EQ) X(BR_NE) X(BR_UGT) X(BR_UGE) X(BR_ULT) X(BR_ULE)                                      \
-  X(BR_SGT_32) X(BR_SGE_32) X(BR_SLT_32) X(BR_SLE_32)                                            \
-  X(BR_SGT_64) X(BR_SGE_64) X(BR_SLT_64) X(BR_SLE_64)                                            \
-  X(FADD_F32) X(FSUB_F32) X(FMUL_F32) X(FDIV_F32) X(FREM_F32) X(FNEG_F32)                        \
-  X(FADD_F64) X(FSUB_F64) X(FMUL_F64) X(FDIV_F64) X(FREM_F64) X(FNEG_F64)                        \
-  X(FCMP_F32) X(FCMP_F64) X(FMA_F32) X(FMA_F64) X(MATH1_F32) X(MATH1_F64) X(MATH2_F32)           \
-  X(MATH2_F64)                                                                                   \
-  X(TRUNC_N) X(SEXT_N) X(FPTRUNC) X(FPEXT) X(F32_TO_SI) X(F64_TO_SI) X(F32_TO_UI) X(F64_TO_UI)   \
-  X(SI_TO_F32) X(SI_TO_F64) X(UI_TO_F32) X(UI_TO_F64)                                            \
-  X(SELECT8) X(SELECTN)                                                                          \
-  X(LOAD8) X(LOAD16) X(LOAD32) X(LOAD64) X(LOADN) X(LOADN_ZX) X(LOADV16) X(LOADV32)                  \
-  X(LOAD32_OFF) X(LOAD64_OFF) X(LOADV32_OFF) X(LOAD32_IDX) X(LOAD64_IDX) X(LOADV32_IDX)                                           \
-  X(STORE8) X(STORE16) X(STORE32) X(STORE64) X(STOREN) X(STOREV16) X(STOREV32)               \
-  X(STORE32_OFF) X(STORE64_OFF) X(STOREV32_OFF) X(STORE32_IDX) X(STORE64_IDX) X(STOREV32_IDX)    \
-  X(GEP_CONST) X(GEP_IDX64) X(GEP_IDX32) X(GEP_IDXN)                                             \
-  X(BR) X(MOVBR8) X(CONDBR) X(SWITCH) X(RET) X(RET_VOID) X(UNREACHABLE)                                    \
-  X(CALL) X(CALL_HOST) X(CALL_INDIRECT)                                                          \
-  X(ALLOCA) X(STACKSAVE) X(STACKRESTORE) X(VA_START) X(VA_COPY)                                  \
-  X(MEMCPY) X(MEMMOVE) X(MEMSET)                                                                 \
-  X(VFADD_F32X4) X(VFSUB_F32X4) X(VFMUL_F32X4) X(VFDIV_F32X4)                                   \
-  X(VFADD_F32X8) X(VFSUB_F32X8) X(VFMUL_F32X8) X(VFDIV_F32X8)                                   \
-  X(VFMA32_LOAD) X(INTRIN) X(VEC) X(SHUFFLE) X(SPLAT) X(EXTRACTELT) X(INSERTELT)                                 \
-  X(ATOMIC_RMW) X(CMPXCHG) X(FENCE) X(TRAP) X(OSR_PROBE)
+  X(NOP, NONE) X(MOV8, D_A) X(MOVN, D_A_BYTES) X(MOVZX, D_A_BYTES) X(MOV16, D_A) X(MOV32, D_A)   \
+  X(ADD_32, D_A_B) X(ADD_64, D_A_B) X(ADD_N, D_A_B_WIDTH)                                        \
+  X(SUB_32, D_A_B) X(SUB_64, D_A_B) X(SUB_N, D_A_B_WIDTH)                                        \
+  X(MUL_32, D_A_B) X(MUL_64, D_A_B) X(MUL_N, D_A_B_WIDTH)                                        \
+  X(AND_64, D_A_B) X(OR_64, D_A_B) X(XOR_64, D_A_B)                                              \
+  X(SHL_32, D_A_B) X(SHL_64, D_A_B) X(SHL_N, D_A_B_WIDTH) X(LSHR_64, D_A_B)                      \
+  X(ASHR_32, D_A_B) X(ASHR_64, D_A_B) X(ASHR_N, D_A_B_WIDTH)                                     \
+  X(UDIV_64, D_A_B) X(SDIV_32, D_A_B) X(SDIV_64, D_A_B) X(SDIV_N, D_A_B_WIDTH)                   \
+  X(UREM_64, D_A_B) X(SREM_32, D_A_B) X(SREM_64, D_A_B) X(SREM_N, D_A_B_WIDTH)                   \
+  X(ADDI_32, D_A_IMM) X(ADDI_64, D_A_IMM)                                                        \
+  X(ICMP_EQ, D_A_B) X(ICMP_NE, D_A_B) X(ICMP_UGT, D_A_B) X(ICMP_UGE, D_A_B)                      \
+  X(ICMP_ULT, D_A_B) X(ICMP_ULE, D_A_B)                                                          \
+  X(ICMP_SGT_32, D_A_B) X(ICMP_SGE_32, D_A_B) X(ICMP_SLT_32, D_A_B) X(ICMP_SLE_32, D_A_B)        \
+  X(ICMP_SGT_64, D_A_B) X(ICMP_SGE_64, D_A_B) X(ICMP_SLT_64, D_A_B) X(ICMP_SLE_64, D_A_B)        \
+  X(ICMP_SGT_N, D_A_B_WIDTH) X(ICMP_SGE_N, D_A_B_WIDTH) X(ICMP_SLT_N, D_A_B_WIDTH)               \
+  X(ICMP_SLE_N, D_A_B_WIDTH)                                                                     \
+  X(BR_EQ, A_B_THEN_ELSE) X(BR_NE, A_B_THEN_ELSE) X(BR_UGT, A_B_THEN_ELSE)                       \
+  X(BR_UGE, A_B_THEN_ELSE) X(BR_ULT, A_B_THEN_ELSE) X(BR_ULE, A_B_THEN_ELSE)                     \
+  X(BR_SGT_32, A_B_THEN_ELSE) X(BR_SGE_32, A_B_THEN_ELSE) X(BR_SLT_32, A_B_THEN_ELSE)            \
+  X(BR_SLE_32, A_B_THEN_ELSE) X(BR_SGT_64, A_B_THEN_ELSE) X(BR_SGE_64, A_B_THEN_ELSE)            \
+  X(BR_SLT_64, A_B_THEN_ELSE) X(BR_SLE_64, A_B_THEN_ELSE)                                        \
+  X(FADD_F32, D_A_B) X(FSUB_F32, D_A_B) X(FMUL_F32, D_A_B) X(FDIV_F32, D_A_B) X(FREM_F32, D_A_B) \
+  X(FNEG_F32, D_A)                                                                               \
+  X(FADD_F64, D_A_B) X(FSUB_F64, D_A_B) X(FMUL_F64, D_A_B) X(FDIV_F64, D_A_B) X(FREM_F64, D_A_B) \
+  X(FNEG_F64, D_A)                                                                               \
+  X(FCMP_F32, D_A_B_PRED) X(FCMP_F64, D_A_B_PRED) X(FMA_F32, D_A_B_C) X(FMA_F64, D_A_B_C)        \
+  X(MATH1_F32, D_A_FN) X(MATH1_F64, D_A_FN) X(MATH2_F32, D_A_B_FN) X(MATH2_F64, D_A_B_FN)        \
+  X(TRUNC_N, D_A_WIDTH) X(SEXT_N, D_A_FROM_WIDTH) X(FPTRUNC, D_A) X(FPEXT, D_A)                  \
+  X(F32_TO_SI, D_A_WIDTH) X(F64_TO_SI, D_A_WIDTH) X(F32_TO_UI, D_A_WIDTH)                        \
+  X(F64_TO_UI, D_A_WIDTH) X(SI_TO_F32, D_A_WIDTH) X(SI_TO_F64, D_A_WIDTH) X(UI_TO_F32, D_A)      \
+  X(UI_TO_F64, D_A)                                                                              \
+  X(SELECT8, D_A_B_C) X(SELECTN, D_A_B_C_BYTES)                                                  \
+  X(LOAD8, D_A) X(LOAD16, D_A) X(LOAD32, D_A) X(LOAD64, D_A) X(LOADN, D_A_BYTES)                 \
+  X(LOADN_ZX, D_A_BYTES) X(LOADV16, D_A) X(LOADV32, D_A)                                         \
+  X(LOAD32_OFF, D_A_IMM) X(LOAD64_OFF, D_A_IMM) X(LOADV32_OFF, D_A_IMM)                          \
+  X(LOAD32_IDX, D_A_B_SCALE_IMM) X(LOAD64_IDX, D_A_B_SCALE_IMM) X(LOADV32_IDX, D_A_B_SCALE_IMM)  \
+  X(STORE8, A_B) X(STORE16, A_B) X(STORE32, A_B) X(STORE64, A_B) X(STOREN, A_B_BYTES)            \
+  X(STOREV16, A_B) X(STOREV32, A_B)                                                              \
+  X(STORE32_OFF, A_B_IMM) X(STORE64_OFF, A_B_IMM) X(STOREV32_OFF, A_B_IMM)                       \
+  X(STORE32_IDX, A_B_C_SCALE_IMM) X(STORE64_IDX, A_B_C_SCALE_IMM)                                \
+  X(STOREV32_IDX, A_B_C_SCALE_IMM)                                                               \
+  X(GEP_CONST, D_A_IMM) X(GEP_IDX64, D_A_B_SCALE_IMM) X(GEP_IDX32, D_A_B_SCALE_IMM)              \
+  X(GEP_IDXN, D_A_B_WIDTH_SCALE_IMM)                                                             \
+  X(BR, JUMP) X(MOVBR8, JUMP_A_B) X(CONDBR, A_THEN_ELSE) X(SWITCH, A_TABLE) X(RET, A_BYTES)      \
+  X(RET_VOID, NONE) X(UNREACHABLE, NONE)                                                         \
+  X(CALL, CALL) X(CALL_HOST, CALL) X(CALL_INDIRECT, CALL_B)                                      \
+  X(ALLOCA, D_A_ALIGN_SIZE) X(STACKSAVE, D) X(STACKRESTORE, A) X(VA_START, A) X(VA_COPY, A_B)    \
+  X(MEMCPY, A_B_C) X(MEMMOVE, A_B_C) X(MEMSET, A_B_C)                                            \
+  X(VFADD_F32X4, D_A_B) X(VFSUB_F32X4, D_A_B) X(VFMUL_F32X4, D_A_B) X(VFDIV_F32X4, D_A_B)        \
+  X(VFADD_F32X8, D_A_B) X(VFSUB_F32X8, D_A_B) X(VFMUL_F32X8, D_A_B) X(VFDIV_F32X8, D_A_B)        \
+  X(VFMA32_LOAD, FMA_LOAD) X(INTRIN, KERNEL) X(VEC, KERNEL) X(SHUFFLE, SHUFFLE)                  \
+  X(SPLAT, D_A_ELEM_LANES) X(EXTRACTELT, D_A_B_ELEM_LANES) X(INSERTELT, D_A_B_ELEM_LANES)        \
+  X(ATOMIC_RMW, D_A_B_BYTES_OP) X(CMPXCHG, D_A_B_C_BYTES_FLAG) X(FENCE, NONE) X(TRAP, NONE)      \
+  X(OSR_PROBE, PROBE)
 
 enum Op : uint16_t {
-#define BF_VM_OP_ENUM(name) OP_##name,
+#define BF_VM_OP_ENUM(name, format) OP_##name,
   BF_VM_OPS(BF_VM_OP_ENUM)
 #undef BF_VM_OP_ENUM
   OP_COUNT
 };
 
+enum Format : uint8_t {
+#define BF_VM_FORMAT_ENUM(name, ...) FMT_##name,
+  BF_VM_FORMATS(BF_VM_FORMAT_ENUM)
+#undef BF_VM_FORMAT_ENUM
+  FMT_COUNT
+};
+
+// The fields of an Inst by name.
+enum class Field : uint8_t { D, A, B, C, E, F, Imm, Ptr };
+
 // One instruction: 40 bytes. d is usually the destination slot, a/b/c operands, e/f counts,
 // counter indices or element sizes; imm/ptr a 64-bit immediate, a function or a side table.
+// What they mean for an opcode is its format's (BF_VM_OPS).
 struct Inst {
   const void* op;
   union {
@@ -72,8 +162,73 @@ struct Inst {
     const void* ptr;
   };
   uint32_t d, a, b, c, e, f;
+
+  // A 32-bit field by name (jump fixups, loop probe sites, the dump).
+  uint32_t& field(Field which) {
+    switch (which) {
+      case Field::D: return d;
+      case Field::A: return a;
+      case Field::B: return b;
+      case Field::C: return c;
+      case Field::E: return e;
+      default: return f;
+    }
+  }
+  uint32_t field(Field which) const { return const_cast<Inst*>(this)->field(which); }
 };
 static_assert(sizeof(Inst) == 40);
+
+// The formats as data, for the dump and the tests.
+enum class OperandKind : uint8_t { End, Slot, Jump, Edge, Num, Imm, Call, Table, Loop, Fn, Mask };
+struct Operand {
+  Field field = Field::D;
+  OperandKind kind = OperandKind::End;
+  const char* name = nullptr;
+};
+struct OperandFormat {
+  const char* name;
+  Operand operands[8];  // up to OperandKind::End
+};
+namespace format_detail {
+constexpr Field d = Field::D, a = Field::A, b = Field::B, c = Field::C, e = Field::E, f = Field::F;
+#define SLOT(x) Operand{format_detail::x, OperandKind::Slot, #x}
+#define JUMP(x, n) Operand{format_detail::x, OperandKind::Jump, #n}
+#define EDGE(x) Operand{format_detail::x, OperandKind::Edge, "edge"}
+#define NUM(x, n) Operand{format_detail::x, OperandKind::Num, #n}
+#define IMM(n) Operand{Field::Imm, OperandKind::Imm, #n}
+#define CALL(x) Operand{format_detail::x, OperandKind::Call, "call"}
+#define TABLE(x) Operand{format_detail::x, OperandKind::Table, "table"}
+#define LOOP(x) Operand{format_detail::x, OperandKind::Loop, "loop"}
+#define FN(n) Operand{Field::Ptr, OperandKind::Fn, #n}
+#define MASK(n) Operand{Field::Ptr, OperandKind::Mask, #n}
+#define BF_VM_FORMAT_ROW(name, ...) OperandFormat{#name, {__VA_ARGS__}},
+inline constexpr OperandFormat kFormats[FMT_COUNT] = {BF_VM_FORMATS(BF_VM_FORMAT_ROW)};
+#undef BF_VM_FORMAT_ROW
+#undef SLOT
+#undef JUMP
+#undef EDGE
+#undef NUM
+#undef IMM
+#undef CALL
+#undef TABLE
+#undef LOOP
+#undef FN
+#undef MASK
+}  // namespace format_detail
+using format_detail::kFormats;
+
+#define BF_VM_OP_NAME(name, format) #name,
+inline constexpr const char* kOpNames[OP_COUNT] = {BF_VM_OPS(BF_VM_OP_NAME)};
+#undef BF_VM_OP_NAME
+#define BF_VM_OP_FORMAT(name, format) FMT_##format,
+inline constexpr Format kOpFormats[OP_COUNT] = {BF_VM_OPS(BF_VM_OP_FORMAT)};
+#undef BF_VM_OP_FORMAT
+
+// A jump field of an instruction: where a loop's back-edge jumps, for its OSR probe.
+struct JumpSite {
+  uint32_t inst;
+  Field field;
+};
 
 struct Function;
 struct Code;
@@ -99,10 +254,6 @@ struct CallSite {
   // Host calls (direct imports, or indirect calls that land on host code).
   void* host_fn = nullptr;
   struct HostCif* cif = nullptr;
-  // Indirect calls: a one-entry cache of the last target.
-  void* last_target = nullptr;
-  Function* last_callee = nullptr;
-  const char* text = nullptr;      // the call as text, for error messages
 };
 
 struct SwitchTable {
@@ -133,7 +284,7 @@ struct EdgeInfo {
 struct LoopEntry {
   uint32_t header_block = 0;
   uint32_t probe = 0;                               // index of its OP_OSR_PROBE
-  std::vector<std::pair<uint32_t, uint8_t>> sites;  // jumps to patch: instruction, field (0 d, 1 b, 2 c)
+  std::vector<JumpSite> sites;                      // back-edge jumps to point at the probe
   std::atomic<bool> armed{false};
   std::atomic<uint64_t> stale{0};
   std::atomic<void*> osr_entry{nullptr};
@@ -142,8 +293,7 @@ struct LoopEntry {
 
 struct Code {
   std::vector<Inst> insts;
-  std::vector<uint8_t> constants;      // copied to frame[const_base ...] at entry
-  uint32_t const_base = 0;
+  std::vector<uint8_t> constants;      // copied to frame[kConstBase ...] at entry (frame.h)
   uint32_t frame_size = 0;             // bytes, multiple of 32
   uint32_t ret_size = 0;
   std::vector<uint32_t> param_slots, param_sizes;

@@ -1,24 +1,9 @@
 // The host import table: every native function or datum an interpreted program may reach,
-// by name. No dlsym, so a fully static bareflow resolves the same names.
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <pthread.h>
-#include <sched.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysinfo.h>
-#include <sys/syscall.h>
-#include <sys/time.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <algorithm>
+// by name (the C library's are in imports_c.c). No dlsym, so a fully static bareflow resolves
+// the same names.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <new>
 
 #include <llvm/ADT/StringMap.h>
@@ -70,9 +55,6 @@ void cxa_guard_abort(uint64_t*) {}
   exit(status);
 }
 
-#define F(name) {#name, reinterpret_cast<void*>(&::name)}
-#define D(name) {#name, reinterpret_cast<void*>(&name)}
-
 extern "C" {
 extern const Import bf_c_imports[];
 extern const size_t bf_c_imports_count;
@@ -103,9 +85,6 @@ const Import kImports[] = {
     {"__cpu_features2", __cpu_features2},
     {"__cpu_indicator_init", reinterpret_cast<void*>(&__cpu_indicator_init)},
 };
-
-#undef F
-#undef D
 
 }  // namespace
 

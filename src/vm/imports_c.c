@@ -1,6 +1,8 @@
 /* The C part of the host import table: libc, libm and pthreads by name (compiled as C so that
    each name means exactly the C function). See imports.cpp. */
+#ifndef _GNU_SOURCE  /* LLVM's definitions may bring it */
 #define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>

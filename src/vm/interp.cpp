@@ -25,7 +25,6 @@ typedef float __attribute__((may_alias)) f32a;
 typedef double __attribute__((may_alias)) f64a;
 
 constexpr size_t kStackBytes = size_t(256) << 20;
-constexpr uint32_t kVarargSlot = 64;
 
 thread_local ThreadStack t_stack;
 thread_local uint64_t t_child_tsc;
@@ -129,7 +128,7 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
   uint8_t* nfp = saved;
   if (nfp + cc->frame_size + 4096 > ts.limit) stack_overflow(m);
   ts.sp = nfp + cc->frame_size;
-  memcpy(nfp + cc->const_base, cc->constants.data(), cc->constants.size());
+  memcpy(nfp + kConstBase, cc->constants.data(), cc->constants.size());
   size_t nparams = cc->param_slots.size();
   if (cc->params_plain) {  // the common case, without the checks below
     const uint32_t* ps = cc->param_slots.data();
@@ -182,9 +181,9 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
     execute(&m, callee, nfp);
   }
   if (cs.ret_size == 8)
-    *(u64a*)(fp + cs.ret) = *(u64a*)nfp;
+    *(u64a*)(fp + cs.ret) = *(u64a*)(nfp + kResultSlot);
   else if (cs.ret_size)
-    memcpy(fp + cs.ret, nfp, cs.ret_size);
+    memcpy(fp + cs.ret, nfp + kResultSlot, cs.ret_size);
   ts.sp = saved;
 }
 
@@ -237,7 +236,7 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
   uint8_t* nfp = saved;
   if (nfp + cc->frame_size + 4096 > ts.limit) stack_overflow(m);
   ts.sp = nfp + cc->frame_size;
-  memcpy(nfp + cc->const_base, cc->constants.data(), cc->constants.size());
+  memcpy(nfp + kConstBase, cc->constants.data(), cc->constants.size());
   for (size_t i = 0; i < cc->param_slots.size(); i++) {
     uint8_t* dst = nfp + cc->param_slots[i];
     memset(dst, 0, 8);
@@ -259,7 +258,7 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
   } else {
     execute(&m, f, nfp);
   }
-  if (ret && cc->ret_size) memcpy(ret, nfp, cc->ret_size > 8 ? cc->ret_size : 8);
+  if (ret && cc->ret_size) memcpy(ret, nfp + kResultSlot, cc->ret_size > 8 ? cc->ret_size : 8);
   ts.sp = saved;
 }
 
@@ -277,7 +276,7 @@ __attribute__((noinline)) bool wait_for_osr_entry(LoopEntry& l) {
 
 void execute(Machine* mp, Function* f, uint8_t* fp) {
   static const void* const labels[] = {
-#define BF_VM_OP_LABEL(name) &&L_##name,
+#define BF_VM_OP_LABEL(name, format) &&L_##name,
       BF_VM_OPS(BF_VM_OP_LABEL)
 #undef BF_VM_OP_LABEL
   };
@@ -489,7 +488,7 @@ L_SWITCH: {
   JUMP(st.default_target);
 }
 L_RET:
-  if (IN.c == 8) U64(0) = U64(IN.a); else memmove(fp, fp + IN.a, IN.c);
+  if (IN.c == 8) U64(kResultSlot) = U64(IN.a); else memmove(fp + kResultSlot, fp + IN.a, IN.c);
   return;
 L_RET_VOID: return;
 L_UNREACHABLE: m.fatal("function '" + f->name + "' reached 'unreachable'");

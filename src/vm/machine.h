@@ -35,6 +35,8 @@ class Machine {
  public:
   std::string path;  // for messages
   std::array<uint8_t, 32> module_hash{};  // BLAKE3 of the bitcode's bytes: the module's identity
+  std::string bitcode;                    // those bytes: what the JIT's compiles read again
+  bool lazy = false;  // function bodies are read on first translation (LoadOptions::verified_before)
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> module;
   const llvm::DataLayout* layout = nullptr;
@@ -66,7 +68,8 @@ class Machine {
   bool store_constant(const llvm::Constant* c, uint8_t* dst, std::string& error);
   bool eval_constant_int(const llvm::Constant* c, uint64_t& out, std::string& error);
 
-  // Translator (translate.cpp): returns the code, or prints the error and exits.
+  // Translator (translator.h): code_for returns f's code, translating it on first use, or
+  // prints the error and exits; translate returns null with the error.
   Code* code_for(Function* f);
   // The same without exiting: null with `error` set when f cannot be translated.
   Code* try_code_for(Function* f, std::string& error);
@@ -100,14 +103,15 @@ struct ThreadStack {
 };
 ThreadStack& thread_stack();
 
-// Host import table (imports.cpp): the only way interpreted code reaches native code.
+// Host import table (imports.cpp, imports_c.c): the only way interpreted code reaches native
+// code.
 struct Import {
   const char* name;
   void* address;
 };
 const Import* find_import(llvm::StringRef name);
 
-// Vector and rare operations implemented out of line (vecops.cpp), chosen by the CPU.
+// Vector and rare operations implemented out of line (vecops.h), chosen by the CPU.
 struct ExtOps;
 const ExtOps& ext_ops();
 

@@ -1,6 +1,10 @@
-// Scalar integer intrinsics of any width up to 64 (c = width), and the choice of vector build.
+// Scalar integer intrinsics of any width up to 64 (c = width), integers wider than 64 bits,
+// the math functions of MATH1_*/MATH2_*, and the choice of vector build.
 #include <cmath>
 #include <cstring>
+#include <iterator>
+#include <string>
+#include <string_view>
 
 #include <llvm/ADT/APInt.h>
 #include <llvm/IR/InstrTypes.h>
@@ -216,7 +220,7 @@ void wide_icmp(uint8_t* fp, const Inst* in) {
   R(fp, in->d) = llvm::ICmpInst::compare(a, b, static_cast<llvm::CmpInst::Predicate>(in->f));
 }
 void wide_cast(uint8_t* fp, const Inst* in) {
-  unsigned from = in->b, to = in->c;
+  unsigned from = in->e, to = in->c;
   llvm::APInt v = getW(fp, in->a, from);
   llvm::APInt r = in->f == llvm::Instruction::SExt ? v.sextOrTrunc(to) : v.zextOrTrunc(to);
   if (to > 64)
@@ -230,7 +234,98 @@ void wide_load(uint8_t* fp, const Inst* in) {
   setW(fp, in->d, llvm::APInt(in->c, llvm::ArrayRef<uint64_t>(buf, words(in->c))));
 }
 
+// Math functions as MATH1_*/MATH2_* call them: libm's, or wrappers over <cmath>'s overloads
+// (whose addresses cannot be taken portably), and IEEE minimum/maximum, which libm lacks.
+float f_sqrtf(float x) { return std::sqrt(x); }
+double f_sqrt(double x) { return std::sqrt(x); }
+float f_fabsf(float x) { return std::fabs(x); }
+double f_fabs(double x) { return std::fabs(x); }
+float f_floorf(float x) { return std::floor(x); }
+double f_floor(double x) { return std::floor(x); }
+float f_ceilf(float x) { return std::ceil(x); }
+double f_ceil(double x) { return std::ceil(x); }
+float f_truncf(float x) { return std::trunc(x); }
+double f_trunc(double x) { return std::trunc(x); }
+float f_roundf(float x) { return std::round(x); }
+double f_round(double x) { return std::round(x); }
+float f_rintf(float x) { return std::rint(x); }
+double f_rint(double x) { return std::rint(x); }
+float f_roundevenf(float x) { return std::nearbyint(x); }
+double f_roundeven(double x) { return std::nearbyint(x); }
+float f_minnumf(float a, float b) { return std::fmin(a, b); }
+double f_minnum(double a, double b) { return std::fmin(a, b); }
+float f_maxnumf(float a, float b) { return std::fmax(a, b); }
+double f_maxnum(double a, double b) { return std::fmax(a, b); }
+float f_minimumf(float a, float b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+double f_minimum(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+float f_maximumf(float a, float b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+double f_maximum(double a, double b) {
+  if (a != a || b != b) return NAN;
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+float f_copysignf(float a, float b) { return std::copysign(a, b); }
+double f_copysign(double a, double b) { return std::copysign(a, b); }
+float f_powf(float a, float b) { return std::pow(a, b); }
+double f_pow(double a, double b) { return std::pow(a, b); }
+
+// libm functions that calls (and intrinsics) become direct math ops for, without libffi.
+const MathFn kMath1[] = {
+    {"sqrt", (void*)f_sqrt, (void*)f_sqrtf},     {"fabs", (void*)f_fabs, (void*)f_fabsf},
+    {"floor", (void*)f_floor, (void*)f_floorf},  {"ceil", (void*)f_ceil, (void*)f_ceilf},
+    {"trunc", (void*)f_trunc, (void*)f_truncf},  {"round", (void*)f_round, (void*)f_roundf},
+    {"rint", (void*)f_rint, (void*)f_rintf},     {"nearbyint", (void*)f_rint, (void*)f_rintf},
+    {"exp", (void*)(double (*)(double))::exp, (void*)(float (*)(float))::expf},
+    {"exp2", (void*)(double (*)(double))::exp2, (void*)(float (*)(float))::exp2f},
+    {"log", (void*)(double (*)(double))::log, (void*)(float (*)(float))::logf},
+    {"log2", (void*)(double (*)(double))::log2, (void*)(float (*)(float))::log2f},
+    {"log10", (void*)(double (*)(double))::log10, (void*)(float (*)(float))::log10f},
+    {"sin", (void*)(double (*)(double))::sin, (void*)(float (*)(float))::sinf},
+    {"cos", (void*)(double (*)(double))::cos, (void*)(float (*)(float))::cosf},
+    {"tanh", (void*)(double (*)(double))::tanh, (void*)(float (*)(float))::tanhf},
+    {"roundeven", (void*)f_roundeven, (void*)f_roundevenf},
+};
+const MathFn kMath2[] = {
+    {"pow", (void*)f_pow, (void*)f_powf},           {"fmin", (void*)f_minnum, (void*)f_minnumf},
+    {"fmax", (void*)f_maxnum, (void*)f_maxnumf},    {"copysign", (void*)f_copysign, (void*)f_copysignf},
+    {"minnum", (void*)f_minnum, (void*)f_minnumf},  {"maxnum", (void*)f_maxnum, (void*)f_maxnumf},
+    {"minimum", (void*)f_minimum, (void*)f_minimumf}, {"maximum", (void*)f_maximum, (void*)f_maximumf},
+};
+
 }  // namespace
+
+const MathFn* find_math(std::string_view name, unsigned arity) {
+  auto find = [&](const auto& table) -> const MathFn* {
+    for (const MathFn& m : table)
+      if (name == m.name) return &m;
+    return nullptr;
+  };
+  return arity == 1 ? find(kMath1) : arity == 2 ? find(kMath2) : nullptr;
+}
+
+std::string math_name(const void* fn) {
+  for (const MathFn& m : kMath1) {
+    if (m.f64 == fn) return m.name;
+    if (m.f32 == fn) return std::string(m.name) + "f";
+  }
+  for (const MathFn& m : kMath2) {
+    if (m.f64 == fn) return m.name;
+    if (m.f32 == fn) return std::string(m.name) + "f";
+  }
+  return {};
+}
 
 const ScalarOps& scalar_ops() {
   static const ScalarOps ops = {smin,    smax,    umin,    umax,     abs_,     ctpop,    ctlz,

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "vm/code.h"
 
@@ -59,9 +61,21 @@ struct ScalarOps {
   // Integers of 65..128 bits, zero-extended in 16-byte slots. c = width; f = operation.
   ExtFn wide_bin;    // f = llvm::Instruction opcode
   ExtFn wide_icmp;   // f = llvm::CmpInst predicate; result is an 8-byte i1
-  ExtFn wide_cast;   // b = source width, c = destination width, f = opcode (trunc/zext/sext)
+  ExtFn wide_cast;   // e = source width, c = destination width, f = opcode (trunc/zext/sext)
   ExtFn wide_load;   // a = address slot, e = store bytes
 };
 const ScalarOps& scalar_ops();
+
+// libm functions that calls (and intrinsics) become direct math ops for, without libffi
+// (MATH1_*, MATH2_*: ptr is f32 or f64).
+struct MathFn {
+  const char* name;  // libm name of the double version; the float one adds 'f'
+  void* f64;
+  void* f32;
+};
+// By the double version's name ("sqrt", "pow"; intrinsics' "minnum"...) and arity (1 or 2).
+const MathFn* find_math(std::string_view name, unsigned arity);
+// The name of a function an instruction's ptr points at ("sqrtf"), or "" (the dump).
+std::string math_name(const void* fn);
 
 }  // namespace bf::vm

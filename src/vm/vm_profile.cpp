@@ -36,5 +36,10 @@ profile::Profile collect(const Machine& m) {
 void Program::set_tsc_hz(double hz) { machine_->tsc_hz = hz; }
 std::string Program::profile_text(size_t top) const { return profile::top_text(collect(*machine_), top); }
 std::string Program::profile_json() const { return profile::to_json(collect(*machine_)); }
+profile::Profile Program::profile() const { return collect(*machine_); }
+const std::array<uint8_t, 32>& Program::module_hash() const { return machine_->module_hash; }
+const std::string& Program::path() const { return machine_->path; }
+size_t Program::function_count() const { return machine_->functions.size(); }
+const std::string& Program::function_name(uint32_t k) const { return machine_->functions[k]->name; }
 
 }  // namespace bf::vm

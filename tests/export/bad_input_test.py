@@ -20,7 +20,7 @@ def main():
         os.mkdir(inputs)
         os.mkdir(out_dir)
         good = os.path.join(inputs, "drop.json")
-        subprocess.run([bareflow, "run", "--profile-out", good, drop_bc], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([bareflow, "run", "--no-cache", "--profile-out", good, drop_bc], check=True, stdout=subprocess.DEVNULL)
         with open(good) as f:
             profile = json.load(f)
 

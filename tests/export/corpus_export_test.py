@@ -24,7 +24,7 @@ def main():
                 total += 1
                 name = os.path.basename(bc)
                 profile, exe = os.path.join(tmp, name + ".json"), os.path.join(tmp, name + ".exe")
-                rc, _, err = run([bareflow, "run", "--profile-out", profile, bc])
+                rc, _, err = run([bareflow, "run", "--no-cache", "--profile-out", profile, bc])
                 if rc != want_rc:
                     failed += 1
                     print(f"FAIL {bc}: the profiled run exited {rc} (native {want_rc}): {err.decode()[-300:]}")

@@ -27,7 +27,7 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory(prefix="bareflow-export-drop.") as tmp:
         profile = os.path.join(tmp, "drop.json")
-        p = run([bareflow, "run", "--profile-out", profile, bc])
+        p = run([bareflow, "run", "--no-cache", "--profile-out", profile, bc])
         assert p.returncode == 0, p.stderr
         dropped, kept = os.path.join(tmp, "dropped"), os.path.join(tmp, "kept")
         report = os.path.join(tmp, "report.json")

@@ -17,9 +17,9 @@ def profile_llama(bareflow, llama_bc, shared, tmp, steps=40):
     paths = []
     for name, model in runs:
         path = os.path.join(tmp, f"profile-{name}.json")
-        cmd = [bareflow, "run", "--profile-out", path, llama_bc, "--", "-m", os.path.join(models, model),
-               "-z", os.path.join(models, "tok512.bin"), "-p", "Once upon a time", "-n", str(steps), "-t", "0",
-               "--threads", "2"]
+        cmd = [bareflow, "run", "--no-cache", "--profile-out", path, llama_bc, "--", "-m", os.path.join(models, model),
+               "-z", os.path.join(models, "tok512.bin"), "-p", "Once upon a time", "-n", str(steps), "--temp", "0",
+               "-t", "2"]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
         if p.returncode != 0:
             raise RuntimeError(f"profiled run {name} exited {p.returncode}: {p.stderr.decode()[-400:]}")

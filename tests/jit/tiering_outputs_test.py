@@ -21,18 +21,14 @@ import tempfile
 ROUNDS = "2000000"  # tier 0 alone would take tens of seconds; compiled, a fraction of one
 LOG_LINE = re.compile(r"^\[tier\] +\d+\.\d{3}s  (\S.*?) +(interp|O[123])->(O[123]) +\d+\.\d ms +\d+ B( \(.*\))?$")
 
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from checks import check, finish  # noqa: E402
 
 
 def run_auto(bareflow, bc, extra, tmp, env=None):
     profile = os.path.join(tmp, "profile.json")
-    cmd = [bareflow, "run", "--tier=auto", "--tier-log", "--perf-map", "--profile-out", profile] + extra + [bc, "--", ROUNDS]
+    cmd = [bareflow, "run", "--no-cache", "--tier=auto", "--tier-log", "--perf-map", "--profile-out", profile] + extra + [bc, "--", ROUNDS]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out, err = p.communicate(timeout=500)
     perf_map = f"/tmp/perf-{p.pid}.map"
@@ -114,10 +110,7 @@ def main():
                 check(has_counts and has_weights, "pgo=1: entry counts and branch weights reach the optimized IR")
             else:
                 check(not has_counts, "pgo=0: no profile in the IR")
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -3,19 +3,15 @@
 the environment behind it), and clear refusals (one line naming the option or file, exit 2
 for a malformed command line, 1 for a program that cannot be loaded).
 
-usage: run_cli_test.py BAREFLOW"""
+usage: run_cli_test.py BAREFLOW [APP.bc]   (APP.bc: a program whose main --dump-code reads)"""
 import os
 import re
 import subprocess
 import sys
 
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from checks import check, finish  # noqa: E402
 
 
 def run(bareflow, *args, env=None):
@@ -28,7 +24,7 @@ def main():
     rc, out, err = run(bareflow, "--help")
     check(rc == 0 and out.startswith("usage: bareflow run") and not err, "--help: usage on stdout, exit 0")
     for option in ["--tier=", "--jit-param ", "--jit-params", "--tier-log", "--perf-map", "--jit-gdb", "--profile ",
-                   "--profile-out"]:
+                   "--profile-out", "--dump-code"]:
         check(re.search(r"^  " + re.escape(option) + r"[^\n]*? {2,}\S", out, re.M) is not None,
               f"--help: {option.strip()} has a line of meaning")
 
@@ -56,12 +52,17 @@ def main():
         rc, out, err = run(bareflow, *args)
         first = err.splitlines()[0] if err else ""
         check(rc == 2 and re.search(pattern, first) is not None, f"{what}: exit 2, first line names it ({first!r})")
+    if len(sys.argv) > 2:  # a program to read the code of
+        bc = sys.argv[2]
+        rc, out, err = run(bareflow, "--dump-code", "main", bc)
+        check(rc == 0 and re.search(r"^ .*@0 +[A-Z_0-9]+ ", out, re.M) is not None and re.search(r"@\d+ +RET ", out) is not None,
+              "--dump-code main: main's instructions, numbered, with a return")
+        rc, out, err = run(bareflow, "--dump-code", "no_such_function", bc)
+        check(rc == 1 and err.count("\n") == 1 and "no_such_function" in err,
+              "--dump-code of an unknown function: one line naming it, exit 1")
     rc, out, err = run(bareflow, "/nonexistent/app.bc")
     check(rc == 1 and err.count("\n") == 1 and "/nonexistent/app.bc" in err, "a missing program: one line naming it, exit 1")
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":
