@@ -1,4 +1,4 @@
-// bareflow export APP.bc -o OUT --profile-from PROFILE.json [OPTIONS]
+// bareflow export APP.bc -o OUT [--profile-from CACHE_DIR|PROFILE.json]... [OPTIONS]
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -8,12 +8,15 @@
 namespace {
 
 const char kUsage[] =
-    "usage: bareflow export APP.bc -o OUT --profile-from PROFILE.json [OPTIONS]\n"
+    "usage: bareflow export APP.bc -o OUT [--profile-from CACHE_DIR|PROFILE.json]... [OPTIONS]\n"
     "Compiles a program and what its profiled runs learned into a small static executable\n"
     "(no LLVM, interpreter or libffi inside) that runs on Linux and in the unikernel.\n\n"
     "  -o OUT                       the executable to write (atomically)\n"
-    "  --profile-from PROFILE.json  a profile of the program (bareflow run --profile-out);\n"
-    "                               repeat it to sum several runs\n"
+    "  --profile-from CACHE_DIR|PROFILE.json\n"
+    "                               the profile store of the program in a code cache, or a\n"
+    "                               profile file (bareflow run --no-cache --profile-out);\n"
+    "                               repeat it to sum several (default: the store in the\n"
+    "                               code cache that bareflow run uses)\n"
     "  --cpu host|x86-64|x86-64-v2|x86-64-v3\n"
     "                               the CPU to optimize for (default host; x86-64: portable)\n"
     "  --libc musl|glibc            the static libc to link (default musl, the smallest)\n"

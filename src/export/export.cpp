@@ -2,7 +2,8 @@
 //   1. reserve the output (and the report): temporary files beside them, so that an
 //      unwritable path fails before any work and nothing partial is ever left at its name;
 //   2. read and verify the program's bitcode;
-//   3. read the profiles, each checked against the module, and sum them (profile_input.cpp);
+//   3. read the profiles (the code cache's profile store, profile files), each checked against
+//      the module, and sum them (profile_input.cpp);
 //   4. find the static libc, libgcc and start files (toolchain.cpp) and name the CPU;
 //   5. shape the whole program (whole_program.cpp): !prof and a profile summary, unexecuted
 //      functions cold or dropped, the export runtime linked in, all but main internal;
@@ -88,12 +89,15 @@ class PendingFile {
   bool committed_ = false;
 };
 
-std::unique_ptr<Module> load_module(const std::string& path, LLVMContext& ctx, std::string& error) {
+// The module, and `hash` of its bytes (the identity the code cache files its profile under).
+std::unique_ptr<Module> load_module(const std::string& path, LLVMContext& ctx, cache::Digest& hash,
+                                    std::string& error) {
   auto buffer = MemoryBuffer::getFile(path);
   if (!buffer) {
     error = path + ": " + buffer.getError().message();
     return nullptr;
   }
+  hash = cache::hash_bytes((*buffer)->getBuffer());
   auto parsed = parseBitcodeFile((*buffer)->getMemBufferRef(), ctx);
   if (!parsed) {
     error = path + ": " + toString(parsed.takeError());
@@ -189,11 +193,12 @@ bool export_program(const ExportRequest& request, ExportReport& report, std::str
   if (!request.report.empty() && !report_file.reserve(request.report, error)) return false;
   // 2.
   LLVMContext ctx;
-  std::unique_ptr<Module> m = load_module(request.app, ctx, error);
+  cache::Digest hash;
+  std::unique_ptr<Module> m = load_module(request.app, ctx, hash, error);
   if (!m) return false;
   // 3.
   ProfileInput profile;
-  if (!read_profiles(request.profiles, *m, request.app, profile, error)) return false;
+  if (!read_profiles(request.profiles, *m, hash, request.app, profile, error)) return false;
   // 4.
   Toolchain toolchain;
   if (!find_toolchain(request.libc, toolchain, error)) return false;

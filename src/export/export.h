@@ -13,7 +13,7 @@ enum class Libc { musl, glibc };
 struct ExportRequest {
   std::string app;                    // the program's bitcode
   std::string output;                 // the executable to write (atomically)
-  std::vector<std::string> profiles;  // --profile-from, at least one; several are summed
+  std::vector<std::string> profiles;  // --profile-from (cache directories, files), summed; none: the default cache
   std::string cpu = "host";           // host, x86-64, x86-64-v2 or x86-64-v3
   Libc libc = Libc::musl;
   bool drop_unexecuted = false;       // unexecuted functions become a stub that says so

@@ -1,13 +1,13 @@
-// The profile an export optimizes with: version 1 files of `bareflow run --profile-out`, summed,
-// and checked against the module they claim to describe. The parsing itself stays in
-// src/profile (profile::from_json), the one reader of the format.
+// The profile an export optimizes with: the code cache's profile store of the module (a cache
+// directory, by default the one `bareflow run` uses), and version 1 files of `bareflow run
+// --profile-out`; summed, each checked against the module it claims to describe. The parsing
+// stays in src/profile (profile::from_json) and src/cache (the store's entries).
 #include <llvm/ADT/StringMap.h>
 #include <llvm/IR/CFG.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/MemoryBuffer.h>
 
 #include <algorithm>
-#include <map>
 
 #include "export/steps.h"
 
@@ -17,66 +17,108 @@ using namespace llvm;
 
 namespace {
 
-// Adds `from` into `into`: functions by name, edges by (from, successor).
-void add_counts(profile::Profile& into, const profile::Profile& from) {
-  if (into.functions.empty()) {
-    into = from;
-    return;
+std::string short_hash(const cache::Digest& d) { return d.hex().substr(0, 16); }
+
+// The module's profile store in the cache at `dir`. A store of another module with the same path
+// (the file changed since its runs) is named in the refusal: its counts do not fit these bytes.
+bool read_store(const std::string& dir, const cache::Digest& module, const std::string& app, profile::Profile& p,
+                std::string& error) {
+  cache::Settings settings;
+  settings.dir = dir;
+  settings.mode = cache::Mode::read_only;
+  std::string warning;
+  std::unique_ptr<cache::Store> store = cache::Store::open(settings, warning);
+  if (!store) {
+    error = warning;
+    return false;
   }
-  StringMap<size_t> index;
-  for (size_t i = 0; i < into.functions.size(); i++) index[into.functions[i].name] = i;
-  for (const profile::FunctionProfile& f : from.functions) {
-    auto it = index.find(f.name);
-    if (it == index.end()) continue;  // impossible once both fit the module
-    profile::FunctionProfile& g = into.functions[it->second];
-    g.calls += f.calls;
-    g.inclusive_tsc += f.inclusive_tsc;
-    g.exclusive_tsc += f.exclusive_tsc;
-    std::map<std::pair<uint32_t, uint32_t>, size_t> edges;
-    for (size_t i = 0; i < g.edges.size(); i++) edges[{g.edges[i].from, g.edges[i].successor}] = i;
-    for (const profile::Edge& e : f.edges) {
-      auto found = edges.find({e.from, e.successor});
-      if (found == edges.end()) g.edges.push_back(e);
-      else g.edges[found->second].count += e.count;
+  const cache::Miss miss = store->get_profile(module, p);
+  if (miss == cache::Miss::hit) return true;
+  if (miss != cache::Miss::absent) {
+    error = dir + ": the profile store of " + app + " is unusable (" + cache::describe(miss) + ")";
+    return false;
+  }
+  std::string real_app;
+  {
+    SmallString<256> real;
+    real_app = sys::fs::real_path(app, real) ? app : std::string(real);
+  }
+  for (const cache::ModuleInfo& info : store->modules()) {
+    SmallString<256> real;
+    const std::string other = sys::fs::real_path(info.path, real) ? info.path : std::string(real);
+    if (other == real_app && info.runs) {
+      error = dir + ": no profile store of " + app + " (module " + short_hash(module) + "): its " +
+              std::to_string(info.runs) + " run(s) there were of other bytes (module " + short_hash(info.module) +
+              "); run the program as it is now, or export the bitcode those runs ran";
+      return false;
     }
   }
-  into.timed = into.timed || from.timed;
-  if (into.tsc_hz == 0) into.tsc_hz = from.tsc_hz;
+  error = dir + ": no profile store of " + app + " (module " + short_hash(module) + "): run it with `bareflow run` "
+          "first, or give --profile-from PROFILE.json";
+  return false;
+}
+
+// One run's counts (version 1), or a store's (version 2, identified by its module hash).
+bool read_file(const std::string& path, const cache::Digest& module, profile::Profile& p, std::string& error) {
+  auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer) {
+    error = path + ": " + buffer.getError().message();
+    return false;
+  }
+  std::string why;
+  if (!profile::from_json((*buffer)->getBuffer().str(), p, why)) {
+    error = path + ": " + why;
+    return false;
+  }
+  if (!p.module_hash.empty() && p.module_hash != module.hex()) {
+    error = path + ": a profile of module " + p.module_hash.substr(0, 16) + ", not of " + short_hash(module) +
+            " (hash mismatch: another module, or the bitcode changed since)";
+    return false;
+  }
+  // A function a JIT tier compiled before tier 0 ever ran it (a warm run's code from the code
+  // cache, or --tier=O1..O3) counted nothing: taken as unexecuted, it would be made cold or
+  // dropped although the run executed it.
+  for (const profile::FunctionProfile& f : p.functions) {
+    if (f.blocks == 0 && !f.tier.empty() && f.tier != "interp" && f.tier != "none") {
+      error = path + ": function '" + f.name + "' ran compiled (" + f.tier + ") before tier 0 counted it (a warm run "
+              "from the code cache, or --tier=O1..O3): profile with `bareflow run --no-cache`, or export from the "
+              "cache's profile store (--profile-from CACHE_DIR)";
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
 
-bool read_profiles(const std::vector<std::string>& paths, const Module& m, const std::string& app,
-                   ProfileInput& input, std::string& error) {
+bool read_profiles(const std::vector<std::string>& sources, const Module& m, const cache::Digest& module,
+                   const std::string& app, ProfileInput& input, std::string& error) {
+  std::vector<std::string> paths = sources;
   if (paths.empty()) {
-    error = "no profile: give --profile-from PROFILE.json (written by `bareflow run --profile-out`)";
-    return false;
+    const std::string dir = cache::default_dir();
+    if (dir.empty() || !sys::fs::is_directory(dir)) {
+      error = "no profile: run " + app + " with `bareflow run` first (its profile store in the code cache), or give "
+              "--profile-from PROFILE.json (written by `bareflow run --profile-out`)";
+      return false;
+    }
+    paths.push_back(dir);
   }
   for (const std::string& path : paths) {
-    if (sys::fs::is_directory(path)) {
-      error = path + ": a directory; reading a code cache's profile store is not wired to export yet "
-                     "(give a PROFILE.json from `bareflow run --profile-out`)";
-      return false;
-    }
-    auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
-    if (!buffer) {
-      error = path + ": " + buffer.getError().message();
-      return false;
-    }
     profile::Profile p;
-    std::string why;
-    if (!profile::from_json((*buffer)->getBuffer().str(), p, why)) {
-      error = path + ": " + why;
+    const bool store = sys::fs::is_directory(path);
+    if (!(store ? read_store(path, module, app, p, error) : read_file(path, module, p, error))) {
+      if (sources.empty()) error = "no profile: " + error;
       return false;
     }
-    // Version 1 names the module only by its path: the shape of every function it measured
-    // must be the module's.
+    // A version 1 file names the module only by its path: the shape of every function it
+    // measured must be the module's. (A store is filed under the module's hash; checked too.)
+    std::string why;
     if (!profile_fits(m, p, why)) {
       error = path + ": does not fit " + app + " (a profile of another module?): " + why;
       return false;
     }
-    add_counts(input.counts, p);
-    input.runs++;
+    profile::add(input.counts, p);
+    input.runs += store || p.runs ? p.runs : 1;
   }
   uint64_t calls = 0;
   for (const profile::FunctionProfile& f : input.counts.functions) calls += f.calls;

@@ -1,5 +1,6 @@
 // The steps of an export (export.cpp runs them in order; each file holds one):
-//   profile_input.cpp  the profile files: read, summed, checked against the module
+//   profile_input.cpp  the profile: the code cache's profile store and profile files, read,
+//                      summed, checked against the module
 //   whole_program.cpp  the module as one program: profile as !prof, cold or dropped functions,
 //                      BareFlow's runtime linked in, everything but main internal, the CPU
 //   toolchain.cpp      the static libc, libgcc and start files, found by a documented search;
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/cache.h"
 #include "export/export.h"
 #include "profile/profile.h"
 
@@ -24,14 +26,17 @@ namespace bf::exporter {
 
 // --- profile_input.cpp
 struct ProfileInput {
-  profile::Profile counts;  // summed over the files, function by function and edge by edge
-  uint64_t runs = 0;        // runs the files hold (one per version 1 file)
+  profile::Profile counts;  // summed over the sources, function by function and edge by edge
+  uint64_t runs = 0;        // runs the sources hold (a store's runs; one per version 1 file)
 };
-// Reads every file into `input`, each checked against `m` (the module at `app`); false with
-// `error` naming the file otherwise (missing, not a profile, measured on another module, no
-// counts at all, a directory: the code cache's profile store is not wired to export yet).
-bool read_profiles(const std::vector<std::string>& paths, const llvm::Module& m, const std::string& app,
-                   ProfileInput& input, std::string& error);
+// Reads every source into `input`: a directory is a code cache, whose profile store of the module
+// (`module`, the hash of its bitcode) is read; a file is a profile (version 1 of `bareflow run
+// --profile-out`, or version 2 with a module hash that must be `module`). No source: the default
+// code cache's store. Each is checked against `m` (the module at `app`); false with `error` naming
+// the source otherwise (missing, not a profile, of another module, with functions compiled before
+// tier 0 counted them, no counts at all).
+bool read_profiles(const std::vector<std::string>& sources, const llvm::Module& m, const cache::Digest& module,
+                   const std::string& app, ProfileInput& input, std::string& error);
 // Whether `p` was measured on `m`: the same defined functions, block counts and CFG edges.
 // Otherwise false with `error` naming the first difference.
 bool profile_fits(const llvm::Module& m, const profile::Profile& p, std::string& error);
@@ -42,7 +47,8 @@ std::vector<FunctionTime> top_functions(const profile::Profile& p, size_t n);
 struct ProgramCounts {
   uint32_t functions = 0, executed = 0, cold = 0, dropped = 0;
 };
-// Attaches the counts as !prof with a profile summary; a function no run executed is marked
+// Attaches the counts as !prof with a profile summary; a function no run executed (no calls and
+// never translated by tier 0, so a store's counts aged to 0 still count as executed) is marked
 // cold (its own section, optimized for size) or, with `drop_unexecuted`, gets a body that
 // names `app` and itself on stderr and exits with status 70.
 ProgramCounts apply_profile(llvm::Module& m, const profile::Profile& p, bool drop_unexecuted,

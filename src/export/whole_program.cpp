@@ -62,7 +62,7 @@ ProgramCounts apply_profile(Module& m, const profile::Profile& p, bool drop_unex
   for (Function* f : program) {
     const profile::FunctionProfile* pf = by_name.lookup(f->getName());
     counts.functions++;
-    if (pf && pf->calls) {
+    if (pf && (pf->calls || pf->blocks)) {
       counts.executed++;
       profile::attach_counts(*f, pf->calls, pf->edges, summary);
       continue;

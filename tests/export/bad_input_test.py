@@ -6,6 +6,7 @@ and no temporary file left behind.
 usage: bad_input_test.py BAREFLOW DROP_BC UNRESOLVED_BC UNRESOLVED_PROFILE"""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,15 @@ def main():
         subprocess.run([bareflow, "run", "--no-cache", "--profile-out", good, drop_bc], check=True, stdout=subprocess.DEVNULL)
         with open(good) as f:
             profile = json.load(f)
+        compiled = os.path.join(inputs, "compiled.json")
+        subprocess.run([bareflow, "run", "--no-cache", "--tier=O2", "--profile-out", compiled, drop_bc], check=True,
+                       stdout=subprocess.DEVNULL)
+        # A cache whose runs were of app.bc as it was (drop.bc), before it became unresolved.bc.
+        cache, empty_cache, app = os.path.join(tmp, "cache"), os.path.join(tmp, "empty-cache"), os.path.join(inputs, "app.bc")
+        os.mkdir(empty_cache, 0o700)
+        shutil.copy(drop_bc, app)
+        subprocess.run([bareflow, "run", "--cache-dir", cache, app], check=True, stdout=subprocess.DEVNULL)
+        shutil.copy(unresolved_bc, app)
 
         def write(name, text):
             path = os.path.join(inputs, name)
@@ -35,12 +45,16 @@ def main():
         for f in reshaped["functions"]:
             if f["name"] == "main":
                 f["blocks"] += 1
+        other_hash = dict(profile, version=2, module_hash="ab" * 32, runs=1, run_weight=1.0)
         silent = json.loads(json.dumps(profile))
         for f in silent["functions"]:
             f["calls"] = 0
         out = os.path.join(out_dir, "app")
         cases = [
-            ("no profile", [drop_bc, "-o", out], "no profile"),
+            ("no profile (the default cache has no store of it)", [drop_bc, "-o", out],
+             "no profile: " + empty_cache + ": no profile store of", {"BAREFLOW_CACHE_DIR": empty_cache}),
+            ("no profile (no cache at all)", [drop_bc, "-o", out], "no profile: run",
+             {"BAREFLOW_CACHE_DIR": "", "XDG_CACHE_HOME": "", "HOME": os.path.join(tmp, "no-home")}),
             ("missing profile", [drop_bc, "-o", out, "--profile-from", os.path.join(inputs, "none.json")],
              "none.json: No such file"),
             ("not a profile", [drop_bc, "-o", out, "--profile-from", write("garbage.json", "{\"x\": 1}")],
@@ -55,7 +69,14 @@ def main():
              [unresolved_bc, "-o", out, "--profile-from", good], "does not fit"),
             ("a profile that counts nothing", [drop_bc, "-o", out, "--profile-from",
                                                write("silent.json", json.dumps(silent))], "counts no call"),
-            ("the code cache's store", [drop_bc, "-o", out, "--profile-from", inputs], "not wired to export yet"),
+            ("a cache with no store of the module", [drop_bc, "-o", out, "--profile-from", empty_cache],
+             "no profile store of"),
+            ("a store of other bytes at the same path (hash mismatch)", [app, "-o", out, "--profile-from", cache],
+             "run(s) there were of other bytes"),
+            ("a version 2 profile of another module (hash mismatch)",
+             [drop_bc, "-o", out, "--profile-from", write("other-hash.json", json.dumps(other_hash))], "hash mismatch"),
+            ("functions compiled before they were counted", [drop_bc, "-o", out, "--profile-from", compiled],
+             "ran compiled (O2) before tier 0 counted it"),
             ("unresolvable import", [unresolved_bc, "-o", out, "--profile-from", unresolved_profile],
              "import 'bf_no_such_import' is defined neither in musl"),
             ("unresolvable import, glibc", [unresolved_bc, "-o", out, "--profile-from", unresolved_profile,
@@ -92,7 +113,7 @@ def main():
         total += 1
         with open(out, "w") as f:
             f.write("old")
-        subprocess.run([bareflow, "export", drop_bc, "-o", out], stderr=subprocess.DEVNULL)
+        subprocess.run([bareflow, "export", drop_bc, "-o", out, "--profile-from", empty_cache], stderr=subprocess.DEVNULL)
         with open(out) as f:
             if f.read() != "old" or os.listdir(out_dir) != ["app"]:
                 failures += 1

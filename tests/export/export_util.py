@@ -10,21 +10,24 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import reference  # noqa: E402
 
 
-def profile_llama(bareflow, llama_bc, shared, tmp, steps=40):
-    """Profiles of three runs of llama.bc (fp32, Q8_0 and GGUF checkpoints); returns their paths."""
+def profile_llama(bareflow, llama_bc, shared, tmp, steps=40, cache=None):
+    """Three runs of llama.bc (fp32, Q8_0 and GGUF checkpoints). Without `cache`: cold runs, each
+    writing its profile; returns their paths. With `cache`: runs through that code cache (the
+    first cold, the next warm); returns [cache], whose profile store holds the three."""
     models = os.path.join(shared, "models")
     runs = [("fp32", "stories260K.bin"), ("q80", "stories260K_q80_gs4.bin"), ("gguf", "stories260K.gguf")]
     paths = []
     for name, model in runs:
         path = os.path.join(tmp, f"profile-{name}.json")
-        cmd = [bareflow, "run", "--no-cache", "--profile-out", path, llama_bc, "--", "-m", os.path.join(models, model),
-               "-z", os.path.join(models, "tok512.bin"), "-p", "Once upon a time", "-n", str(steps), "--temp", "0",
-               "-t", "2"]
+        where = ["--cache-dir", cache] if cache else ["--no-cache", "--profile-out", path]
+        cmd = [bareflow, "run"] + where + [llama_bc, "--", "-m", os.path.join(models, model),
+                                           "-z", os.path.join(models, "tok512.bin"), "-p", "Once upon a time",
+                                           "-n", str(steps), "--temp", "0", "-t", "2"]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
         if p.returncode != 0:
             raise RuntimeError(f"profiled run {name} exited {p.returncode}: {p.stderr.decode()[-400:]}")
         paths.append(path)
-    return paths
+    return [cache] if cache else paths
 
 
 def export(bareflow, bc, output, profiles, *options):

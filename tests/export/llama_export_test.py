@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""The llama app exported from llama.bc with a profile of three `bareflow run`s gives llama2.c's
-reference tokens and text (fp32, Q8_0 and the GGUF checkpoint: tests/llm/cli_test.py's
+"""The llama app exported from llama.bc with a profile of three `bareflow run`s (their profile
+files, or with SOURCE `store` the profile store of the code cache they ran through) gives
+llama2.c's reference tokens and text (fp32, Q8_0 and the GGUF checkpoint: tests/llm/cli_test.py's
 `references` check run on the exported executable), and its report adds up.
 
-usage: llama_export_test.py BAREFLOW LLAMA_BC SHARED_DIR LIBC CPU"""
+usage: llama_export_test.py BAREFLOW LLAMA_BC SHARED_DIR LIBC CPU [files|store]"""
 import json
 import os
 import subprocess
@@ -35,8 +36,10 @@ def check_report(report, exe, libc):
 
 def main():
     bareflow, llama_bc, shared, libc, cpu = sys.argv[1:6]
+    store = sys.argv[6:7] == ["store"]
     with tempfile.TemporaryDirectory(prefix="bareflow-export-llama.") as tmp:
-        profiles = export_util.profile_llama(bareflow, llama_bc, shared, tmp)
+        cache = os.path.join(tmp, "cache") if store else None
+        profiles = export_util.profile_llama(bareflow, llama_bc, shared, tmp, cache=cache)
         exe, report_path = os.path.join(tmp, "llama"), os.path.join(tmp, "report.json")
         p = export_util.export(bareflow, llama_bc, exe, profiles, "--libc", libc, "--cpu", cpu, "--report", report_path)
         print(p.stderr.decode(), end="")
