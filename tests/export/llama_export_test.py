@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MAX_MUSL_BYTES = 300 * 1000  # the bound for the musl appliance
 
 
-def check_report(report, exe, libc):
+def check_report(report, exe, libc, bareflow, llama_bc, summary, store):
     problems = []
     f = report["functions"]
     if f["total"] != f["executed"] + f["cold"] + f["dropped"] or f["dropped"] != 0 or f["executed"] == 0:
@@ -29,6 +29,15 @@ def check_report(report, exe, libc):
         problems.append(f"profile: {report['profile']}")
     if report["code_bytes"]["hot"] <= 0 or report["code_bytes"]["cold"] <= 0:
         problems.append(f"code bytes: {report['code_bytes']}")
+    sizes = (report["bareflow_bytes"], report["bitcode_bytes"])
+    if sizes != (os.path.getsize(bareflow), os.path.getsize(llama_bc)) or report["shrink"] <= 1:
+        problems.append(f"bareflow and bitcode bytes {sizes}, shrink {report['shrink']}")
+    # The summary on stderr: the same functions, sizes and runs; top functions by time when the
+    # runs were timed (--profile-out), by calls otherwise (a store of runs without it).
+    for line in (f"functions: {f['total']} total, {f['executed']} executed, {f['cold']} cold, 0 dropped",
+                 "x smaller)", f"profile: 3 runs; top by {'calls' if store else 'time'}: "):
+        if line not in summary:
+            problems.append(f"the summary on stderr lacks {line!r}: {summary!r}")
     if libc == "musl" and report["output_bytes"] > MAX_MUSL_BYTES:
         problems.append(f"the musl executable has {report['output_bytes']} bytes, more than {MAX_MUSL_BYTES}")
     return problems
@@ -54,8 +63,12 @@ def main():
         if ".text.unlikely" not in export_util.section_names(exe):
             print(f"FAIL no .text.unlikely section: {export_util.section_names(exe)}")
             return 1
+        # Stripped: no symbol table.
+        if ".symtab" in export_util.section_names(exe):
+            print("FAIL the executable is not stripped (it has .symtab)")
+            return 1
         with open(report_path) as f:
-            problems = check_report(json.load(f), exe, libc)
+            problems = check_report(json.load(f), exe, libc, bareflow, llama_bc, p.stderr.decode(), store)
         for problem in problems:
             print(f"FAIL report: {problem}")
         cli_test = os.path.join(HERE, "..", "llm", "cli_test.py")
