@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   clang-19 lld-19 llvm-19-dev llvm-19-tools libclang-rt-19-dev   # compiler, JIT, sanitizers, libFuzzer
+  liblld-19-dev musl-dev libc6-dev libgcc-12-dev                 # export: lld in the process, static libcs
   cmake ninja-build python3
   libgtest-dev libbenchmark-dev libffi-dev libzstd-dev zlib1g-dev
   qemu-system-x86 mtools dosfstools musl-tools grub-pc-bin grub-common xorriso   # unikernel, disks

@@ -21,6 +21,9 @@ BF_COMMAND(run, "run an LLVM bitcode program (tier 0 interpreter, JIT tiers)")
 #ifdef BAREFLOW_CMD_cache
 BF_COMMAND(cache, "list, check and prune the code cache and profile store")
 #endif
+#ifdef BAREFLOW_CMD_export
+BF_COMMAND(export, "compile a program and its profile into a small static executable")
+#endif
 #ifdef BAREFLOW_CMD_boot
 BF_COMMAND(boot, "boot a static program in the unikernel under QEMU")
 #endif

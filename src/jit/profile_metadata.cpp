@@ -1,14 +1,14 @@
-// Step 4 of a compile (see compiler.cpp): the tier-0 profile as !prof metadata, and counters
-// in compiled code that keep feeding the tier-0 counters.
+// Step 4 of a compile (see compiler.cpp): the tier-0 profile as !prof metadata (through
+// profile/metadata.h, which the export shares), and counters in compiled code that keep
+// feeding the tier-0 counters.
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Instructions.h>
-#include <llvm/IR/MDBuilder.h>
-#include <llvm/ProfileData/InstrProf.h>
 
 #include <map>
 
 #include "jit/prepare.h"
 #include "jit/symbols.h"
+#include "profile/metadata.h"
 #include "vm/code.h"
 
 namespace bf::jit {
@@ -17,41 +17,23 @@ using namespace llvm;
 
 void attach_profile(Function& f, const vm::Function& slot, const profile::FunctionProfile* past, double run_weight,
                     InstrProfSummaryBuilder& summary) {
-  auto mean = [&](uint64_t total) { return past ? uint64_t(double(total) / run_weight) : 0; };
+  auto mean = [&](uint64_t total) { return uint64_t(double(total) / run_weight); };
   uint64_t calls = slot.calls.load(std::memory_order_relaxed) + (past ? mean(past->calls) : 0);
-  f.setEntryCount(calls);
-  InstrProfRecord record;
-  record.Counts.push_back(calls);
-  std::vector<BasicBlock*> blocks;
-  for (BasicBlock& b : f) blocks.push_back(&b);
-  std::map<uint32_t, std::vector<uint64_t>> weights;  // block -> count per successor
-  auto add = [&](uint32_t from, uint32_t successor, uint64_t count) {
-    if (from >= blocks.size()) return;
-    unsigned n = blocks[from]->getTerminator()->getNumSuccessors();
-    if (successor >= n) return;
-    auto& w = weights[from];
-    w.resize(n);
-    w[successor] += count;
-    record.Counts.push_back(count);
-  };
-  if (const vm::Code* code = slot.code.load(std::memory_order_acquire))
-    for (size_t i = 1; i < code->edges.size(); i++)
-      add(code->edges[i].from_block, code->edges[i].successor, code->counters[i].load(std::memory_order_relaxed));
-  if (past)
-    for (const profile::Edge& e : past->edges) add(e.from, e.successor, mean(e.count));
-  MDBuilder md(f.getContext());
-  for (auto& [block, w] : weights) {
-    Instruction* term = blocks[block]->getTerminator();
-    if (w.size() < 2 || !(isa<BranchInst>(term) || isa<SwitchInst>(term))) continue;
-    uint64_t max = 0;
-    for (uint64_t c : w) max = std::max(max, c);
-    if (max == 0) continue;
-    uint64_t scale = max / UINT32_MAX + 1;
-    SmallVector<uint32_t, 8> scaled;
-    for (uint64_t c : w) scaled.push_back(uint32_t(c / scale) + 1);  // +1: never certain
-    term->setMetadata(LLVMContext::MD_prof, md.createBranchWeights(scaled));
+  std::vector<profile::Edge> edges;
+  if (const vm::Code* code = slot.code.load(std::memory_order_acquire)) {
+    edges.reserve(code->edges.size());
+    for (size_t i = 1; i < code->edges.size(); i++) {
+      const vm::EdgeInfo& e = code->edges[i];
+      edges.push_back({e.from_block, e.to_block, e.successor, e.back_edge,
+                       code->counters[i].load(std::memory_order_relaxed)});
+    }
   }
-  summary.addRecord(record);
+  if (past)
+    for (profile::Edge e : past->edges) {
+      e.count = mean(e.count);
+      edges.push_back(e);
+    }
+  profile::attach_counts(f, calls, edges, summary);
 }
 
 // The counters are symbols (symbols.h), not addresses: the code stays valid in another

@@ -10,6 +10,7 @@
 #include <llvm/ADT/StringRef.h>
 
 #include "vm/machine.h"
+#include "vm/vm.h"
 
 extern "C" {
 // From libgcc/compiler-rt: what __builtin_cpu_supports reads.
@@ -86,6 +87,13 @@ const Import kImports[] = {
 };
 
 }  // namespace
+
+std::vector<std::string> import_names() {
+  std::vector<std::string> names;
+  for (const Import& i : kImports) names.push_back(i.name);
+  for (size_t i = 0; i < bf_c_imports_count; i++) names.push_back(bf_c_imports[i].name);
+  return names;
+}
 
 const Import* find_import(llvm::StringRef name) {
   // Hashed once: the translator looks up every host call site (hundreds in a csmith program),

@@ -17,6 +17,10 @@ namespace bf::vm {
 
 class Machine;
 
+// The names of the host import table (imports.cpp): every function or datum an interpreted
+// program may import. The native export checks that each one resolves in its static world.
+std::vector<std::string> import_names();
+
 struct RunOptions {
   bool profile = false;  // time every call with the TSC (counts are always kept)
 };

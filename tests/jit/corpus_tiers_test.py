@@ -7,14 +7,13 @@ warm (from the cache).
 
 usage: corpus_tiers_test.py [--warm] BAREFLOW RUN_OPTIONS NATIVE BC... [-- NATIVE BC...]...
 RUN_OPTIONS is one argument, split on spaces (e.g. "--tier=O2")."""
-import subprocess
+import os
 import sys
 import tempfile
 
-
-def run(cmd):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
-    return p.returncode, p.stdout, p.stderr
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from corpus import first_difference, groups, run  # noqa: E402
 
 
 def main():
@@ -23,19 +22,8 @@ def main():
     if warm:
         args = args[1:]
     bareflow, options = args[0], args[1].split()
-    groups, group = [], []
-    for a in args[2:]:
-        if a == "--":
-            groups.append(group)
-            group = []
-        else:
-            group.append(a)
-    groups.append(group)
     failed = total = 0
-    for group in groups:
-        if not group:
-            continue
-        native, bcs = group[0], group[1:]
+    for native, bcs in groups(args[2:]):
         want_rc, want_out, _ = run([native])
         for bc in bcs:
             with tempfile.TemporaryDirectory() as cache:
@@ -46,21 +34,11 @@ def main():
                     rc, out, err = run([bareflow, "run"] + cache_options + options + [bc])
                     if rc != want_rc or out != want_out or b"jit:" in err:
                         failed += 1
-                        report(bc + (f" ({which})" if which else ""), rc, want_rc, out, want_out, err)
+                        print(f"MISMATCH {bc}{f' ({which})' if which else ''}: exit {rc} (native {want_rc})")
+                        print("  stderr: " + err.decode(errors="replace").strip()[:500])
+                        print(first_difference(want_out, out, "jit"))
     print(f"{' '.join(options)}{' cold and warm' if warm else ''}: {total - failed} passed, {failed} failed")
     return 1 if failed else 0
-
-
-def report(name, rc, want_rc, out, want_out, err):
-    print(f"MISMATCH {name}: exit {rc} (native {want_rc})")
-    print("  stderr: " + err.decode(errors="replace").strip()[:500])
-    a, b = want_out.decode(errors="replace").splitlines(), out.decode(errors="replace").splitlines()
-    for i in range(max(len(a), len(b))):
-        x = a[i] if i < len(a) else "<none>"
-        y = b[i] if i < len(b) else "<none>"
-        if x != y:
-            print(f"  line {i + 1}: native {x!r}\n          jit    {y!r}")
-            break
 
 
 if __name__ == "__main__":

@@ -1,0 +1,44 @@
+#include "profile/metadata.h"
+
+#include <llvm/IR/Instructions.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/ProfileData/InstrProf.h>
+
+#include <map>
+
+namespace bf::profile {
+
+using namespace llvm;
+
+void attach_counts(Function& f, uint64_t calls, ArrayRef<Edge> edges, InstrProfSummaryBuilder& summary) {
+  f.setEntryCount(calls);
+  InstrProfRecord record;
+  record.Counts.push_back(calls);
+  std::vector<BasicBlock*> blocks;
+  for (BasicBlock& b : f) blocks.push_back(&b);
+  std::map<uint32_t, std::vector<uint64_t>> weights;  // block -> count per successor
+  for (const Edge& e : edges) {
+    if (e.from >= blocks.size()) continue;
+    unsigned n = blocks[e.from]->getTerminator()->getNumSuccessors();
+    if (e.successor >= n) continue;
+    auto& w = weights[e.from];
+    w.resize(n);
+    w[e.successor] += e.count;
+    record.Counts.push_back(e.count);
+  }
+  MDBuilder md(f.getContext());
+  for (auto& [block, w] : weights) {
+    Instruction* term = blocks[block]->getTerminator();
+    if (w.size() < 2 || !(isa<BranchInst>(term) || isa<SwitchInst>(term))) continue;
+    uint64_t max = 0;
+    for (uint64_t c : w) max = std::max(max, c);
+    if (max == 0) continue;
+    uint64_t scale = max / UINT32_MAX + 1;
+    SmallVector<uint32_t, 8> scaled;
+    for (uint64_t c : w) scaled.push_back(uint32_t(c / scale) + 1);  // +1: never certain
+    term->setMetadata(LLVMContext::MD_prof, md.createBranchWeights(scaled));
+  }
+  summary.addRecord(record);
+}
+
+}  // namespace bf::profile

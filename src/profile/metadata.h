@@ -1,0 +1,23 @@
+// A profile's counts as LLVM's profile metadata, so that the optimizer's hot/cold heuristics
+// see them: the JIT's tiers 2-3 attach the tier-0 counters of the running program, the native
+// export the counts of a profile file (docs/profile-format.md).
+#pragma once
+
+#include <llvm/ADT/ArrayRef.h>
+#include <llvm/IR/Function.h>
+#include <llvm/ProfileData/ProfileCommon.h>
+
+#include <cstdint>
+
+#include "profile/profile.h"
+
+namespace bf::profile {
+
+// `calls` as f's entry count and the edge counts as branch weights on the br/switch
+// terminators they leave (Edge::from is a block index in function order, Edge::successor the
+// terminator's successor index; edges that do not fit f are ignored). Adds f as one record to
+// `summary`, from which the module's profile summary is built.
+void attach_counts(llvm::Function& f, uint64_t calls, llvm::ArrayRef<Edge> edges,
+                   llvm::InstrProfSummaryBuilder& summary);
+
+}  // namespace bf::profile
