@@ -210,7 +210,7 @@ void target_and_profile(UnitBuild& u) {
     f->addFnAttr("target-features", u.context.features);
     f->removeFnAttr("tune-cpu");
     const vm::Function& slot = *u.machine().functions[k];
-    if (request.profile) attach_profile(*f, slot, past(u, k), u.context.history ? u.context.history->run_weight : 0, summary);
+    if (request.profile) attach_profile(*f, slot, past(u, k), summary);
     if (request.count_calls && u.roles[k] == Role::root) add_counters(*f, slot, request.count_edges);
   }
   if (request.profile)

@@ -53,10 +53,10 @@ void route_direct_calls(llvm::Module& mod, llvm::ArrayRef<llvm::Function*> defs,
 void route_indirect_calls(llvm::Module& mod, llvm::ArrayRef<llvm::Function*> defs);
 
 // profile_metadata.cpp. The tier-0 counters of `slot` as !prof on f (entry count, branch
-// weights), added to `summary` as one record; with `past` (the function in a profile store
-// whose runs weigh `run_weight`), each count adds the mean of earlier runs.
+// weights), added to `summary` as one record; with `past` (the function in a profile store),
+// each count adds its mean over the earlier runs that counted it.
 void attach_profile(llvm::Function& f, const vm::Function& slot, const profile::FunctionProfile* past,
-                    double run_weight, llvm::InstrProfSummaryBuilder& summary);
+                    llvm::InstrProfSummaryBuilder& summary);
 // Compiled f keeps counting into the tier-0 counters: its calls, and with `edges` its branch
 // edges, so that it can earn a higher tier.
 void add_counters(llvm::Function& f, const vm::Function& slot, bool edges);

@@ -15,9 +15,9 @@ namespace bf::jit {
 
 using namespace llvm;
 
-void attach_profile(Function& f, const vm::Function& slot, const profile::FunctionProfile* past, double run_weight,
+void attach_profile(Function& f, const vm::Function& slot, const profile::FunctionProfile* past,
                     InstrProfSummaryBuilder& summary) {
-  auto mean = [&](uint64_t total) { return uint64_t(double(total) / run_weight); };
+  auto mean = [&](uint64_t total) { return uint64_t(profile::per_run(total, *past)); };
   uint64_t calls = slot.calls.load(std::memory_order_relaxed) + (past ? mean(past->calls) : 0);
   std::vector<profile::Edge> edges;
   if (const vm::Code* code = slot.code.load(std::memory_order_acquire)) {

@@ -130,8 +130,8 @@ class TieringImpl final : public Tiering {
       double loops = 0;
       for (const profile::Edge& e : f.edges)
         if (e.back_edge) loops += double(e.count);
-      const double hotness = (double(f.calls) + loops * double(p.back_edge_weight)) / store->run_weight;
-      if (store->run_weight >= 1) expected_[k] = hotness;
+      const double hotness = profile::per_run(f.calls, f) + profile::per_run(uint64_t(loops), f) * double(p.back_edge_weight);
+      if (f.weight >= 1) expected_[k] = hotness;
       int earned = 0;
       for (int t = 1; t <= max_tier; t++)
         if (hotness >= double(thresholds[t - 1]) || f.tier_ups.count(tier_name(t))) earned = t;

@@ -35,7 +35,9 @@ void add_function(FunctionProfile& into, const FunctionProfile& from) {
   if (into.blocks != from.blocks && from.blocks) {
     // Not the same body (the store is keyed by the module's hash, so only a damaged or
     // hand-made file gets here): the newer run's counts replace the old ones.
+    const double weight = into.weight;
     into = from;
+    into.weight = weight;
     return;
   }
   into.calls += from.calls;
@@ -57,19 +59,30 @@ void add_function(FunctionProfile& into, const FunctionProfile& from) {
   }
 }
 
+double aging_factor(double half_life_runs) { return half_life_runs > 0 ? std::exp2(-1.0 / half_life_runs) : 0.0; }
+
+void age_function(FunctionProfile& f, double factor) {
+  f.calls = aged(f.calls, factor);
+  f.inclusive_tsc = aged(f.inclusive_tsc, factor);
+  f.exclusive_tsc = aged(f.exclusive_tsc, factor);
+  for (Edge& e : f.edges) e.count = aged(e.count, factor);
+  age_tiers(f.tier_ups, factor);
+  age_tiers(f.failures, factor);
+  f.weight *= factor;
+}
+
 }  // namespace
 
+bool counted(const FunctionProfile& in_run) {
+  if (in_run.blocks != 0 || in_run.calls != 0 || in_run.tier.empty() || in_run.tier == "interp" || in_run.tier == "none")
+    return true;
+  return std::any_of(in_run.edges.begin(), in_run.edges.end(), [](const Edge& e) { return e.count != 0; });
+}
+
 void age(Profile& store, double half_life_runs) {
-  const double factor = half_life_runs > 0 ? std::exp2(-1.0 / half_life_runs) : 0.0;
+  const double factor = aging_factor(half_life_runs);
   store.run_weight *= factor;
-  for (FunctionProfile& f : store.functions) {
-    f.calls = aged(f.calls, factor);
-    f.inclusive_tsc = aged(f.inclusive_tsc, factor);
-    f.exclusive_tsc = aged(f.exclusive_tsc, factor);
-    for (Edge& e : f.edges) e.count = aged(e.count, factor);
-    age_tiers(f.tier_ups, factor);
-    age_tiers(f.failures, factor);
-  }
+  for (FunctionProfile& f : store.functions) age_function(f, factor);
 }
 
 void add(Profile& store, const Profile& counts) {
@@ -91,10 +104,32 @@ void add(Profile& store, const Profile& counts) {
 }
 
 void merge(Profile& store, const Profile& run, double half_life_runs) {
-  age(store, half_life_runs);
-  add(store, run);
+  const double factor = aging_factor(half_life_runs);
+  std::unordered_map<std::string, const FunctionProfile*> in_run;
+  for (const FunctionProfile& f : run.functions) in_run.emplace(f.name, &f);
+  Profile counts = run;
+  counts.functions.clear();
+  for (FunctionProfile& f : store.functions) {
+    auto it = in_run.find(f.name);
+    if (it != in_run.end() && !counted(*it->second)) {
+      if (!it->second->tier.empty()) f.tier = it->second->tier;
+      add_tiers(f.tier_ups, it->second->tier_ups);
+      add_tiers(f.failures, it->second->failures);
+      continue;
+    }
+    age_function(f, factor);
+    f.weight += 1;
+  }
+  std::unordered_map<std::string, bool> stored;
+  for (const FunctionProfile& f : store.functions) stored.emplace(f.name, true);
+  for (const FunctionProfile& f : run.functions) {
+    if (!counted(f) && stored.count(f.name)) continue;
+    counts.functions.push_back(f);
+    if (!stored.count(f.name)) counts.functions.back().weight = counted(f) ? 1 : 0;
+  }
+  add(store, counts);
+  store.run_weight = store.run_weight * factor + 1;
   store.runs += 1;
-  store.run_weight += 1;
 }
 
 Profile subtract(const Profile& now, const Profile& before) {

@@ -67,6 +67,7 @@ std::string write(const Profile& p, int version) {
           j.attribute("exclusive_tsc", static_cast<int64_t>(f.exclusive_tsc));
           j.attribute("blocks", f.blocks);
           if (version >= 2) {
+            j.attribute("weight", f.weight);
             write_tiers(j, "tier_ups", f.tier_ups);
             write_tiers(j, "failures", f.failures);
           }
@@ -112,6 +113,7 @@ FunctionProfile read_function(const llvm::json::Object& o) {
   f.inclusive_tsc = count_of(o, "inclusive_tsc");
   f.exclusive_tsc = count_of(o, "exclusive_tsc");
   f.blocks = static_cast<uint32_t>(count_of(o, "blocks"));
+  f.weight = o.getNumber("weight").value_or(-1);  // -1: absent (from_json settles it)
   read_tiers(o, "tier_ups", f.tier_ups);
   read_tiers(o, "failures", f.failures);
   if (const llvm::json::Array* es = o.getArray("edges")) {
@@ -185,6 +187,9 @@ bool from_json(const std::string& text, Profile& p, std::string& error) {
       if (const llvm::json::Object* o = v.getAsObject()) p.functions.push_back(read_function(*o));
   }
   if (const llvm::json::Array* events = root->getArray("tier_ups")) fold_tier_events(*events, p);
+  // A store written before functions had their own weight: every run counted every function.
+  for (FunctionProfile& f : p.functions)
+    if (!(f.weight >= 0)) f.weight = *version == 2 ? p.run_weight : 0;
   return true;
 }
 

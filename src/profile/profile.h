@@ -29,13 +29,17 @@ struct FunctionProfile {
   // JIT's tier-up events; in a store, summed over runs and aged like the counters, but kept
   // as fractions so that one run's event fades gradually instead of vanishing at once.
   std::map<std::string, double> tier_ups, failures;
+  // Store: the runs that counted this function, aged like its counts, so that count / weight
+  // is its mean per counting run. A run that ran it only as compiled code (a warm run's code
+  // from the code cache) counted nothing of it, and leaves its entry as it was.
+  double weight = 0;
 };
 
 struct Profile {
   std::string module;          // the bitcode path of the (latest) run
   std::string module_hash;     // store: hex BLAKE3 of the bitcode bytes, which identifies it
   uint64_t runs = 0;           // store: runs merged in; 0 in one run's profile
-  double run_weight = 0;       // store: the runs, aged like the counts (count / run_weight = mean per run)
+  double run_weight = 0;       // store: the runs, aged like the counts
   double tsc_hz = 0;           // TSC ticks per second, measured over the run
   bool timed = false;          // whether times were collected (--profile)
   std::vector<FunctionProfile> functions;
@@ -61,7 +65,13 @@ constexpr double kForgetBelow = 0.5;
 void age(Profile& store, double half_life_runs = kDefaultHalfLifeRuns);
 // Adds `counts` to `store` function by function (by name) and edge by edge (by from/successor).
 void add(Profile& store, const Profile& counts);
-// Folds one run into a store: age, add, and count the run.
+// Whether a run's profile counted this function: false when the run ran it only as compiled
+// code before tier 0 ever translated it (no blocks, a JIT tier), which counts nothing.
+bool counted(const FunctionProfile& in_run);
+// A store function's count as a mean per run that counted it (0 before any did).
+inline double per_run(uint64_t count, const FunctionProfile& f) { return f.weight > 0 ? double(count) / f.weight : 0; }
+// Folds one run into a store: ages and adds each function the run counted (its weight gains
+// the run), keeps the others as they were, and counts the run.
 void merge(Profile& store, const Profile& run, double half_life_runs = kDefaultHalfLifeRuns);
 // What `now` counted since `before`, an earlier snapshot of the same run (counts never go
 // down; a negative difference is taken as 0).

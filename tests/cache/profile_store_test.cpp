@@ -67,7 +67,7 @@ TEST(ProfileStore, OldHotSpotsFade) {
   EXPECT_TRUE(find(store, "old")->tier_ups.count("O2"));  // still remembered
   // Per run, "old" falls below tier 2's threshold (50000 calls) within five half-lives, and
   // its tier-ups are forgotten; "steady" holds at its own rate.
-  auto per_run = [&](const char* name) { return double(find(store, name)->calls) / store.run_weight; };
+  auto per_run = [&](const char* name) { return profile::per_run(find(store, name)->calls, *find(store, name)); };
   while (per_run("old") >= 50000 && runs_after < 100) profile::merge(store, quiet_run), runs_after++;
   EXPECT_LE(runs_after, int(5 * half_life));
   for (int i = 0; i < 3 * int(half_life); i++) profile::merge(store, quiet_run);
@@ -80,6 +80,43 @@ TEST(ProfileStore, OldHotSpotsFade) {
   EXPECT_EQ(find(store, "old")->calls, 0u);
   EXPECT_EQ(find(store, "old")->edges[1].count, 0u);
   EXPECT_EQ(store.runs, uint64_t(3 + runs_after + 43 * int(half_life)));
+}
+
+TEST(ProfileStore, WarmRunsKeepWhatTheyCouldNotCount) {
+  // A warm run that runs "hot" compiled from the code cache counts nothing of it: its entry and
+  // its mean per run stay, while "idle" (translated but not called) ages as before.
+  Profile store, cold, warm;
+  cold.functions = {fn("hot", 1000, 80000), fn("idle", 500)};
+  FunctionProfile compiled = fn("hot", 0);
+  compiled.blocks = 0;
+  compiled.tier = "O3";
+  compiled.edges.clear();
+  compiled.tier_ups.clear();
+  warm.functions = {compiled, fn("idle", 0)};
+  for (int i = 0; i < 2; i++) profile::merge(store, cold);
+  const FunctionProfile before = *find(store, "hot");
+  for (int i = 0; i < 40; i++) profile::merge(store, warm);
+  const FunctionProfile* hot = find(store, "hot");
+  EXPECT_EQ(hot->calls, before.calls);
+  EXPECT_EQ(hot->edges[1].count, before.edges[1].count);
+  EXPECT_DOUBLE_EQ(hot->weight, before.weight);
+  EXPECT_NEAR(profile::per_run(hot->calls, *hot), 1000, 1);
+  EXPECT_EQ(hot->tier, "O3");
+  EXPECT_TRUE(hot->tier_ups.count("O2"));
+  EXPECT_EQ(find(store, "idle")->calls, 0u);
+  EXPECT_EQ(store.runs, 42u);
+  // Counting it again (a cold run) ages it and adds, as any run would.
+  profile::merge(store, cold);
+  EXPECT_GT(find(store, "hot")->weight, before.weight);
+  EXPECT_NEAR(profile::per_run(find(store, "hot")->calls, *find(store, "hot")), 1000, 1);
+  // The per-function weight goes through JSON; a store without it takes the store's.
+  Profile back;
+  std::string error;
+  ASSERT_TRUE(profile::from_json(profile::store_to_json(store), back, error)) << error;
+  EXPECT_DOUBLE_EQ(find(back, "hot")->weight, find(store, "hot")->weight);
+  ASSERT_TRUE(profile::from_json(R"({"format": "bareflow-profile", "version": 2, "run_weight": 3.5,
+      "functions": [{"name": "f", "calls": 7}]})", back, error)) << error;
+  EXPECT_DOUBLE_EQ(back.functions[0].weight, 3.5);
 }
 
 TEST(ProfileStore, OneEventFadesAfterAboutAHalfLife) {
