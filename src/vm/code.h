@@ -248,13 +248,23 @@ struct Words {
 struct CallSite {
   Function* callee = nullptr;      // direct calls; null for indirect ones
   Words args;                      // caller slots
-  Words arg_sizes;                 // bytes each argument occupies (not for host calls)
+  Words arg_sizes;                 // bytes each argument occupies (not for host calls); a
+                                   // variadic by-value aggregate's carries kVarargByval
   uint32_t ret = 0, ret_size = 0;  // caller destination, bytes (0 = void)
   uint32_t fixed_args = 0;         // for varargs callees: arguments before the '...'
+  // Calls of a variadic function type: where each argument after the fixed ones goes in the
+  // callee's variadic area (frame.h), the area's size, and va_start's initial offsets.
+  std::vector<uint32_t> vararg_dest;
+  uint32_t vararg_bytes = kVaOverflow, vararg_gp = 48, vararg_fp = 176;  // none: all exhausted
   // Host calls (direct imports, or indirect calls that land on host code).
   void* host_fn = nullptr;
   struct HostCif* cif = nullptr;
 };
+
+// Flag in CallSite::arg_sizes of a variadic argument: the slot holds a pointer to the bytes
+// (a by-value aggregate).
+constexpr uint32_t kVarargByval = 1u << 31;
+constexpr uint32_t kVarargSizeMask = kVarargByval - 1;
 
 struct SwitchTable {
   std::vector<uint64_t> values;
@@ -297,7 +307,7 @@ struct Code {
   uint32_t frame_size = 0;             // bytes, multiple of 32
   uint32_t ret_size = 0;
   std::vector<uint32_t> param_slots, param_sizes;
-  std::vector<uint8_t> param_byval;     // byval parameters: bytes to copy (0 = not byval)
+  std::vector<uint32_t> param_byval;    // byval parameters: bytes to copy (0 = not byval)
   std::vector<uint32_t> param_byval_align;
   bool params_plain = true;            // every parameter an 8-byte slot, none by value
   std::vector<CallSite> calls;

@@ -79,6 +79,7 @@ const Import kImports[] = {
     {"__cxa_guard_abort", reinterpret_cast<void*>(&cxa_guard_abort)},
     {"__dso_handle", &__dso_handle},
     {"exit", reinterpret_cast<void*>(&program_exit)},
+    {"pthread_create", reinterpret_cast<void*>(&program_pthread_create)},
     // CPU feature detection (__builtin_cpu_supports)
     {"__cpu_model", __cpu_model},
     {"__cpu_features2", __cpu_features2},

@@ -29,6 +29,7 @@ ffi_type* ffi_type_for(Type* t) {
   if (t->isPointerTy()) return &ffi_type_pointer;
   if (t->isFloatTy()) return &ffi_type_float;
   if (t->isDoubleTy()) return &ffi_type_double;
+  if (t->isX86_FP80Ty()) return &ffi_type_longdouble;
   if (t->isIntegerTy()) {
     switch (t->getIntegerBitWidth()) {
       case 1: case 8: return &ffi_type_uint8;
@@ -43,9 +44,31 @@ ffi_type* ffi_type_for(Type* t) {
 }  // namespace
 
 HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector<Type*>& actual,
-                           std::string& error) {
+                           std::string& error, const std::vector<uint64_t>* byval_bytes) {
   auto hc = std::make_unique<HostCif>();
   for (unsigned i = 0; i < nargs; i++) {
+    if (uint64_t bytes = byval_bytes ? (*byval_bytes)[i] : 0) {
+      // SysV passes an aggregate of more than 16 bytes in memory (MEMORY class), as libffi
+      // does a struct of that size, whatever its fields; clang marks byval only those.
+      if (bytes <= 16 || bytes % 8) {
+        error = "host call with a by-value aggregate of " + std::to_string(bytes) + " bytes";
+        return nullptr;
+      }
+      auto& type = byval_types[bytes];
+      if (!type) {
+        auto elements = std::make_unique<ffi_type*[]>(bytes / 8 + 1);
+        for (uint64_t k = 0; k < bytes / 8; k++) elements[k] = &ffi_type_uint64;
+        elements[bytes / 8] = nullptr;
+        type = std::make_unique<ffi_type>();
+        type->size = 0, type->alignment = 0, type->type = FFI_TYPE_STRUCT;
+        type->elements = elements.get();
+        byval_elements.push_back(std::move(elements));
+      }
+      hc->arg_types.push_back(type.get());
+      hc->byval.resize(nargs, 0);
+      hc->byval[i] = 1;
+      continue;
+    }
     ffi_type* ft = ffi_type_for(actual[i]);
     if (!ft) {
       std::string s;

@@ -26,7 +26,8 @@ uint32_t Translator::slot_bytes_other(Type* t) {
     if (w > 512) unsupported("integer type wider than 512 bits");
     return w > 64 ? (w + 63) / 64 * 8 : 8;
   }
-  if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) return 8;
+  if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy() || t->isHalfTy()) return 8;
+  if (t->isX86_FP80Ty() || t->isFP128Ty()) return 16;
   if (auto* vt = dyn_cast<FixedVectorType>(t)) {
     ElemKind k = elem_kind(vt->getElementType());
     return round_up(vt->getNumElements() * elem_bytes(k), 8);
@@ -181,8 +182,8 @@ void Translator::lay_out_parameters() {
     code_->param_sizes.push_back(bytes);
     uint64_t byval = 0;
     if (a.hasByValAttr()) byval = DL_.getTypeAllocSize(a.getParamByValType());
-    if (byval > 255) unsupported("by-value argument larger than 255 bytes");
-    code_->param_byval.push_back(static_cast<uint8_t>(byval));
+    if (byval > (uint64_t(1) << 30)) unsupported("by-value argument larger than 1 GiB");
+    code_->param_byval.push_back(static_cast<uint32_t>(byval));
     if (bytes != 8 || byval) code_->params_plain = false;
     code_->param_byval_align.push_back(a.getParamAlign().valueOrOne().value());
   }
