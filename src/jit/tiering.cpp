@@ -81,6 +81,15 @@ class TieringImpl final : public Tiering {
     return true;
   }
 
+  // Functions tier 0 cannot run (inline assembly) are compiled before their first call.
+  void compile_what_tier0_cannot_run() {
+    CompileRequest request;
+    request.tier = 1;
+    for (uint32_t k = 0; k < m_.functions.size(); k++)
+      if (vm::has_inline_asm(*m_.functions[k]->ir)) request.roots.push_back(k);
+    if (!request.roots.empty()) compile_unit(request);
+  }
+
   void start_background() {
     thread_ = std::thread([this] { run(); });
   }
@@ -585,6 +594,7 @@ std::unique_ptr<Tiering> start(vm::Program& program, const Options& options, con
     }
   } else {
     m.osr_wait = options.params.osr && options.params.osr_wait;
+    t->compile_what_tier0_cannot_run();
     t->start_background();
   }
   program.set_shutdown_hook([tiering = t.get()] { tiering->stop(); });

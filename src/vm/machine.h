@@ -99,6 +99,10 @@ class Machine {
   [[noreturn]] void fatal(const std::string& message);
 };
 
+// Whether f contains inline assembly, which tier 0 cannot run (a JIT tier compiles such a
+// function before its first call).
+bool has_inline_asm(const llvm::Function& f);
+
 // Interpreter (interp.cpp).
 const void* const* op_labels();
 // Runs f with its frame at fp (parameters already in place); the result is at fp[0].

@@ -22,8 +22,15 @@ bool has_param_attr(const CallBase& call, Attribute::AttrKind kind) {
 
 }  // namespace
 
+bool has_inline_asm(const llvm::Function& f) {
+  for (const BasicBlock& bb : f)
+    for (const Instruction& I : bb)
+      if (auto* call = dyn_cast<CallBase>(&I); call && call->isInlineAsm()) return true;
+  return false;
+}
+
 void Translator::translate_call(const CallBase& call, uint32_t d) {
-  if (call.isInlineAsm()) unsupported("inline assembly");
+  if (call.isInlineAsm()) unsupported("inline assembly (tier 0 cannot run it; --tier=auto or O1-O3 compile it)");
   llvm::Function* callee = call.getCalledFunction();
   if (!callee) {  // through a cast or an alias
     const Value* target = call.getCalledOperand()->stripPointerCasts();
