@@ -1,5 +1,7 @@
 #include "console.h"
 
+#include "drivers/virtio_console.h"
+
 bool console_verbose = false;
 
 namespace {
@@ -8,6 +10,7 @@ constexpr u16 kCom1 = 0x3F8, kCom2 = 0x2F8, kCom3 = 0x3E8;
 constexpr uptr kVgaText = 0xFFFF8000000B8000;  // through the direct map
 constexpr int kCols = 80, kRows = 25;
 int vga_row = 0, vga_col = 0;
+bool virtio = false;
 
 void serial_init(u16 port) {
   outb(port + 1, 0x00);  // no interrupts
@@ -64,13 +67,23 @@ void console_init() {
   for (int i = 0; i < kCols * kRows; i++) screen[i] = 0x0720;
 }
 
+void console_use_virtio() { virtio = virtio_console_init(); }
+
 void console_write(Channel ch, const char* s, usize n) {
   switch (ch) {
-    case Channel::Stdout: serial_put(kCom1, s, n); vga_put(s, n); break;
-    case Channel::Stderr: serial_put(kCom2, s, n); vga_put(s, n); break;
+    case Channel::Stdout:
+      if (virtio) return virtio_console_write(0, s, n);
+      serial_put(kCom1, s, n);
+      vga_put(s, n);
+      break;
+    case Channel::Stderr:
+      if (virtio) return virtio_console_write(1, s, n);
+      serial_put(kCom2, s, n);
+      vga_put(s, n);
+      break;
     case Channel::Log:
       serial_put(kCom3, s, n);
-      if (console_verbose) serial_put(kCom2, s, n);
+      if (console_verbose) console_write(Channel::Stderr, s, n);
       break;
   }
 }

@@ -3,16 +3,19 @@
 //
 // Command line: [verbose] [strace] [env=NAME=VALUE]... -- PROGRAM [ARG]...
 // Words are separated by spaces; "double quotes" group, a backslash takes the next character.
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "console.h"
 #include "drivers/block.h"
 #include "exec/program.h"
 #include "fs/fat32.h"
 #include "mm/memory.h"
+#include "sched/scheduler.h"
 #include "syscall/syscall.h"
 #include "time.h"
 
-extern "C" char _kernel_phys_start[], _kernel_phys_end[];
+extern "C" char _kernel_phys_start[], _kernel_phys_end[], kernel_stack_top[];
 extern "C" void __cxa_pure_virtual() { kernel_panic("pure virtual call"); }
 
 namespace {
@@ -44,6 +47,13 @@ constexpr int kMaxRegions = 64;
 PhysRange usable[kMaxRegions], reserved[kMaxRegions];
 int n_usable = 0, n_reserved = 0;
 char cmdline[4096];
+u64 rsdp = 0;  // where the boot loader says the ACPI RSDP is
+usize cmdline_length = 0;  // as the boot loader gave it, for the check against the buffer
+
+void set_cmdline(const char* s) {
+  cmdline_length = strlen(s);
+  strncpy_z(cmdline, s, sizeof cmdline);
+}
 
 void add_usable(u64 a, u64 len) {
   if (n_usable < kMaxRegions) usable[n_usable++] = {a, a + len};
@@ -54,7 +64,7 @@ void add_reserved(u64 a, u64 len) {
 
 void copy_cmdline(u64 phys) {
   if (!phys || phys >= kPhysLimit) return;
-  strncpy_z(cmdline, (const char*)phys_to_virt(phys), sizeof cmdline);
+  set_cmdline((const char*)phys_to_virt(phys));
 }
 
 bool read_pvh(u64 info) {
@@ -62,6 +72,7 @@ bool read_pvh(u64 info) {
   if (si.magic != 0x336ec578) return false;
   add_reserved(info, sizeof si);
   copy_cmdline(si.cmdline_paddr);
+  rsdp = si.rsdp_paddr;
   const PvhModule* mods = (const PvhModule*)phys_to_virt(si.modlist_paddr);
   for (u32 i = 0; si.modlist_paddr && i < si.nr_modules; i++) add_reserved(mods[i].paddr, mods[i].size);
   if (si.version < 1 || !si.memmap_entries) return false;
@@ -78,7 +89,8 @@ bool read_multiboot2(u64 info) {
   for (u32 off = 8; off + sizeof(Mb2Tag) <= total;) {
     const Mb2Tag& t = *(const Mb2Tag*)(base + off);
     if (t.type == 0) break;
-    if (t.type == 1) strncpy_z(cmdline, (const char*)(base + off + 8), sizeof cmdline);
+    if (t.type == 1) set_cmdline((const char*)(base + off + 8));
+    if ((t.type == 14 || t.type == 15) && !rsdp) rsdp = info + off + 8;  // a copy of the RSDP
     if (t.type == 3) {
       u32 start = *(u32*)(base + off + 8), end = *(u32*)(base + off + 12);
       add_reserved(start, end - start);
@@ -135,9 +147,19 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
   add_reserved((u64)_kernel_phys_start, (u64)_kernel_phys_end - (u64)_kernel_phys_start);
   frames_init(usable, n_usable, reserved, n_reserved);
   paging_init();
-  cpu_init();
+  static Cpu boot_cpu;
+  alignas(16) static u8 boot_ist[kIstTotalBytes];
+  static Thread boot_idle;
+  cpus[0] = &boot_cpu;
+  cpu_init_boot(&boot_cpu, boot_ist);
+  sched_init_cpu(&boot_idle, (u64)kernel_stack_top);
 
   klog("command line: %s\n", cmdline);
+  if (cmdline_length >= sizeof cmdline) {
+    kerror("the kernel command line is %lu bytes, longer than the %lu the kernel keeps: shorten the "
+           "program's arguments\n", cmdline_length, sizeof cmdline - 1);
+    machine_exit(kExitKernelPanic);
+  }
   static char* words[512];
   int n_words = split_words(cmdline, words, 512);
   static char* envp[256];
@@ -154,10 +176,14 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
   klog("BareFlow kernel: %s boot, %lu MiB free, cpu %s\n", protocol == 1 ? "PVH" : "multiboot2",
        frames_free_bytes() >> 20, cpu_feature_summary());
   time_init();
+  apic_init();
+  klog("local APIC %u, timer %s\n", apic_id(), apic_timer_mode());
+  smp_init(rsdp, kMaxCpus);
   if (first_arg < 0 || first_arg >= n_words) {
     kerror("no program on the kernel command line (expected: ... -- PROGRAM [ARGS])\n");
     machine_exit(kExitNotFound);
   }
+  console_use_virtio();
   if (!block_init()) machine_exit(kExitKernelPanic);
   if (fat_mount()) machine_exit(kExitKernelPanic);
 

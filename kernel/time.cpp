@@ -61,12 +61,11 @@ u64 time_monotonic_ns() {
   return t / tsc_hz * 1000000000UL + (t % tsc_hz) * 1000000000UL / tsc_hz;
 }
 
-u64 time_realtime_ns() { return epoch_at_boot_ns + time_monotonic_ns(); }
-
-void time_sleep_ns(u64 ns) {
-  u64 end = time_monotonic_ns() + ns;
-  while (time_monotonic_ns() < end) asm volatile("pause");
+u64 time_tsc_at(u64 ns) {
+  return tsc_boot + ns / 1000000000UL * tsc_hz + ns % 1000000000UL * tsc_hz / 1000000000UL;
 }
+
+u64 time_realtime_ns() { return epoch_at_boot_ns + time_monotonic_ns(); }
 
 void time_to_dos(u64 t, u16* date, u16* time) {
   u64 days = t / 86400, rem = t % 86400;

@@ -11,7 +11,10 @@ packages=(
   qemu-system-x86 mtools dosfstools musl-tools grub-pc-bin grub-common xorriso   # unikernel, disks
   csmith libcsmith-dev                                             # interpreter conformance corpus
   gdb                                                              # JIT'd code registered for gdb (a test)
+  libcpp-httplib-dev nlohmann-json3-dev pkg-config                 # bareflow serve
+  nodejs                                                           # the OpenAI client in the serve tests
 )
+command -v npm >/dev/null || packages+=(npm)  # (NodeSource's nodejs brings its own npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -49,7 +49,7 @@ def main():
         os.makedirs(os.path.dirname(model), exist_ok=True)
         subprocess.run([bareflow, "synth", "--shape", shape, model], check=True, stdout=subprocess.DEVNULL)
     app = ["-m", model, "-z", os.path.join(shared, "models", "tokenizer.bin"), "-p", "Once upon a time",
-           "-n", str(steps), "-t", "0", "--threads", "2", "--json"]
+           "-c", str(steps), "-n", "-1", "--temp", "0", "-t", "2", "--json"]  # steps positions
     engines = {
         "native -O3": [os.path.join(build, "apps", "llama")] + app,
         "auto": [bareflow, "run", "--no-cache", "--tier=auto", "--tier-log", os.path.join(build, "apps", "llama.bc"), "--"] + app,

@@ -2,10 +2,10 @@
 # Soak test of `--tier=auto`: runs the llama app N times with 2 threads, every other run with
 # tier thresholds drawn at random, each under a time limit, and counts wrong outputs and hangs
 # against the native build. Too long for CTest; run it after changes to the tiers.
-#   bench/jit/soak_auto.sh BUILD_DIR MODEL TOKENIZER [RUNS=40] [STEPS=200]
+#   bench/jit/soak_auto.sh BUILD_DIR MODEL TOKENIZER [RUNS=40] [TOKENS=200]
 set -u
-build=$1 model=$2 tokenizer=$3 runs=${4:-40} steps=${5:-200}
-args=(-m "$model" -z "$tokenizer" -p "Once upon a time" -n "$steps" -t 0 --threads 2)
+build=$1 model=$2 tokenizer=$3 runs=${4:-40} tokens=${5:-200}
+args=(-m "$model" -z "$tokenizer" -p "Once upon a time" -n "$tokens" --temp 0 -t 2)
 want=$("$build/apps/llama" "${args[@]}" 2>/dev/null | md5sum)
 hangs=0 wrong=0
 for i in $(seq 1 "$runs"); do

@@ -54,8 +54,8 @@ def main():
              ("stories15M (synth)", s15, os.path.join(models, "tokenizer.bin"))]
 
     print("== llama app: forward pass per prompt token, 1 thread (best of 2) ==")
-    args_of = lambda m, z, extra=(): ["-m", m, "-z", z, "-p", PROMPT, "-n", "40", "-t", "0",
-                                      "--threads", "1", "--json", *extra]
+    args_of = lambda m, z, extra=(): ["-m", m, "-z", z, "-p", PROMPT, "-n", "40", "--temp", "0",
+                                      "-t", "1", "--json", *extra]
     for name, m, z in cases:
         nat = best(lambda: per_token_ms(llama_json([native, *args_of(m, z)])))
         t0 = best(lambda: per_token_ms(llama_json([bareflow, "run", "--no-cache", "--tier=interp", bc, "--", *args_of(m, z)])))

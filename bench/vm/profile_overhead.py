@@ -44,8 +44,8 @@ def main():
     bareflow = os.path.join(build, "bareflow")
     models = os.path.join(shared, "models")
     llama = [os.path.join(build, "apps", "llama.bc"), "--", "-m", os.path.join(models, "stories260K.bin"),
-             "-z", os.path.join(models, "tok512.bin"), "-p", PROMPT, "-n", "40", "-t", "0",
-             "--threads", "1", "--json"]
+             "-z", os.path.join(models, "tok512.bin"), "-p", PROMPT, "-n", "40", "--temp", "0",
+             "-t", "1", "--json"]
     work = os.path.join(build, "bench", "vm", "csmith")
     os.makedirs(work, exist_ok=True)
     cases = [("llama stories260K", llama)]

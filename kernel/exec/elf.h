@@ -19,7 +19,8 @@ struct PACKED ProgramHeader {
 };
 static_assert(sizeof(ProgramHeader) == 56);
 
-enum : u32 { kPtLoad = 1, kPtInterp = 3, kPtPhdr = 6 };
+enum : u32 { kPtLoad = 1, kPtInterp = 3, kPtPhdr = 6, kPtGnuStack = 0x6474E551 };
+enum : u32 { kPfExec = 1, kPfWrite = 2, kPfRead = 4 };
 enum : u16 { kEtExec = 2, kEtDyn = 3 };
 constexpr int kElfMaxPhdrs = 64;
 constexpr u64 kElfPieBase = 0x0000555555554000UL;   // where static-pie programs go

@@ -5,15 +5,35 @@
 #include "console.h"
 #include "fs/fat32.h"
 #include "mm/memory.h"
+#include "sched/scheduler.h"
 #include "syscall/syscall.h"
-
-extern "C" [[noreturn]] void enter_program(u64 entry, u64 stack);
 
 namespace {
 
 constexpr u64 kStackTop = 0x00007FFFFFFFF000UL;
 constexpr u64 kStackSize = 8UL << 20;
 static_assert(kStackTop - kStackSize >= kElfHighest);
+
+u8 segment_prot(const ProgramHeader& p) {
+  return (u8)(((p.flags & kPfRead) ? kProtRead : 0) | ((p.flags & kPfWrite) ? kProtWrite : 0) |
+              ((p.flags & kPfExec) ? kProtExec : 0));
+}
+
+// A page shared by two segments gets the rights of both.
+void protect_segments(const ElfHeader& eh, const ProgramHeader* ph, u64 base) {
+  u64 prev_last = ~0UL;
+  u8 prev_prot = 0;
+  for (int i = 0; i < eh.phnum; i++) {
+    const ProgramHeader& p = ph[i];
+    if (p.type != kPtLoad || !p.memsz) continue;
+    u64 start = align_down(p.vaddr + base, kPageSize), end = align_up(p.vaddr + base + p.memsz, kPageSize);
+    u8 prot = segment_prot(p);
+    vma_protect(start, end, prot);
+    if (start == prev_last) vma_protect(start, start + kPageSize, prot | prev_prot);
+    prev_last = end - kPageSize;
+    prev_prot = prot;
+  }
+}
 
 }  // namespace
 
@@ -61,18 +81,25 @@ int program_load(const char* path, ProgramImage* out) {
            (need + reserve) >> 20, frames_free_bytes() >> 20);
     return kExitCannotExecute;
   }
-  u64 phdr = 0;
+  u64 phdr = 0, mapped_end = 0;
+  // Each segment is written while its pages are writable, then given the rights its flags ask.
   for (int i = 0; i < eh.phnum; i++) {
     const ProgramHeader& p = ph[i];
     if (p.type == kPtPhdr) phdr = p.vaddr + base;
+    if (p.type == kPtGnuStack) out->exec_stack = p.flags & kPfExec;
     if (p.type != kPtLoad || !p.memsz) continue;
     u64 start = align_down(p.vaddr + base, kPageSize), end = align_up(p.vaddr + base + p.memsz, kPageSize);
+    u64 from = max_of(start, mapped_end);  // a page shared with the previous segment is mapped
+    if (from < end && !vma_add(from, end, kProtRead | kProtWrite, kVmaAnon)) {
+      kerror("%s: overlapping segments\n", path);
+      return kExitCannotExecute;
+    }
+    mapped_end = max_of(mapped_end, end);
     for (u64 va = start; va < end; va += kPageSize)
       if (!map_user_page(va)) {
         kerror("%s: out of memory while loading\n", path);
         return kExitCannotExecute;
       }
-    vma_add(start, end, kVmaAnon);
     if (p.filesz && fat_read(node, p.offset, (void*)(p.vaddr + base), p.filesz) != (isize)p.filesz) {
       kerror("%s: read error while loading\n", path);
       return kExitCannotExecute;
@@ -80,6 +107,7 @@ int program_load(const char* path, ProgramImage* out) {
     if (!phdr && eh.phoff >= p.offset && eh.phoff + ph_bytes <= p.offset + p.filesz)
       phdr = p.vaddr + base + (eh.phoff - p.offset);
   }
+  protect_segments(eh, ph, base);
   out->entry = eh.entry + base;
   out->phdr = phdr;
   out->phnum = eh.phnum;
@@ -90,7 +118,7 @@ int program_load(const char* path, ProgramImage* out) {
 }
 
 void program_start(const ProgramImage& img, int argc, char** argv, int envc, char** envp) {
-  vma_add(kStackTop - kStackSize, kStackTop, kVmaStack);
+  vma_add(kStackTop - kStackSize, kStackTop, kProtRead | kProtWrite | (img.exec_stack ? kProtExec : 0), kVmaStack);
   u64 sp = kStackTop;
   auto push_bytes = [&](const void* data, u64 n) {
     sp -= n;
@@ -124,5 +152,5 @@ void program_start(const ProgramImage& img, int argc, char** argv, int envc, cha
   *w++ = 0;
   memcpy(w, auxv, sizeof auxv);
   syscall_init(argv[0], img.brk_start);
-  enter_program(img.entry, sp);
+  sched_start(img.entry, sp);
 }

@@ -4,6 +4,7 @@
 
 struct ProgramImage {
   u64 entry = 0, phdr = 0, phnum = 0, base = 0, brk_start = 0;
+  bool exec_stack = false;  // PT_GNU_STACK asks for an executable stack
 };
 
 // Loads PATH into the lower half. On failure prints one clear line and returns the exit status.

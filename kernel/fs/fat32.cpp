@@ -651,6 +651,11 @@ int fat_mount() {
 
 u64 fat_cluster_bytes() { return cluster_bytes; }
 
+void fat_usage(u64* clusters, u64* free) {
+  *clusters = n_clusters;
+  *free = free_clusters;
+}
+
 int fat_lookup(const char* path, FatNode* out) { return lookup_components(path, strlen(path), out); }
 
 int fat_create(const char* path, bool directory, FatNode* out) {
@@ -768,6 +773,18 @@ int fat_commit(FatNode& n) {
   }
   if (!block_flush()) return -EIO;
   n.dirty = false;
+  return 0;
+}
+
+int fat_set_mtime(FatNode& n, u64 unix_seconds) {
+  if (n.is_root || !n.dirent_lba) return 0;
+  u16 d, t;
+  time_to_dos(unix_seconds, &d, &t);
+  if (!read_sector(n.dirent_lba, sector_buf)) return -EIO;
+  FatDirEntry& e = *(FatDirEntry*)(sector_buf + n.dirent_off);
+  e.mdate = e.adate = n.mdate = d;
+  e.mtime = n.mtime = t;
+  if (!write_sector(n.dirent_lba, sector_buf) || !block_flush()) return -EIO;
   return 0;
 }
 

@@ -27,6 +27,7 @@ isize fat_read(FatNode& n, u64 off, void* buf, u64 len);
 isize fat_write(FatNode& n, u64 off, const void* buf, u64 len);
 int fat_truncate(FatNode& n, u64 size);
 int fat_commit(FatNode& n);  // FAT, FSInfo, directory entry, device flush
+int fat_set_mtime(FatNode& n, u64 unix_seconds);  // written at once (not for the root)
 // Removes the entry; the clusters are freed too unless `keep_clusters` (the file is still open:
 // its last close frees them).
 int fat_unlink(const char* path, bool directory, bool keep_clusters = false);
@@ -37,3 +38,4 @@ int fat_rename(const char* from, const char* to, FatNode* moved_from = nullptr, 
 // is a position in the directory, so deleting listed entries does not make the walk skip others.
 int fat_readdir(FatNode& dir, u64* cookie, char* name, usize cap, FatNode* child);
 u64 fat_cluster_bytes();
+void fat_usage(u64* clusters, u64* free);  // the data area, in clusters

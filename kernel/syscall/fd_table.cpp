@@ -4,6 +4,8 @@
 
 namespace {
 
+constexpr u32 kSettableFlags = kOAppend | kONonblock;
+
 constinit OpenFile open_files[kMaxFds];
 int fd_table[kMaxFds];  // index into open_files, -1 if closed
 
@@ -36,6 +38,7 @@ int release(int fd) {
   if (--f.refs > 0) return 0;
   int r = 0;
   if (f.kind == FileKind::File) r = node_release(f.node);
+  if (f.kind == FileKind::Pipe) pipe_release(f);
   f.kind = FileKind::Free;
   return r;
 }
@@ -152,6 +155,7 @@ i64 sys_fcntl(const SyscallArgs& a) {
   if (!f) return -EBADF;
   if (a.a1 == 0 || a.a1 == 1030) return dup_to(a.a0, a.a2, false);  // F_DUPFD(_CLOEXEC)
   if (a.a1 == 3) return f->flags;                                  // F_GETFL
+  if (a.a1 == 4) f->flags = (f->flags & ~kSettableFlags) | ((u32)a.a2 & kSettableFlags);  // F_SETFL
   return 0;
 }
 

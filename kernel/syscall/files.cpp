@@ -1,21 +1,19 @@
 // Files, directories and paths: the FAT disk, plus /dev/null and the console devices.
 #include "syscall/fd_table.h"
 #include "syscall/handlers.h"
+#include "time.h"
 
 namespace {
 
 constexpr int kAtFdcwd = -100;
-enum : u32 { kOAccMode = 3, kOCreat = 0x40, kOExcl = 0x80, kOTrunc = 0x200, kOAppend = 0x400,
-             kODirectory = 0x10000 };
 constexpr u32 kAtRemoveDir = 0x200, kAtEmptyPath = 0x1000;
 constexpr usize kPathMax = 256;
 
-char program_path[kPathMax];
 char cwd[kPathMax] = "/";
 
 // Copies a path from the program, resolves it against `base` and normalizes "." and "..".
 i64 resolve_path(const char* base, u64 user_path, char* out, usize cap) {
-  if (!user_ok(user_path, 1)) return -EFAULT;
+  if (!user_readable(user_path, 1)) return -EFAULT;
   const char* in = (const char*)user_path;
   char tmp[512];
   usize n = 0;
@@ -54,7 +52,7 @@ i64 resolve_path(const char* base, u64 user_path, char* out, usize cap) {
 // A path of an *at() call: relative ones start at the directory dirfd (or the working directory).
 i64 path_at(i32 dirfd, u64 user_path, char* out) {
   const char* base = cwd;
-  if (dirfd != kAtFdcwd && user_ok(user_path, 1) && ((const char*)user_path)[0] != '/') {
+  if (dirfd != kAtFdcwd && user_readable(user_path, 1) && ((const char*)user_path)[0] != '/') {
     OpenFile* d = file_for(dirfd);
     if (!d) return -EBADF;
     if (d->kind != FileKind::File || !d->node->is_dir()) return -ENOTDIR;
@@ -71,14 +69,12 @@ i64 open_at(i32 dirfd, u64 upath, u32 flags) {
   OpenFile* f = open_file_alloc(&fd);
   if (!f) return -EMFILE;
   f->flags = flags;
+  strncpy_z(path, special_alias(path), sizeof path);
   strncpy_z(f->path, path, sizeof f->path);
-  if (!strcmp(path, "/dev/null")) {
-    f->kind = FileKind::Null;
-  } else if (!strcmp(path, "/dev/stdout") || !strcmp(path, "/dev/stderr") || !strcmp(path, "/dev/tty")) {
-    f->kind = FileKind::Console;
-    f->channel = path[5] == 's' && path[8] == 'd' ? Channel::Stdout : Channel::Stderr;
+  bool writable = (flags & kOAccMode) != 0;
+  if (special_open(path, f)) {
+    if (f->kind == FileKind::Generated && writable) return -EACCES;
   } else {
-    bool writable = (flags & kOAccMode) != 0;
     FatNode found;
     r = fat_lookup(path, &found);
     if (r == -ENOENT && (flags & kOCreat)) r = fat_create(path, false, &found);
@@ -101,10 +97,12 @@ i64 open_at(i32 dirfd, u64 upath, u32 flags) {
 }
 
 i64 do_read(OpenFile* f, u64 buf, u64 n, u64* pos) {
-  if (!user_ok(buf, n)) return -EFAULT;
+  if (!user_writable(buf, n)) return -EFAULT;
   switch (f->kind) {
     case FileKind::Stdin: case FileKind::Null: return 0;
     case FileKind::Console: return -EBADF;
+    case FileKind::Zero: case FileKind::Random: case FileKind::Generated: return special_read(f, buf, n, pos);
+    case FileKind::Pipe: return pipe_read(f, buf, n);
     case FileKind::File: {
       if ((f->flags & kOAccMode) == 1) return -EBADF;
       if (f->node->is_dir()) return -EISDIR;
@@ -117,10 +115,11 @@ i64 do_read(OpenFile* f, u64 buf, u64 n, u64* pos) {
 }
 
 i64 do_write(OpenFile* f, u64 buf, u64 n, u64* pos) {
-  if (!user_ok(buf, n)) return -EFAULT;
+  if (!user_readable(buf, n)) return -EFAULT;
   switch (f->kind) {
     case FileKind::Console: console_write(f->channel, (const char*)buf, n); return (i64)n;
-    case FileKind::Null: return (i64)n;
+    case FileKind::Null: case FileKind::Zero: case FileKind::Random: return (i64)n;
+    case FileKind::Pipe: return pipe_write(f, buf, n);
     case FileKind::File: {
       if ((f->flags & kOAccMode) == 0) return -EBADF;
       if (f->flags & kOAppend) *pos = f->node->size;
@@ -139,7 +138,7 @@ struct Iovec {
 i64 rw_vec(i32 fd, u64 iov, i64 cnt, bool write) {
   OpenFile* f = file_for(fd);
   if (!f) return -EBADF;
-  if (cnt < 0 || cnt > 1024 || !user_ok(iov, cnt * sizeof(Iovec))) return -EINVAL;
+  if (cnt < 0 || cnt > 1024 || !user_readable(iov, cnt * sizeof(Iovec))) return -EINVAL;
   i64 total = 0;
   for (i64 i = 0; i < cnt; i++) {
     const Iovec& v = ((const Iovec*)iov)[i];
@@ -176,15 +175,21 @@ i64 dos_to_unix(u16 date, u16 time) {
 }
 
 i64 fill_stat(const OpenFile* f, const FatNode* n, u64 out) {
-  if (!user_ok(out, sizeof(LinuxStat))) return -EFAULT;
+  if (!user_writable(out, sizeof(LinuxStat))) return -EFAULT;
   LinuxStat st;
   memset(&st, 0, sizeof st);
   st.dev = 1;
   st.nlink = 1;
   st.blksize = 4096;
-  if (f && f->kind != FileKind::File) {
-    st.mode = 0020620;  // character device
-    st.rdev = f->kind == FileKind::Null ? 0x103 : 0x400;
+  if (f && f->kind == FileKind::Pipe) {
+    st.mode = 0010600;  // FIFO
+    st.ino = 3 + f->pipe;
+  } else if (f && f->kind == FileKind::Generated) {
+    st.mode = 0100444;  // a regular file of size 0, as /proc's
+    st.ino = 32 + (u64)f->text;
+  } else if (f && f->kind != FileKind::File) {
+    st.mode = 0020666;  // character device: the major and minor numbers of Linux's
+    st.rdev = f->kind == FileKind::Null ? 0x103 : f->kind == FileKind::Zero ? 0x105 : f->kind == FileKind::Random ? 0x109 : 0x400;
     st.ino = 1;
   } else {
     st.mode = n->is_dir() ? 0040755 : 0100755;
@@ -198,7 +203,7 @@ i64 fill_stat(const OpenFile* f, const FatNode* n, u64 out) {
 }
 
 i64 stat_at(i32 dirfd, u64 upath, u64 out, u64 flags) {
-  if ((flags & kAtEmptyPath) && user_ok(upath, 1) && ((const char*)upath)[0] == 0) {
+  if ((flags & kAtEmptyPath) && user_readable(upath, 1) && ((const char*)upath)[0] == 0) {
     OpenFile* f = file_for(dirfd);
     if (!f) return -EBADF;
     return fill_stat(f, f->node, out);
@@ -206,21 +211,19 @@ i64 stat_at(i32 dirfd, u64 upath, u64 out, u64 flags) {
   char path[kPathMax];
   i64 r = path_at(dirfd, upath, path);
   if (r) return r;
-  if (!strcmp(path, "/dev/null")) {
-    OpenFile tmp;
-    tmp.kind = FileKind::Null;
-    return fill_stat(&tmp, nullptr, out);
-  }
+  OpenFile special;
+  if (special_open(path, &special)) return fill_stat(&special, nullptr, out);
   FatNode n;
-  if ((r = fat_lookup(path, &n))) return r;
+  if ((r = fat_lookup(special_alias(path), &n))) return r;
   return fill_stat(nullptr, &n, out);
 }
 
 i64 access_at(i32 dirfd, u64 upath) {
   char path[kPathMax];
   FatNode n;
+  OpenFile special;
   i64 r = path_at(dirfd, upath, path);
-  if (!r && strcmp(path, "/dev/null")) r = fat_lookup(path, &n);
+  if (!r && !special_open(path, &special)) r = fat_lookup(special_alias(path), &n);
   return r;
 }
 
@@ -264,19 +267,18 @@ i64 readlink_at(i32 dirfd, u64 upath, u64 buf, u64 size) {
   char path[kPathMax];
   i64 r = path_at(dirfd, upath, path);
   if (r) return r;
-  if (!user_ok(buf, size)) return -EFAULT;
+  if (!user_writable(buf, size)) return -EFAULT;
   if (strcmp(path, "/proc/self/exe")) {
     FatNode n;
     return fat_lookup(path, &n) ? -ENOENT : -EINVAL;  // FAT has no symbolic links
   }
-  u64 n = min_of((u64)strlen(program_path), size);
-  memcpy((void*)buf, program_path, n);
+  const char* target = special_alias(path);
+  u64 n = min_of((u64)strlen(target), size);
+  memcpy((void*)buf, target, n);
   return (i64)n;
 }
 
 }  // namespace
-
-void files_init(const char* path) { strncpy_z(program_path, path, sizeof program_path); }
 
 i64 sys_read(const SyscallArgs& a) {
   OpenFile* f = file_for(a.a0);
@@ -334,7 +336,7 @@ i64 sys_getdents64(const SyscallArgs& a) {
   u64 buf = a.a1, cap = a.a2;
   if (!f) return -EBADF;
   if (f->kind != FileKind::File || !f->node->is_dir()) return -ENOTDIR;
-  if (!user_ok(buf, cap)) return -EFAULT;
+  if (!user_writable(buf, cap)) return -EFAULT;
   u64 used = 0;
   for (;;) {
     u64 cookie = f->dir_cookie;
@@ -380,7 +382,7 @@ i64 sys_ftruncate(const SyscallArgs& a) {
 
 i64 sys_getcwd(const SyscallArgs& a) {
   u64 n = strlen(cwd) + 1;
-  if (!user_ok(a.a0, a.a1)) return -EFAULT;
+  if (!user_writable(a.a0, a.a1)) return -EFAULT;
   if (a.a1 < n) return -ERANGE;
   memcpy((void*)a.a0, cwd, n);
   return (i64)n;
@@ -406,3 +408,90 @@ i64 sys_unlink(const SyscallArgs& a) { return unlink_at(kAtFdcwd, a.a0, false); 
 i64 sys_unlinkat(const SyscallArgs& a) { return unlink_at(a.a0, a.a1, a.a2 & kAtRemoveDir); }
 i64 sys_readlink(const SyscallArgs& a) { return readlink_at(kAtFdcwd, a.a0, a.a1, a.a2); }
 i64 sys_readlinkat(const SyscallArgs& a) { return readlink_at(a.a0, a.a1, a.a2, a.a3); }
+
+// FAT keeps a modification time (to 2 s) and an access date: utimensat sets the first.
+i64 sys_utimensat(const SyscallArgs& a) {
+  constexpr i64 kUtimeNow = (1L << 30) - 1, kUtimeOmit = (1L << 30) - 2;
+  i64 mtime = (i64)(time_realtime_ns() / 1000000000UL);
+  if (a.a2) {
+    if (!user_readable(a.a2, 32)) return -EFAULT;
+    const i64* times = (const i64*)a.a2;  // atime, mtime: {sec, nsec} each
+    if (times[3] == kUtimeOmit) return 0;
+    if (times[3] != kUtimeNow) mtime = times[2];
+  }
+  FatNode n, *node = &n;
+  if (!a.a1) {  // futimens: the descriptor itself
+    OpenFile* f = file_for((i32)a.a0);
+    if (!f) return -EBADF;
+    if (f->kind != FileKind::File) return 0;
+    node = f->node;
+  } else {
+    char path[kPathMax];
+    OpenFile special;
+    i64 r = path_at((i32)a.a0, a.a1, path);
+    if (r) return r;
+    if (special_open(path, &special)) return 0;
+    if ((r = fat_lookup(special_alias(path), &n))) return r;
+    if (FatNode* open = node_if_open(n)) node = open;
+  }
+  return fat_set_mtime(*node, mtime < 0 ? 0 : (u64)mtime);
+}
+
+// Mode 0 extends the file (zeroed clusters); FALLOC_FL_KEEP_SIZE asks only for room, which FAT
+// cannot hold beyond the size, and is accepted as done; holes are not supported.
+i64 sys_fallocate(const SyscallArgs& a) {
+  constexpr u64 kKeepSize = 1;
+  OpenFile* f = file_for((i32)a.a0);
+  i64 off = (i64)a.a2, len = (i64)a.a3;
+  if (!f) return -EBADF;
+  if (off < 0 || len <= 0) return -EINVAL;
+  if (f->kind == FileKind::Pipe) return -ESPIPE;
+  if (f->kind != FileKind::File || f->node->is_dir()) return -ENODEV;
+  if ((f->flags & kOAccMode) == 0) return -EBADF;
+  if (a.a1 & ~kKeepSize) return -EOPNOTSUPP;
+  u64 end = (u64)off + (u64)len;
+  if (a.a1 & kKeepSize || end <= f->node->size) return 0;
+  i64 r = fat_truncate(*f->node, end);
+  if (!r) r = fat_commit(*f->node);
+  return r;
+}
+
+i64 sys_link(const SyscallArgs& a) { return -EPERM; }  // FAT has no hard or symbolic links
+
+// statfs and fstatfs: the FAT file system's figures, for whatever path or descriptor.
+namespace {
+struct LinuxStatfs {
+  i64 type, bsize;
+  u64 blocks, bfree, bavail, files, ffree;
+  i32 fsid[2];
+  i64 namelen, frsize, flags, spare[4];
+};
+static_assert(sizeof(LinuxStatfs) == 120);
+
+i64 fill_statfs(u64 out) {
+  constexpr i64 kMsdosSuperMagic = 0x4D44;
+  if (!user_writable(out, sizeof(LinuxStatfs))) return -EFAULT;
+  LinuxStatfs st;
+  memset(&st, 0, sizeof st);
+  u64 clusters, free;
+  fat_usage(&clusters, &free);
+  st.type = kMsdosSuperMagic;
+  st.bsize = st.frsize = (i64)fat_cluster_bytes();
+  st.blocks = clusters;
+  st.bfree = st.bavail = free;
+  st.namelen = 255;
+  memcpy((void*)out, &st, sizeof st);
+  return 0;
+}
+}  // namespace
+
+i64 sys_statfs(const SyscallArgs& a) {
+  char path[kPathMax];
+  FatNode n;
+  OpenFile special;
+  i64 r = path_at(kAtFdcwd, a.a0, path);
+  if (!r && !special_open(path, &special)) r = fat_lookup(special_alias(path), &n);
+  return r ? r : fill_statfs(a.a1);
+}
+
+i64 sys_fstatfs(const SyscallArgs& a) { return file_for((i32)a.a0) ? fill_statfs(a.a1) : -EBADF; }

@@ -5,11 +5,13 @@
 #include "mm/memory.h"
 #include "syscall/syscall.h"
 
-// The program's buffers must lie in its mapped regions: a bad pointer gets EFAULT, as on Linux,
-// rather than a fault in the middle of a file system operation.
-inline bool user_ok(u64 p, u64 n) {
-  return p < kUserTop && n <= kUserTop - p && vma_covers(p, p + max_of(n, (u64)1));
-}
+// [p, p + n) lies in the program's half of the address space.
+inline bool user_range(u64 p, u64 n) { return p < kUserTop && n <= kUserTop - p; }
+
+// The program's buffers must lie in its regions with the rights the kernel needs: a bad pointer
+// gets EFAULT, as on Linux, rather than a fault in the middle of a file system operation.
+inline bool user_readable(u64 p, u64 n) { return user_range(p, n) && vma_covers(p, p + max_of(n, (u64)1), kProtRead); }
+inline bool user_writable(u64 p, u64 n) { return user_range(p, n) && vma_covers(p, p + max_of(n, (u64)1), kProtWrite); }
 
 // fd_table.cpp: calls on descriptors alone.
 i64 sys_close(const SyscallArgs& a);
@@ -20,7 +22,6 @@ i64 sys_fcntl(const SyscallArgs& a);
 i64 sys_ioctl(const SyscallArgs& a);
 
 // files.cpp: files, directories and paths on the FAT disk, and the console devices.
-void files_init(const char* program_path);
 i64 sys_read(const SyscallArgs& a);
 i64 sys_write(const SyscallArgs& a);
 i64 sys_pread64(const SyscallArgs& a);
@@ -49,11 +50,22 @@ i64 sys_unlink(const SyscallArgs& a);
 i64 sys_unlinkat(const SyscallArgs& a);
 i64 sys_readlink(const SyscallArgs& a);
 i64 sys_readlinkat(const SyscallArgs& a);
+i64 sys_utimensat(const SyscallArgs& a);
+i64 sys_fallocate(const SyscallArgs& a);
+i64 sys_link(const SyscallArgs& a);  // link, linkat, symlink, symlinkat: EPERM
+i64 sys_statfs(const SyscallArgs& a);
+i64 sys_fstatfs(const SyscallArgs& a);
+
+// pipes.cpp: pipes within the program.
+i64 sys_pipe(const SyscallArgs& a);
+i64 sys_pipe2(const SyscallArgs& a);
 
 // memory.cpp: the program's address space.
 void memory_init(u64 brk_start);
 i64 sys_mmap(const SyscallArgs& a);
 i64 sys_munmap(const SyscallArgs& a);
+i64 sys_mprotect(const SyscallArgs& a);
+i64 sys_madvise(const SyscallArgs& a);
 i64 sys_mremap(const SyscallArgs& a);
 i64 sys_brk(const SyscallArgs& a);
 
@@ -65,21 +77,37 @@ i64 sys_nanosleep(const SyscallArgs& a);
 i64 sys_gettimeofday(const SyscallArgs& a);
 i64 sys_time(const SyscallArgs& a);
 
-// misc.cpp: the process, its one thread, signals, limits and the machine.
-i64 sys_exit(const SyscallArgs& a);
-i64 sys_kill(const SyscallArgs& a);
-i64 sys_tgkill(const SyscallArgs& a);
-i64 sys_rt_sigaction(const SyscallArgs& a);
-i64 sys_rt_sigprocmask(const SyscallArgs& a);
+// misc.cpp: the machine and the limits.
 i64 sys_uname(const SyscallArgs& a);
 i64 sys_sysinfo(const SyscallArgs& a);
 i64 sys_getrlimit(const SyscallArgs& a);
 i64 sys_prlimit64(const SyscallArgs& a);
-i64 sys_futex(const SyscallArgs& a);
 i64 sys_getrandom(const SyscallArgs& a);
+i64 sys_return_0(const SyscallArgs& a);  // accepted, nothing to do (sigaltstack, ...)
+i64 sys_getgroups(const SyscallArgs& a);
+i64 sys_getresuid(const SyscallArgs& a);
+
+// threads.cpp: threads and the process.
+i64 sys_clone(const SyscallArgs& a);
+i64 sys_clone3(const SyscallArgs& a);
+i64 sys_exit(const SyscallArgs& a);
+i64 sys_exit_group(const SyscallArgs& a);
+i64 sys_set_tid_address(const SyscallArgs& a);
+i64 sys_gettid(const SyscallArgs& a);
+i64 sys_getpid(const SyscallArgs& a);
+i64 sys_sched_yield(const SyscallArgs& a);
+i64 sys_futex(const SyscallArgs& a);
 i64 sys_arch_prctl(const SyscallArgs& a);
 i64 sys_sched_getaffinity(const SyscallArgs& a);
-i64 sys_clone(const SyscallArgs& a);
 i64 sys_rseq(const SyscallArgs& a);
-i64 sys_return_0(const SyscallArgs& a);  // accepted, nothing to do (mprotect, sigaltstack, ...)
-i64 sys_return_1(const SyscallArgs& a);  // the program's one pid and tid, set_tid_address
+i64 sys_prctl(const SyscallArgs& a);
+i64 sys_getcpu(const SyscallArgs& a);
+
+// signals.cpp: actions and masks (never delivered), kill.
+i64 sys_rt_sigaction(const SyscallArgs& a);
+i64 sys_rt_sigprocmask(const SyscallArgs& a);
+i64 sys_kill(const SyscallArgs& a);
+i64 sys_tkill(const SyscallArgs& a);
+i64 sys_tgkill(const SyscallArgs& a);
+// The default action of `sig` (most end the program), or nothing when it is ignored; 0 then.
+i64 signal_send(int sig);

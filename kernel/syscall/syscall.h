@@ -1,5 +1,5 @@
 // The Linux x86-64 system-call layer: what static glibc and musl programs (and the inference
-// engine) call, on one CPU, with files on the FAT disk and the console on the serial ports.
+// engine) call, with threads, with files on the FAT disk and the console on the serial ports.
 // table.cpp lists the calls; handlers.h says which file holds each one.
 #pragma once
 #include "lib/lib.h"
@@ -8,14 +8,6 @@
 struct SyscallArgs {
   u64 a0, a1, a2, a3, a4, a5;
 };
-
-// Pushed by syscall_entry in entry.S, lowest address first; the result goes back in nr's slot (rax).
-struct SyscallFrame {
-  u64 nr;
-  SyscallArgs args;
-  u64 rcx, r11, user_rsp;
-};
-static_assert(sizeof(SyscallFrame) == 10 * 8);
 
 using SyscallHandler = i64 (*)(const SyscallArgs&);
 
@@ -26,7 +18,6 @@ struct Syscall {
   SyscallHandler handler;
 };
 
-extern "C" i64 syscall_dispatch(SyscallFrame* frame);  // from entry.S
 // Before the program starts: its path (for /proc/self/exe), its break, descriptors 0-2.
 void syscall_init(const char* program_path, u64 brk_start);
 // The Linux name of call `nr`, "" when Linux x86-64 has none.

@@ -1,26 +1,21 @@
 // `bareflow boot` and `bareflow image`: run a static Linux program in the unikernel under QEMU, or
-// write a bootable disk with the kernel, the program and its files.
-//
-// Guest I/O (see docs/unikernel.md): COM1 is the program's stdout, COM2 its stderr (and the
-// kernel's messages for the user), COM3 the kernel log ending in "bareflow-exit: N". QEMU writes
-// each port into a pipe of ours; we forward them and exit with N.
+// write a bootable disk with the kernel, the program and its files. See docs/unikernel.md.
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
-#include <dirent.h>
+#include "boot/elf_check.h"
+#include "boot/host_tools.h"
+#include "boot/qemu.h"
 
 extern "C" const char bf_kernel_image[];
 extern "C" const char bf_kernel_image_end[];
@@ -28,73 +23,48 @@ extern "C" const char bf_kernel_image_end[];
 int bf_cmd_boot(int argc, char** argv);
 int bf_cmd_image(int argc, char** argv);
 
+namespace bf::boot {
 namespace {
 
-constexpr int kExitBootFailed = 125;  // also the kernel's status for its own failures
+constexpr int kExitCannotExecute = 126;  // as the kernel's, for a program the host already refuses
+// What reaches the kernel of its command line: QEMU's PVH boot loses the memory map beyond ~4.1 KB,
+// and the kernel keeps 4 KB.
+constexpr size_t kMaxCommandLine = 4000;
+constexpr int kMaxCpus = 16;  // the kernel's kMaxCpus
 
 struct Options {
   std::string disk;  // directory or image
   std::string keep;
-  std::string mem = "512M";
-  std::string output;  // image
+  std::string mem = "2G";  // room for a static bareflow with LLVM, a model and the JIT (docs/unikernel.md)
+  std::string output;      // image
+  int cpus = 1;
   std::vector<std::string> env;
-  bool verbose = false, strace = false;
+  bool verbose = false, strace = false, help = false;
   std::vector<std::string> program;  // PROGRAM ARGS...
 };
 
-int fail(const std::string& what, const std::string& problem) {
-  std::fprintf(stderr, "bareflow: %s: %s\n", what.c_str(), problem.c_str());
-  return kExitBootFailed;
-}
-
-bool is_dir(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-bool is_file(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-std::string base_name(const std::string& p) {
-  size_t s = p.find_last_of('/');
-  return s == std::string::npos ? p : p.substr(s + 1);
-}
-
-// Runs a helper tool quietly; returns its exit status (-1 if it could not start).
-int run_tool(const std::vector<std::string>& args, std::string* output = nullptr) {
-  int pipefd[2];
-  if (pipe(pipefd)) return -1;
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    dup2(pipefd[1], 1);
-    dup2(pipefd[1], 2);
-    close(pipefd[0]);
-    setenv("MTOOLS_SKIP_CHECK", "1", 1);
-    std::vector<char*> a;
-    for (const std::string& s : args) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  close(pipefd[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) out.append(buf, n);
-  close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (output) *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string last_line(const std::string& s) {
-  std::string t = s;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-  size_t p = t.find_last_of('\n');
-  return p == std::string::npos ? t : t.substr(p + 1);
-}
+const char kBootUsage[] =
+    "usage: bareflow boot [OPTIONS] -- PROGRAM [ARGS...]\n"
+    "Runs a static Linux x86-64 program in the BareFlow unikernel under QEMU, as if it were a local\n"
+    "command: its stdout and stderr are ours, its exit status is ours.\n"
+    "  --disk DIR|IMAGE   the files of DIR on the guest's FAT32 disk, or an existing disk image\n"
+    "  --keep IMAGE       keep the disk in IMAGE (made on the first boot, reused afterwards)\n"
+    "  --mem SIZE         guest memory, such as 512M or 1G (default 2G)\n"
+    "  --smp N            N virtual CPUs (default 1; QEMU runs each on a host thread)\n"
+    "  --env NAME=VALUE   an environment variable for the program (repeatable)\n"
+    "  --verbose          also print the kernel log\n"
+    "  --strace           print every system call of the program on stderr\n"
+    "  --help             this text\n";
+const char kImageUsage[] =
+    "usage: bareflow image -o IMAGE [OPTIONS] -- PROGRAM [ARGS...]\n"
+    "Writes a disk image that boots the unikernel with GRUB (BIOS) on a PC or under QEMU and runs the\n"
+    "static program, with the program and the files of DIR on a FAT32 partition.\n"
+    "  -o, --output IMAGE the image to write\n"
+    "  --disk DIR         the files of DIR on the FAT32 partition\n"
+    "  --env NAME=VALUE   an environment variable for the program (repeatable)\n"
+    "  --verbose          the kernel also writes its log to the program's stderr\n"
+    "  --strace           the kernel logs every system call\n"
+    "  --help             this text\n";
 
 long long parse_mem_mib(const std::string& s) {
   char* end = nullptr;
@@ -104,48 +74,6 @@ long long parse_mem_mib(const std::string& s) {
   if (suffix.empty() || suffix == "M" || suffix == "m" || suffix == "MiB") return v;
   if (suffix == "G" || suffix == "g" || suffix == "GiB") return v * 1024;
   return -1;
-}
-
-std::vector<std::string> dir_entries(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d))
-      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) out.push_back(e->d_name);
-    closedir(d);
-  }
-  return out;
-}
-
-long long tree_bytes(const std::string& p) {
-  struct stat st;
-  if (stat(p.c_str(), &st)) return 0;
-  if (!S_ISDIR(st.st_mode)) return st.st_size;
-  long long sum = 0;
-  for (const std::string& e : dir_entries(p)) sum += tree_bytes(p + "/" + e);
-  return sum;
-}
-
-// A FAT32 image of at least `bytes` of content (mformat; no mounting).
-int make_fat_image(const std::string& image, long long bytes, long long offset_sectors = 0) {
-  long long mib = std::max(64LL, (bytes * 5 / 4 >> 20) + 32);
-  long long sectors = mib * 2048;
-  std::string spec = offset_sectors ? image + "@@" + std::to_string(offset_sectors * 512) : image;
-  if (!offset_sectors) {
-    int fd = open(image.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || ftruncate(fd, sectors * 512)) return fail(image, std::strerror(errno));
-    close(fd);
-  }
-  std::string out;
-  if (run_tool({"mformat", "-i", spec, "-T", std::to_string(sectors), "-F", "-v", "BAREFLOW", "::"}, &out))
-    return fail(image, "mformat failed: " + last_line(out));
-  return 0;
-}
-
-int copy_into_image(const std::string& spec, const std::string& src, const std::string& dst) {
-  std::string out;
-  if (run_tool({"mcopy", "-s", "-o", "-i", spec, src, "::/" + dst}, &out))
-    return fail(src, "cannot copy into the disk image: " + last_line(out));
-  return 0;
 }
 
 std::string quote_word(const std::string& w) {
@@ -169,12 +97,24 @@ std::vector<std::string> kernel_words(const Options& o, const std::string& progr
   return w;
 }
 
-// For `bareflow boot`: the host shows the log itself (COM3), so the kernel need not copy it.
-std::string kernel_command_line(Options o, const std::string& program_name) {
-  o.verbose = false;
+std::string kernel_command_line(const Options& o, const std::string& program_name) {
   std::string cmd;
   for (const std::string& w : kernel_words(o, program_name)) cmd += (cmd.empty() ? "" : " ") + quote_word(w);
   return cmd;
+}
+
+// Refuses a command line the kernel would not get whole, naming its longest word.
+int check_command_line(const Options& o, const std::string& program_name) {
+  std::string cmd = kernel_command_line(o, program_name);
+  if (cmd.size() <= kMaxCommandLine) return 0;
+  std::string longest;
+  for (const std::string& w : kernel_words(o, program_name))
+    if (w.size() > longest.size()) longest = w;
+  return fail("the kernel command line",
+              std::to_string(cmd.size()) + " bytes of program arguments and --env values, more than the " +
+                  std::to_string(kMaxCommandLine) + " that reach the kernel (the longest word, " +
+                  std::to_string(longest.size()) + " bytes, starts \"" + longest.substr(0, 40) +
+                  "\"); pass long data in a file on the disk");
 }
 
 // GRUB script quoting: each word in single quotes; GRUB re-quotes words with spaces for the
@@ -184,22 +124,6 @@ std::string grub_quote(const std::string& w) {
   for (char c : w) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    const char* t = std::getenv("TMPDIR");
-    std::string tmpl = std::string(t && *t ? t : "/tmp") + "/bareflow-boot.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back(0);
-    if (mkdtemp(buf.data())) path = buf.data();
-  }
-  ~TempDir() { remove(); }
-  void remove() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove_all(path, ec);
-  }
-};
 
 // Opens a file for QEMU to inherit, on a descriptor above the serial pipes' 3..5.
 int hold_open(const std::string& path, int flags) {
@@ -219,104 +143,6 @@ int write_kernel(const std::string& path) {
   return ok ? 0 : fail(path, "cannot write the kernel");
 }
 
-bool write_all(int fd, const char* p, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w, n -= w;
-  }
-  return true;
-}
-
-// Boots QEMU and forwards the three serial ports; returns the program's exit status.
-int run_qemu(const Options& o, const std::string& kernel, const std::string& image, const std::string& cmdline) {
-  const char* qemu_env = std::getenv("BAREFLOW_QEMU");
-  std::string qemu = qemu_env && *qemu_env ? qemu_env : "qemu-system-x86_64";
-  int pipes[3][2];
-  for (auto& p : pipes)
-    if (pipe(p)) return fail("qemu", std::strerror(errno));
-  std::vector<std::string> args = {
-      qemu, "-M", "pc", "-cpu", "max", "-m", std::to_string(parse_mem_mib(o.mem)) + "M", "-nodefaults",
-      "-display", "none", "-no-reboot", "-kernel", kernel, "-append", cmdline,
-      "-serial", "file:/dev/fd/3", "-serial", "file:/dev/fd/4", "-serial", "file:/dev/fd/5",
-      "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-      "-drive", "file=" + image + ",format=raw,if=none,id=disk0,cache=writeback",
-      "-device", "virtio-blk-pci,disable-modern=on,drive=disk0"};
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) return fail("qemu", std::strerror(errno));
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive bareflow (a test timeout kills us)
-    if (getppid() != parent) _exit(126);
-    // Move the write ends out of the way first, so that placing one at 3..5 cannot close another.
-    int high[3];
-    for (int i = 0; i < 3; i++) {
-      close(pipes[i][0]);
-      high[i] = fcntl(pipes[i][1], F_DUPFD, 10);
-    }
-    for (int i = 0; i < 3; i++) dup2(high[i], 3 + i);
-    for (int i = 0; i < 3; i++) {
-      close(high[i]);
-      if (pipes[i][1] > 5) close(pipes[i][1]);
-    }
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    std::vector<char*> a;
-    for (const std::string& s : args) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    std::fprintf(stderr, "bareflow: %s: cannot run (%s); install qemu-system-x86\n", qemu.c_str(),
-                 std::strerror(errno));
-    _exit(127);
-  }
-  for (auto& p : pipes) close(p[1]);
-  std::string log;
-  pollfd fds[3];
-  for (int i = 0; i < 3; i++) fds[i] = {pipes[i][0], POLLIN, 0};
-  int open_count = 3;
-  char buf[65536];
-  while (open_count) {
-    if (poll(fds, 3, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 3; i++) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        open_count--;
-        continue;
-      }
-      if (i == 0) write_all(1, buf, n);
-      if (i == 1) write_all(2, buf, n);
-      if (i == 2) {
-        log.append(buf, n);
-        if (o.verbose) write_all(2, buf, n);  // live, so a hung guest shows where it stopped
-      }
-    }
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  size_t at = log.rfind("bareflow-exit: ");
-  if (at != std::string::npos) return std::atoi(log.c_str() + at + 15);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return kExitBootFailed;
-  if (WIFSIGNALED(status))
-    return fail("qemu", "killed by signal " + std::to_string(WTERMSIG(status)));
-  return fail("qemu", "the guest stopped without an exit status (QEMU exit status " +
-                          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-                          "; rerun with --verbose)");
-}
-
-int usage_boot() {
-  std::fprintf(stderr,
-               "usage: bareflow boot [--disk DIR|IMAGE] [--keep IMAGE] [--mem SIZE] [--env NAME=VALUE]...\n"
-               "                     [--verbose] [--strace] -- PROGRAM [ARGS...]\n");
-  return 2;
-}
-
 // Shared option parsing; `image` selects `bareflow image` (which takes -o).
 int parse(int argc, char** argv, bool image, Options* o) {
   int i = 1;
@@ -331,12 +157,24 @@ int parse(int argc, char** argv, bool image, Options* o) {
     if (a == "--") {
       i++;
       break;
+    } else if (a == "--help" || a == "-h") {
+      o->help = true;
+      return 0;
     } else if (a == "--disk") {
       if (!value(&o->disk)) return -1;
     } else if (a == "--keep" && !image) {
       if (!value(&o->keep)) return -1;
-    } else if (a == "--mem") {
+    } else if (a == "--mem" && !image) {
       if (!value(&o->mem)) return -1;
+    } else if (a == "--smp" && !image) {
+      if (!value(&v)) return -1;
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (*end || n < 1 || n > kMaxCpus) {
+        std::fprintf(stderr, "bareflow: --smp %s: expected a number of CPUs from 1 to %d\n", v.c_str(), kMaxCpus);
+        return -1;
+      }
+      o->cpus = (int)n;
     } else if ((a == "-o" || a == "--output") && image) {
       if (!value(&o->output)) return -1;
     } else if (a == "--env") {
@@ -362,93 +200,134 @@ int parse(int argc, char** argv, bool image, Options* o) {
   return 0;
 }
 
+int usage(const char* text, bool asked) {
+  std::fputs(text, asked ? stdout : stderr);
+  return asked ? 0 : 2;
+}
+
 // Checks what the host can tell before booting, so mistakes get a host-side message.
 int check_program(const std::string& p) {
   if (!is_file(p)) return fail(p, is_dir(p) ? "is a directory" : "no such file");
   return 0;
 }
 
+// For `image`: the kernel's ELF checks, run here, so that no image is written that cannot run.
+int check_static_program(const std::string& p) {
+  if (int r = check_program(p)) return r;
+  std::ifstream in(p, std::ios::binary);
+  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const char* interp = nullptr;
+  unsigned long interp_len = 0;
+  const char* problem = kernel_elf_problem(bytes.data(), bytes.size(), &interp, &interp_len);
+  if (!problem) return 0;
+  if (interp) {
+    std::string name(interp, interp_len);
+    name = name.c_str();  // up to its NUL
+    std::fprintf(stderr, "bareflow: %s: dynamically linked (interpreter %s); the unikernel runs static executables "
+                 "only (link with -static)\n", p.c_str(), name.c_str());
+  } else {
+    std::fprintf(stderr, "bareflow: %s: %s\n", p.c_str(), problem);
+  }
+  return kExitCannotExecute;
+}
+
+int fill_disk(const std::string& image, const Options& o, const std::string& program, const std::string& name) {
+  long long bytes = tree_bytes(program) + (o.disk.empty() ? 0 : tree_bytes(o.disk));
+  if (int r = make_fat_image(image, bytes)) return r;
+  if (!o.disk.empty())
+    for (const std::string& e : dir_entries(o.disk))
+      if (int r = copy_into_image(image, o.disk + "/" + e, e)) return r;
+  return copy_into_image(image, program, name);
+}
+
 }  // namespace
+}  // namespace bf::boot
+
+using namespace bf::boot;
 
 int bf_cmd_boot(int argc, char** argv) {
   Options o;
-  if (parse(argc, argv, false, &o)) return usage_boot();
+  if (parse(argc, argv, false, &o) || o.help) return usage(kBootUsage, o.help);
   const std::string& program = o.program[0];
+  bool program_on_host = is_file(program), existing_image = !o.disk.empty() && is_file(o.disk);
+  std::string program_name = base_name(program);
+  if (existing_image && !program_on_host) program_name = program[0] == '/' ? program.substr(1) : program;  // on the disk
+  if (int r = check_command_line(o, program_name)) return r;
   TempDir tmp;
-  if (tmp.path.empty()) return fail("temporary directory", std::strerror(errno));
-  std::string kernel = tmp.path + "/kernel.elf";
+  if (tmp.path().empty()) return fail("temporary directory", std::strerror(errno));
+  std::string kernel = tmp.path() + "/kernel.elf";
   if (int r = write_kernel(kernel)) return r;
   bool temporary_disk = false;
 
   std::string image;
-  bool program_on_host = is_file(program);
-  std::string program_name = base_name(program);
-  if (!o.disk.empty() && is_file(o.disk)) {
-    image = o.disk;  // an existing image, used in place
+  if (existing_image) {
+    image = o.disk;  // used in place
+    if (program_on_host)
+      if (int r = copy_into_image(image, program, program_name)) return r;
   } else {
     if (!o.disk.empty() && !is_dir(o.disk)) return fail(o.disk, "no such directory or disk image");
     if (!program_on_host) return check_program(program);
-    image = o.keep.empty() ? tmp.path + "/disk.img" : o.keep;
+    image = o.keep.empty() ? tmp.path() + "/disk.img" : o.keep;
     temporary_disk = o.keep.empty();
     if (!o.keep.empty() && is_file(o.keep)) {
-      // A kept disk: boot it again with what the last run left.
-    } else {
-      long long bytes = tree_bytes(program) + (o.disk.empty() ? 0 : tree_bytes(o.disk));
-      if (int r = make_fat_image(image, bytes)) return r;
-      if (!o.disk.empty())
-        for (const std::string& e : dir_entries(o.disk))
-          if (int r = copy_into_image(image, o.disk + "/" + e, e)) return r;
+      // A kept disk: boot it again with what the last run left, and the program as it is now.
+      if (int r = copy_into_image(image, program, program_name)) return r;
+    } else if (int r = fill_disk(image, o, program, program_name)) {
+      return r;
     }
-  }
-  if (program_on_host) {
-    if (int r = copy_into_image(image, program, program_name)) return r;
-  } else {
-    program_name = program[0] == '/' ? program.substr(1) : program;  // already on the disk
   }
   // QEMU gets the kernel and a temporary disk as open descriptors (/proc/self/fd/N), so the
   // temporary directory is gone before it starts and nothing is left behind even if bareflow is
   // killed.
   int kernel_fd = hold_open(kernel, O_RDONLY);
   int disk_fd = temporary_disk ? hold_open(image, O_RDWR) : -1;
-  if (kernel_fd < 0 || (temporary_disk && disk_fd < 0)) return fail(tmp.path, "cannot reopen the boot files");
-  kernel = "/proc/self/fd/" + std::to_string(kernel_fd);
-  if (temporary_disk) image = "/proc/self/fd/" + std::to_string(disk_fd);
+  if (kernel_fd < 0 || (temporary_disk && disk_fd < 0)) return fail(tmp.path(), "cannot reopen the boot files");
   tmp.remove();
-  return run_qemu(o, kernel, image, kernel_command_line(o, program_name));
+  QemuRun run;
+  run.kernel = "/proc/self/fd/" + std::to_string(kernel_fd);
+  run.image = temporary_disk ? "/proc/self/fd/" + std::to_string(disk_fd) : image;
+  Options kernel_options = o;
+  kernel_options.verbose = false;  // the host shows the log itself
+  run.command_line = kernel_command_line(kernel_options, program_name);
+  run.mem_mib = parse_mem_mib(o.mem);
+  run.cpus = o.cpus;
+  run.verbose = o.verbose;
+  run.strace = o.strace;
+  return run_qemu(run);
 }
 
 int bf_cmd_image(int argc, char** argv) {
   Options o;
-  if (parse(argc, argv, true, &o) || o.output.empty()) {
-    std::fprintf(stderr,
-                 "usage: bareflow image -o IMAGE [--disk DIR] [--env NAME=VALUE]... -- PROGRAM [ARGS...]\n");
-    return 2;
-  }
+  if (parse(argc, argv, true, &o) || o.help || o.output.empty()) return usage(kImageUsage, o.help);
   const std::string& program = o.program[0];
-  if (int r = check_program(program)) return r;
+  if (int r = check_static_program(program)) return r;
   if (!o.disk.empty() && !is_dir(o.disk)) return fail(o.disk, "no such directory");
+  std::string name = base_name(program);
+  if (int r = check_command_line(o, name)) return r;
   TempDir tmp;
-  if (tmp.path.empty()) return fail("temporary directory", std::strerror(errno));
+  if (tmp.path().empty()) return fail("temporary directory", std::strerror(errno));
   // An ISO 9660 tree with GRUB (BIOS, multiboot2) and the kernel; grub-mkrescue makes it a hybrid
   // image that boots as a hard disk too, and appends the FAT32 partition with the program.
-  std::string iso = tmp.path + "/iso";
-  std::filesystem::create_directories(iso + "/boot/grub");
+  std::string iso = tmp.path() + "/iso";
+  if (mkdir(iso.c_str(), 0755) || mkdir((iso + "/boot").c_str(), 0755) || mkdir((iso + "/boot/grub").c_str(), 0755))
+    return fail(iso, std::strerror(errno));
   if (int r = write_kernel(iso + "/boot/bareflow-kernel.elf")) return r;
-  std::string name = base_name(program);
   std::string cfg = "set timeout=0\nset default=0\nmenuentry \"BareFlow\" {\n  multiboot2 /boot/bareflow-kernel.elf";
   for (const std::string& w : kernel_words(o, name)) cfg += " " + grub_quote(w);
   cfg += "\n  boot\n}\n";
   FILE* f = std::fopen((iso + "/boot/grub/grub.cfg").c_str(), "w");
   if (!f || std::fputs(cfg.c_str(), f) < 0 || std::fclose(f)) return fail(iso, "cannot write grub.cfg");
-  std::string fat = tmp.path + "/fat.img";
-  long long bytes = tree_bytes(program) + (o.disk.empty() ? 0 : tree_bytes(o.disk));
-  if (int r = make_fat_image(fat, bytes)) return r;
-  if (!o.disk.empty())
-    for (const std::string& e : dir_entries(o.disk))
-      if (int r = copy_into_image(fat, o.disk + "/" + e, e)) return r;
-  if (int r = copy_into_image(fat, program, name)) return r;
+  std::string fat = tmp.path() + "/fat.img";
+  if (int r = fill_disk(fat, o, program, name)) return r;
   std::string out;
-  int status = run_tool({"grub-mkrescue", "-o", o.output, iso, "-append_partition", "2", "0x0c", fat}, &out);
-  if (status) return fail(o.output, "grub-mkrescue failed (grub-pc-bin, xorriso, mtools): " + last_line(out));
+  // grub-mkrescue's own temporary files go into ours; a partial image goes if we are stopped.
+  remove_on_signal(o.output);
+  int status = run_tool({"grub-mkrescue", "-o", o.output, iso, "-append_partition", "2", "0x0c", fat}, &out,
+                        {"TMPDIR=" + tmp.path()});
+  remove_on_signal("");
+  if (status) {
+    unlink(o.output.c_str());
+    return fail(o.output, "grub-mkrescue failed (grub-pc-bin, xorriso, mtools): " + last_line(out));
+  }
   return 0;
 }

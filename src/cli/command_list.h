@@ -3,6 +3,12 @@
 #ifdef BAREFLOW_CMD_generate
 BF_COMMAND(generate, "generate text with a Llama checkpoint")
 #endif
+#ifdef BAREFLOW_CMD_chat
+BF_COMMAND(chat, "a conversation with a chat model in the terminal")
+#endif
+#ifdef BAREFLOW_CMD_serve
+BF_COMMAND(serve, "an HTTP server with the OpenAI-compatible API (completions, chat)")
+#endif
 #ifdef BAREFLOW_CMD_quantize
 BF_COMMAND(quantize, "write a Q8_0 (version 2) checkpoint from an fp32 one")
 #endif

@@ -68,12 +68,10 @@ void route_indirect_calls(Module& mod, ArrayRef<Function*> defs) {
   if (calls.empty()) return;
   LLVMContext& ctx = mod.getContext();
   Type* ptr = PointerType::getUnqual(ctx);
-  FunctionCallee resolve = mod.getOrInsertFunction(symbols::kResolve, FunctionType::get(ptr, {ptr, ptr}, false));
+  FunctionCallee resolve = mod.getOrInsertFunction(symbols::kResolve, FunctionType::get(ptr, {ptr}, false));
   auto* decl = cast<Function>(resolve.getCallee());
   decl->setDSOLocal(false);
   decl->addFnAttr(Attribute::NoUnwind);
-  auto* table = new GlobalVariable(mod, Type::getInt8Ty(ctx), true, GlobalValue::ExternalLinkage, nullptr, symbols::kTable);
-  table->setDSOLocal(false);
   auto* none = new GlobalVariable(mod, ptr, true, GlobalValue::ExternalLinkage, nullptr, symbols::kNoTarget);
   none->setDSOLocal(false);
   MDBuilder md(ctx);
@@ -87,7 +85,7 @@ void route_indirect_calls(Module& mod, ArrayRef<Function*> defs) {
     BasicBlock* head = call->getParent();
     Instruction* then = SplitBlockAndInsertIfThen(miss, call->getIterator(), false, md.createUnlikelyBranchWeights());
     IRBuilder<> mb(then);
-    Value* fresh = mb.CreateCall(resolve, {table, target});
+    Value* fresh = mb.CreateCall(resolve, {target});
     mb.CreateAlignedStore(fresh, cache, Align(8))->setAtomic(AtomicOrdering::Monotonic);
     IRBuilder<> cb(call);
     PHINode* entry = cb.CreatePHI(ptr, 2);

@@ -246,8 +246,7 @@ bool CompilerImpl::define_program_symbols(std::string& error) {
   for (size_t i = 0; i < global_addresses_.size(); i++)
     if (global_addresses_[i]) define(symbols::global(i), global_addresses_[i]);
   vm::FunctionTable& table = m_.table;
-  define(symbols::kTable, &table);
-  define(symbols::kResolve, reinterpret_cast<void*>(&vm::FunctionTable::resolve));
+  define(symbols::kResolve, table.resolver());
   define(symbols::kNoTarget, table.no_target());
   for (uint32_t k = 0; k < table.size(); k++) {
     define(symbols::entry(k), table.slot(k).entry());

@@ -38,10 +38,10 @@ inline std::string osr(const std::string& name, uint32_t k, int tier, uint32_t l
   return compiled(name, k, tier) + ".osr" + std::to_string(loop);
 }
 
-// Indirect calls: const Resolution* __bf_resolve(FunctionTable* __bf_table, ptr target), and
-// the resolution that matches nothing, where each call site's one-word cache starts.
+// Indirect calls: const Resolution* __bf_resolve(ptr target) (the table's resolver, with the
+// table built in), and the resolution that matches nothing, where each call site's one-word
+// cache starts.
 inline constexpr const char kResolve[] = "__bf_resolve";
-inline constexpr const char kTable[] = "__bf_table";
 inline constexpr const char kNoTarget[] = "__bf_no_target";
 // Module flag that carries a unit's tier to code generation.
 inline constexpr const char kTierFlag[] = "bareflow.tier";

@@ -123,7 +123,7 @@ class TieringImpl final : public Tiering {
   void plan_from_history() {
     const profile::Profile* store = history_.profile ? history_.profile() : nullptr;
     compiler_->set_history(store);
-    if (!store || store->functions.size() != m_.functions.size() || store->run_weight <= 0) return;
+    if (!options_.params.plan || !store || store->functions.size() != m_.functions.size() || store->run_weight <= 0) return;
     const Params& p = options_.params;
     const int max_tier = int(std::min<uint64_t>(p.max_tier, 3));
     const uint64_t thresholds[] = {p.tier1_hotness, p.tier2_hotness, p.tier3_hotness};

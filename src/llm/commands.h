@@ -4,9 +4,9 @@
 
 namespace bf::llm {
 
-// generate -m MODEL [-z TOKENIZER] [-p PROMPT] [-n STEPS] [--temp T] [--top-p P] [--seed S]
-//          [--threads N] [--json]
-int generate_main(int argc, char** argv);
+// generate -m MODEL [-p PROMPT | -f FILE] [-n N] [OPTIONS] (--help lists them). With -cnv it
+// calls `conversation` with the same arguments (chat; nullptr in the llama app, which has none).
+int generate_main(int argc, char** argv, int (*conversation)(int, char**) = nullptr);
 // quantize IN OUT [--group-size G] [--gguf [-z TOKENIZER]]
 int quantize_main(int argc, char** argv);
 // synth --shape NAME [--q8] [--seed S] OUT

@@ -98,6 +98,9 @@ struct Metadata {
   double rope_theta = 10000.0, rms_eps = 1e-5;
   int64_t alignment = gguf::kDefaultAlignment;
   Value tokens, scores;
+  Value token_types;
+  std::string_view tokenizer_model, chat_template;
+  int64_t bos_id = -1, eos_id = -1;
 };
 
 bool as_int(const Value& v, std::string_view key, int64_t& out, Status& st) {
@@ -133,6 +136,20 @@ bool note_metadata(std::string_view key, const Value& v, Metadata& md, Status& s
     if (v.type != gguf::kArray || v.elem_type != gguf::kString)
       return st.fail("tokenizer.ggml.tokens is not an array of strings");
     md.tokens = v;
+  } else if (key == "tokenizer.ggml.model") {
+    if (v.type != gguf::kString) return st.fail("tokenizer.ggml.model is not a string");
+    md.tokenizer_model = v.s;
+  } else if (key == "tokenizer.ggml.token_type") {
+    if (v.type != gguf::kArray || v.elem_type != gguf::kI32)
+      return st.fail("tokenizer.ggml.token_type is not an array of int32");
+    md.token_types = v;
+  } else if (key == "tokenizer.chat_template") {
+    if (v.type != gguf::kString) return st.fail("tokenizer.chat_template is not a string");
+    md.chat_template = v.s;
+  } else if (key == "tokenizer.ggml.bos_token_id") {
+    return as_int(v, key, md.bos_id, st);
+  } else if (key == "tokenizer.ggml.eos_token_id") {
+    return as_int(v, key, md.eos_id, st);
   } else if (key == "tokenizer.ggml.scores") {
     if (v.type != gguf::kArray || v.elem_type != gguf::kF32)
       return st.fail("tokenizer.ggml.scores is not an array of float32");
@@ -314,7 +331,15 @@ bool parse_gguf(std::span<const uint8_t> bytes, Model& m, Status& st) {
     m.vocab.tokens = md.tokens.elems;
     m.vocab.tokens_bytes = md.tokens.elems_bytes;
     m.vocab.count = md.tokens.count;
+    if (md.token_types.elems && md.token_types.count != md.tokens.count)
+      return st.fail("tokenizer.ggml.token_type has %" PRIu64 " entries, expected %" PRIu64,
+                     md.token_types.count, md.tokens.count);
     m.vocab.scores = md.scores.elems;
+    m.vocab.token_types = md.token_types.elems;
+    m.vocab.chat_template = md.chat_template;
+    m.vocab.model = md.tokenizer_model;
+    m.vocab.bos_id = md.bos_id;
+    m.vocab.eos_id = md.eos_id;
   }
 
   if (uint64_t(c.n_layers) * 9 > n_tensors)

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "llm/buffer.h"
 #include "llm/kernels.h"
@@ -72,8 +73,13 @@ struct LayerWeights {
 struct GgufVocab {
   const uint8_t* tokens = nullptr;  // array of GGUF strings (u64 length + bytes)
   const uint8_t* scores = nullptr;  // float32 array, or nullptr
+  const uint8_t* token_types = nullptr;  // int32 array (3 = control, 4 = user-defined), or nullptr
   uint64_t count = 0;
   size_t tokens_bytes = 0;  // bytes spanned by the token strings
+  std::string_view model;   // tokenizer.ggml.model: "llama" is SentencePiece; empty when absent
+  int64_t bos_id = -1;      // tokenizer.ggml.bos_token_id / eos_token_id; -1 when absent
+  int64_t eos_id = -1;
+  std::string_view chat_template;  // tokenizer.chat_template (Jinja text); empty when absent
 };
 
 enum class ModelFormat : uint8_t { kLlama2cV0, kLlama2cV1, kLlama2cV2, kGguf };

@@ -9,6 +9,7 @@
 
 #include "llm/checkpoint_writer.h"
 #include "llm/commands.h"
+#include "llm/options.h"
 
 namespace bf::llm {
 
@@ -75,53 +76,59 @@ void random_row(const void* ctx, TensorKind kind, int layer, int r, float* out) 
   }
 }
 
-constexpr const char* kUsage =
-    "usage: bareflow synth --shape {stories15M,stories42M,stories110M,tinyllama-1.1b} [--q8]\n"
-    "                      [--seed S] OUT\n"
-    "  writes random weights with that shape: llama2.c version 0 (fp32), or version 2 (Q8_0,\n"
-    "  group size 64) with --q8.\n";
+enum SynthOptionId { kOptShape = 1, kOptQ8, kOptSeed };
 
-}  // namespace
+constexpr Option kSynthOptions[] = {
+    {"--shape", "NAME", "stories15M, stories42M, stories110M or tinyllama-1.1b: a real model's sizes", kOptShape},
+    {"--q8", nullptr, "write llama2.c version 2 (Q8_0, group size 64) instead of version 0 (fp32)", kOptQ8},
+    {"--seed", "S", "seed of the random weights (default 42)", kOptSeed},
+};
+constexpr std::span<const Option> kSynthGroups[] = {kSynthOptions};
 
-int synth_main(int argc, char** argv) {
+struct SynthOptions {
   const Shape* shape = nullptr;
   const char* out = nullptr;
   bool q8 = false;
   uint64_t seed = 42;
-  for (int i = 1; i < argc; i++) {
-    const char* a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(kUsage, stdout);
-      return 0;
-    } else if (!strcmp(a, "--q8")) {
-      q8 = true;
-    } else if (!strcmp(a, "--shape") && i + 1 < argc) {
-      const char* v = argv[++i];
+};
+
+bool apply(void* ctx, int id, const char* v) {
+  SynthOptions& o = *static_cast<SynthOptions*>(ctx);
+  switch (id) {
+    case kPositional:
+      if (o.out) return false;
+      o.out = v;
+      return true;
+    case kOptQ8: o.q8 = true; return true;
+    case kOptShape:
       for (const Shape& s : kShapes)
-        if (!strcmp(s.name, v)) shape = &s;
-      if (!shape) {
-        fprintf(stderr, "bareflow synth: unknown shape '%s'\n%s", v, kUsage);
-        return 1;
-      }
-    } else if (!strcmp(a, "--seed") && i + 1 < argc) {
+        if (!strcmp(s.name, v)) o.shape = &s;
+      return o.shape != nullptr;
+    case kOptSeed: {
       char* end;
       errno = 0;
-      seed = strtoull(argv[++i], &end, 10);
-      if (errno || *end) {
-        fprintf(stderr, "bareflow synth: bad seed '%s'\n", argv[i]);
-        return 1;
-      }
-    } else if (a[0] != '-' && !out) {
-      out = a;
-    } else {
-      fprintf(stderr, "bareflow synth: unexpected argument %s\n%s", a, kUsage);
-      return 1;
+      o.seed = strtoull(v, &end, 10);
+      return !errno && end != v && !*end && v[0] != '-';
     }
+    default: return false;
   }
-  if (!shape || !out) {
-    fputs(kUsage, stderr);
+}
+
+}  // namespace
+
+int synth_main(int argc, char** argv) {
+  SynthOptions o;
+  const CommandLine cl{"synth", "synth --shape NAME [--q8] [--seed S] OUT\n  writes a checkpoint of random weights in a real model's shape (for benchmarks)",
+                       kSynthGroups, apply, &o};
+  if (int rc = parse_command_line(cl, argc, argv)) return rc < 0 ? 0 : rc;
+  if (!o.shape || !o.out) {
+    fputs("bareflow synth: needs --shape NAME and OUT (see --help)\n", stderr);
     return 1;
   }
+  const Shape* shape = o.shape;
+  const char* out = o.out;
+  const bool q8 = o.q8;
+  const uint64_t seed = o.seed;
   SynthContext ctx{seed, shape};
   WeightSource src{random_row, &ctx};
   Status st;

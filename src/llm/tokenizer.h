@@ -25,13 +25,24 @@ class Tokenizer {
   bool load_gguf(const GgufVocab& vocab, Status& st);
 
   int vocab_size() const { return vocab_size_; }
+  // BOS and EOS: 1 and 2, or what a GGUF vocabulary names.
+  int bos_id() const { return bos_id_; }
+  int eos_id() const { return eos_id_; }
   const char* piece(int id) const { return pool_.data() + offsets_[id]; }
   float score(int id) const { return scores_[id]; }
 
   // Writes the ids of `text` (NUL-terminated) to `tokens`, which must hold
-  // max_tokens(text) ids; returns how many. BOS first when `bos`, EOS last when `eos`.
-  int encode(const char* text, bool bos, bool eos, int* tokens) const;
+  // max_tokens(text) ids; returns how many, or -1 when memory runs out. BOS first when `bos`,
+  // EOS last when `eos`. O(n log n) in the text's length; safe to call from several threads.
+  // With `parse_special`, the text of a special token (a GGUF control or user-defined token,
+  // such as <|im_start|>; for tokenizer.bin <s> and </s>) becomes that token, as chat templates
+  // need; otherwise it is plain text.
+  int encode(const char* text, bool bos, bool eos, int* tokens, bool parse_special = false) const;
   static int max_tokens(const char* text);
+  // encode's two steps: the symbols before merging (BOS, the dummy space, one piece per code
+  // point or its bytes), then run.c's pair merges over them (the new count, or -1).
+  int symbols(const char* text, bool bos, int* tokens) const;
+  int merge(int* tokens, int n) const;
 
   // The bytes to print for `token` following `prev`: the leading space is dropped after BOS,
   // and <0xXX> pieces become the byte itself. Never null.
@@ -41,14 +52,25 @@ class Tokenizer {
   int lookup(const char* s) const;
 
  private:
+  struct Special {
+    const char* text;
+    uint32_t len;
+    int id;
+  };
   bool finish(Status& st);  // builds the sorted index
+  bool find_specials(const GgufVocab* v, Status& st);  // nullptr: tokenizer.bin
+  const Special* special_at(const char* s) const;  // the longest special token starting s
+  int symbols(const char* text, size_t size, bool bos, int* tokens) const;
 
   int vocab_size_ = 0;
   Buffer<char> pool_;         // NUL-terminated pieces, back to back
   Buffer<uint32_t> offsets_;  // (vocab_size) piece start in pool_
   Buffer<float> scores_;      // (vocab_size)
   Buffer<int32_t> sorted_;    // (vocab_size) ids ordered by piece (strcmp), for lookup
-  mutable Buffer<char> scratch_;  // merge candidate: two pieces joined
+  size_t max_piece_len_ = 0;
+  Buffer<Special> specials_;  // longest first
+  int bos_id_ = kBosToken;
+  int eos_id_ = kEosToken;
   char byte_pieces_[512] = {};  // each byte as a 1-char string
 };
 

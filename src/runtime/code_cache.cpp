@@ -89,8 +89,8 @@ std::string write_units(const std::string& path, const std::vector<ManifestUnit>
 
 }  // namespace
 
-std::unique_ptr<CodeCache> CodeCache::open(const CacheOptions& options, const vm::Program& program,
-                                           const std::string& environment, bool tier_log) {
+std::unique_ptr<CodeCache> CodeCache::open(const CacheOptions& options, const std::array<uint8_t, 32>& module,
+                                           const std::string& path, const std::string& environment, bool tier_log) {
   if (options.mode == cache::Mode::off) return nullptr;
   cache::Settings settings;
   settings.dir = options.dir.empty() ? cache::default_dir() : options.dir;
@@ -109,11 +109,14 @@ std::unique_ptr<CodeCache> CodeCache::open(const CacheOptions& options, const vm
   }
   std::unique_ptr<CodeCache> c(new CodeCache());
   c->store_ = std::move(store);
-  c->program_ = &program;
-  c->module_.bytes = program.module_hash();
+  c->module_.bytes = module;
   c->environment_digest_ = cache::hash_bytes(environment).hex();
-  c->path_ = program.path();
+  c->path_ = path;
   c->tier_log_ = tier_log;
+  cache::Miss miss = c->store_->get_manifest(c->module_, c->manifest_);
+  c->manifest_read_ = miss == cache::Miss::hit;
+  if (miss != cache::Miss::hit && miss != cache::Miss::absent)
+    c->log(std::string("manifest: ") + cache::describe(miss) + ": starting cold");
   if (options.mode == cache::Mode::read_write) c->recorder_ = std::make_unique<cache::RunRecorder>(*c->store_, c->module_);
   return c;
 }
@@ -160,13 +163,7 @@ jit::History CodeCache::history() {
   h.cache = this;
   h.profile = [this] { return past(); };
   h.log = [this](const std::string& line) { log(line); };
-  std::string manifest;
-  cache::Miss miss = store_->get_manifest(module_, manifest);
-  if (miss != cache::Miss::hit) {
-    if (miss != cache::Miss::absent) log(std::string("manifest: ") + cache::describe(miss) + ": starting cold");
-    return h;
-  }
-  for (const ManifestUnit& m : read_units(manifest)) {
+  for (const ManifestUnit& m : read_units(manifest_)) {
     if (m.environment != environment_digest_) continue;
     bool fits = true;  // the roots are this module's functions, by index and name
     for (size_t i = 0; i < m.roots.size() && fits; i++)

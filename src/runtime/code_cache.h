@@ -25,10 +25,15 @@ struct CacheOptions {
 
 class CodeCache final : public jit::UnitCache {
  public:
-  // The cache of `program`'s module, or null when it is off, or refused (one warning line on
-  // stderr naming the directory and the problem; the run goes on without it).
-  static std::unique_ptr<CodeCache> open(const CacheOptions& options, const vm::Program& program,
-                                         const std::string& environment, bool tier_log);
+  // The cache of the module whose bytes hash to `module` (vm::Program::hash_of), or null when
+  // it is off, or refused (one warning line on stderr naming the directory and the problem; the
+  // run goes on without it).
+  static std::unique_ptr<CodeCache> open(const CacheOptions& options, const std::array<uint8_t, 32>& module,
+                                         const std::string& path, const std::string& environment, bool tier_log);
+  // Whether a run loaded this module before (it left a manifest): the module verified then.
+  bool module_known() const { return manifest_read_; }
+  // The program, once loaded: units name its functions.
+  void attach(const vm::Program& program) { program_ = &program; }
 
   // jit::UnitCache.
   bool find(const jit::UnitKey& key, std::string& object) override;
@@ -54,6 +59,8 @@ class CodeCache final : public jit::UnitCache {
   cache::Digest module_;
   std::string environment_digest_;  // hex BLAKE3 of jit::environment
   std::string path_;
+  std::string manifest_;            // as the run found it
+  bool manifest_read_ = false;
   bool tier_log_ = false;
   profile::Profile past_;           // the profile store as this run found it (read once, on demand)
   bool past_read_ = false, has_past_ = false;

@@ -17,6 +17,8 @@
 #include <mutex>
 #include <thread>
 
+#include <llvm/Support/MemoryBuffer.h>
+
 #include "profile/profile.h"
 #include "runtime/code_cache.h"
 #include "vm/vm.h"
@@ -102,7 +104,23 @@ void finish() {
 
 int run(const RunRequest& request) {
   std::string error;
-  std::unique_ptr<vm::Program> program = vm::Program::load(request.app, error);
+  auto bytes = llvm::MemoryBuffer::getFile(request.app);
+  if (!bytes) {
+    fprintf(stderr, "bareflow: %s: %s\n", request.app.c_str(), bytes.getError().message().c_str());
+    return 1;
+  }
+  const void* data = (*bytes)->getBufferStart();
+  const size_t size = (*bytes)->getBufferSize();
+  // The cache first: a module that a run loaded before needs no second verification, and its
+  // function bodies are read only when they are translated.
+  std::unique_ptr<CodeCache> cache;
+  if (request.dump_code.empty())
+    cache = CodeCache::open(request.cache, vm::Program::hash_of(data, size), request.app,
+                            jit::environment(request.jit), request.jit.tier_log);
+  vm::LoadOptions load;
+  load.verified_before = cache && cache->module_known();
+  std::unique_ptr<vm::Program> program = vm::Program::load_buffer(data, size, request.app, error, load);
+  bytes->reset();
   if (!program) {
     fprintf(stderr, "bareflow: %s\n", error.c_str());
     return 1;
@@ -118,8 +136,7 @@ int run(const RunRequest& request) {
   }
   vm::RunOptions options;
   options.profile = request.profile || !request.profile_out.empty();
-  std::unique_ptr<CodeCache> cache =
-      CodeCache::open(request.cache, *program, jit::environment(request.jit), request.jit.tier_log);
+  if (cache) cache->attach(*program);
   jit::History history = cache ? cache->history() : jit::History{};
   std::unique_ptr<jit::Tiering> tiering = jit::start(*program, request.jit, history, error);
   if (!tiering && !error.empty()) {

@@ -22,8 +22,8 @@ bool FunctionTable::build(const std::vector<std::unique_ptr<Function>>& function
   no_target_.native = &no_target_.self;
   functions_.clear();
   for (const auto& f : functions) functions_.push_back(f.get());
-  if (functions_.empty()) return true;
-  size_t bytes = (functions_.size() * kStubBytes + 4095) & ~size_t(4095);
+  constexpr size_t kResolverBytes = 32;
+  size_t bytes = (functions_.size() * kStubBytes + kResolverBytes + 4095) & ~size_t(4095);
   void* block = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (block == MAP_FAILED) {
     error = "cannot map the function entry stubs";
@@ -46,6 +46,18 @@ bool FunctionTable::build(const std::vector<std::unique_ptr<Function>>& function
     s.entry_ = stub;
     s.native_.store(stub, std::memory_order_relaxed);
   }
+  // The resolver: resolve(this, target), with the target arriving in the first argument.
+  uint8_t* r = stubs_ + functions_.size() * kStubBytes;
+  const FunctionTable* self = this;
+  const Resolution* (*fn)(FunctionTable*, void*) = &FunctionTable::resolve;
+  static const uint8_t mov_rsi_rdi[3] = {0x48, 0x89, 0xfe};  // mov %rdi, %rsi
+  memcpy(r, mov_rsi_rdi, 3);
+  r[3] = 0x48, r[4] = 0xbf;  // movabs $self, %rdi
+  memcpy(r + 5, &self, 8);
+  r[13] = 0x48, r[14] = 0xb8;  // movabs $fn, %rax
+  memcpy(r + 15, &fn, 8);
+  r[23] = 0xff, r[24] = 0xe0;  // jmp *%rax
+  resolver_ = r;
   if (mprotect(block, bytes, PROT_READ | PROT_EXEC) != 0) {
     error = "cannot make the function entry stubs executable";
     return false;

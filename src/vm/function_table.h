@@ -91,6 +91,10 @@ class FunctionTable {
 
   // For compiled code: the resolution of an indirect call's target (thread-safe).
   static const Resolution* resolve(FunctionTable* table, void* target);
+  // The same as native code that takes the target alone, const Resolution* (void* target),
+  // with this table built in: what compiled code calls, so that its call sites stay as small
+  // as they would be with one table per process.
+  void* resolver() const { return resolver_; }
   // A resolution that matches no target, where a call site's cache starts.
   const Resolution* no_target() const { return &no_target_; }
 
@@ -98,6 +102,7 @@ class FunctionTable {
   std::vector<Function*> functions_;
   uint8_t* stubs_ = nullptr;
   size_t stubs_bytes_ = 0;
+  void* resolver_ = nullptr;  // in the stub block, after the entries
   std::mutex resolve_mutex_;
   std::unordered_map<void*, std::unique_ptr<Resolution>> resolved_;
   Resolution no_target_;

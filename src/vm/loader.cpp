@@ -277,8 +277,11 @@ bool Machine::init(std::string& error) {
   // Function slots and their native entries.
   for (llvm::Function& f : *module) {
     if (f.isDeclaration()) {
-      if (f.isIntrinsic() || f.use_empty()) continue;
+      // With bodies still to be read, a use may not be seen yet; a declaration that no import
+      // resolves was unused when this module loaded and verified before.
+      if (f.isIntrinsic() || (f.use_empty() && !lazy)) continue;
       const Import* imp = find_import(f.getName());
+      if (!imp && lazy) continue;
       if (!imp) {
         error = "unresolved import '" + f.getName().str() + "'";
         return false;
@@ -304,8 +307,9 @@ bool Machine::init(std::string& error) {
       return false;
     }
     if (g.isDeclaration()) {
-      if (g.use_empty()) continue;
+      if (g.use_empty() && !lazy) continue;
       const Import* imp = find_import(g.getName());
+      if (!imp && lazy) continue;
       if (!imp) {
         error = "unresolved import '" + g.getName().str() + "'";
         return false;

@@ -42,6 +42,7 @@ class Machine {
   std::string path;  // for messages
   std::array<uint8_t, 32> module_hash{};  // BLAKE3 of the bitcode's bytes: the module's identity
   std::string bitcode;                    // those bytes: what the JIT's compiles read again
+  bool lazy = false;  // function bodies are read on first translation (LoadOptions::verified_before)
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> module;
   const llvm::DataLayout* layout = nullptr;

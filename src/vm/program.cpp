@@ -58,22 +58,38 @@ void Program::shutdown_all() {
   for (Program* p : programs) p->shutdown();
 }
 
+std::array<uint8_t, 32> Program::hash_of(const void* data, size_t size) {
+  return BLAKE3::hash(ArrayRef<uint8_t>(static_cast<const uint8_t*>(data), size));
+}
+
 std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, const std::string& name,
-                                              std::string& error) {
+                                              std::string& error, const LoadOptions& options) {
   std::unique_ptr<Program> p(new Program());
   p->machine_ = std::make_unique<Machine>();
   Machine& m = *p->machine_;
   m.path = name;
-  m.module_hash = BLAKE3::hash(ArrayRef<uint8_t>(static_cast<const uint8_t*>(data), size));
+  m.module_hash = hash_of(data, size);
   m.bitcode.assign(static_cast<const char*>(data), size);
-  auto buffer = MemoryBuffer::getMemBuffer(StringRef(static_cast<const char*>(data), size), name, false);
+  m.lazy = options.verified_before;
+  // The module refers to these bytes while function bodies are still to be read (m.lazy).
+  const MemoryBufferRef buffer(m.bitcode, name);
   // LLVM's bitcode reader can crash on malformed input instead of reporting it; its crash
   // recovery turns that into an error like any other.
   std::string problem;
   CrashRecoveryContext::Enable();
   CrashRecoveryContext crc;
   bool completed = crc.RunSafely([&] {
-    auto parsed = parseBitcodeFile(buffer->getMemBufferRef(), m.context);
+    if (m.lazy) {
+      auto parsed = getLazyBitcodeModule(buffer, m.context);
+      if (!parsed) {
+        problem = "not valid LLVM bitcode (" + toString(parsed.takeError()) + ")";
+        return;
+      }
+      m.module = std::move(*parsed);
+      if (Error e = m.module->materializeMetadata()) problem = "cannot read the module (" + toString(std::move(e)) + ")";
+      return;
+    }
+    auto parsed = parseBitcodeFile(buffer, m.context);
     if (!parsed) {
       problem = "not valid LLVM bitcode (" + toString(parsed.takeError()) + ")";
       return;

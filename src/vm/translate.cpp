@@ -1,5 +1,6 @@
 // The translator's driver: containers sized from a first count, the frame laid out (frame.h),
 // every instruction handed to its family (translator.h lists the files), jumps resolved.
+#include <llvm/Support/Error.h>
 #include <llvm/IR/Operator.h>
 #include <llvm/Support/raw_ostream.h>
 
@@ -259,6 +260,12 @@ Code* Translator::run(std::string& error) {
 }
 
 Code* Machine::translate(Function* f, std::string& error) {
+  if (f->ir->isMaterializable()) {  // a lazily loaded module: read the body now
+    if (Error e = f->ir->materialize()) {
+      error = "function '" + f->name + "': cannot read its body (" + toString(std::move(e)) + ")";
+      return nullptr;
+    }
+  }
   Translator t(*this, f);
   return t.run(error);
 }

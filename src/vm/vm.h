@@ -21,13 +21,21 @@ struct RunOptions {
   bool profile = false;  // time every call with the TSC (counts are always kept)
 };
 
+struct LoadOptions {
+  // The bytes are a module that a run already loaded and verified (the code cache knows its
+  // hash): function bodies are read when first translated, and the verifier is not run again.
+  bool verified_before = false;
+};
+
 // A loaded, verified module with its globals laid out in native memory and its imports
 // resolved. Errors come back as one line: "FILE: problem".
 class Program {
  public:
   static std::unique_ptr<Program> load(const std::string& path, std::string& error);
   static std::unique_ptr<Program> load_buffer(const void* data, size_t size, const std::string& name,
-                                              std::string& error);
+                                              std::string& error, const LoadOptions& options = {});
+  // BLAKE3 of a module's bytes, the identity load() gives it (module_hash()).
+  static std::array<uint8_t, 32> hash_of(const void* data, size_t size);
   ~Program();
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;

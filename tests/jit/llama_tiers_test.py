@@ -5,7 +5,8 @@
 usage: llama_tiers_test.py BAREFLOW LLAMA_BC SHARED_DIR [--random-thresholds SEED] RUN_OPTION...
 RUN_OPTIONs go to `bareflow run` (e.g. --tier=O2). With --random-thresholds, `auto` gets tier
 thresholds drawn from a generator seeded with SEED (printed), low enough that functions move
-through the tiers while the run is still generating. Every entry runs its first STEPS positions."""
+through the tiers while the run is still generating. Every entry generates its first N_TOKENS
+tokens."""
 import os
 import random
 import sys
@@ -14,7 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import reference  # noqa: E402
 
-STEPS = 40
+N_TOKENS = 36
 
 
 def main():
@@ -32,7 +33,7 @@ def main():
                    f"inline_callee_calls={rng.randint(1, 1000)}"] + options[2:]
         print(f"seed {seed}: {' '.join(options)}")
     # A tier that failed to compile must say so; none is expected here.
-    return reference.check_tokens([bareflow, "run"] + options + [llama_bc, "--"], shared, STEPS,
+    return reference.check_tokens([bareflow, "run"] + options + [llama_bc, "--"], shared, N_TOKENS,
                                   fail_on_stderr=b"failed")
 
 

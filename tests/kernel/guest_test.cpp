@@ -22,86 +22,11 @@
 
 #include <gtest/gtest.h>
 
+#include "guest_util.h"
+
 namespace {
 
-const std::string kBareflow = BF_BAREFLOW;
-const std::string kPrograms = BF_GUEST_PROGRAMS;
-const std::string kShared = BF_SHARED_DIR;
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-// Runs a command to completion, capturing stdout and stderr. If `until` is set, kills the command
-// (SIGKILL) once its stdout contains that text and `after_ms` more milliseconds have passed.
-Result run(const std::vector<std::string>& args, const std::string& until = "", int after_ms = 0,
-           pid_t* pid_out = nullptr) {
-  int out[2], err[2];
-  Result r;
-  if (pipe(out) || pipe(err)) return r;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    close(out[0]), close(err[0]), close(out[1]), close(err[1]);
-    std::vector<char*> a;
-    for (const std::string& s : args) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  if (pid_out) *pid_out = pid;
-  close(out[1]), close(err[1]);
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-  int open_count = 2;
-  bool killed = false;
-  char buf[4096];
-  while (open_count) {
-    if (poll(fds, 2, -1) < 0) break;
-    for (int i = 0; i < 2; i++) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
-      ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        open_count--;
-        continue;
-      }
-      (i == 0 ? r.out : r.err).append(buf, n);
-    }
-    if (!until.empty() && !killed && r.out.find(until) != std::string::npos) {
-      usleep(after_ms * 1000);
-      kill(pid, SIGKILL);
-      killed = true;
-    }
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/bareflow-guest-test.XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::vector<std::string> boot(std::vector<std::string> options, std::vector<std::string> program) {
-  std::vector<std::string> args = {kBareflow, "boot"};
-  args.insert(args.end(), options.begin(), options.end());
-  args.push_back("--");
-  args.insert(args.end(), program.begin(), program.end());
-  return args;
-}
+using namespace guest;
 
 unsigned char pattern(unsigned i, unsigned seed) { return (unsigned char)((i * 2654435761u + seed * 40503u) >> 13); }
 
@@ -266,12 +191,6 @@ TEST(Guest, NullDereferenceIsReported) {
   EXPECT_NE(r.err.find("rip="), std::string::npos) << r.err;
 }
 
-size_t count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
-  return n;
-}
-
 TEST(Guest, UnknownSystemCallReturnsEnosys) {
   Result r = run(boot({}, {kPrograms + "/bad_syscall"}));
   EXPECT_EQ(r.status, 3) << r.err;
@@ -279,6 +198,22 @@ TEST(Guest, UnknownSystemCallReturnsEnosys) {
                    "write from a bad pointer = -1, errno EFAULT\n");
   EXPECT_EQ(count(r.err, "system call 999 is not implemented"), 1u) << r.err;
   EXPECT_EQ(count(r.err, "system call 41 (socket) is not implemented"), 1u) << r.err;
+}
+
+// Device files, /proc/meminfo, /proc/self/exe, utimensat, fallocate, pipes, getgroups, links,
+// prctl: all answered, none reported as not implemented.
+TEST(Guest, SmallLinuxDetails) {
+  Result r = run(boot({}, {kPrograms + "/gaps"}));
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, "gaps ok, cpus 1 1\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Guest, ReadOfAPipeNoThreadCanFillIsReported) {
+  Result r = run(boot({}, {kPrograms + "/gaps", "pipe-deadlock"}));
+  EXPECT_EQ(r.status, 134) << r.out << r.err;
+  EXPECT_EQ(r.out, "reading\n");
+  EXPECT_NE(r.err.find("thread 1 waits to read from pipe 0"), std::string::npos) << r.err;
 }
 
 TEST(Guest, StraceLogsEachCallByName) {
@@ -481,17 +416,46 @@ TEST_P(LlamaStatic, ReferenceTokens) {
     ASSERT_TRUE(in) << kShared << "/models/" << f;
     std::ofstream(dir + "/" + f, std::ios::binary) << in.rdbuf();
   }
-  const int steps = 40;
+  const size_t n = 36;  // generated tokens (llama.cpp's -n)
   Result r = run(boot({"--disk", dir, "--env", "BAREFLOW_KERNELS=" + kernels},
-                      {llama, "-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(steps), "-t",
+                      {llama, "-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(n), "--temp",
                        "0", "--json"}));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find(kernels + " kernels"), std::string::npos) << "the environment did not arrive: " << r.err;
   EXPECT_EQ(json_ints(r.out, "prompt_tokens"), ref_prompt);
-  size_t n = steps - ref_prompt.size() + 1;  // run.c semantics: positions < steps
   ASSERT_GE(ref_generated.size(), n);
   ref_generated.resize(n);
   EXPECT_EQ(json_ints(r.out, "generated_tokens"), ref_generated) << r.out;
+}
+
+// bareflow-static itself in the guest, on two CPUs: `generate` (the engine's two threads) and
+// `run` of llama.bc under the tier-0 interpreter give llama2.c's reference tokens.
+TEST(Guest, StaticBareflowGivesTheReferenceTokens) {
+  const std::string model = "stories260K.bin", prompt = "Once upon a time";
+  std::vector<int> ref_prompt, ref_generated;
+  ASSERT_TRUE(reference_entry(model, prompt, &ref_prompt, &ref_generated)) << model;
+  TempDir tmp;
+  std::string dir = tmp.path() + "/models";
+  mkdir(dir.c_str(), 0755);
+  for (const std::string& f : {kShared + "/models/" + model, kShared + "/models/tok512.bin", std::string(BF_LLAMA_BC)}) {
+    std::ifstream in(f, std::ios::binary);
+    ASSERT_TRUE(in) << f;
+    std::ofstream(dir + "/" + f.substr(f.rfind('/') + 1), std::ios::binary) << in.rdbuf();
+  }
+  const int n_tokens = 16;
+  std::vector<std::string> args = {"-m", model, "-z", "tok512.bin", "-p", prompt, "-n", std::to_string(n_tokens),
+                                   "--temp", "0", "--threads", "2", "--json"};
+  for (std::vector<std::string> command : {std::vector<std::string>{BF_BAREFLOW_STATIC, "generate"},
+                                           std::vector<std::string>{BF_BAREFLOW_STATIC, "run", "--tier=interp",
+                                                                    "llama.bc", "--"}}) {
+    command.insert(command.end(), args.begin(), args.end());
+    Result r = run(boot({"--smp", "2", "--disk", dir}, command));
+    ASSERT_EQ(r.status, 0) << command[1] << ": " << r.err;
+    EXPECT_EQ(json_ints(r.out, "prompt_tokens"), ref_prompt) << command[1];
+    std::vector<int> want(ref_generated.begin(), ref_generated.begin() + n_tokens);
+    EXPECT_EQ(json_ints(r.out, "generated_tokens"), want) << command[1] << ": " << r.out;
+    EXPECT_EQ(r.err.find("not implemented"), std::string::npos) << command[1] << ": " << r.err;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Guest, LlamaStatic,

@@ -133,11 +133,12 @@ higher_half:
 
     .bss
     .balign 4096
-    .globl boot_pml4
+    .globl boot_pml4, boot_pdpt
 boot_pml4:      .skip 4096
 boot_pdpt:      .skip 4096
 boot_pdpt_top:  .skip 4096
 boot_pd:        .skip 4 * 4096
     .balign 16
-kernel_stack:   .skip 128 * 1024
+    .globl kernel_stack_top
+kernel_stack:   .skip 64 * 1024
 kernel_stack_top:

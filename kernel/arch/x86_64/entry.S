@@ -1,18 +1,71 @@
-// Entry points from the program into the kernel: CPU exceptions (each on an IST stack, because the
-// program runs in ring 0 and its red zone lies below its stack pointer) and the `syscall`
-// instruction. Both save the program's extended (SSE/AVX) state with xsave or fxsave.
+// Entry points from the program into the kernel and the way back. The program runs in ring 0, so
+// no entry switches stacks by itself: exceptions and interrupts arrive on IST stacks (the program's
+// red zone lies below its stack pointer), and `syscall` switches to the thread's kernel stack at
+// once. An entry from the program ends with a TrapFrame (trap.h) at the top of the thread's kernel
+// stack, which is unused while the thread runs its program; the handler may then switch threads.
+// The way back restores the frame and ends in iretq (sysret would land in ring 3).
+#include "arch/x86_64/asm_offsets.h"
+
+.macro PUSH_GPRS
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+.endm
+
+.macro POP_GPRS
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+.endm
+
+// The program's SSE/AVX state to or from the current thread's area: xsave64/fxsave64 or
+// xrstor64/fxrstor64. Clobbers rax, rdx, rdi.
+.macro EXTENDED_STATE with_xsave, without_xsave
+    movq %gs:CPU_XSAVE, %rdi
+    movl $-1, %eax
+    movl $-1, %edx
+    cmpb $0, cpu_use_xsave(%rip)
+    je 91f
+    \with_xsave (%rdi)
+    jmp 92f
+91: \without_xsave (%rdi)
+92:
+.endm
 
     .text
 
-// Exceptions ---------------------------------------------------------------------------------
+// Exceptions 0-31: the CPU pushes an error code for some; the others push 0 to match.
 .macro EXC vec, has_error
-    .globl exc_stub_\vec
 exc_stub_\vec:
     .if \has_error == 0
     pushq $0
     .endif
     pushq $\vec
-    jmp exc_common
+    jmp trap_common
 .endm
 
 EXC 0,0
@@ -48,6 +101,19 @@ EXC 29,1
 EXC 30,1
 EXC 31,0
 
+// Interrupt vectors 32-255, one 16-byte stub each: irq_stubs + (vector - 32) * 16.
+    .balign 16
+    .globl irq_stubs
+irq_stubs:
+    .set vec, 32
+    .rept 224
+    .balign 16
+    pushq $0
+    pushq $vec
+    jmp trap_common
+    .set vec, vec + 1
+    .endr
+
     .section .rodata
     .balign 8
     .globl exc_stub_table
@@ -57,138 +123,97 @@ exc_stub_table:
     .endr
 
     .text
-// Frame layout matches struct ExceptionFrame in cpu.h.
-exc_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
+// On an IST stack: vector, error code and the CPU's frame are pushed.
+trap_common:
+    PUSH_GPRS
+    subq $16, %rsp
+    movq $0, TF_GS_SWAPPED(%rsp)
+    movq $0, 8(%rsp)
+    // The program's GS base, unless it is already the kernel's (a kernel address).
+    movl $0xC0000101, %ecx
+    rdmsr
+    testl %edx, %edx
+    js 1f
+    swapgs
+    movq $1, TF_GS_SWAPPED(%rsp)
+1:  cld                                  // the program may have left DF set
+    movq TF_RIP(%rsp), %rax
+    shrq $47, %rax
+    jnz 2f
+    // From the program: continue on the thread's kernel stack.
+    movq %rsp, %rsi
+    movq %gs:CPU_KSTACK_TOP, %rdi
+    subq $(TF_WORDS * 8), %rdi
+    movq %rdi, %rdx
+    movl $TF_WORDS, %ecx
+    rep movsq
+    movq %rdx, %rsp
+    EXTENDED_STATE xsave64, fxsave64
+    movq %rsp, %rdi
+    call trap_dispatch
+    jmp return_to_program
+    // From the kernel (a fault while touching the program's memory, an interrupt while idle):
+    // handled on the IST stack, without switching threads.
+2:  movq %rsp, %rdi
+    call trap_dispatch
+    jmp trap_exit
+
+// `syscall`: RCX = return address, R11 = RFLAGS (IF is cleared by SFMASK), RSP is the program's.
+    .globl syscall_entry
+syscall_entry:
+    swapgs
+    movq %rsp, %gs:CPU_SCRATCH
+    movq %gs:CPU_KSTACK_TOP, %rsp
+    pushq $KERNEL_DS
+    pushq %gs:CPU_SCRATCH
     pushq %r11
+    pushq $KERNEL_CS
+    pushq %rcx
+    pushq $0
+    pushq $SYSCALL_VECTOR
+    PUSH_GPRS
+    pushq $0
+    pushq $1                             // gs_swapped
+    EXTENDED_STATE xsave64, fxsave64
+    movq %rsp, %rdi
+    call syscall_dispatch
+    // fall through
+
+// RSP = a TrapFrame at the top of the current thread's kernel stack.
+    .globl return_to_program
+return_to_program:
+    EXTENDED_STATE xrstor64, fxrstor64
+trap_exit:
+    cmpq $0, TF_GS_SWAPPED(%rsp)
+    je 3f
+    swapgs
+3:  addq $16, %rsp
+    POP_GPRS
+    addq $16, %rsp                       // vector, error code
+    iretq
+
+// context_switch(u64* save_rsp, u64 new_rsp): saves the callee-saved registers on this kernel
+// stack, and resumes the other at its own context_switch (or at thread_first_run).
+    .globl context_switch
+context_switch:
+    pushq %rbp
+    pushq %rbx
     pushq %r12
     pushq %r13
     pushq %r14
     pushq %r15
-    movl $-1, %eax
-    movl $-1, %edx
-    cmpb $0, cpu_use_xsave(%rip)
-    je 1f
-    xsave64 exc_fpu_area(%rip)
-    jmp 2f
-1:  fxsave64 exc_fpu_area(%rip)
-2:  movq %rsp, %rdi
-    call exception_dispatch
-    movl $-1, %eax
-    movl $-1, %edx
-    cmpb $0, cpu_use_xsave(%rip)
-    je 3f
-    xrstor64 exc_fpu_area(%rip)
-    jmp 4f
-3:  fxrstor64 exc_fpu_area(%rip)
-4:  popq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
     popq %r14
     popq %r13
     popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
     popq %rbx
-    popq %rax
-    addq $16, %rsp
-    iretq
-
-// System calls -------------------------------------------------------------------------------
-// `syscall` in ring 0: RCX = return address, R11 = RFLAGS, RSP is still the program's. Switch to
-// the kernel's stack at once, and return with popfq + jmp *%rcx (sysret would land in ring 3).
-// Frame layout matches struct SyscallFrame in syscall/syscall.h.
-    .globl syscall_entry
-syscall_entry:
-    movq %rsp, syscall_user_rsp(%rip)
-    leaq syscall_stack_top(%rip), %rsp
-    pushq syscall_user_rsp(%rip)
-    pushq %r11
-    pushq %rcx
-    pushq %r9
-    pushq %r8
-    pushq %r10
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rax
-    movl $-1, %eax
-    movl $-1, %edx
-    cmpb $0, cpu_use_xsave(%rip)
-    je 1f
-    xsave64 syscall_fpu_area(%rip)
-    jmp 2f
-1:  fxsave64 syscall_fpu_area(%rip)
-2:  movq %rsp, %rdi
-    call syscall_dispatch
-    movq %rax, (%rsp)
-    movl $-1, %eax
-    movl $-1, %edx
-    cmpb $0, cpu_use_xsave(%rip)
-    je 3f
-    xrstor64 syscall_fpu_area(%rip)
-    jmp 4f
-3:  fxrstor64 syscall_fpu_area(%rip)
-4:  popq %rax
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %r10
-    popq %r8
-    popq %r9
-    popq %rcx
-    popq %r11
-    pushq %r11
-    popfq
-    popq %rsp
-    jmp *%rcx
-
-// enter_program(entry, stack): start the program with a clean register file, as execve does.
-    .globl enter_program
-enter_program:
-    movq %rsi, %rsp
-    pushq %rdi
-    fninit
-    pushq $0x1f80
-    ldmxcsr (%rsp)
-    addq $8, %rsp
-    xorl %eax, %eax
-    xorl %ebx, %ebx
-    xorl %ecx, %ecx
-    xorl %edx, %edx
-    xorl %esi, %esi
-    xorl %edi, %edi
-    xorl %ebp, %ebp
-    xorl %r8d, %r8d
-    xorl %r9d, %r9d
-    xorl %r10d, %r10d
-    xorl %r11d, %r11d
-    xorl %r12d, %r12d
-    xorl %r13d, %r13d
-    xorl %r14d, %r14d
-    xorl %r15d, %r15d
+    popq %rbp
     ret
 
-    .bss
-    .balign 64
-    .globl exc_fpu_area, syscall_fpu_area
-exc_fpu_area:       .skip 8192
-syscall_fpu_area:   .skip 8192
-syscall_user_rsp:   .quad 0
-    .balign 16
-syscall_stack:      .skip 128 * 1024
-syscall_stack_top:
+// A new thread's first switch lands here, above its TrapFrame.
+    .globl thread_first_run
+thread_first_run:
+    call sched_thread_started
+    jmp return_to_program
