@@ -101,8 +101,9 @@ bool store_slot(IRBuilder<>& b, Value* v, Value* slot, std::string& error) {
 
 }  // namespace
 
-Function* build_osr_continuation(Function& f, ArrayRef<Value*> values, const vm::Code& code,
-                                 uint32_t loop, const std::string& name, std::string& error) {
+Function* build_osr_continuation(Function& f, ArrayRef<Value*> values, ArrayRef<BasicBlock*> blocks,
+                                 const vm::Code& code, uint32_t loop, const std::string& name,
+                                 std::string& error) {
   LLVMContext& ctx = f.getContext();
   if (f.isVarArg()) {
     error = std::string(kOsrUnsupported) + "variadic functions";
@@ -112,14 +113,17 @@ Function* build_osr_continuation(Function& f, ArrayRef<Value*> values, const vm:
     error = "the function does not match its tier-0 code";
     return nullptr;
   }
-  std::vector<BasicBlock*> blocks;
-  for (BasicBlock& bb : f) blocks.push_back(&bb);
   const uint32_t header_index = code.loops[loop].header_block;
   if (header_index >= blocks.size()) {
     error = "the loop header is out of range";
     return nullptr;
   }
   BasicBlock* header = blocks[header_index];
+  if (header->isEHPad()) {
+    // Only an unwind edge may enter a landing pad.
+    error = std::string(kOsrUnsupported) + "loops whose header is a landing pad";
+    return nullptr;
+  }
   for (Instruction& inst : instructions(f))
     if (auto* ii = dyn_cast<IntrinsicInst>(&inst))
       if (ii->getIntrinsicID() == Intrinsic::stacksave || ii->getIntrinsicID() == Intrinsic::stackrestore ||

@@ -46,6 +46,7 @@ struct UnitBuild {
   DenseMap<Function*, uint32_t> index;
   std::vector<Role> roles;
   std::map<uint32_t, std::vector<Value*>> osr_values;  // function -> arguments, instructions
+  std::map<uint32_t, std::vector<BasicBlock*>> osr_blocks;  // function -> its blocks
   std::string error;
 
   const vm::Machine& machine() const { return context.machine; }
@@ -71,14 +72,15 @@ bool index_module(UnitBuild& u) {
     u.error = "the module read back from bitcode does not match the loaded one";
     return false;
   }
-  // OSR continuations map values to frame slots by their order in the function, so take it
-  // before anything below inserts instructions.
+  // OSR continuations map values to frame slots and loops to headers by their order in the
+  // function, so take it before anything below inserts instructions or splits blocks.
   for (auto [k, loop] : u.request.osr) {
     std::vector<Value*>& values = u.osr_values[k];
     if (!values.empty()) continue;
     if (!u.materialize(k)) return false;
     for (Argument& a : u.defs[k]->args()) values.push_back(&a);
     for (Instruction& inst : instructions(*u.defs[k])) values.push_back(&inst);
+    for (BasicBlock& bb : *u.defs[k]) u.osr_blocks[k].push_back(&bb);
   }
   return true;
 }
@@ -289,7 +291,7 @@ bool add_osr_continuations(UnitBuild& u) {
     }
     std::string why;
     const std::string name = symbols::osr(u.machine().functions[k]->name, k, u.request.tier, loop);
-    if (!build_osr_continuation(*u.defs[k], u.osr_values[k], *code, loop, name, why)) {
+    if (!build_osr_continuation(*u.defs[k], u.osr_values[k], u.osr_blocks[k], *code, loop, name, why)) {
       u.error = "no OSR entry for loop " + std::to_string(loop) + ": " + why;
       return false;
     }
