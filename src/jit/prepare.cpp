@@ -256,7 +256,8 @@ void add_adapters(UnitBuild& u) {
     Function* a = Function::Create(type, GlobalValue::ExternalLinkage, symbols::adapter(k, u.request.tier), u.mod);
     a->addFnAttr("target-cpu", u.context.cpu);
     a->addFnAttr("target-features", u.context.features);
-    a->addFnAttr(Attribute::NoUnwind);
+    // Exceptions pass through (an interpreted invoke or a host catch is outside): unwind tables.
+    a->setUWTableKind(UWTableKind::Async);
     IRBuilder<> b(BasicBlock::Create(ctx, "", a));
     std::vector<Value*> args;
     for (unsigned i = 0; i < f->arg_size(); i++) {

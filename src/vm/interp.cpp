@@ -215,6 +215,43 @@ __attribute__((noinline)) void call_host(void* fn, HostCif* hc, const CallSite& 
   memcpy(fp + cs.ret, ret, cs.ret_size);
 }
 
+__attribute__((noinline)) void call_indirect(Machine& m, Function* f, const CallSite& cs, uint8_t* fp, void* target) {
+  if (Function* callee = m.table.function_at(target)) return call_interp(m, callee, cs, fp);
+  if (!cs.cif) m.fatal("function '" + f->name + "': indirect call to host code with an unsupported signature");
+  call_host(target, cs.cif, cs, fp);
+}
+
+// An invoke: the call made through bf_vm_invoke (invoke.S), whose frame the personality
+// routine knows (exceptions.cpp). Returns true when an exception landed: the landing pad's
+// value is in its slot, and the interpreter stack is as it was at the call.
+struct InvokeCall {
+  Machine* m;
+  Function* f;
+  const CallSite* cs;
+  uint8_t* fp;
+  void* target;
+};
+void invoke_thunk(void* p) {
+  auto& c = *static_cast<InvokeCall*>(p);
+  switch (c.cs->kind) {
+    case OP_CALL: return call_interp(*c.m, c.cs->callee, *c.cs, c.fp);
+    case OP_CALL_HOST: return call_host(c.cs->host_fn, c.cs->cif, *c.cs, c.fp);
+    default: return call_indirect(*c.m, c.f, *c.cs, c.fp, c.target);
+  }
+}
+__attribute__((noinline)) bool invoke(Machine& m, Function* f, const CallSite& cs, uint8_t* fp, void* target) {
+  ThreadStack& ts = t_stack;
+  uint8_t *sp = ts.sp, *top = ts.top;
+  InvokeCall call{&m, f, &cs, fp, target};
+  Landing landing{cs.landing};
+  if (!bf_vm_invoke(invoke_thunk, &call, &landing)) return false;
+  ts.sp = sp, ts.top = top;
+  uint64_t selector = uint32_t(landing.selector);
+  memcpy(fp + cs.landing_slot, &landing.exception, 8);
+  memcpy(fp + cs.landing_slot + 8, &selector, 8);
+  return true;
+}
+
 }  // namespace
 
 ThreadStack& thread_stack() {
@@ -249,6 +286,13 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
   uint8_t* saved = ts.sp;
   uint8_t* nfp = saved;
   if (nfp + cc->frame_size + 4096 > ts.limit) stack_overflow(f);
+  // Native code called in: an exception or a longjmp may leave through here, past the frames
+  // that would restore the interpreter stack.
+  struct Restore {
+    ThreadStack& ts;
+    uint8_t *sp, *top;
+    ~Restore() { ts.sp = sp, ts.top = top; }
+  } restore{ts, saved, ts.top};
   ts.sp = nfp + cc->frame_size;
   uint8_t* caller_top = ts.top;
   *(Function**)(nfp + kFrameFunction) = f;
@@ -279,8 +323,6 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
     execute(&m, f, nfp);
   }
   if (ret && cc->ret_size) memcpy(ret, nfp + kResultSlot, cc->ret_size > 8 ? cc->ret_size : 8);
-  ts.sp = saved;
-  ts.top = caller_top;
 }
 
 uint8_t* innermost_frame() { return t_stack.top; }
@@ -547,17 +589,15 @@ L_TRAP: fflush(nullptr); abort();
 
 L_CALL: call_interp(m, code->calls[IN.a].callee, code->calls[IN.a], fp); NEXT;
 L_CALL_HOST: call_host(code->calls[IN.a].host_fn, code->calls[IN.a].cif, code->calls[IN.a], fp); NEXT;
-L_CALL_INDIRECT: {
-  void* target = reinterpret_cast<void*>(U64(IN.b));
-  const CallSite& cs = code->calls[IN.a];
-  if (Function* callee = m.table.function_at(target)) {
-    call_interp(m, callee, cs, fp);
-  } else {
-    if (!cs.cif) m.fatal("function '" + f->name + "': indirect call to host code with an unsupported signature");
-    call_host(target, cs.cif, cs, fp);
+L_CALL_INDIRECT: call_indirect(m, f, code->calls[IN.a], fp, reinterpret_cast<void*>(U64(IN.b))); NEXT;
+L_INVOKE:
+  if (invoke(m, f, code->calls[IN.a], fp, reinterpret_cast<void*>(U64(IN.b)))) {
+    COUNT(IN.e + 1);
+    JUMP(IN.c);
   }
-  NEXT;
-}
+  COUNT(IN.e);
+  JUMP(IN.d);
+L_RESUME: resume_unwind(*(void**)(fp + IN.a));
 
 L_ALLOCA: {
   ThreadStack& ts = t_stack;

@@ -67,6 +67,12 @@ class Machine {
 
   ~Machine();
 
+  // Exceptions: the selector of a catch clause's type_info (what llvm.eh.typeid.for gives),
+  // one number per type in the whole program, from 1.
+  int64_t type_id(const void* type_info);
+  std::mutex type_ids_mutex;
+  llvm::DenseMap<const void*, int64_t> type_ids;
+
   // Loader.
   bool init(std::string& error);
   // Address of a global value as the program sees it (functions: their closure entry).
@@ -103,6 +109,18 @@ class Machine {
 // Whether f contains inline assembly, which tier 0 cannot run (a JIT tier compiles such a
 // function before its first call).
 bool has_inline_asm(const llvm::Function& f);
+
+// Exceptions (exceptions.cpp, invoke.S). An invoke calls through bf_vm_invoke, whose frame
+// the interpreter's personality routine knows: an exception that its landing pad catches (or
+// cleans up after) lands there, with the exception and the selector in `landing`.
+struct Landing {
+  const LandingPad* pad;
+  void* exception = nullptr;  // _Unwind_Exception*
+  int64_t selector = 0;
+};
+extern "C" int bf_vm_invoke(void (*fn)(void*), void* arg, Landing* landing);
+// `resume`: unwinding goes on from the interpreter's frame.
+[[noreturn]] void resume_unwind(void* exception);
 
 // Interpreter (interp.cpp).
 const void* const* op_labels();

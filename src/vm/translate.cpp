@@ -116,6 +116,13 @@ void Translator::translate_inst(const Instruction& I, uint32_t d) {
     case Instruction::Ret: return translate_ret(cast<ReturnInst>(I));
     case Instruction::Unreachable: emit(OP_UNREACHABLE); return;
     case Instruction::Call: return translate_call(cast<CallBase>(I), d);
+    case Instruction::Invoke: return translate_invoke(cast<InvokeInst>(I), d);
+    case Instruction::LandingPad: return;  // written by the invokes that unwind to it
+    case Instruction::Resume: {
+      Inst& in = emit(OP_RESUME);
+      in.a = val(I.getOperand(0));
+      return;
+    }
     case Instruction::ExtractValue: return translate_extract_value(cast<ExtractValueInst>(I), d);
     case Instruction::InsertValue: return translate_insert_value(cast<InsertValueInst>(I), d);
     case Instruction::ExtractElement: return translate_extract_element(cast<ExtractElementInst>(I), d);

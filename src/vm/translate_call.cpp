@@ -127,6 +127,68 @@ void Translator::place_varargs(const CallBase& call, CallSite& cs, uint32_t* siz
   cs.vararg_bytes = kVaOverflow + overflow;
 }
 
+// The clauses of a landing pad, with their type_infos' addresses and the selectors that
+// llvm.eh.typeid.for gives them (filters: negative).
+const LandingPad* Translator::landing_pad(const LandingPadInst& lp) {
+  auto pad = std::make_unique<LandingPad>();
+  pad->cleanup = lp.isCleanup();
+  auto address = [&](const Value* v) -> const void* {
+    auto* gv = dyn_cast<GlobalValue>(v->stripPointerCasts());
+    if (!gv) {
+      if (isa<ConstantPointerNull>(v)) return nullptr;
+      unsupported("landing pad clause " + text_of(v));
+    }
+    void* p = m_.address_of(gv);
+    if (!p) unsupported("landing pad clause of an unresolved type " + gv->getName().str());
+    return p;
+  };
+  for (unsigned i = 0; i < lp.getNumClauses(); i++) {
+    LandingPad::Clause c;
+    const Constant* clause = lp.getClause(i);
+    if (lp.isCatch(i)) {
+      c.types.push_back(address(clause));
+      c.selector = c.types[0] ? m_.type_id(c.types[0]) : m_.type_id(nullptr);
+    } else {
+      c.filter = true;
+      if (auto* arr = dyn_cast<ConstantArray>(clause))
+        for (const Use& u : arr->operands()) c.types.push_back(address(u.get()));
+      c.selector = -int64_t(i) - 1;
+    }
+    pad->clauses.push_back(std::move(c));
+  }
+  code_->landing_pads.push_back(std::move(pad));
+  return code_->landing_pads.back().get();
+}
+
+// An invoke is its call (CALL, CALL_HOST, CALL_INDIRECT) made through bf_vm_invoke: an
+// exception its landing pad takes lands there and goes on at the unwind edge.
+void Translator::translate_invoke(const InvokeInst& inv, uint32_t d) {
+  const BasicBlock* bb = inv.getParent();
+  uint32_t before = here();
+  translate_call(inv, d);
+  current_ = &inv;
+  uint32_t edge = new_edge(bb, inv.getNormalDest(), 0);
+  new_edge(bb, inv.getUnwindDest(), 1);
+  // Every kind of call emits its CALL last (operands may come before it).
+  uintptr_t op = here() > before ? reinterpret_cast<uintptr_t>(code_->insts.back().op) : OP_COUNT;
+  if (op != OP_CALL && op != OP_CALL_HOST && op != OP_CALL_INDIRECT) {
+    // An intrinsic or an inline operation: it cannot throw.
+    Inst& br = emit(OP_BR);
+    br.e = edge;
+    branch_to(br, Field::D, bb, inv.getNormalDest());
+    return;
+  }
+  Inst& in = code_->insts.back();
+  CallSite& cs = code_->calls[in.a];
+  cs.kind = static_cast<uint16_t>(op);
+  cs.landing = landing_pad(*inv.getLandingPadInst());
+  cs.landing_slot = val(inv.getLandingPadInst());
+  in.op = reinterpret_cast<const void*>(static_cast<uintptr_t>(OP_INVOKE));
+  in.e = edge;
+  branch_to(in, Field::D, bb, inv.getNormalDest());
+  branch_to(in, Field::C, bb, inv.getUnwindDest());
+}
+
 void Translator::translate_host_call(const CallBase& call, llvm::Function* callee, uint32_t d) {
   StringRef name = callee->getName();
   Type* rt = call.getType();
@@ -380,6 +442,13 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
       return true;
     }
     case Intrinsic::vaend: return true;
+    case Intrinsic::eh_typeid_for: {
+      const Value* v = call.getArgOperand(0)->stripPointerCasts();
+      const void* type = nullptr;
+      if (auto* gv = dyn_cast<GlobalValue>(v)) type = m_.address_of(gv);
+      emit_move(d, val(ConstantInt::get(t, m_.type_id(type))), 8);
+      return true;
+    }
     case Intrinsic::trap: case Intrinsic::ubsantrap: case Intrinsic::debugtrap:
       emit(OP_TRAP);
       return true;

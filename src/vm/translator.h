@@ -287,6 +287,8 @@ class Translator {
   void translate_insert_element(const llvm::InsertElementInst& ie, uint32_t d);
   void translate_shuffle(const llvm::ShuffleVectorInst& sv, uint32_t d);
   void translate_call(const llvm::CallBase& call, uint32_t d);         // translate_call.cpp
+  void translate_invoke(const llvm::InvokeInst& inv, uint32_t d);
+  const LandingPad* landing_pad(const llvm::LandingPadInst& lp);
   bool translate_intrinsic(const llvm::CallBase& call, llvm::Intrinsic::ID id, uint32_t d);
   void translate_host_call(const llvm::CallBase& call, llvm::Function* callee, uint32_t d);
   void place_varargs(const llvm::CallBase& call, CallSite& cs, uint32_t* sizes);
