@@ -43,6 +43,27 @@ ffi_type* ffi_type_for(Type* t) {
 
 }  // namespace
 
+// A returned pair {A, B} with B at offset 8: clang's coercion of a 9- to 16-byte struct
+// returned in two registers (rax/rdx, xmm0/xmm1, or one of each), which is what SysV gives
+// the libffi struct of the same two fields. Null for any other aggregate.
+ffi_type* Machine::pair_type(StructType* st) {
+  if (st->getNumElements() != 2 || layout->getStructLayout(st)->getElementOffset(1) != 8) return nullptr;
+  auto& type = pair_types[st];
+  if (type) return type.get();
+  auto elements = std::make_unique<ffi_type*[]>(3);
+  for (unsigned i = 0; i < 2; i++) {
+    Type* e = st->getElementType(i);
+    elements[i] = e->isX86_FP80Ty() ? nullptr : ffi_type_for(e);
+    if (!elements[i] || elements[i] == &ffi_type_void) return nullptr;
+  }
+  elements[2] = nullptr;
+  type = std::make_unique<ffi_type>();
+  type->size = 0, type->alignment = 0, type->type = FFI_TYPE_STRUCT;
+  type->elements = elements.get();
+  byval_elements.push_back(std::move(elements));
+  return type.get();
+}
+
 HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector<Type*>& actual,
                            std::string& error, const std::vector<uint64_t>* byval_bytes) {
   auto hc = std::make_unique<HostCif>();
@@ -80,7 +101,7 @@ HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector
     hc->arg_types.push_back(ft);
   }
   Type* rt = type->getReturnType();
-  hc->ret_type = ffi_type_for(rt);
+  hc->ret_type = rt->isStructTy() ? pair_type(cast<StructType>(rt)) : ffi_type_for(rt);
   if (!hc->ret_type) {
     error = "host call with an unsupported return type";
     return nullptr;

@@ -94,6 +94,8 @@ class Machine {
   // libffi struct types of n eightbytes, for by-value aggregates (made once per size).
   std::map<uint64_t, std::unique_ptr<ffi_type>> byval_types;
   std::vector<std::unique_ptr<ffi_type*[]>> byval_elements;
+  llvm::DenseMap<llvm::StructType*, std::unique_ptr<ffi_type>> pair_types;  // returned pairs
+  ffi_type* pair_type(llvm::StructType* st);
   // The call interface of a call site (made once per shape); signext arguments of 8 and 16
   // bits are passed as signed ffi types when `signext` is set.
   HostCif* call_cif(const llvm::CallBase& call, bool signext, std::string& error);
