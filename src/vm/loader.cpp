@@ -43,6 +43,11 @@ ffi_type* ffi_type_for(Type* t) {
 
 }  // namespace
 
+namespace {
+ffi_type* float_pair_elements[] = {&ffi_type_float, &ffi_type_float, nullptr};
+ffi_type float_pair_type = {0, 0, FFI_TYPE_STRUCT, float_pair_elements};
+}  // namespace
+
 // A returned pair {A, B} with B at offset 8: clang's coercion of a 9- to 16-byte struct
 // returned in two registers (rax/rdx, xmm0/xmm1, or one of each), which is what SysV gives
 // the libffi struct of the same two fields. Null for any other aggregate.
@@ -102,6 +107,10 @@ HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector
   }
   Type* rt = type->getReturnType();
   hc->ret_type = rt->isStructTy() ? pair_type(cast<StructType>(rt)) : ffi_type_for(rt);
+  // <2 x float> (a float _Complex: __mulsc3) comes back in xmm0, as the libffi struct of two
+  // floats does.
+  if (auto* vt = dyn_cast<FixedVectorType>(rt); vt && vt->getNumElements() == 2 && vt->getElementType()->isFloatTy())
+    hc->ret_type = &float_pair_type;
   if (!hc->ret_type) {
     error = "host call with an unsupported return type";
     return nullptr;
@@ -187,7 +196,10 @@ bool Machine::eval_constant_int(const Constant* c, uint64_t& out, std::string& e
   }
   if (auto* gv = dyn_cast<GlobalValue>(c)) {
     void* p = address_of(gv);
-    if (!p) { error = "address of unresolved global '" + gv->getName().str() + "'"; return false; }
+    if (!p && !gv->hasExternalWeakLinkage()) {
+      error = "address of unresolved global '" + gv->getName().str() + "'";
+      return false;
+    }
     out = reinterpret_cast<uint64_t>(p);
     return true;
   }
@@ -303,6 +315,7 @@ bool Machine::init(std::string& error) {
       if (f.isIntrinsic() || (f.use_empty() && !lazy)) continue;
       const Import* imp = find_import(f.getName());
       if (!imp && lazy) continue;
+      if (!imp && f.hasExternalWeakLinkage()) continue;  // null, as an undefined weak symbol is
       if (!imp) {
         error = "unresolved import '" + f.getName().str() + "'";
         return false;
@@ -331,6 +344,7 @@ bool Machine::init(std::string& error) {
       if (g.use_empty() && !lazy) continue;
       const Import* imp = find_import(g.getName());
       if (!imp && lazy) continue;
+      if (!imp && g.hasExternalWeakLinkage()) continue;  // null, as an undefined weak symbol is
       if (!imp) {
         error = "unresolved import '" + g.getName().str() + "'";
         return false;

@@ -44,6 +44,10 @@ void Translator::translate_call(const CallBase& call, uint32_t d) {
     return;
   }
   bool host = callee && callee->isDeclaration();
+  if (host && callee->hasExternalWeakLinkage() && !find_import(callee->getName())) {
+    callee = nullptr;  // an undefined weak function is null: called, it faults as natively
+    host = false;
+  }
   if (host) {
     translate_host_call(call, callee, d);
     return;
