@@ -53,7 +53,9 @@ Value* load_slot(IRBuilder<>& b, Type* t, Value* slot, std::string& error) {
     Value* v = b.CreateAlignedLoad(word, slot, Align(8));
     return w == word->getIntegerBitWidth() ? v : b.CreateTrunc(v, t);
   }
-  if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) return b.CreateAlignedLoad(t, slot, Align(8));
+  // x86_fp80: its 10 bytes at the start of a 16-byte slot, as memory holds it.
+  if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy() || t->isX86_FP80Ty())
+    return b.CreateAlignedLoad(t, slot, Align(8));
   if (auto* vt = dyn_cast<FixedVectorType>(t)) {
     Type* e = vt->getElementType();
     if (e->isIntegerTy(1)) {
@@ -80,7 +82,7 @@ bool store_slot(IRBuilder<>& b, Value* v, Value* slot, std::string& error) {
     b.CreateAlignedStore(b.CreateZExt(b.CreateBitCast(v, b.getInt32Ty()), b.getInt64Ty()), slot, Align(8));
     return true;
   }
-  if (t->isDoubleTy() || t->isPointerTy() || t->isStructTy() || t->isArrayTy()) {
+  if (t->isDoubleTy() || t->isPointerTy() || t->isX86_FP80Ty() || t->isStructTy() || t->isArrayTy()) {
     b.CreateAlignedStore(v, slot, Align(8));
     return true;
   }

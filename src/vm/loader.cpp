@@ -304,6 +304,23 @@ bool Machine::store_constant(const Constant* c, uint8_t* dst, std::string& error
   return false;
 }
 
+namespace {
+
+// The import table leaves out what returns twice or jumps across frames (gen_imports.py): the
+// interpreter's frames live on native frames that such a jump would skip.
+std::string unresolved_import(StringRef name) {
+  static const char* const kJumps[] = {"setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "longjmp", "_longjmp",
+                                       "siglongjmp", "__longjmp_chk", "getcontext", "setcontext",
+                                       "swapcontext", "makecontext", "vfork"};
+  for (const char* j : kJumps)
+    if (name == j)
+      return "'" + name.str() + "' is not supported (setjmp/longjmp and the *context calls would jump across "
+             "the interpreter's native frames)";
+  return "unresolved import '" + name.str() + "'";
+}
+
+}  // namespace
+
 bool Machine::init(std::string& error) {
   layout = &module->getDataLayout();
   Function* main_slot = nullptr;
@@ -317,7 +334,7 @@ bool Machine::init(std::string& error) {
       if (!imp && lazy) continue;
       if (!imp && f.hasExternalWeakLinkage()) continue;  // null, as an undefined weak symbol is
       if (!imp) {
-        error = "unresolved import '" + f.getName().str() + "'";
+        error = unresolved_import(f.getName());
         return false;
       }
       addresses[&f] = imp->address;
@@ -346,7 +363,7 @@ bool Machine::init(std::string& error) {
       if (!imp && lazy) continue;
       if (!imp && g.hasExternalWeakLinkage()) continue;  // null, as an undefined weak symbol is
       if (!imp) {
-        error = "unresolved import '" + g.getName().str() + "'";
+        error = unresolved_import(g.getName());
         return false;
       }
       addresses[&g] = imp->address;
