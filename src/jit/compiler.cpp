@@ -185,6 +185,7 @@ bool CompilerImpl::init(std::string& error) {
   std::call_once(targets, [] {
     InitializeNativeTarget();
     InitializeNativeTargetAsmPrinter();
+    InitializeNativeTargetAsmParser();  // inline assembly is parsed when the code is emitted
   });
   for (GlobalVariable& g : m_.module->globals()) global_addresses_.push_back(m_.addresses.lookup(&g));
   if (!create_jit(error)) return false;
@@ -452,6 +453,15 @@ bool CompilerImpl::link(std::unique_ptr<MemoryBuffer> object, const CompileReque
 }  // namespace
 
 void install(vm::FunctionTable& table, int tier, const CompileResult& result) {
+  // Named for crash reports as the perf map names them.
+  std::string t = "[O" + std::to_string(tier);
+  for (const CompiledFunction& cf : result.functions) {
+    const std::string& name = table.function(cf.index).name;
+    vm::note_compiled_code(cf.native, cf.size, t + "] " + name);
+    vm::note_compiled_code(cf.adapter, cf.adapter_size, t + " adapter] " + name);
+  }
+  for (const OsrEntry& e : result.osr)
+    vm::note_compiled_code(e.native, e.size, t + " OSR] " + table.function(e.index).name);
   for (const CompiledFunction& cf : result.functions) table.install(cf.index, tier, cf.native, cf.adapter);
   for (const OsrEntry& e : result.osr) table.install_osr(e.index, e.loop, e.native);
 }

@@ -53,7 +53,9 @@ Value* load_slot(IRBuilder<>& b, Type* t, Value* slot, std::string& error) {
     Value* v = b.CreateAlignedLoad(word, slot, Align(8));
     return w == word->getIntegerBitWidth() ? v : b.CreateTrunc(v, t);
   }
-  if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) return b.CreateAlignedLoad(t, slot, Align(8));
+  // x86_fp80: its 10 bytes at the start of a 16-byte slot, as memory holds it.
+  if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy() || t->isX86_FP80Ty())
+    return b.CreateAlignedLoad(t, slot, Align(8));
   if (auto* vt = dyn_cast<FixedVectorType>(t)) {
     Type* e = vt->getElementType();
     if (e->isIntegerTy(1)) {
@@ -80,7 +82,7 @@ bool store_slot(IRBuilder<>& b, Value* v, Value* slot, std::string& error) {
     b.CreateAlignedStore(b.CreateZExt(b.CreateBitCast(v, b.getInt32Ty()), b.getInt64Ty()), slot, Align(8));
     return true;
   }
-  if (t->isDoubleTy() || t->isPointerTy() || t->isStructTy() || t->isArrayTy()) {
+  if (t->isDoubleTy() || t->isPointerTy() || t->isX86_FP80Ty() || t->isStructTy() || t->isArrayTy()) {
     b.CreateAlignedStore(v, slot, Align(8));
     return true;
   }
@@ -101,8 +103,9 @@ bool store_slot(IRBuilder<>& b, Value* v, Value* slot, std::string& error) {
 
 }  // namespace
 
-Function* build_osr_continuation(Function& f, ArrayRef<Value*> values, const vm::Code& code,
-                                 uint32_t loop, const std::string& name, std::string& error) {
+Function* build_osr_continuation(Function& f, ArrayRef<Value*> values, ArrayRef<BasicBlock*> blocks,
+                                 const vm::Code& code, uint32_t loop, const std::string& name,
+                                 std::string& error) {
   LLVMContext& ctx = f.getContext();
   if (f.isVarArg()) {
     error = std::string(kOsrUnsupported) + "variadic functions";
@@ -112,14 +115,17 @@ Function* build_osr_continuation(Function& f, ArrayRef<Value*> values, const vm:
     error = "the function does not match its tier-0 code";
     return nullptr;
   }
-  std::vector<BasicBlock*> blocks;
-  for (BasicBlock& bb : f) blocks.push_back(&bb);
   const uint32_t header_index = code.loops[loop].header_block;
   if (header_index >= blocks.size()) {
     error = "the loop header is out of range";
     return nullptr;
   }
   BasicBlock* header = blocks[header_index];
+  if (header->isEHPad()) {
+    // Only an unwind edge may enter a landing pad.
+    error = std::string(kOsrUnsupported) + "loops whose header is a landing pad";
+    return nullptr;
+  }
   for (Instruction& inst : instructions(f))
     if (auto* ii = dyn_cast<IntrinsicInst>(&inst))
       if (ii->getIntrinsicID() == Intrinsic::stacksave || ii->getIntrinsicID() == Intrinsic::stackrestore ||

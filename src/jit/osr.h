@@ -20,10 +20,11 @@ inline constexpr const char kOsrUnsupported[] = "OSR does not support ";
 // Builds, beside f in f's module, `void NAME(ptr frame)`: f from the header of tier-0 loop
 // `loop` on, reading the live values from an interpreter frame laid out as `code` says and
 // storing the result at frame[0]. `values` are f's arguments then its instructions, in the
-// order the interpreter translated them (so that values[i] lives in code.value_slots[i]).
+// order the interpreter translated them (so that values[i] lives in code.value_slots[i]), and
+// `blocks` its blocks in the order tier 0 numbered them (both taken before f was changed).
 // Returns null with `error` set when the loop cannot be entered this way.
 llvm::Function* build_osr_continuation(llvm::Function& f, llvm::ArrayRef<llvm::Value*> values,
-                                       const vm::Code& code, uint32_t loop, const std::string& name,
-                                       std::string& error);
+                                       llvm::ArrayRef<llvm::BasicBlock*> blocks, const vm::Code& code,
+                                       uint32_t loop, const std::string& name, std::string& error);
 
 }  // namespace bf::jit

@@ -46,6 +46,7 @@ struct UnitBuild {
   DenseMap<Function*, uint32_t> index;
   std::vector<Role> roles;
   std::map<uint32_t, std::vector<Value*>> osr_values;  // function -> arguments, instructions
+  std::map<uint32_t, std::vector<BasicBlock*>> osr_blocks;  // function -> its blocks
   std::string error;
 
   const vm::Machine& machine() const { return context.machine; }
@@ -71,14 +72,15 @@ bool index_module(UnitBuild& u) {
     u.error = "the module read back from bitcode does not match the loaded one";
     return false;
   }
-  // OSR continuations map values to frame slots by their order in the function, so take it
-  // before anything below inserts instructions.
+  // OSR continuations map values to frame slots and loops to headers by their order in the
+  // function, so take it before anything below inserts instructions or splits blocks.
   for (auto [k, loop] : u.request.osr) {
     std::vector<Value*>& values = u.osr_values[k];
     if (!values.empty()) continue;
     if (!u.materialize(k)) return false;
     for (Argument& a : u.defs[k]->args()) values.push_back(&a);
     for (Instruction& inst : instructions(*u.defs[k])) values.push_back(&inst);
+    for (BasicBlock& bb : *u.defs[k]) u.osr_blocks[k].push_back(&bb);
   }
   return true;
 }
@@ -194,6 +196,30 @@ const profile::FunctionProfile* past(const UnitBuild& u, uint32_t k) {
   return f.name == u.machine().functions[k]->name ? &f : nullptr;
 }
 
+// Without +fma in the function's own target features, the native build never fuses a multiply
+// and an add: llvm.fmuladd and `contract` stay two roundings on the host CPU too, or results
+// would differ from the native build's (and tier 0's) in the last bit.
+void keep_unfused(Function& f) {
+  if (f.getFnAttribute("target-features").getValueAsString().contains("+fma")) return;
+  std::vector<CallInst*> muladds;
+  for (Instruction& I : instructions(f)) {
+    if (auto* call = dyn_cast<CallInst>(&I); call && call->getIntrinsicID() == Intrinsic::fmuladd)
+      muladds.push_back(call);
+    else if (isa<FPMathOperator>(&I) && I.hasAllowContract())
+      I.setHasAllowContract(false);
+  }
+  for (CallInst* call : muladds) {
+    IRBuilder<> b(call);
+    b.setFastMathFlags(call->getFastMathFlags());
+    Value* product = b.CreateFMul(call->getArgOperand(0), call->getArgOperand(1));
+    Value* sum = b.CreateFAdd(product, call->getArgOperand(2));
+    for (Value* v : {product, sum})
+      if (auto* I = dyn_cast<Instruction>(v)) I->setHasAllowContract(false);
+    call->replaceAllUsesWith(sum);
+    call->eraseFromParent();
+  }
+}
+
 // e. The host CPU on every function (clang's per-function attributes would pin baseline
 // x86-64), no optnone (clang -O0), and the profile.
 void target_and_profile(UnitBuild& u) {
@@ -206,6 +232,7 @@ void target_and_profile(UnitBuild& u) {
       f->removeFnAttr(Attribute::OptimizeNone);
       f->removeFnAttr(Attribute::NoInline);
     }
+    keep_unfused(*f);
     f->addFnAttr("target-cpu", u.context.cpu);
     f->addFnAttr("target-features", u.context.features);
     f->removeFnAttr("tune-cpu");
@@ -229,7 +256,8 @@ void add_adapters(UnitBuild& u) {
     Function* a = Function::Create(type, GlobalValue::ExternalLinkage, symbols::adapter(k, u.request.tier), u.mod);
     a->addFnAttr("target-cpu", u.context.cpu);
     a->addFnAttr("target-features", u.context.features);
-    a->addFnAttr(Attribute::NoUnwind);
+    // Exceptions pass through (an interpreted invoke or a host catch is outside): unwind tables.
+    a->setUWTableKind(UWTableKind::Async);
     IRBuilder<> b(BasicBlock::Create(ctx, "", a));
     std::vector<Value*> args;
     for (unsigned i = 0; i < f->arg_size(); i++) {
@@ -264,7 +292,7 @@ bool add_osr_continuations(UnitBuild& u) {
     }
     std::string why;
     const std::string name = symbols::osr(u.machine().functions[k]->name, k, u.request.tier, loop);
-    if (!build_osr_continuation(*u.defs[k], u.osr_values[k], *code, loop, name, why)) {
+    if (!build_osr_continuation(*u.defs[k], u.osr_values[k], u.osr_blocks[k], *code, loop, name, why)) {
       u.error = "no OSR entry for loop " + std::to_string(loop) + ": " + why;
       return false;
     }

@@ -81,6 +81,18 @@ class TieringImpl final : public Tiering {
     return true;
   }
 
+  // Functions tier 0 cannot run (inline assembly) are compiled before their first call, and so
+  // are variadic functions: compiled code that calls one through a pointer needs its native
+  // code (a variadic function has no native entry into the interpreter).
+  void compile_what_tier0_cannot_run() {
+    CompileRequest request;
+    request.tier = 1;
+    for (uint32_t k = 0; k < m_.functions.size(); k++)
+      if (tier_of(k) == 0 && (m_.functions[k]->is_vararg || vm::has_inline_asm(*m_.functions[k]->ir)))
+        request.roots.push_back(k);
+    if (!request.roots.empty()) compile_unit(request);
+  }
+
   void start_background() {
     thread_ = std::thread([this] { run(); });
   }
@@ -585,6 +597,7 @@ std::unique_ptr<Tiering> start(vm::Program& program, const Options& options, con
     }
   } else {
     m.osr_wait = options.params.osr && options.params.osr_wait;
+    t->compile_what_tier0_cannot_run();
     t->start_background();
   }
   program.set_shutdown_hook([tiering = t.get()] { tiering->stop(); });

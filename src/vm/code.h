@@ -71,6 +71,7 @@ namespace bf::vm {
   X(A_B_THEN_ELSE, SLOT(a), SLOT(b), JUMP(d, then), JUMP(c, else), EDGE(e))                      \
   X(A_TABLE, SLOT(a), TABLE(b))                                                                  \
   X(CALL, CALL(a))                                                                               \
+  X(INVOKE, CALL(a), SLOT(b), JUMP(d, normal), JUMP(c, unwind), EDGE(e))                         \
   X(CALL_B, CALL(a), SLOT(b))                                                                    \
   X(PROBE, LOOP(a), JUMP(d, to))
 
@@ -125,7 +126,7 @@ namespace bf::vm {
   X(GEP_IDXN, D_A_B_WIDTH_SCALE_IMM)                                                             \
   X(BR, JUMP) X(MOVBR8, JUMP_A_B) X(CONDBR, A_THEN_ELSE) X(SWITCH, A_TABLE) X(RET, A_BYTES)      \
   X(RET_VOID, NONE) X(UNREACHABLE, NONE)                                                         \
-  X(CALL, CALL) X(CALL_HOST, CALL) X(CALL_INDIRECT, CALL_B)                                      \
+  X(CALL, CALL) X(CALL_HOST, CALL) X(CALL_INDIRECT, CALL_B) X(INVOKE, INVOKE) X(RESUME, A)        \
   X(ALLOCA, D_A_ALIGN_SIZE) X(STACKSAVE, D) X(STACKRESTORE, A) X(VA_START, A) X(VA_COPY, A_B)    \
   X(MEMCPY, A_B_C) X(MEMMOVE, A_B_C) X(MEMSET, A_B_C)                                            \
   X(VFADD_F32X4, D_A_B) X(VFSUB_F32X4, D_A_B) X(VFMUL_F32X4, D_A_B) X(VFDIV_F32X4, D_A_B)        \
@@ -244,17 +245,45 @@ struct Words {
   uint32_t operator[](size_t i) const { return data[i]; }
 };
 
+// The clauses of a landing pad, which the interpreter's personality routine (exceptions.cpp)
+// matches a C++ exception against: catch clauses (one type_info each; null catches anything)
+// and filters (a list of type_infos: a match if the exception is of none of them).
+struct LandingPad {
+  struct Clause {
+    bool filter = false;
+    std::vector<const void*> types;
+    int64_t selector = 0;  // what the landing pad's selector is when this clause matches
+  };
+  std::vector<Clause> clauses;
+  bool cleanup = false;
+};
+
 // Calls into interpreted code: argument slots in the caller, destination of the result.
 struct CallSite {
   Function* callee = nullptr;      // direct calls; null for indirect ones
   Words args;                      // caller slots
-  Words arg_sizes;                 // bytes each argument occupies (not for host calls)
+  Words arg_sizes;                 // bytes each argument occupies (not for host calls); a
+                                   // variadic by-value aggregate's carries kVarargByval
   uint32_t ret = 0, ret_size = 0;  // caller destination, bytes (0 = void)
   uint32_t fixed_args = 0;         // for varargs callees: arguments before the '...'
+  // Calls of a variadic function type: where each argument after the fixed ones goes in the
+  // callee's variadic area (frame.h), the area's size, and va_start's initial offsets.
+  std::vector<uint32_t> vararg_dest;
+  uint32_t vararg_bytes = kVaOverflow, vararg_gp = 48, vararg_fp = 176;  // none: all exhausted
+  // Invokes: how the call is made (OP_CALL, OP_CALL_HOST or OP_CALL_INDIRECT), the landing
+  // pad's clauses and its slot ({ptr exception, i32 selector}).
+  uint16_t kind = 0;
+  const LandingPad* landing = nullptr;
+  uint32_t landing_slot = 0;
   // Host calls (direct imports, or indirect calls that land on host code).
   void* host_fn = nullptr;
   struct HostCif* cif = nullptr;
 };
+
+// Flag in CallSite::arg_sizes of a variadic argument: the slot holds a pointer to the bytes
+// (a by-value aggregate).
+constexpr uint32_t kVarargByval = 1u << 31;
+constexpr uint32_t kVarargSizeMask = kVarargByval - 1;
 
 struct SwitchTable {
   std::vector<uint64_t> values;
@@ -297,7 +326,7 @@ struct Code {
   uint32_t frame_size = 0;             // bytes, multiple of 32
   uint32_t ret_size = 0;
   std::vector<uint32_t> param_slots, param_sizes;
-  std::vector<uint8_t> param_byval;     // byval parameters: bytes to copy (0 = not byval)
+  std::vector<uint32_t> param_byval;    // byval parameters: bytes to copy (0 = not byval)
   std::vector<uint32_t> param_byval_align;
   bool params_plain = true;            // every parameter an 8-byte slot, none by value
   std::vector<CallSite> calls;
@@ -305,6 +334,7 @@ struct Code {
   // before translation, so the sites' pointers into it stay valid).
   std::unique_ptr<uint32_t[]> call_words;
   std::vector<SwitchTable> switches;
+  std::vector<std::unique_ptr<LandingPad>> landing_pads;
   std::vector<int32_t> aux;            // shuffle masks and other side data
   std::vector<EdgeInfo> edges;
   std::unique_ptr<std::atomic<uint64_t>[]> counters; // one per edge

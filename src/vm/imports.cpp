@@ -40,12 +40,6 @@ void cxa_pure_virtual() {
   fprintf(stderr, "bareflow: pure virtual function called\n");
   abort();
 }
-int cxa_guard_acquire(uint64_t* g) {
-  // Single-threaded static initialisation guard (first byte set when done).
-  return *reinterpret_cast<uint8_t*>(g) == 0;
-}
-void cxa_guard_release(uint64_t* g) { *reinterpret_cast<uint8_t*>(g) = 1; }
-void cxa_guard_abort(uint64_t*) {}
 
 // The program's exit() first runs the runtime's shutdown hooks: what must not outlive the
 // program (a compile in flight would use statics that exit() destroys) stops before exit()
@@ -58,6 +52,8 @@ void cxa_guard_abort(uint64_t*) {}
 extern "C" {
 extern const Import bf_c_imports[];
 extern const size_t bf_c_imports_count;
+extern const Import bf_generated_imports[];
+extern const size_t bf_generated_imports_count;
 }
 
 const Import kImports[] = {
@@ -75,11 +71,9 @@ const Import kImports[] = {
     {"_ZdlPvmSt11align_val_t", reinterpret_cast<void*>(&op_delete_sized_aligned)},
     {"_ZdaPvSt11align_val_t", reinterpret_cast<void*>(&op_delete_array_aligned)},
     {"__cxa_pure_virtual", reinterpret_cast<void*>(&cxa_pure_virtual)},
-    {"__cxa_guard_acquire", reinterpret_cast<void*>(&cxa_guard_acquire)},
-    {"__cxa_guard_release", reinterpret_cast<void*>(&cxa_guard_release)},
-    {"__cxa_guard_abort", reinterpret_cast<void*>(&cxa_guard_abort)},
     {"__dso_handle", &__dso_handle},
     {"exit", reinterpret_cast<void*>(&program_exit)},
+    {"pthread_create", reinterpret_cast<void*>(&program_pthread_create)},
     // CPU feature detection (__builtin_cpu_supports)
     {"__cpu_model", __cpu_model},
     {"__cpu_features2", __cpu_features2},
@@ -102,6 +96,8 @@ const Import* find_import(llvm::StringRef name) {
     llvm::StringMap<const Import*> m;
     for (const Import& i : kImports) m.try_emplace(i.name, &i);
     for (size_t i = 0; i < bf_c_imports_count; i++) m.try_emplace(bf_c_imports[i].name, &bf_c_imports[i]);
+    for (size_t i = 0; i < bf_generated_imports_count; i++)
+      m.try_emplace(bf_generated_imports[i].name, &bf_generated_imports[i]);
     return m;
   }();
   return index.lookup(name);

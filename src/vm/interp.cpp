@@ -102,7 +102,7 @@ T atomic_rmw(T* p, unsigned op, T v) {
   }
 }
 
-[[noreturn]] void stack_overflow(Machine& m) { m.fatal("interpreter stack overflow"); }
+[[noreturn]] __attribute__((noinline, cold)) void stack_overflow(const Function* f) { report_stack_overflow(f); }
 
 void call_host(void* fn, HostCif* hc, const CallSite& cs, uint8_t* fp);
 
@@ -117,6 +117,25 @@ __attribute__((noinline)) void call_compiled(void* adapter, const CallSite& cs, 
   reinterpret_cast<CompiledAdapter>(adapter)(av, cs.ret_size ? fp + cs.ret : unused_result);
 }
 
+// Variadic arguments go in the callee's variadic area (frame.h), where the native call would
+// leave them: registers' worth in the register save area, the rest in the overflow area.
+__attribute__((noinline)) void pass_varargs(Machine& m, Function* callee, const CallSite& cs, size_t nparams,
+                                            uint8_t* fp, uint8_t* nfp, ThreadStack& ts) {
+  if (cs.fixed_args != nparams || cs.vararg_dest.size() != cs.args.size() - nparams)
+    m.fatal("variadic function '" + callee->name + "' called through a function type with other fixed parameters");
+  uint8_t* area = ts.sp;
+  ts.sp = area + ((cs.vararg_bytes + 31) & ~size_t(31));
+  memcpy(area, &cs.vararg_gp, 4);
+  memcpy(area + 4, &cs.vararg_fp, 4);
+  for (size_t i = nparams, n = cs.args.size(); i < n; i++) {
+    uint32_t w = cs.arg_sizes[i];
+    const uint8_t* src = fp + cs.args[i];
+    if (w & kVarargByval) src = *(uint8_t* const*)src;
+    memcpy(area + cs.vararg_dest[i - nparams], src, w & kVarargSizeMask);
+  }
+  *(uint8_t**)(nfp + kVarargSlot) = area;
+}
+
 // Calls an interpreted function from interpreted code: new frame above the caller's.
 __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const CallSite& cs,
                                            uint8_t* fp) {
@@ -126,8 +145,12 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
   ThreadStack& ts = t_stack;
   uint8_t* saved = ts.sp;
   uint8_t* nfp = saved;
-  if (nfp + cc->frame_size + 4096 > ts.limit) stack_overflow(m);
+  if (nfp + cc->frame_size + 4096 > ts.limit) stack_overflow(callee);
   ts.sp = nfp + cc->frame_size;
+  uint8_t* caller_top = ts.top;
+  *(Function**)(nfp + kFrameFunction) = callee;
+  *(uint8_t**)(nfp + kFrameCaller) = caller_top;
+  *(void**)(nfp + kFrameNativeSp) = __builtin_frame_address(0);
   memcpy(nfp + kConstBase, cc->constants.data(), cc->constants.size());
   size_t nparams = cc->param_slots.size();
   if (cc->params_plain) {  // the common case, without the checks below
@@ -150,22 +173,9 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
       }
     }
   }
-  if (callee->is_vararg) {
-    // Variadic arguments go in a SysV overflow area: 8 bytes each, read back by va_arg.
-    size_t extra = cs.args.size() - nparams;
-    uint8_t* area = ts.sp;
-    size_t bytes = 0;
-    for (size_t i = 0; i < extra; i++) bytes += (cs.arg_sizes[nparams + i] + 7) & ~size_t(7);
-    ts.sp = area + ((bytes + 31) & ~size_t(31));
-    uint8_t* p = area;
-    for (size_t i = 0; i < extra; i++) {
-      uint32_t sz = cs.arg_sizes[nparams + i];
-      memcpy(p, fp + cs.args[nparams + i], sz);
-      p += (sz + 7) & ~size_t(7);
-    }
-    *(uint8_t**)(nfp + kVarargSlot) = area;
-  }
+  if (callee->is_vararg) pass_varargs(m, callee, cs, nparams, fp, nfp, ts);
   ts.sp = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(ts.sp) + 31) & ~uintptr_t(31));
+  ts.top = nfp;
   if (m.profile) {
     uint64_t outer = t_child_tsc;
     t_child_tsc = 0;
@@ -185,12 +195,16 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
   else if (cs.ret_size)
     memcpy(fp + cs.ret, nfp + kResultSlot, cs.ret_size);
   ts.sp = saved;
+  ts.top = caller_top;
 }
 
 __attribute__((noinline)) void call_host(void* fn, HostCif* hc, const CallSite& cs, uint8_t* fp) {
   size_t n = cs.args.size();
   void** av = static_cast<void**>(__builtin_alloca(n * sizeof(void*)));  // any number of arguments
   for (size_t i = 0; i < n; i++) av[i] = fp + cs.args[i];
+  if (!hc->byval.empty()) [[unlikely]]  // by-value aggregates: libffi copies the bytes
+    for (size_t i = 0; i < n; i++)
+      if (hc->byval[i]) av[i] = *static_cast<void**>(av[i]);
   alignas(16) uint64_t ret[4] = {0, 0, 0, 0};
   ffi_call(&hc->cif, FFI_FN(fn), ret, av);
   if (!cs.ret_size) return;
@@ -199,6 +213,43 @@ __attribute__((noinline)) void call_host(void* fn, HostCif* hc, const CallSite& 
   else if (hc->ret_float)
     ret[0] &= 0xffffffffu;
   memcpy(fp + cs.ret, ret, cs.ret_size);
+}
+
+__attribute__((noinline)) void call_indirect(Machine& m, Function* f, const CallSite& cs, uint8_t* fp, void* target) {
+  if (Function* callee = m.table.function_at(target)) return call_interp(m, callee, cs, fp);
+  if (!cs.cif) m.fatal("function '" + f->name + "': indirect call to host code with an unsupported signature");
+  call_host(target, cs.cif, cs, fp);
+}
+
+// An invoke: the call made through bf_vm_invoke (invoke.S), whose frame the personality
+// routine knows (exceptions.cpp). Returns true when an exception landed: the landing pad's
+// value is in its slot, and the interpreter stack is as it was at the call.
+struct InvokeCall {
+  Machine* m;
+  Function* f;
+  const CallSite* cs;
+  uint8_t* fp;
+  void* target;
+};
+void invoke_thunk(void* p) {
+  auto& c = *static_cast<InvokeCall*>(p);
+  switch (c.cs->kind) {
+    case OP_CALL: return call_interp(*c.m, c.cs->callee, *c.cs, c.fp);
+    case OP_CALL_HOST: return call_host(c.cs->host_fn, c.cs->cif, *c.cs, c.fp);
+    default: return call_indirect(*c.m, c.f, *c.cs, c.fp, c.target);
+  }
+}
+__attribute__((noinline)) bool invoke(Machine& m, Function* f, const CallSite& cs, uint8_t* fp, void* target) {
+  ThreadStack& ts = t_stack;
+  uint8_t *sp = ts.sp, *top = ts.top;
+  InvokeCall call{&m, f, &cs, fp, target};
+  Landing landing{cs.landing};
+  if (!bf_vm_invoke(invoke_thunk, &call, &landing)) return false;
+  ts.sp = sp, ts.top = top;
+  uint64_t selector = uint32_t(landing.selector);
+  memcpy(fp + cs.landing_slot, &landing.exception, 8);
+  memcpy(fp + cs.landing_slot + 8, &selector, 8);
+  return true;
 }
 
 }  // namespace
@@ -234,14 +285,27 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
   ThreadStack& ts = thread_stack();
   uint8_t* saved = ts.sp;
   uint8_t* nfp = saved;
-  if (nfp + cc->frame_size + 4096 > ts.limit) stack_overflow(m);
+  if (nfp + cc->frame_size + 4096 > ts.limit) stack_overflow(f);
+  // Native code called in: an exception or a longjmp may leave through here, past the frames
+  // that would restore the interpreter stack.
+  struct Restore {
+    ThreadStack& ts;
+    uint8_t *sp, *top;
+    ~Restore() { ts.sp = sp, ts.top = top; }
+  } restore{ts, saved, ts.top};
   ts.sp = nfp + cc->frame_size;
+  uint8_t* caller_top = ts.top;
+  *(Function**)(nfp + kFrameFunction) = f;
+  *(uint8_t**)(nfp + kFrameCaller) = caller_top;
+  *(void**)(nfp + kFrameNativeSp) = __builtin_frame_address(0);
+  ts.top = nfp;
   memcpy(nfp + kConstBase, cc->constants.data(), cc->constants.size());
   for (size_t i = 0; i < cc->param_slots.size(); i++) {
     uint8_t* dst = nfp + cc->param_slots[i];
     memset(dst, 0, 8);
     const llvm::Type* t = f->ir->getFunctionType()->getParamType(i);
-    size_t bytes = t->isIntegerTy() ? (t->getIntegerBitWidth() + 7) / 8 : t->isFloatTy() ? 4 : 8;
+    size_t bytes = t->isIntegerTy() ? (t->getIntegerBitWidth() + 7) / 8
+                   : t->isFloatTy() ? 4 : t->isX86_FP80Ty() ? 10 : std::min<size_t>(cc->param_sizes[i], 16);
     memcpy(dst, args[i], bytes);
     if (t->isIntegerTy() && t->getIntegerBitWidth() < 64)
       *(u64a*)dst = mask_to(*(u64a*)dst, t->getIntegerBitWidth());
@@ -259,7 +323,36 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
     execute(&m, f, nfp);
   }
   if (ret && cc->ret_size) memcpy(ret, nfp + kResultSlot, cc->ret_size > 8 ? cc->ret_size : 8);
-  ts.sp = saved;
+}
+
+uint8_t* innermost_frame() { return t_stack.top; }
+
+// d = lanes of a and b picked by the mask (out of line: its buffers would enlarge every
+// interpreted call's native frame).
+__attribute__((noinline)) void shuffle(uint8_t* fp, const Inst* pc) {
+  const Inst& in = *pc;
+  // Into a temporary first: the destination may alias neither source, but be safe.
+  uint8_t tmp[256];
+  const int32_t* mask = static_cast<const int32_t*>(in.ptr);
+  uint32_t eb = in.c, nin = in.f;
+  if (eb == 4) {  // float and i32 lanes: the common case, without per-lane memcpy calls
+    uint32_t t32[64];
+    const u32a* A = (const u32a*)(fp + in.a);
+    const u32a* B = (const u32a*)(fp + in.b);
+    for (uint32_t i = 0; i < in.e; i++) {
+      int32_t s = mask[i];
+      t32[i] = s < 0 ? 0 : uint32_t(s) < nin ? A[s] : B[s - nin];
+    }
+    memcpy(fp + in.d, t32, in.e * 4);
+    return;
+  }
+  for (uint32_t i = 0; i < in.e; i++) {
+    int32_t s = mask[i];
+    if (s < 0) memset(tmp + i * eb, 0, eb);
+    else if (uint32_t(s) < nin) memcpy(tmp + i * eb, fp + in.a + s * eb, eb);
+    else memcpy(tmp + i * eb, fp + in.b + (s - nin) * eb, eb);
+  }
+  memcpy(fp + in.d, tmp, in.e * eb);
 }
 
 // Tests only (Machine::osr_wait): waits until the JIT has compiled the loop's OSR entry or
@@ -496,24 +589,22 @@ L_TRAP: fflush(nullptr); abort();
 
 L_CALL: call_interp(m, code->calls[IN.a].callee, code->calls[IN.a], fp); NEXT;
 L_CALL_HOST: call_host(code->calls[IN.a].host_fn, code->calls[IN.a].cif, code->calls[IN.a], fp); NEXT;
-L_CALL_INDIRECT: {
-  void* target = reinterpret_cast<void*>(U64(IN.b));
-  const CallSite& cs = code->calls[IN.a];
-  if (Function* callee = m.table.function_at(target)) {
-    call_interp(m, callee, cs, fp);
-  } else {
-    if (!cs.cif) m.fatal("function '" + f->name + "': indirect call to host code with an unsupported signature");
-    call_host(target, cs.cif, cs, fp);
+L_CALL_INDIRECT: call_indirect(m, f, code->calls[IN.a], fp, reinterpret_cast<void*>(U64(IN.b))); NEXT;
+L_INVOKE:
+  if (invoke(m, f, code->calls[IN.a], fp, reinterpret_cast<void*>(U64(IN.b)))) {
+    COUNT(IN.e + 1);
+    JUMP(IN.c);
   }
-  NEXT;
-}
+  COUNT(IN.e);
+  JUMP(IN.d);
+L_RESUME: resume_unwind(*(void**)(fp + IN.a));
 
 L_ALLOCA: {
   ThreadStack& ts = t_stack;
   uintptr_t align = IN.c;
   uintptr_t p = (reinterpret_cast<uintptr_t>(ts.sp) + align - 1) & ~(align - 1);
   uint64_t bytes = (U64(IN.a) * uint64_t(IN.imm) + 31) & ~uint64_t(31);
-  if (p + bytes + 4096 > reinterpret_cast<uintptr_t>(ts.limit)) stack_overflow(m);
+  if (p + bytes + 4096 > reinterpret_cast<uintptr_t>(ts.limit)) stack_overflow(f);
   ts.sp = reinterpret_cast<uint8_t*>(p + bytes);
   U64(IN.d) = p;
   NEXT;
@@ -521,14 +612,14 @@ L_ALLOCA: {
 L_STACKSAVE: U64(IN.d) = reinterpret_cast<uint64_t>(t_stack.sp); NEXT;
 L_STACKRESTORE: t_stack.sp = reinterpret_cast<uint8_t*>(U64(IN.a)); NEXT;
 L_VA_START: {
-  // SysV va_list with the register areas marked exhausted: every va_arg reads the overflow area.
+  // A SysV va_list over the variadic area (frame.h).
   uint8_t* va = reinterpret_cast<uint8_t*>(U64(IN.a));
-  uint32_t gp = 48, fpo = 176;
   uint8_t* area = *(uint8_t**)(fp + kVarargSlot);
-  memcpy(va, &gp, 4);
-  memcpy(va + 4, &fpo, 4);
-  memcpy(va + 8, &area, 8);
-  memcpy(va + 16, &area, 8);
+  uint8_t* regs = area + kVaRegSave;
+  uint8_t* overflow = area + kVaOverflow;
+  memcpy(va, area, 8);
+  memcpy(va + 8, &overflow, 8);
+  memcpy(va + 16, &regs, 8);
   NEXT;
 }
 L_VA_COPY: memcpy(reinterpret_cast<void*>(U64(IN.a)), reinterpret_cast<void*>(U64(IN.b)), 24); NEXT;
@@ -557,31 +648,7 @@ L_VFDIV_F32X8: VF32X8(_mm_div_ps);
 L_VFMA32_LOAD: ext_ops().fma32_load(fp, pc); NEXT;
 L_INTRIN: reinterpret_cast<ExtFn>(const_cast<void*>(IN.ptr))(fp, pc); NEXT;
 L_VEC: reinterpret_cast<ExtFn>(const_cast<void*>(IN.ptr))(fp, pc); NEXT;
-L_SHUFFLE: {
-  // Into a temporary first: the destination may alias neither source, but be safe.
-  uint8_t tmp[256];
-  const int32_t* mask = static_cast<const int32_t*>(IN.ptr);
-  uint32_t eb = IN.c, nin = IN.f;
-  if (eb == 4) {  // float and i32 lanes: the common case, without per-lane memcpy calls
-    uint32_t t32[64];
-    const u32a* A = (const u32a*)(fp + IN.a);
-    const u32a* B = (const u32a*)(fp + IN.b);
-    for (uint32_t i = 0; i < IN.e; i++) {
-      int32_t s = mask[i];
-      t32[i] = s < 0 ? 0 : uint32_t(s) < nin ? A[s] : B[s - nin];
-    }
-    memcpy(fp + IN.d, t32, IN.e * 4);
-    NEXT;
-  }
-  for (uint32_t i = 0; i < IN.e; i++) {
-    int32_t s = mask[i];
-    if (s < 0) memset(tmp + i * eb, 0, eb);
-    else if (uint32_t(s) < nin) memcpy(tmp + i * eb, fp + IN.a + s * eb, eb);
-    else memcpy(tmp + i * eb, fp + IN.b + (s - nin) * eb, eb);
-  }
-  memcpy(fp + IN.d, tmp, IN.e * eb);
-  NEXT;
-}
+L_SHUFFLE: shuffle(fp, pc); NEXT;
 L_SPLAT: {  // d = e lanes of the c-byte scalar at a
   uint32_t n = IN.e;
   switch (IN.c) {

@@ -29,6 +29,7 @@ ffi_type* ffi_type_for(Type* t) {
   if (t->isPointerTy()) return &ffi_type_pointer;
   if (t->isFloatTy()) return &ffi_type_float;
   if (t->isDoubleTy()) return &ffi_type_double;
+  if (t->isX86_FP80Ty()) return &ffi_type_longdouble;
   if (t->isIntegerTy()) {
     switch (t->getIntegerBitWidth()) {
       case 1: case 8: return &ffi_type_uint8;
@@ -42,10 +43,58 @@ ffi_type* ffi_type_for(Type* t) {
 
 }  // namespace
 
+namespace {
+ffi_type* float_pair_elements[] = {&ffi_type_float, &ffi_type_float, nullptr};
+ffi_type float_pair_type = {0, 0, FFI_TYPE_STRUCT, float_pair_elements};
+}  // namespace
+
+// A returned pair {A, B} with B at offset 8: clang's coercion of a 9- to 16-byte struct
+// returned in two registers (rax/rdx, xmm0/xmm1, or one of each), which is what SysV gives
+// the libffi struct of the same two fields. Null for any other aggregate.
+ffi_type* Machine::pair_type(StructType* st) {
+  if (st->getNumElements() != 2 || layout->getStructLayout(st)->getElementOffset(1) != 8) return nullptr;
+  auto& type = pair_types[st];
+  if (type) return type.get();
+  auto elements = std::make_unique<ffi_type*[]>(3);
+  for (unsigned i = 0; i < 2; i++) {
+    Type* e = st->getElementType(i);
+    elements[i] = e->isX86_FP80Ty() ? nullptr : ffi_type_for(e);
+    if (!elements[i] || elements[i] == &ffi_type_void) return nullptr;
+  }
+  elements[2] = nullptr;
+  type = std::make_unique<ffi_type>();
+  type->size = 0, type->alignment = 0, type->type = FFI_TYPE_STRUCT;
+  type->elements = elements.get();
+  byval_elements.push_back(std::move(elements));
+  return type.get();
+}
+
 HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector<Type*>& actual,
-                           std::string& error) {
+                           std::string& error, const std::vector<uint64_t>* byval_bytes) {
   auto hc = std::make_unique<HostCif>();
   for (unsigned i = 0; i < nargs; i++) {
+    if (uint64_t bytes = byval_bytes ? (*byval_bytes)[i] : 0) {
+      // SysV passes an aggregate of more than 16 bytes in memory (MEMORY class), as libffi
+      // does a struct of that size, whatever its fields; clang marks byval only those.
+      if (bytes <= 16 || bytes % 8) {
+        error = "host call with a by-value aggregate of " + std::to_string(bytes) + " bytes";
+        return nullptr;
+      }
+      auto& type = byval_types[bytes];
+      if (!type) {
+        auto elements = std::make_unique<ffi_type*[]>(bytes / 8 + 1);
+        for (uint64_t k = 0; k < bytes / 8; k++) elements[k] = &ffi_type_uint64;
+        elements[bytes / 8] = nullptr;
+        type = std::make_unique<ffi_type>();
+        type->size = 0, type->alignment = 0, type->type = FFI_TYPE_STRUCT;
+        type->elements = elements.get();
+        byval_elements.push_back(std::move(elements));
+      }
+      hc->arg_types.push_back(type.get());
+      hc->byval.resize(nargs, 0);
+      hc->byval[i] = 1;
+      continue;
+    }
     ffi_type* ft = ffi_type_for(actual[i]);
     if (!ft) {
       std::string s;
@@ -57,7 +106,11 @@ HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector
     hc->arg_types.push_back(ft);
   }
   Type* rt = type->getReturnType();
-  hc->ret_type = ffi_type_for(rt);
+  hc->ret_type = rt->isStructTy() ? pair_type(cast<StructType>(rt)) : ffi_type_for(rt);
+  // <2 x float> (a float _Complex: __mulsc3) comes back in xmm0, as the libffi struct of two
+  // floats does.
+  if (auto* vt = dyn_cast<FixedVectorType>(rt); vt && vt->getNumElements() == 2 && vt->getElementType()->isFloatTy())
+    hc->ret_type = &float_pair_type;
   if (!hc->ret_type) {
     error = "host call with an unsupported return type";
     return nullptr;
@@ -143,7 +196,10 @@ bool Machine::eval_constant_int(const Constant* c, uint64_t& out, std::string& e
   }
   if (auto* gv = dyn_cast<GlobalValue>(c)) {
     void* p = address_of(gv);
-    if (!p) { error = "address of unresolved global '" + gv->getName().str() + "'"; return false; }
+    if (!p && !gv->hasExternalWeakLinkage()) {
+      error = "address of unresolved global '" + gv->getName().str() + "'";
+      return false;
+    }
     out = reinterpret_cast<uint64_t>(p);
     return true;
   }
@@ -248,6 +304,23 @@ bool Machine::store_constant(const Constant* c, uint8_t* dst, std::string& error
   return false;
 }
 
+namespace {
+
+// The import table leaves out what returns twice or jumps across frames (gen_imports.py): the
+// interpreter's frames live on native frames that such a jump would skip.
+std::string unresolved_import(StringRef name) {
+  static const char* const kJumps[] = {"setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "longjmp", "_longjmp",
+                                       "siglongjmp", "__longjmp_chk", "getcontext", "setcontext",
+                                       "swapcontext", "makecontext", "vfork"};
+  for (const char* j : kJumps)
+    if (name == j)
+      return "'" + name.str() + "' is not supported (setjmp/longjmp and the *context calls would jump across "
+             "the interpreter's native frames)";
+  return "unresolved import '" + name.str() + "'";
+}
+
+}  // namespace
+
 bool Machine::init(std::string& error) {
   layout = &module->getDataLayout();
   Function* main_slot = nullptr;
@@ -259,8 +332,9 @@ bool Machine::init(std::string& error) {
       if (f.isIntrinsic() || (f.use_empty() && !lazy)) continue;
       const Import* imp = find_import(f.getName());
       if (!imp && lazy) continue;
+      if (!imp && f.hasExternalWeakLinkage()) continue;  // null, as an undefined weak symbol is
       if (!imp) {
-        error = "unresolved import '" + f.getName().str() + "'";
+        error = unresolved_import(f.getName());
         return false;
       }
       addresses[&f] = imp->address;
@@ -287,8 +361,9 @@ bool Machine::init(std::string& error) {
       if (g.use_empty() && !lazy) continue;
       const Import* imp = find_import(g.getName());
       if (!imp && lazy) continue;
+      if (!imp && g.hasExternalWeakLinkage()) continue;  // null, as an undefined weak symbol is
       if (!imp) {
-        error = "unresolved import '" + g.getName().str() + "'";
+        error = unresolved_import(g.getName());
         return false;
       }
       addresses[&g] = imp->address;

@@ -10,7 +10,10 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <pthread.h>
+
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +32,9 @@ struct HostCif {
   ffi_type* ret_type = nullptr;
   unsigned ret_bits = 0;     // integer returns: width to keep; 0 otherwise
   bool ret_float = false;
+  // By-value aggregates: their slot holds a pointer to the bytes, which libffi copies to the
+  // stack as the native ABI does (byval[i] set for those arguments).
+  std::vector<uint8_t> byval;
 };
 
 class Machine {
@@ -53,12 +59,19 @@ class Machine {
   FunctionTable table;  // one slot per function of `functions`
   std::mutex translate_mutex;
   bool profile = false;
+  bool structors_run = false;  // llvm.global_ctors ran, llvm.global_dtors are registered
   // Tests only: an activation reaching an armed loop probe waits for its OSR entry (the JIT
   // sets LoopEntry::osr_entry or osr_failed), so that OSR is exercised on short programs.
   std::atomic<bool> osr_wait{false};
   double tsc_hz = 0;  // measured over the run, for reporting times
 
   ~Machine();
+
+  // Exceptions: the selector of a catch clause's type_info (what llvm.eh.typeid.for gives),
+  // one number per type in the whole program, from 1.
+  int64_t type_id(const void* type_info);
+  std::mutex type_ids_mutex;
+  llvm::DenseMap<const void*, int64_t> type_ids;
 
   // Loader.
   bool init(std::string& error);
@@ -74,8 +87,15 @@ class Machine {
   // The same without exiting: null with `error` set when f cannot be translated.
   Code* try_code_for(Function* f, std::string& error);
   Code* translate(Function* f, std::string& error);
+  // byval_bytes (optional, one per argument): by-value aggregates, passed on the stack.
   HostCif* make_cif(llvm::FunctionType* type, unsigned nargs_actual,
-                    const std::vector<llvm::Type*>& actual_types, std::string& error);
+                    const std::vector<llvm::Type*>& actual_types, std::string& error,
+                    const std::vector<uint64_t>* byval_bytes = nullptr);
+  // libffi struct types of n eightbytes, for by-value aggregates (made once per size).
+  std::map<uint64_t, std::unique_ptr<ffi_type>> byval_types;
+  std::vector<std::unique_ptr<ffi_type*[]>> byval_elements;
+  llvm::DenseMap<llvm::StructType*, std::unique_ptr<ffi_type>> pair_types;  // returned pairs
+  ffi_type* pair_type(llvm::StructType* st);
   // The call interface of a call site (made once per shape); signext arguments of 8 and 16
   // bits are passed as signed ffi types when `signext` is set.
   HostCif* call_cif(const llvm::CallBase& call, bool signext, std::string& error);
@@ -87,6 +107,22 @@ class Machine {
 
   [[noreturn]] void fatal(const std::string& message);
 };
+
+// Whether f contains inline assembly, which tier 0 cannot run (a JIT tier compiles such a
+// function before its first call).
+bool has_inline_asm(const llvm::Function& f);
+
+// Exceptions (exceptions.cpp, invoke.S). An invoke calls through bf_vm_invoke, whose frame
+// the interpreter's personality routine knows: an exception that its landing pad catches (or
+// cleans up after) lands there, with the exception and the selector in `landing`.
+struct Landing {
+  const LandingPad* pad;
+  void* exception = nullptr;  // _Unwind_Exception*
+  int64_t selector = 0;
+};
+extern "C" int bf_vm_invoke(void (*fn)(void*), void* arg, Landing* landing);
+// `resume`: unwinding goes on from the interpreter's frame.
+[[noreturn]] void resume_unwind(void* exception);
 
 // Interpreter (interp.cpp).
 const void* const* op_labels();
@@ -100,8 +136,27 @@ struct ThreadStack {
   uint8_t* base = nullptr;
   uint8_t* sp = nullptr;
   uint8_t* limit = nullptr;
+  uint8_t* top = nullptr;  // the innermost interpreted frame (frame.h), null when none runs
 };
 ThreadStack& thread_stack();
+// This thread's innermost interpreted frame, or null (signal handlers may call it).
+uint8_t* innermost_frame();
+
+// Crash reports and stacks (crash.cpp).
+// Runs fn on a large native stack of its own (interpreted calls recurse on the native stack,
+// and must reach at least the depth a native build reaches on the default one).
+void run_on_large_stack(const std::function<void()>& fn);
+// Reports fatal signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP) on one line: the
+// signal, the function and its tier; then the process dies of the same signal. Installed once.
+void install_crash_handler(const std::string& program);
+// The interpreter ran out of its stack in `function`: reported as a stack overflow, then
+// SIGSEGV, as the native program would die.
+[[noreturn]] void report_stack_overflow(const Function* function);
+// The native code of a higher tier: what a crash inside [start, start + size) reports
+// (label as in the perf map: "[O2] name").
+void note_compiled_code(const void* start, uint64_t size, const std::string& label);
+// pthread_create as the program sees it: threads get a large stack and a signal stack.
+int program_pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg);
 
 // Host import table (imports.cpp, imports_c.c): the only way interpreted code reaches native
 // code.

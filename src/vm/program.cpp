@@ -1,5 +1,6 @@
 // The public face of tier 0: a loaded program, its main, and its one shutdown hook.
 #include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/IR/Constants.h>
 #include <llvm/Support/BLAKE3.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/CrashRecoveryContext.h>
@@ -153,6 +154,53 @@ bool Program::translate_all(std::string& error) {
   return true;
 }
 
+namespace {
+
+// The functions of llvm.global_ctors or llvm.global_dtors in the order they run natively:
+// constructors by ascending priority, destructors by descending; within a priority,
+// constructors in the array's order and destructors in its reverse (.init_array/.fini_array).
+std::vector<Function*> structors(Machine& m, const char* name, bool dtors) {
+  std::vector<std::pair<uint64_t, Function*>> list;
+  auto* gv = m.module->getNamedGlobal(name);
+  auto* array = gv && gv->hasInitializer() ? dyn_cast<ConstantArray>(gv->getInitializer()) : nullptr;
+  if (array)
+    for (const Use& u : array->operands()) {
+      auto* entry = dyn_cast<ConstantStruct>(u.get());
+      if (!entry || entry->getNumOperands() < 2) continue;
+      auto* prio = dyn_cast<ConstantInt>(entry->getOperand(0));
+      auto* fn = dyn_cast<llvm::Function>(entry->getOperand(1)->stripPointerCasts());
+      if (!prio || !fn) continue;
+      if (Function* f = m.by_ir.lookup(fn)) list.emplace_back(prio->getZExtValue(), f);
+    }
+  std::stable_sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::vector<Function*> out;
+  for (auto& [prio, f] : list) out.push_back(f);
+  if (dtors) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+// Destructors run at exit after the handlers main registers, as natively: registered with
+// atexit before main, which runs them in the reverse of registration.
+Machine* g_dtor_machine;
+std::vector<Function*> g_dtors;
+void run_global_dtors() {
+  std::vector<Function*> dtors;
+  dtors.swap(g_dtors);
+  for (Function* f : dtors) call_function(*g_dtor_machine, f, nullptr, nullptr);
+}
+
+}  // namespace
+
+void Program::run_constructors() {
+  Machine& m = *machine_;
+  if (m.structors_run) return;
+  m.structors_run = true;
+  for (Function* f : structors(m, "llvm.global_ctors", false)) call_function(m, f, nullptr, nullptr);
+  g_dtors = structors(m, "llvm.global_dtors", true);
+  g_dtor_machine = &m;
+  if (!g_dtors.empty()) atexit(run_global_dtors);
+}
+
 int Program::run_main(const std::vector<std::string>& args, const RunOptions& opts) {
   Machine& m = *machine_;
   m.profile = opts.profile;
@@ -170,7 +218,11 @@ int Program::run_main(const std::vector<std::string>& args, const RunOptions& op
   char** envp = environ;
   void* avals[3] = {&argc, &argv_p, &envp};
   uint64_t ret = 0;
-  call_function(m, f, &ret, avals);
+  install_crash_handler(m.path);
+  run_on_large_stack([&] {
+    run_constructors();
+    call_function(m, f, &ret, avals);
+  });
   return static_cast<int>(static_cast<uint32_t>(ret));
 }
 

@@ -153,31 +153,21 @@ void load_relative(uint8_t* fp, const Inst* in) {
   R(fp, in->d) = base + int64_t(rel);
 }
 
+// llvm.is.fpclass by the bits (a float widened to double would turn its subnormals normal).
 void is_fpclass(uint8_t* fp, const Inst* in) {
-  double x;
-  bool quiet_nan = false;
-  if (in->e) {
-    float f;
-    memcpy(&f, fp + in->a, 4);
-    uint32_t b;
-    memcpy(&b, &f, 4);
-    quiet_nan = b & 0x400000;
-    x = f;
-  } else {
-    memcpy(&x, fp + in->a, 8);
-    uint64_t b;
-    memcpy(&b, &x, 8);
-    quiet_nan = b & 0x8000000000000ull;
-  }
+  uint64_t bits = 0;
+  unsigned mant_bits = in->e ? 23 : 52, exp_bits = in->e ? 8 : 11;
+  memcpy(&bits, fp + in->a, in->e ? 4 : 8);
+  uint64_t mant = bits & ((uint64_t(1) << mant_bits) - 1);
+  uint64_t exp = (bits >> mant_bits) & ((uint64_t(1) << exp_bits) - 1);
+  bool neg = (bits >> (mant_bits + exp_bits)) & 1;
   unsigned bit;
-  bool neg = std::signbit(x);
-  switch (std::fpclassify(x)) {
-    case FP_NAN: bit = quiet_nan ? 1 : 0; break;
-    case FP_INFINITE: bit = neg ? 2 : 9; break;
-    case FP_NORMAL: bit = neg ? 3 : 8; break;
-    case FP_SUBNORMAL: bit = neg ? 4 : 7; break;
-    default: bit = neg ? 5 : 6; break;
-  }
+  if (exp == (uint64_t(1) << exp_bits) - 1)
+    bit = mant == 0 ? (neg ? 2 : 9) : (mant >> (mant_bits - 1)) & 1 ? 1 : 0;  // inf, qnan, snan
+  else if (exp != 0)
+    bit = neg ? 3 : 8;
+  else
+    bit = mant != 0 ? (neg ? 4 : 7) : (neg ? 5 : 6);
   R(fp, in->d) = (in->c >> bit) & 1;
 }
 

@@ -27,7 +27,8 @@ uint32_t Translator::slot_bytes_other(Type* t) {
     if (w > 512) unsupported("integer type wider than 512 bits");
     return w > 64 ? (w + 63) / 64 * 8 : 8;
   }
-  if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy()) return 8;
+  if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy() || t->isHalfTy()) return 8;
+  if (t->isX86_FP80Ty() || t->isFP128Ty()) return 16;
   if (auto* vt = dyn_cast<FixedVectorType>(t)) {
     ElemKind k = elem_kind(vt->getElementType());
     return round_up(vt->getNumElements() * elem_bytes(k), 8);
@@ -115,6 +116,13 @@ void Translator::translate_inst(const Instruction& I, uint32_t d) {
     case Instruction::Ret: return translate_ret(cast<ReturnInst>(I));
     case Instruction::Unreachable: emit(OP_UNREACHABLE); return;
     case Instruction::Call: return translate_call(cast<CallBase>(I), d);
+    case Instruction::Invoke: return translate_invoke(cast<InvokeInst>(I), d);
+    case Instruction::LandingPad: return;  // written by the invokes that unwind to it
+    case Instruction::Resume: {
+      Inst& in = emit(OP_RESUME);
+      in.a = val(I.getOperand(0));
+      return;
+    }
     case Instruction::ExtractValue: return translate_extract_value(cast<ExtractValueInst>(I), d);
     case Instruction::InsertValue: return translate_insert_value(cast<InsertValueInst>(I), d);
     case Instruction::ExtractElement: return translate_extract_element(cast<ExtractElementInst>(I), d);
@@ -182,8 +190,8 @@ void Translator::lay_out_parameters() {
     code_->param_sizes.push_back(bytes);
     uint64_t byval = 0;
     if (a.hasByValAttr()) byval = DL_.getTypeAllocSize(a.getParamByValType());
-    if (byval > 255) unsupported("by-value argument larger than 255 bytes");
-    code_->param_byval.push_back(static_cast<uint8_t>(byval));
+    if (byval > (uint64_t(1) << 30)) unsupported("by-value argument larger than 1 GiB");
+    code_->param_byval.push_back(static_cast<uint32_t>(byval));
     if (bytes != 8 || byval) code_->params_plain = false;
     code_->param_byval_align.push_back(a.getParamAlign().valueOrOne().value());
   }

@@ -30,6 +30,12 @@ void Translator::emit_int_binop(unsigned opcode, uint32_t d, uint32_t a, uint32_
 }
 
 void Translator::emit_math(const MathFn* fn, bool two, Type* t, uint32_t d, uint32_t a, uint32_t b) {
+  if (t->isX86_FP80Ty() && fn) {
+    int k = find_ld_math(fn->name, two ? 2 : 1);
+    if (k < 0) unsupported("long double math");
+    emit_ext(two ? float_ops().ld_math2 : float_ops().ld_math1, d, a, b, k);
+    return;
+  }
   bool f32 = t->isFloatTy();
   if (!f32 && !t->isDoubleTy()) unsupported("math on this type");
   Inst& in = emit(two ? (f32 ? OP_MATH2_F32 : OP_MATH2_F64) : (f32 ? OP_MATH1_F32 : OP_MATH1_F64));
@@ -60,6 +66,10 @@ void Translator::translate_binop(const Instruction& I, uint32_t d) {
     emit_int_binop(I.getOpcode(), d, val(x), val(y), w);
     return;
   }
+  if (other_float(t)) {
+    emit_ext(float_ops().bin, d, val(x), val(y), num_code(t), 0, I.getOpcode());
+    return;
+  }
   bool f32 = t->isFloatTy();
   if (!f32 && !t->isDoubleTy()) unsupported("floating-point type");
   Op op;
@@ -80,6 +90,10 @@ void Translator::translate_fneg(const Instruction& I, uint32_t d) {
   if (auto* vt = dyn_cast<FixedVectorType>(t)) {
     emit_vec(ext_ops().un[VU_FNEG][elem_kind(vt->getElementType())], d, val(I.getOperand(0)), 0,
              0, vt->getNumElements());
+    return;
+  }
+  if (other_float(t)) {
+    emit_ext(float_ops().neg, d, val(I.getOperand(0)), 0, num_code(t));
     return;
   }
   Inst& in = emit(t->isFloatTy() ? OP_FNEG_F32 : OP_FNEG_F64);
@@ -108,6 +122,10 @@ void Translator::translate_fcmp(const FCmpInst& c, uint32_t d) {
   if (auto* vt = dyn_cast<FixedVectorType>(ot)) {
     emit_vec(ext_ops().fcmp[elem_kind(vt->getElementType())], d, val(c.getOperand(0)),
              val(c.getOperand(1)), 0, vt->getNumElements(), c.getPredicate());
+    return;
+  }
+  if (other_float(ot)) {
+    emit_ext(float_ops().cmp, d, val(c.getOperand(0)), val(c.getOperand(1)), num_code(ot), 0, c.getPredicate());
     return;
   }
   if (!ot->isFloatTy() && !ot->isDoubleTy()) unsupported("floating-point type");

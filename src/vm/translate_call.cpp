@@ -22,8 +22,15 @@ bool has_param_attr(const CallBase& call, Attribute::AttrKind kind) {
 
 }  // namespace
 
+bool has_inline_asm(const llvm::Function& f) {
+  for (const BasicBlock& bb : f)
+    for (const Instruction& I : bb)
+      if (auto* call = dyn_cast<CallBase>(&I); call && call->isInlineAsm()) return true;
+  return false;
+}
+
 void Translator::translate_call(const CallBase& call, uint32_t d) {
-  if (call.isInlineAsm()) unsupported("inline assembly");
+  if (call.isInlineAsm()) unsupported("inline assembly (tier 0 cannot run it; --tier=auto or O1-O3 compile it)");
   llvm::Function* callee = call.getCalledFunction();
   if (!callee) {  // through a cast or an alias
     const Value* target = call.getCalledOperand()->stripPointerCasts();
@@ -37,9 +44,10 @@ void Translator::translate_call(const CallBase& call, uint32_t d) {
     return;
   }
   bool host = callee && callee->isDeclaration();
-  if ((!callee || host) && has_param_attr(call, Attribute::ByVal))
-    for (unsigned i = 0, n = call.arg_size(); i < n; i++)
-      if (call.paramHasAttr(i, Attribute::ByVal)) unsupported("by-value aggregate argument to a host function");
+  if (host && callee->hasExternalWeakLinkage() && !find_import(callee->getName())) {
+    callee = nullptr;  // an undefined weak function is null: called, it faults as natively
+    host = false;
+  }
   if (host) {
     translate_host_call(call, callee, d);
     return;
@@ -51,11 +59,12 @@ void Translator::translate_call(const CallBase& call, uint32_t d) {
   unsigned nargs = call.arg_size();
   uint32_t* args = take_words(nargs, cs.args);
   uint32_t* sizes = take_words(nargs, cs.arg_sizes);
+  cs.fixed_args = call.getFunctionType()->getNumParams();
   for (unsigned i = 0; i < nargs; i++) {
     args[i] = val(call.getArgOperand(i));
     sizes[i] = slot_bytes(call.getArgOperand(i)->getType());
   }
-  cs.fixed_args = call.getFunctionType()->getNumParams();
+  if (call.getFunctionType()->isVarArg()) place_varargs(call, cs, sizes);
   if (callee) {
     cs.callee = m_.by_ir.lookup(callee);
     Inst& in = emit(OP_CALL);
@@ -70,6 +79,118 @@ void Translator::translate_call(const CallBase& call, uint32_t d) {
   in.a = code_->calls.size();
   in.b = val(call.getCalledOperand());
   code_->calls.push_back(std::move(cs));
+}
+
+// Where the native caller leaves each argument of a variadic call, as LLVM's x86-64 backend
+// assigns the IR arguments that clang lowered for the SysV ABI: integers and pointers in the
+// next of 6 integer registers (i128 in two, or in memory if two are not left), floats,
+// doubles and vectors up to 16 bytes in the next of 8 SSE registers, the rest in memory. The
+// fixed arguments use registers too, so the variadic ones take what is left.
+void Translator::place_varargs(const CallBase& call, CallSite& cs, uint32_t* sizes) {
+  unsigned gp = 0, sse = 0;
+  uint32_t overflow = 0;
+  unsigned n = call.arg_size();
+  if (n > cs.fixed_args) cs.vararg_dest.resize(n - cs.fixed_args);
+  for (unsigned i = 0; i < n; i++) {
+    if (i == cs.fixed_args) cs.vararg_gp = 8 * gp, cs.vararg_fp = 48 + 16 * sse;
+    Type* t = call.getArgOperand(i)->getType();
+    bool fixed = i < cs.fixed_args;
+    uint64_t bytes = DL_.getTypeAllocSize(t), align = DL_.getABITypeAlign(t).value();
+    int regs = 0;  // registers the argument takes (0: memory)
+    bool in_sse = false;
+    if (call.paramHasAttr(i, Attribute::ByVal)) {
+      Type* bt = call.getParamByValType(i);
+      bytes = DL_.getTypeAllocSize(bt);
+      align = std::max<uint64_t>(call.getParamAlign(i).valueOrOne().value(), DL_.getABITypeAlign(bt).value());
+      if (!fixed) {
+        if (bytes > kVarargSizeMask) unsupported("variadic by-value argument too large");
+        sizes[i] = uint32_t(bytes) | kVarargByval;
+      }
+    } else if (t->isPointerTy() || (t->isIntegerTy() && t->getIntegerBitWidth() <= 64)) {
+      regs = gp < 6 ? 1 : 0;
+    } else if (t->isIntegerTy(128)) {
+      regs = gp + 2 <= 6 ? 2 : 0;
+    } else if (t->isFloatTy() || t->isDoubleTy() || t->isHalfTy() || t->isFP128Ty() ||
+               (t->isVectorTy() && bytes <= 16)) {
+      in_sse = true;
+      regs = sse < 8 ? 1 : 0;
+    }
+    if (regs) {
+      uint32_t dest = in_sse ? kVaRegSave + 48 + 16 * sse : kVaRegSave + 8 * gp;
+      (in_sse ? sse : gp) += regs;
+      if (!fixed) cs.vararg_dest[i - cs.fixed_args] = dest;
+      continue;
+    }
+    if (fixed) continue;  // a fixed argument in memory is not in the variadic area
+    if (align > 8) overflow = round_up(overflow, 16);
+    cs.vararg_dest[i - cs.fixed_args] = kVaOverflow + overflow;
+    overflow += round_up(static_cast<uint32_t>(bytes), 8);
+    if (!(sizes[i] & kVarargByval)) sizes[i] = std::min<uint32_t>(sizes[i], bytes);
+  }
+  if (n <= cs.fixed_args) cs.vararg_gp = 8 * gp, cs.vararg_fp = 48 + 16 * sse;
+  cs.vararg_bytes = kVaOverflow + overflow;
+}
+
+// The clauses of a landing pad, with their type_infos' addresses and the selectors that
+// llvm.eh.typeid.for gives them (filters: negative).
+const LandingPad* Translator::landing_pad(const LandingPadInst& lp) {
+  auto pad = std::make_unique<LandingPad>();
+  pad->cleanup = lp.isCleanup();
+  auto address = [&](const Value* v) -> const void* {
+    auto* gv = dyn_cast<GlobalValue>(v->stripPointerCasts());
+    if (!gv) {
+      if (isa<ConstantPointerNull>(v)) return nullptr;
+      unsupported("landing pad clause " + text_of(v));
+    }
+    void* p = m_.address_of(gv);
+    if (!p) unsupported("landing pad clause of an unresolved type " + gv->getName().str());
+    return p;
+  };
+  for (unsigned i = 0; i < lp.getNumClauses(); i++) {
+    LandingPad::Clause c;
+    const Constant* clause = lp.getClause(i);
+    if (lp.isCatch(i)) {
+      c.types.push_back(address(clause));
+      c.selector = c.types[0] ? m_.type_id(c.types[0]) : m_.type_id(nullptr);
+    } else {
+      c.filter = true;
+      if (auto* arr = dyn_cast<ConstantArray>(clause))
+        for (const Use& u : arr->operands()) c.types.push_back(address(u.get()));
+      c.selector = -int64_t(i) - 1;
+    }
+    pad->clauses.push_back(std::move(c));
+  }
+  code_->landing_pads.push_back(std::move(pad));
+  return code_->landing_pads.back().get();
+}
+
+// An invoke is its call (CALL, CALL_HOST, CALL_INDIRECT) made through bf_vm_invoke: an
+// exception its landing pad takes lands there and goes on at the unwind edge.
+void Translator::translate_invoke(const InvokeInst& inv, uint32_t d) {
+  const BasicBlock* bb = inv.getParent();
+  uint32_t before = here();
+  translate_call(inv, d);
+  current_ = &inv;
+  uint32_t edge = new_edge(bb, inv.getNormalDest(), 0);
+  new_edge(bb, inv.getUnwindDest(), 1);
+  // Every kind of call emits its CALL last (operands may come before it).
+  uintptr_t op = here() > before ? reinterpret_cast<uintptr_t>(code_->insts.back().op) : OP_COUNT;
+  if (op != OP_CALL && op != OP_CALL_HOST && op != OP_CALL_INDIRECT) {
+    // An intrinsic or an inline operation: it cannot throw.
+    Inst& br = emit(OP_BR);
+    br.e = edge;
+    branch_to(br, Field::D, bb, inv.getNormalDest());
+    return;
+  }
+  Inst& in = code_->insts.back();
+  CallSite& cs = code_->calls[in.a];
+  cs.kind = static_cast<uint16_t>(op);
+  cs.landing = landing_pad(*inv.getLandingPadInst());
+  cs.landing_slot = val(inv.getLandingPadInst());
+  in.op = reinterpret_cast<const void*>(static_cast<uintptr_t>(OP_INVOKE));
+  in.e = edge;
+  branch_to(in, Field::D, bb, inv.getNormalDest());
+  branch_to(in, Field::C, bb, inv.getUnwindDest());
 }
 
 void Translator::translate_host_call(const CallBase& call, llvm::Function* callee, uint32_t d) {
@@ -144,6 +265,12 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::launder_invariant_group: case Intrinsic::strip_invariant_group:
       emit_move(d, arg(0), slot_bytes(t));
       return true;
+    case Intrinsic::ptrmask: {
+      if (vt) return false;
+      Inst& in = emit(OP_AND_64);
+      in.d = d, in.a = arg(0), in.b = arg(1);
+      return true;
+    }
     case Intrinsic::is_constant: {
       Inst& in = emit(OP_MOV8);
       in.d = d, in.a = val(ConstantInt::getFalse(call.getContext()));
@@ -180,6 +307,11 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
         }
         ExtFn fn = bytes == 32 ? X.fma32[k] : bytes == 16 ? X.fma16[k] : X.fma[k];
         emit_vec(fn, d, arg(0), arg(1), arg(2), vt->getNumElements(), fused);
+        return true;
+      }
+      if (t->isX86_FP80Ty()) {  // x87 has no fused multiply-add: fmuladd rounds twice
+        const FloatOps& F = float_ops();
+        emit_ext(id == Intrinsic::fma ? F.ld_fma : F.ld_muladd, d, arg(0), arg(1), arg(2));
         return true;
       }
       if (!fused) {
@@ -314,6 +446,13 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
       return true;
     }
     case Intrinsic::vaend: return true;
+    case Intrinsic::eh_typeid_for: {
+      const Value* v = call.getArgOperand(0)->stripPointerCasts();
+      const void* type = nullptr;
+      if (auto* gv = dyn_cast<GlobalValue>(v)) type = m_.address_of(gv);
+      emit_move(d, val(ConstantInt::get(t, m_.type_id(type))), 8);
+      return true;
+    }
     case Intrinsic::trap: case Intrinsic::ubsantrap: case Intrinsic::debugtrap:
       emit(OP_TRAP);
       return true;
@@ -348,18 +487,35 @@ HostCif* Machine::call_cif(const CallBase& call, bool signext, std::string& erro
   key.reserve(n + 1);
   key.push_back(reinterpret_cast<uintptr_t>(call.getFunctionType()));
   signext = signext && has_param_attr(call, Attribute::SExt);
-  for (unsigned i = 0; i < n; i++)
+  bool any_byval = has_param_attr(call, Attribute::ByVal);
+  for (unsigned i = 0; i < n; i++) {
     key.push_back(reinterpret_cast<uintptr_t>(call.getArgOperand(i)->getType()) |
                   (signext && call.paramHasAttr(i, Attribute::SExt)));
+    if (any_byval && call.paramHasAttr(i, Attribute::ByVal))  // types are 8-byte aligned: tag bit 1
+      key.push_back(reinterpret_cast<uintptr_t>(call.getParamByValType(i)) | 2);
+  }
   auto it = cif_by_shape.find(key);
   if (it != cif_by_shape.end()) return it->second;
   std::vector<Type*> types(n);
   for (unsigned i = 0; i < n; i++) types[i] = call.getArgOperand(i)->getType();
-  HostCif* hc = make_cif(call.getFunctionType(), n, types, error);
+  std::vector<uint64_t> byval;
+  if (has_param_attr(call, Attribute::ByVal)) {
+    byval.resize(n, 0);
+    for (unsigned i = 0; i < n; i++) {
+      if (!call.paramHasAttr(i, Attribute::ByVal)) continue;
+      Type* bt = call.getParamByValType(i);
+      if (std::max<uint64_t>(call.getParamAlign(i).valueOrOne().value(), layout->getABITypeAlign(bt).value()) > 8) {
+        error = "host call with a by-value aggregate aligned to more than 8 bytes";
+        return nullptr;
+      }
+      byval[i] = layout->getTypeAllocSize(bt);
+    }
+  }
+  HostCif* hc = make_cif(call.getFunctionType(), n, types, error, byval.empty() ? nullptr : &byval);
   if (!hc) return nullptr;
   // Sign-extended narrow arguments (signext) are passed as signed ffi types.
   for (unsigned i = 0; i < n; i++) {
-    if (!(key[i + 1] & 1)) continue;
+    if (!(signext && call.paramHasAttr(i, Attribute::SExt))) continue;
     ffi_type*& at = hc->arg_types[i];
     if (at == &ffi_type_uint8) at = &ffi_type_sint8;
     if (at == &ffi_type_uint16) at = &ffi_type_sint16;

@@ -22,6 +22,18 @@ void Translator::translate_cast(const Instruction& I, uint32_t d) {
   }
   bool wide = (st->isIntegerTy() && st->getIntegerBitWidth() > 64) ||
               (t->isIntegerTy() && t->getIntegerBitWidth() > 64);
+  unsigned opcode = I.getOpcode();
+  bool numeric = opcode == Instruction::FPTrunc || opcode == Instruction::FPExt ||
+                 opcode == Instruction::FPToSI || opcode == Instruction::FPToUI ||
+                 opcode == Instruction::SIToFP || opcode == Instruction::UIToFP;
+  if (numeric && (wide || other_float(st) || other_float(t))) {
+    emit_ext(float_ops().convert, d, a, 0, num_code(t), num_code(st), opcode);
+    return;
+  }
+  if (opcode == Instruction::BitCast && slot_bytes(t) != 8) {  // i128 <-> fp128, i80 <-> fp80
+    emit_ext(scalar_ops().wide_cast, d, a, 0, unsigned(t->getPrimitiveSizeInBits()), unsigned(st->getPrimitiveSizeInBits()), Instruction::ZExt);
+    return;
+  }
   if (wide) {
     unsigned op = I.getOpcode();
     if (op != Instruction::Trunc && op != Instruction::ZExt && op != Instruction::SExt &&

@@ -71,6 +71,14 @@ inline uint32_t scalar_bits(llvm::Type* t) {
   return t->isIntegerTy() ? t->getIntegerBitWidth() : t->isFloatTy() ? 32 : 64;
 }
 inline unsigned int_width(llvm::Type* t) { return t->isPointerTy() ? 64 : t->getIntegerBitWidth(); }
+// Floating-point types the dispatch loop leaves to out-of-line kernels (FloatOps).
+inline bool other_float(llvm::Type* t) { return t->isHalfTy() || t->isX86_FP80Ty() || t->isFP128Ty(); }
+// A scalar's type code for FloatOps (vecops.h): an integer's width, or kFloatCode | bits.
+inline uint32_t num_code(llvm::Type* t) {
+  if (t->isIntegerTy()) return t->getIntegerBitWidth();
+  if (t->isPointerTy()) return 64;
+  return kFloatCode | t->getPrimitiveSizeInBits().getFixedValue();
+}
 
 // A GEP as base + index * scale + offset, with at most one variable 64-bit index.
 struct Address {
@@ -279,8 +287,11 @@ class Translator {
   void translate_insert_element(const llvm::InsertElementInst& ie, uint32_t d);
   void translate_shuffle(const llvm::ShuffleVectorInst& sv, uint32_t d);
   void translate_call(const llvm::CallBase& call, uint32_t d);         // translate_call.cpp
+  void translate_invoke(const llvm::InvokeInst& inv, uint32_t d);
+  const LandingPad* landing_pad(const llvm::LandingPadInst& lp);
   bool translate_intrinsic(const llvm::CallBase& call, llvm::Intrinsic::ID id, uint32_t d);
   void translate_host_call(const llvm::CallBase& call, llvm::Function* callee, uint32_t d);
+  void place_varargs(const llvm::CallBase& call, CallSite& cs, uint32_t* sizes);
 
   // Emitters shared by the families.
   void emit_move(uint32_t d, uint32_t s, uint32_t bytes) {

@@ -66,6 +66,23 @@ struct ScalarOps {
 };
 const ScalarOps& scalar_ops();
 
+// Floating-point types other than float and double (half, x86_fp80, fp128: floatops.cpp).
+// Numeric type codes (c, e): an integer's width (1..512), or kFloatCode | the type's bits.
+constexpr uint32_t kFloatCode = 0x10000;
+struct FloatOps {
+  ExtFn bin;       // d = a OP b: c = code, f = llvm::Instruction opcode
+  ExtFn neg;       // d = -a: c = code
+  ExtFn cmp;       // d = fcmp a, b: c = code, f = predicate
+  ExtFn convert;   // d = a: c = destination code, e = source code, f = cast opcode
+  ExtFn ld_math1;  // long double: d = fn(a), c = index (find_ld_math)
+  ExtFn ld_math2;  // d = fn(a, b)
+  ExtFn ld_fma;    // d = fmal(a, b, c slot)
+  ExtFn ld_muladd; // d = a * b + c slot, rounded twice
+};
+const FloatOps& float_ops();
+// Index of a long double math function by its double version's name, or -1.
+int find_ld_math(std::string_view name, unsigned arity);
+
 // libm functions that calls (and intrinsics) become direct math ops for, without libffi
 // (MATH1_*, MATH2_*: ptr is f32 or f64).
 struct MathFn {

@@ -44,6 +44,9 @@ class Program {
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;
 
+  // Runs the module's constructors (llvm.global_ctors) once, and registers its destructors
+  // (llvm.global_dtors) to run at exit; run_main does it first.
+  void run_constructors();
   // Runs main(argc, argv) with argv[0] = the module path; returns main's result.
   int run_main(const std::vector<std::string>& args, const RunOptions& opts);
 

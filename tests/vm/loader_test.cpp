@@ -66,7 +66,8 @@ TEST(LoaderDeathTest, UnsupportedInstructionNamesFunctionAndInstruction) {
   auto p = bf::vm::Program::load(input("unsupported.bc"), error);
   ASSERT_NE(p, nullptr) << error;
   EXPECT_EXIT(p->run_main({"unsupported.bc"}, {}), testing::ExitedWithCode(1),
-              "function 'uses_asm': unsupported inline assembly: %r = call i32 asm");
+              "function 'uses_asm': unsupported inline assembly \\(tier 0 cannot run it; --tier=auto or "
+              "O1-O3 compile it\\): %r = call i32 asm");
   EXPECT_FALSE(p->translate_all(error));
   EXPECT_NE(error.find("function 'uses_asm'"), std::string::npos) << error;
 }
