@@ -15,8 +15,10 @@ a loaded machine it is the steadier figure.
 --check runs each program natively and under auto only, compares their outputs and times
 nothing (the test jit.bench_tiers_outputs).
 
+--compare BAREFLOW runs another build's auto in the same rounds ("base": before a change).
+
 usage: bench_tiers.py BUILD_DIR [--scale N] [--rounds N] [--only a,b] [--skip-warm]
-                      [--jit-param NAME=VALUE ...] [--json FILE] [--check]"""
+                      [--jit-param NAME=VALUE ...] [--json FILE] [--check] [--compare BAREFLOW]"""
 import argparse
 import json
 import os
@@ -75,21 +77,23 @@ def measure(name, native, bc, args):
     bareflow = os.path.join(args.build, "bareflow")
     params = [a for p in args.jit_param for a in ("--jit-param", p)]
     scale = [str(args.scale)]
-    wall = {k: [] for k in ("native", "interp", "auto", "warm")}
+    wall = {k: [] for k in ("native", "interp", "auto", "warm", "base")}
     cpu = {k: [] for k in wall}
     problems = []
     for _ in range(args.rounds):
         r = Run([native, *scale])
         expected = r.stdout
         wall["native"].append(r.wall), cpu["native"].append(r.cpu)
-        runs = [("interp", ["--tier=interp", "--no-cache"]), ("auto", ["--tier=auto", "--no-cache", *params])]
+        runs = [("interp", bareflow, ["--tier=interp", "--no-cache"]), ("auto", bareflow, ["--tier=auto", "--no-cache", *params])]
+        if args.compare:
+            runs.append(("base", args.compare, ["--tier=auto", "--no-cache", *params]))
         with tempfile.TemporaryDirectory(prefix="bench_tiers.") as cache:
             if not args.skip_warm:
                 # The first cached run fills the cache; the second starts from it.
                 Run([bareflow, "run", "--cache-dir", cache, *params, bc, "--", *scale])
-                runs.append(("warm", ["--cache-dir", cache, *params]))
-            for mode, flags in runs:
-                r = Run([bareflow, "run", *flags, bc, "--", *scale])
+                runs.append(("warm", bareflow, ["--cache-dir", cache, *params]))
+            for mode, binary, flags in runs:
+                r = Run([binary, "run", *flags, bc, "--", *scale])
                 if r.returncode != 0 or r.stdout != expected:
                     problems.append(f"{mode}: exit {r.returncode}, output {'differs' if r.stdout != expected else 'same'}: "
                                     f"{r.stderr.decode(errors='replace').strip()[:200]}")
@@ -132,6 +136,7 @@ def main():
     ap.add_argument("--jit-param", action="append", default=[], help="passed to the auto and warm runs")
     ap.add_argument("--json", help="write the figures there")
     ap.add_argument("--check", action="store_true", help="outputs of native and auto only, no timing")
+    ap.add_argument("--compare", metavar="BAREFLOW", help="another bareflow whose auto runs in the same rounds (before/after)")
     args = ap.parse_args()
     work = os.path.join(args.build, "bench", "tiers")
     os.makedirs(work, exist_ok=True)
@@ -167,6 +172,10 @@ def main():
         warm_native = ratio(table, "warm", "native")
         if warm_native:
             print(summary("warm/native", warm_native.values()))
+        if args.compare:
+            print(summary("base/native", ratio(table, "base", "native").values()))
+            print(summary("base/interp", ratio(table, "base", "interp").values()))
+            print(summary("auto/base", ratio(table, "auto", "base").values()))
         for what, r in (("auto/interp", auto_interp), ("auto/native", auto_native)):
             worst = sorted(r, key=r.get, reverse=True)[:5]
             print(f"worst {what}: " + ", ".join(f"{n} {r[n]:.2f}x" for n in worst))

@@ -463,14 +463,17 @@ class TieringImpl final : public Tiering {
           w.done = true;  // tried once, whatever happens
         }
       }
+      int tier = std::max(tier_of(k), eager != eager_osr_.end() ? eager->second : 0);
+      while (tier > 1 && (failed_[k] & (1u << tier))) tier--;  // a tier that failed: the one below
       if (busiest < code->num_loops) {
         osr_given_.insert(k);
         request.osr.push_back({k, busiest});
-        request.tier = std::max(tier_of(k), eager->second);
+        request.tier = tier;
         osr_watch_[{k, busiest}].done = true;
       }
     }
     if (request.osr.empty()) return false;
+    const bool watched = eager_osr_.count(request.osr[0].first) && !p.osr_wait;
     request.profile = p.pgo && request.tier >= 2;
     request.inline_callees = request.tier >= 2;
     uint32_t k = request.osr[0].first;
@@ -478,6 +481,13 @@ class TieringImpl final : public Tiering {
     std::string error;
     bool ok = compiler_->compile(request, result, error);
     register_exit_hook();
+    // A watched function's entry that fails at a tier above O1 fails the function at that
+    // tier, as its own compile would (reported once); the loop is tried again a tier lower.
+    if (!ok && watched && request.tier > 1 && error.find(kOsrUnsupported) == std::string::npos) {
+      osr_watch_[request.osr[0]].done = false;
+      report_failure(k, request.tier, error);
+      return true;
+    }
     std::string name = m_.functions[k]->name + " (OSR)";
     std::lock_guard<std::mutex> lock(mutex_);
     if (!ok) {
