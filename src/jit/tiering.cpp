@@ -456,6 +456,10 @@ class TieringImpl final : public Tiering {
         const uint64_t moved = fresh ? stale : stale - w.last;
         if (stale != w.last) w.last = stale, w.progressed = t;
         if (eager != eager_osr_.end() && !p.osr_wait) {
+          // After its first entry, another loop of the function must go on iterating for
+          // osr_delay_us: the activation may still be on its way to the first.
+          auto first = osr_installed_.find(k);
+          if (first != osr_installed_.end() && t - first->second < p.osr_delay_us * 1e-6) continue;
           if (moved > most) most = moved, busiest = li;
         } else if (p.osr_wait || w.progressed - w.since >= p.osr_delay_us * 1e-6) {
           request.osr.push_back({k, li});
@@ -499,6 +503,7 @@ class TieringImpl final : public Tiering {
       return true;
     }
     install(m_.table, request.tier, result);
+    osr_installed_.try_emplace(k, now());
     // What the function's other loops iterated during the compile does not count: the
     // activation was on its way to the entry.
     if (vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire))
@@ -585,6 +590,7 @@ class TieringImpl final : public Tiering {
   std::unique_ptr<Compiler> compiler_;
   std::vector<uint64_t> last_hotness_;  // at the previous poll
   std::vector<uint64_t> last_calls_;    // at the previous poll
+  std::map<uint32_t, double> osr_installed_;  // compiler thread: when a function's first OSR entry was installed
   std::set<uint32_t> osr_given_;        // compiler thread: ... and those that got an entry
   std::map<uint32_t, int> eager_osr_;   // compiler thread: interpreted functions whose loops get OSR entries at once, and at which tier
   double last_poll_ = 0;
