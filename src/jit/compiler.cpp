@@ -327,14 +327,16 @@ UnitKey CompilerImpl::key_of(Module& mod) {
   return key;
 }
 
-// The debug knob `fail` (BAREFLOW_JIT_FAIL=NAME@TIER): compiles of function NAME at tier TIER
-// fail, so that tests can show what a failed compile does (reported once, the function stays
+// The debug knob `fail` (BAREFLOW_JIT_FAIL=NAME@TIER): compiles of function NAME (or of its
+// OSR entries) at tier TIER fail, so that tests can show what a failed compile does (reported once, the function stays
 // in its tier).
 bool CompilerImpl::injected_failure(const CompileRequest& request) const {
   if (options_.params.fail.empty()) return false;
   const auto [name, tier] = StringRef(options_.params.fail).rsplit('@');
   if (tier != std::to_string(request.tier)) return false;
   for (uint32_t k : request.roots)
+    if (m_.functions[k]->name == name) return true;
+  for (auto [k, loop] : request.osr)
     if (m_.functions[k]->name == name) return true;
   return false;
 }

@@ -24,6 +24,8 @@ namespace bf::jit {
   X(inline_max_callees, 24, 1, "most callees copied into one compile")                            \
   X(lookahead_ms, 500, 0, "tier by the hotness a function will reach this much later at its current rate") \
   X(compile_batch, 4, 0, "most functions that go up together, in one compile")                    \
+  X(compile_share, 50, 0, "CPU time of the compiler thread, at most this percent of the program's own") \
+  X(compile_allowance_ms, 300, 0, "CPU milliseconds of compiles allowed before compile_share applies") \
   X(plan, 1, 0, "1: compile what earlier runs found hot at start, before it runs (the code cache's profile store)") \
   X(plan_tier, 3, 0, "tier at which what earlier runs found hot is compiled at start (0: each at the tier it reached)") \
   X(plan_batch, 64, 0, "most functions compiled together at start, in one compile")              \

@@ -15,7 +15,9 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <time.h>
 #include <unistd.h>
 
 #include <llvm/Support/FormatVariadic.h>
@@ -61,6 +63,7 @@ class TieringImpl final : public Tiering {
     if (!compiler_) return false;
     compiler_->set_cache(history_.cache);
     last_hotness_.assign(m_.functions.size(), 0);
+    last_calls_.assign(m_.functions.size(), 0);
     failed_.assign(m_.functions.size(), 0);
     unit_of_.assign(m_.functions.size(), {});
     if (options_.perf_map) {
@@ -234,6 +237,28 @@ class TieringImpl final : public Tiering {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
 
+  static double cpu_seconds(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+  }
+
+  // The compile budget: the compiler thread's CPU time stays within compile_share percent of
+  // the CPU time the program itself has had (every other thread), after a first
+  // compile_allowance_ms. A program whose hot code keeps moving (many small functions, each
+  // hot for a moment) would otherwise spend more on compiles than they save, and on a busy
+  // machine that time is taken from the program. Candidates that wait are seen again at the
+  // next poll if they are still hot.
+  bool over_budget() const {
+    const Params& p = options_.params;
+    const double compiler = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    const double program = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - compiler;
+    const double allowed = double(p.compile_allowance_ms) * 1e-3 + program * double(p.compile_share) * 1e-2;
+    if (compiler <= allowed) return false;
+    if (!p.trace.empty()) fprintf(stderr, "[budget] %.3f compiles used %.3f s CPU of %.3f s\n", now(), compiler, allowed);
+    return true;
+  }
+
   uint64_t hotness(const vm::Function& f) const {
     const vm::Code* code = f.code.load(std::memory_order_acquire);
     if (!code) return 0;
@@ -345,18 +370,29 @@ class TieringImpl final : public Tiering {
         uint64_t h = hotness(*m_.functions[k]);
         uint64_t recent = h - last_hotness_[k];
         last_hotness_[k] = h;
+        const uint64_t calls = m_.functions[k]->calls.load(std::memory_order_relaxed);
+        const uint64_t recent_calls = calls - last_calls_[k];
+        last_calls_[k] = calls;
         if (!recent) continue;
         // The tier it will have earned lookahead_ms from now at its current rate: a function
         // that will soon pass a threshold goes there now instead of through each tier below.
-        double ahead = double(recent) / interval * double(p.lookahead_ms) * 1e-3;
+        // Only from the interpreter: compiled code gains little from a recompile, which must
+        // be earned by what has run, not by a forecast.
+        double ahead = tier_of(k) ? 0 : double(recent) / interval * double(p.lookahead_ms) * 1e-3;
         double projected = double(h) + ahead;
         // Earlier runs know better than the rate how much more there is: a function whose whole
         // run adds up to little is not compiled for a burst.
         if (k < expected_.size() && expected_[k] >= 0) projected = std::min(projected, std::max(double(h), expected_[k]));
         int t = target_tier(k, uint64_t(std::min(projected, 1e18)));
+        // Its running activation gains only from an OSR entry (watch_loops); a function called
+        // once (main) gains little from a compile of its next call, which waits for the rest.
+        if (t && p.osr && !tier_of(k) && (recent_calls == 0 || calls <= 1) && watch_loops(k, t) && calls <= 1) {
+          if (!osr_given_.count(k)) continue;
+          recent = 0;
+        }
         if (t) candidates.push_back({k, t, recent});
       }
-      if (candidates.empty()) continue;
+      if (candidates.empty() || over_budget()) continue;
       // The most active first; the others that go to its tier join it in one unit (one
       // module, one pipeline, one link: cheaper than apart), up to compile_batch.
       std::stable_sort(candidates.begin(), candidates.end(),
@@ -386,6 +422,23 @@ class TieringImpl final : public Tiering {
     events_.push_back({now(), m_.functions[k]->name, tier_of(k), tier, 0, 0, true});
   }
 
+  // A function still interpreted whose hotness comes from its loops while nobody calls it
+  // (main, or one long call) gains nothing from a compile of its next call: its running
+  // activation must move. Its loop probes are armed now, and the loop seen iterating gets an
+  // OSR entry at the next poll, without osr_delay_us, at tier 2 at least: such a loop runs
+  // on, and its entry never moves up again. Returns false for a function without loops.
+  bool watch_loops(uint32_t k, int tier) {
+    vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire);
+    if (!code || !code->num_loops) return false;
+    tier = std::max(tier, int(std::min<uint64_t>(options_.params.max_tier, 2)));
+    int& eager = eager_osr_[k];
+    if (tier > eager && !options_.params.trace.empty())
+      fprintf(stderr, "[osr-watch] %.3f %s at %s\n", now(), m_.functions[k]->name.c_str(), tier_name(tier));
+    eager = std::max(eager, tier);
+    vm::arm_loop_probes(*code);
+    return true;
+  }
+
   // On-stack replacement. A function's loops get their probes armed when it is compiled; an
   // activation still interpreted then counts its iterations there. A loop seen iterating over
   // at least osr_delay_us gets a continuation at the function's tier, and the activation moves
@@ -397,9 +450,14 @@ class TieringImpl final : public Tiering {
     // osr_wait (tests): every loop's probe is armed from the start and waits, whether or not
     // its function was tiered up.
     for (uint32_t k = 0; k < m_.functions.size() && request.osr.empty(); k++) {
-      if (!tier_of(k) && !p.osr_wait) continue;
+      auto eager = eager_osr_.find(k);
+      if (!tier_of(k) && !p.osr_wait && eager == eager_osr_.end()) continue;
       vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire);
       if (!code) continue;
+      // A watched function (watch_loops) gets one entry, at the loop that iterated most since
+      // the last poll: its running activation is there now.
+      uint32_t busiest = code->num_loops;
+      uint64_t most = 0;
       for (uint32_t li = 0; li < code->num_loops; li++) {
         vm::LoopEntry& l = code->loops[li];
         uint64_t stale = l.stale.load(std::memory_order_relaxed);
@@ -407,20 +465,45 @@ class TieringImpl final : public Tiering {
         auto [it, fresh] = osr_watch_.try_emplace({k, li}, OsrWatch{t, stale, t, false});
         OsrWatch& w = it->second;
         if (w.done) continue;
+        const uint64_t moved = fresh ? stale : stale - w.last;
         if (stale != w.last) w.last = stale, w.progressed = t;
-        if (p.osr_wait || w.progressed - w.since >= p.osr_delay_us * 1e-6) {
+        if (eager != eager_osr_.end() && !p.osr_wait) {
+          // After its first entry, another loop of the function must go on iterating for
+          // osr_delay_us: the activation may still be on its way to the first.
+          auto first = osr_installed_.find(k);
+          if (first != osr_installed_.end() && t - first->second < p.osr_delay_us * 1e-6) continue;
+          if (moved > most) most = moved, busiest = li;
+        } else if (p.osr_wait || w.progressed - w.since >= p.osr_delay_us * 1e-6) {
           request.osr.push_back({k, li});
           request.tier = std::max(tier_of(k), 1);
           w.done = true;  // tried once, whatever happens
         }
       }
+      int tier = std::max(tier_of(k), eager != eager_osr_.end() ? eager->second : 0);
+      while (tier > 1 && (failed_[k] & (1u << tier))) tier--;  // a tier that failed: the one below
+      if (busiest < code->num_loops) {
+        osr_given_.insert(k);
+        request.osr.push_back({k, busiest});
+        request.tier = tier;
+        osr_watch_[{k, busiest}].done = true;
+      }
     }
     if (request.osr.empty()) return false;
+    const bool watched = eager_osr_.count(request.osr[0].first) && !p.osr_wait;
+    request.profile = p.pgo && request.tier >= 2;
+    request.inline_callees = request.tier >= 2;
     uint32_t k = request.osr[0].first;
     CompileResult result;
     std::string error;
     bool ok = compiler_->compile(request, result, error);
     register_exit_hook();
+    // A watched function's entry that fails at a tier above O1 fails the function at that
+    // tier, as its own compile would (reported once); the loop is tried again a tier lower.
+    if (!ok && watched && request.tier > 1 && error.find(kOsrUnsupported) == std::string::npos) {
+      osr_watch_[request.osr[0]].done = false;
+      report_failure(k, request.tier, error);
+      return true;
+    }
     std::string name = m_.functions[k]->name + " (OSR)";
     std::lock_guard<std::mutex> lock(mutex_);
     if (!ok) {
@@ -432,6 +515,15 @@ class TieringImpl final : public Tiering {
       return true;
     }
     install(m_.table, request.tier, result);
+    osr_installed_.try_emplace(k, now());
+    // What the function's other loops iterated during the compile does not count: the
+    // activation was on its way to the entry.
+    if (vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire))
+      for (uint32_t li = 0; li < code->num_loops; li++) {
+        const uint64_t stale = code->loops[li].stale.load(std::memory_order_relaxed);
+        OsrWatch& w = osr_watch_.try_emplace({k, li}, OsrWatch{t, stale, t, false}).first->second;
+        if (!w.done) w.last = stale;
+      }
     uint64_t bytes = 0;
     for (const OsrEntry& e : result.osr) {
       bytes += e.size;
@@ -509,6 +601,10 @@ class TieringImpl final : public Tiering {
   std::chrono::steady_clock::time_point start_;
   std::unique_ptr<Compiler> compiler_;
   std::vector<uint64_t> last_hotness_;  // at the previous poll
+  std::vector<uint64_t> last_calls_;    // at the previous poll
+  std::map<uint32_t, double> osr_installed_;  // compiler thread: when a function's first OSR entry was installed
+  std::set<uint32_t> osr_given_;        // compiler thread: ... and those that got an entry
+  std::map<uint32_t, int> eager_osr_;   // compiler thread: interpreted functions whose loops get OSR entries at once, and at which tier
   double last_poll_ = 0;
   std::vector<uint8_t> failed_;    // bit t: failed at tier t
   std::thread thread_;

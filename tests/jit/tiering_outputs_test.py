@@ -76,8 +76,8 @@ def main():
                       f"{name}: perf map well formed")
                 check(any(re.search(r"\[O[123] OSR\] main$", l) for l in perf_lines), f"{name}: perf map names the OSR entry")
 
-        # A compile that fails (injected at O3, where the policy sends main first) is reported
-        # once; main stays interpreted until it earns the next tier down, and the output is right.
+        # A compile that fails (injected at O3, where the policy sends main's OSR entry first) is
+        # reported once; main and its entry go to the next tier down, and the output is right.
         bc = os.path.join(d, "osr.O2.bc")
         env = dict(os.environ, BAREFLOW_JIT_FAIL="main@3")
         rc, out, err, _, prof = run_auto(bareflow, bc, [], tmp, env)
@@ -87,9 +87,8 @@ def main():
               f"failed O3 compile: reported once ({len(reports)} reports)")
         tier_lines = [l for l in err.splitlines() if l.startswith("[tier]")]
         check(not any(re.search(r"  main +\S+->O3 ", l) for l in tier_lines), "failed O3 compile: main never runs at O3")
-        # Whole or by its OSR entry: on a busy machine the loop's entry can be all main gets.
         check(any(re.search(r"  main( \(OSR\))? +interp->O2 ", l) for l in tier_lines),
-              "failed O3 compile: main goes to O2 instead")
+              "failed O3 compile: main (or its OSR entry) goes to O2 instead")
         check(any(u.get("function") == "main" and u.get("to") == "O3" and u.get("failed") for u in (prof or {}).get("tier_ups", [])),
               "failed O3 compile: profile JSON records the failure")
 
