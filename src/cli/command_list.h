@@ -24,6 +24,9 @@ BF_COMMAND(cache, "list, check and prune the code cache and profile store")
 #ifdef BAREFLOW_CMD_export
 BF_COMMAND(export, "compile a program and its profile into a small static executable")
 #endif
+#ifdef BAREFLOW_CMD_lifecycle
+BF_COMMAND(lifecycle, "run a program until it converges, then as its exported appliance")
+#endif
 #ifdef BAREFLOW_CMD_boot
 BF_COMMAND(boot, "boot a static program in the unikernel under QEMU")
 #endif

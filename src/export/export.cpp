@@ -126,7 +126,8 @@ bool check_imports(const Module& m, const Toolchain& toolchain, const ExportRequ
   return false;
 }
 
-// The object file, in the temporary directory while lld reads it.
+// The object file while lld reads it, beside the output (OUT.tmp-XXXXXX.o) like the output's
+// own temporary: a killed export leaves its leftovers in one place, under one pattern.
 class TempObject {
  public:
   ~TempObject() {
@@ -134,11 +135,11 @@ class TempObject {
   }
   const std::string& path() const { return path_; }
 
-  bool write(ArrayRef<char> object, std::string& error) {
+  bool write(const std::string& output, ArrayRef<char> object, std::string& error) {
     SmallString<128> path;
     int fd = -1;
-    if (std::error_code ec = sys::fs::createTemporaryFile("bareflow-export", "o", fd, path)) {
-      error = "cannot write a temporary object file: " + ec.message();
+    if (std::error_code ec = sys::fs::createUniqueFile(output + ".tmp-%%%%%%.o", fd, path)) {
+      error = output + ": cannot write a temporary object file beside it: " + ec.message();
       return false;
     }
     path_ = std::string(path);
@@ -226,7 +227,7 @@ bool export_program(const ExportRequest& request, ExportReport& report, std::str
   if (!emit_object(*m, *tm, object, error)) return false;
   // 8.
   TempObject object_file;
-  if (!object_file.write(object, error)) return false;
+  if (!object_file.write(request.output, object, error)) return false;
   if (!link_executable(toolchain, object_file.path(), output.temp(), error)) return false;
   report = make_report(request, cpu, counts, profile, StringRef(object.data(), object.size()), output.temp());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,0 +1,95 @@
+// bareflow lifecycle --dir DIR [--converge-after K] APP.bc [--] [ARGS...]
+// bareflow lifecycle --show DIR [--svg FILE]
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "lifecycle/journal.h"
+#include "lifecycle/lifecycle.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: bareflow lifecycle --dir DIR [--converge-after K] APP.bc [--] [ARGS...]\n"
+    "       bareflow lifecycle --show DIR [--svg FILE]\n"
+    "Each invocation is one boot of a program that optimizes itself over its runs: it grows (runs\n"
+    "APP.bc with the JIT, the code cache in DIR) until K runs in a row compiled nothing new, then\n"
+    "exports the program with the profile they gathered into DIR, and from then on runs that.\n\n"
+    "  --dir DIR                    the state: cache/, lifecycle.jsonl, the appliance\n"
+    "  --converge-after K           quiet runs in a row before the export (default 2)\n"
+    "  --show DIR                   print DIR's lifecycle table and write its plot\n"
+    "  --svg FILE                   where --show writes the plot (default DIR/lifecycle.svg)\n"
+    "  -h, --help                   this text\n";
+
+int malformed(const std::string& error) {
+  fprintf(stderr, "bareflow: lifecycle: %s\n%s", error.c_str(), kUsage);
+  return 2;
+}
+
+int show(const std::string& dir, std::string svg) {
+  std::vector<bf::lifecycle::Record> records;
+  std::string error;
+  if (!bf::lifecycle::read_journal(bf::lifecycle::journal_path(dir), records, error)) {
+    fprintf(stderr, "bareflow: lifecycle: %s\n", error.c_str());
+    return 1;
+  }
+  fputs(bf::lifecycle::table_text(records).c_str(), stdout);
+  if (svg.empty()) svg = dir + "/lifecycle.svg";
+  std::ofstream out(svg, std::ios::trunc);
+  out << bf::lifecycle::plot_svg(records);
+  out.close();
+  if (!out) {
+    fprintf(stderr, "bareflow: lifecycle: %s: cannot write the plot\n", svg.c_str());
+    return 1;
+  }
+  fprintf(stdout, "plot: %s\n", svg.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int bf_cmd_lifecycle(int argc, char** argv) {
+  bf::lifecycle::Request request;
+  std::string show_dir, svg;
+  int i = 1;
+  for (; i < argc && request.app.empty(); i++) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      fputs(kUsage, stdout);
+      return 0;
+    }
+    if (a == "--dir" || a == "--converge-after" || a == "--show" || a == "--svg") {
+      if (i + 1 >= argc) return malformed(a + " needs a value");
+      std::string v = argv[++i];
+      if (a == "--dir") {
+        request.dir = v;
+      } else if (a == "--show") {
+        show_dir = v;
+      } else if (a == "--svg") {
+        svg = v;
+      } else {
+        char* end = nullptr;
+        long k = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end || k < 1 || k > 1000000) return malformed("--converge-after " + v + ": not a count from 1");
+        request.converge_after = int(k);
+      }
+    } else if (a == "--") {
+      return malformed("'--' before the program");
+    } else if (!a.empty() && a[0] == '-') {
+      return malformed("unknown option '" + a + "'");
+    } else {
+      request.app = a;
+    }
+  }
+  if (!show_dir.empty()) {
+    if (!request.app.empty() || !request.dir.empty()) return malformed("--show takes a directory and nothing else");
+    return show(show_dir, svg);
+  }
+  if (!svg.empty()) return malformed("--svg goes with --show");
+  if (request.dir.empty()) return malformed("no state directory given (--dir DIR)");
+  if (request.app.empty()) return malformed("no program given");
+  if (i < argc && std::string(argv[i]) == "--") i++;
+  for (; i < argc; i++) request.args.push_back(argv[i]);
+  return bf::lifecycle::boot(request);
+}
