@@ -58,6 +58,10 @@ void cxa_guard_abort(uint64_t*) {}
 extern "C" {
 extern const Import bf_c_imports[];
 extern const size_t bf_c_imports_count;
+// The self-hosting table (src/meta, docs/meta-circular.md), last: only a bareflow configured with
+// BAREFLOW_SELF_HOSTING links it; elsewhere these weak references are null.
+extern const Import bf_self_imports[] __attribute__((weak));
+extern const size_t bf_self_imports_count __attribute__((weak));
 }
 
 const Import kImports[] = {
@@ -102,6 +106,8 @@ const Import* find_import(llvm::StringRef name) {
     llvm::StringMap<const Import*> m;
     for (const Import& i : kImports) m.try_emplace(i.name, &i);
     for (size_t i = 0; i < bf_c_imports_count; i++) m.try_emplace(bf_c_imports[i].name, &bf_c_imports[i]);
+    if (&bf_self_imports_count)
+      for (size_t i = 0; i < bf_self_imports_count; i++) m.try_emplace(bf_self_imports[i].name, &bf_self_imports[i]);
     return m;
   }();
   return index.lookup(name);

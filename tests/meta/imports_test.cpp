@@ -31,6 +31,8 @@ namespace {
 
 // The library an unresolved name comes from, by its (mangled) name.
 std::string category(llvm::StringRef name) {
+  // The self-hosting table's weak references (vm/imports.cpp): the outer bareflow's own table.
+  if (name.starts_with("bf_self_")) return "bareflow";
   if (name.starts_with("ffi_")) return "libffi";
   if (name.starts_with("pthread_")) return "pthreads";
   if ((name.starts_with("_Z") && name.contains("4llvm")) || name.starts_with("LLVM") ||
