@@ -54,6 +54,10 @@ extern const Import bf_c_imports[];
 extern const size_t bf_c_imports_count;
 extern const Import bf_generated_imports[];
 extern const size_t bf_generated_imports_count;
+// The self-hosting table (src/meta, docs/meta-circular.md), last: only a bareflow configured with
+// BAREFLOW_SELF_HOSTING links it; elsewhere these weak references are null.
+extern const Import bf_self_imports[] __attribute__((weak));
+extern const size_t bf_self_imports_count __attribute__((weak));
 }
 
 const Import kImports[] = {
@@ -98,6 +102,8 @@ const Import* find_import(llvm::StringRef name) {
     for (size_t i = 0; i < bf_c_imports_count; i++) m.try_emplace(bf_c_imports[i].name, &bf_c_imports[i]);
     for (size_t i = 0; i < bf_generated_imports_count; i++)
       m.try_emplace(bf_generated_imports[i].name, &bf_generated_imports[i]);
+    if (&bf_self_imports_count)
+      for (size_t i = 0; i < bf_self_imports_count; i++) m.try_emplace(bf_self_imports[i].name, &bf_self_imports[i]);
     return m;
   }();
   return index.lookup(name);
