@@ -1,9 +1,14 @@
 // Microbenchmark of every kernel, each kernel set on the same data, then a table of the speedup
 // of each set over the scalar reference (measured in this run).
 //   build-*/bench/llm/llm_kernel_bench [--benchmark_min_time=0.2] [--benchmark_filter=...]
+// read_bandwidth/*: a plain streaming read of a buffer as large as the largest F32 matmul's
+// weights, the limit a memory-bound matmul can reach; the table ends with each set's F32 matmul as
+// a share of it.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <random>
 #include <string>
@@ -207,6 +212,45 @@ void register_threadpool() {
   }
 }
 
+// Sums a buffer with four independent accumulators of 256- or 512-bit vectors: loads are the only
+// limit. Same size and allocation as the largest matmul_f32 case's weights.
+constexpr int kLargestN = 2048, kLargestD = 5632;
+const std::string kLargestShape = std::to_string(kLargestD) + "x" + std::to_string(kLargestN);
+
+// Generic vectors of W floats, inlined into callers that allow the width's instructions.
+template <int W>
+[[gnu::always_inline]] inline float read_sum(const float* p, size_t n) {
+  typedef float V __attribute__((ext_vector_type(W)));
+  V a[4] = {};
+  for (size_t i = 0; i + 4 * W <= n; i += 4 * W)
+    for (int k = 0; k < 4; k++) {
+      V v;
+      std::memcpy(&v, p + i + k * W, sizeof v);
+      a[k] += v;
+    }
+  const V s = (a[0] + a[1]) + (a[2] + a[3]);
+  return s[0] + s[W - 1];
+}
+__attribute__((target("avx2"))) float read_sum_avx2(const float* p, size_t n) { return read_sum<8>(p, n); }
+__attribute__((target("avx512f"))) float read_sum_avx512(const float* p, size_t n) { return read_sum<16>(p, n); }
+
+void register_read_bandwidth() {
+  struct Reader {
+    const char* name;
+    float (*sum)(const float*, size_t);
+  };
+  for (Reader r : {Reader{"avx2", read_sum_avx2}, Reader{"avx512", read_sum_avx512}}) {
+    if (r.sum == read_sum_avx2 ? !avx2_kernels() : !avx512_kernels()) continue;
+    benchmark::RegisterBenchmark(("read_bandwidth/" + kLargestShape + "/" + r.name).c_str(),
+                                 [r](benchmark::State& st) {
+                                   const size_t n = size_t(kLargestN) * kLargestD;
+                                   auto w = random_floats(n, 1);
+                                   for (auto _ : st) benchmark::DoNotOptimize(r.sum(w.data(), n));
+                                   st.SetBytesProcessed(st.iterations() * int64_t(n) * 4);
+                                 });
+  }
+}
+
 // Prints the usual console output, then "kernel/shape: scalar time, other time, ratio", on CPU
 // time: on a machine shared with other processes it excludes the time the OS ran them instead.
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -233,6 +277,14 @@ class RatioReporter : public benchmark::ConsoleReporter {
       else
         std::printf(" %12s %8.2fx %11s\n", "-", s->second / v->second, "-");
     }
+    // The F32 matmul against the faster of the plain reads of the same bytes, measured in this run.
+    auto reads = times_.find("read_bandwidth/" + kLargestShape), mm = times_.find("matmul_f32/" + kLargestShape);
+    if (reads == times_.end() || mm == times_.end()) return;
+    double limit = 0;
+    for (const auto& [set, t] : reads->second) limit = limit == 0 ? t : std::min(limit, t);
+    for (const auto& [set, t] : mm->second)
+      std::printf("matmul_f32/%s/%s: %.0f%% of the read bandwidth\n", kLargestShape.c_str(), set.c_str(),
+                  100 * limit / t);
   }
 
  private:
@@ -248,6 +300,7 @@ int main(int argc, char** argv) {
   if (const bf::llm::Kernels* k = bf::llm::avx2_kernels()) bf::llm::register_all(k);
   if (const bf::llm::Kernels* k = bf::llm::avx512_kernels()) bf::llm::register_all(k);
   bf::llm::register_threadpool();
+  bf::llm::register_read_bandwidth();
   bf::llm::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

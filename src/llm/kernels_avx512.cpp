@@ -42,20 +42,25 @@ inline __m512 pair(float a, float b) {
 inline __m512i dpbusd(__m512i acc, __m512i u, __m512i s) { return _mm512_dpbusd_epi32(acc, u, s); }
 
 // ---- F32, F16, BF16: one row at a time (one sequential stream per row, which the hardware
-// prefetcher follows), 64 values a step in four independent FMA chains.
+// prefetcher follows), 64 values a step in four independent FMA chains. F32 goes without the
+// software prefetch: it measured 0.77-0.92 of a plain read with it, 0.99-1.02 without
+// (docs/kernels.md).
 
 struct LoadF32 {
   using T = float;
+  static constexpr bool kPrefetch = false;
   static __m512 at(const float* p) { return _mm512_loadu_ps(p); }
   static __m512 tail(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
 };
 struct LoadF16 {
   using T = uint16_t;
+  static constexpr bool kPrefetch = true;
   static __m512 at(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
   static __m512 tail(const uint16_t* p, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
 };
 struct LoadBF16 {
   using T = uint16_t;
+  static constexpr bool kPrefetch = true;
   static __m512 widen(__m256i h) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)); }
   static __m512 at(const uint16_t* p) { return widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
   static __m512 tail(const uint16_t* p, __mmask16 m) { return widen(_mm256_maskz_loadu_epi16(m, p)); }
@@ -66,7 +71,8 @@ inline float dot_row(const typename L::T* w, const float* x, int n) {
   __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   int j = 0;
   for (; j + 64 <= n; j += 64) {
-    for (int off = 0; off < int(64 * sizeof(typename L::T)); off += 64) prefetch_ahead(w + j, off);
+    if constexpr (L::kPrefetch)
+      for (int off = 0; off < int(64 * sizeof(typename L::T)); off += 64) prefetch_ahead(w + j, off);
     a0 = _mm512_fmadd_ps(L::at(w + j), _mm512_loadu_ps(x + j), a0);
     a1 = _mm512_fmadd_ps(L::at(w + j + 16), _mm512_loadu_ps(x + j + 16), a1);
     a2 = _mm512_fmadd_ps(L::at(w + j + 32), _mm512_loadu_ps(x + j + 32), a2);

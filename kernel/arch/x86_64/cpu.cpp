@@ -26,7 +26,8 @@ struct PACKED DescriptorPointer {
 };
 
 alignas(16) IdtEntry idt[256];
-bool has_xsave = false, has_avx = false, has_avx2 = false, has_fsgsbase = false, has_rdrand = false;
+bool has_xsave = false, has_avx = false, has_avx2 = false, has_avx512 = false, has_fsgsbase = false,
+     has_rdrand = false;
 u32 xsave_bytes = 512;
 char features[128];
 
@@ -102,6 +103,12 @@ void detect_features() {
   cpuid(7, 0, &a7, &b7, &c7, &d7);
   has_fsgsbase = b7 & 1;
   has_avx2 = has_xsave && has_avx && (b7 & (1u << 5));
+  // AVX-512 needs its three state components (opmask, ZMM_Hi256, Hi16_ZMM) in XSAVE too.
+  if (has_xsave && has_avx && (b7 & (1u << 16))) {
+    u32 xcr0_supported, x1, x2, x3;
+    cpuid(0xD, 0, &xcr0_supported, &x1, &x2, &x3);
+    has_avx512 = (xcr0_supported & kXcr0Avx512) == kXcr0Avx512;
+  }
 }
 
 void enable_simd() {
@@ -115,10 +122,10 @@ void enable_simd() {
   if (has_fsgsbase) cr4 |= 1UL << 16;  // for programs that read their TLS base directly
   asm volatile("mov %0, %%cr4" ::"r"(cr4));
   if (has_xsave) {
-    u64 xcr0 = 3 | (has_avx ? 4 : 0);  // x87, SSE, AVX
+    u64 xcr0 = 3 | (has_avx ? 4 : 0) | (has_avx512 ? kXcr0Avx512 : 0);  // x87, SSE, AVX, AVX-512
     asm volatile("xsetbv" ::"c"(0), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32)));
     u32 size, x1, x2, x3;
-    cpuid(0xD, 0, &x1, &size, &x2, &x3);  // EBX: bytes needed for the enabled features
+    cpuid(0xD, 0, &x1, &size, &x2, &x3);  // EBX: bytes needed for the features XCR0 now enables
     if (size > kExtendedStateBytes) kernel_panic("xsave area of %u bytes is larger than reserved", size);
     xsave_bytes = size;
     cpu_use_xsave = true;
@@ -144,8 +151,9 @@ void cpu_init_boot(Cpu* c, u8* ist_memory) {
   build_idt();
   detect_features();
   cpu_init_this(c, ist_memory);
-  snprint(features, sizeof features, "sse2%s%s%s%s%s", has_xsave ? " xsave" : "", has_avx ? " avx" : "",
-          has_avx2 ? " avx2" : "", has_fsgsbase ? " fsgsbase" : "", has_rdrand ? " rdrand" : "");
+  snprint(features, sizeof features, "sse2%s%s%s%s%s%s", has_xsave ? " xsave" : "", has_avx ? " avx" : "",
+          has_avx2 ? " avx2" : "", has_avx512 ? " avx512f" : "", has_fsgsbase ? " fsgsbase" : "",
+          has_rdrand ? " rdrand" : "");
 }
 
 void cpu_init_this(Cpu* c, u8* ist_memory) {

@@ -20,7 +20,8 @@ constexpr u64 kIstTotalBytes = 64 * 1024;
 void cpu_init_boot(Cpu* c, u8* ist_memory);  // the boot CPU: PICs, IDT, then cpu_init_this
 void cpu_init_this(Cpu* c, u8* ist_memory);  // every CPU: GDT, TSS, IDT, SIMD, MSRs, GS base
 extern "C" bool cpu_use_xsave;               // read by entry.S
-constexpr u64 kExtendedStateBytes = 4096;    // per thread, 64-byte aligned
+constexpr u64 kExtendedStateBytes = 4096;    // per thread, 64-byte aligned (AVX-512 needs 2,688)
+constexpr u32 kXcr0Avx512 = 0xE0;             // XCR0 bits 5-7: opmask, ZMM_Hi256, Hi16_ZMM
 void cpu_init_extended_state(void* area);    // a new program's SSE/AVX state (as execve leaves it)
 u64 cpu_random64();
 const char* cpu_feature_summary();
