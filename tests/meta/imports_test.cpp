@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <llvm/ADT/SmallPtrSet.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/IR/Constants.h>
@@ -113,11 +114,19 @@ namespace {
 
 // The module with every unresolved import stubbed (a function body that is `unreachable`, a
 // zeroed datum), so that tier 0 loads it and each function can be offered to the translator.
-bool holds_blockaddress(const llvm::Constant* c) {
+// Globals are not entered (their initializers are checked on their own, and they may refer to
+// each other in cycles); shared constants are visited once.
+bool holds_blockaddress(const llvm::Constant* c, llvm::SmallPtrSet<const llvm::Constant*, 32>& seen) {
   if (llvm::isa<llvm::BlockAddress>(c)) return true;
+  if (llvm::isa<llvm::GlobalValue>(c) || !seen.insert(c).second) return false;
   for (const llvm::Use& op : c->operands())
-    if (auto* k = llvm::dyn_cast<llvm::Constant>(op.get()); k && holds_blockaddress(k)) return true;
+    if (auto* k = llvm::dyn_cast<llvm::Constant>(op.get()); k && holds_blockaddress(k, seen)) return true;
   return false;
+}
+
+bool holds_blockaddress(const llvm::Constant* c) {
+  llvm::SmallPtrSet<const llvm::Constant*, 32> seen;
+  return holds_blockaddress(c, seen);
 }
 
 // Thread-local globals and initializers with a blockaddress (a computed goto's label table),
