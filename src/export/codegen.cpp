@@ -56,6 +56,7 @@ std::unique_ptr<TargetMachine> make_target_machine(const Module& m, const std::s
   TargetOptions options;
   options.FunctionSections = true;  // so that the link drops what no one references
   options.DataSections = true;
+  options.UseInitArray = true;  // constructors and destructors in .init_array/.fini_array, which libc runs
   std::unique_ptr<TargetMachine> tm(target->createTargetMachine(triple, cpu, features, options, Reloc::Static,
                                                                 CodeModel::Small, CodeGenOptLevel::Aggressive));
   if (!tm) error = "no target machine for " + triple + " and CPU " + cpu;

@@ -4,6 +4,8 @@
 // stays in src/profile (profile::from_json) and src/cache (the store's entries).
 #include <llvm/ADT/StringMap.h>
 #include <llvm/IR/CFG.h>
+#include <llvm/IR/InlineAsm.h>
+#include <llvm/IR/Instructions.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/MemoryBuffer.h>
 
@@ -59,7 +61,8 @@ bool read_store(const std::string& dir, const cache::Digest& module, const std::
 }
 
 // One run's counts (version 1), or a store's (version 2, identified by its module hash).
-bool read_file(const std::string& path, const cache::Digest& module, profile::Profile& p, std::string& error) {
+bool read_file(const std::string& path, const Module& m, const cache::Digest& module, profile::Profile& p,
+               std::string& error) {
   auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer) {
     error = path + ": " + buffer.getError().message();
@@ -76,10 +79,11 @@ bool read_file(const std::string& path, const cache::Digest& module, profile::Pr
     return false;
   }
   // A function a JIT tier compiled before tier 0 ever ran it (a warm run's code from the code
-  // cache, or --tier=O1..O3) counted nothing: taken as unexecuted, it would be made cold or
-  // dropped although the run executed it.
+  // cache, or --tier=O1..O3) counted nothing: the profile says little of the program. Those
+  // that `auto` always compiles ahead (tier 0 does not enter them) are kept, without counts.
   for (const profile::FunctionProfile& f : p.functions) {
-    if (f.blocks == 0 && !f.tier.empty() && f.tier != "interp" && f.tier != "none") {
+    const Function* def = m.getFunction(f.name);
+    if (ran_compiled(f) && !(def && compiled_ahead(*def))) {
       error = path + ": function '" + f.name + "' ran compiled (" + f.tier + ") before tier 0 counted it (a warm run "
               "from the code cache, or --tier=O1..O3): profile with `bareflow run --no-cache`, or export from the "
               "cache's profile store (--profile-from CACHE_DIR)";
@@ -106,7 +110,7 @@ bool read_profiles(const std::vector<std::string>& sources, const Module& m, con
   for (const std::string& path : paths) {
     profile::Profile p;
     const bool store = sys::fs::is_directory(path);
-    if (!(store ? read_store(path, module, app, p, error) : read_file(path, module, p, error))) {
+    if (!(store ? read_store(path, module, app, p, error) : read_file(path, m, module, p, error))) {
       if (sources.empty()) error = "no profile: " + error;
       return false;
     }
@@ -128,6 +132,14 @@ bool read_profiles(const std::vector<std::string>& sources, const Module& m, con
     return false;
   }
   return true;
+}
+
+bool compiled_ahead(const Function& f) {
+  if (f.isVarArg()) return true;
+  for (const BasicBlock& b : f)
+    for (const Instruction& i : b)
+      if (const auto* call = dyn_cast<CallBase>(&i); call && call->isInlineAsm()) return true;
+  return false;
 }
 
 bool profile_fits(const Module& m, const profile::Profile& p, std::string& error) {

@@ -37,6 +37,13 @@ struct ProfileInput {
 // tier 0 counted them, no counts at all).
 bool read_profiles(const std::vector<std::string>& sources, const llvm::Module& m, const cache::Digest& module,
                    const std::string& app, ProfileInput& input, std::string& error);
+// Whether a run ran this function compiled before tier 0 translated it (so counted nothing of it).
+inline bool ran_compiled(const profile::FunctionProfile& f) {
+  return f.blocks == 0 && !f.tier.empty() && f.tier != "interp" && f.tier != "none";
+}
+// Whether `auto` compiles f before its first call, whatever the profile: tier 0 does not enter
+// variadic functions or inline assembly.
+bool compiled_ahead(const llvm::Function& f);
 // Whether `p` was measured on `m`: the same defined functions, block counts and CFG edges.
 // Otherwise false with `error` naming the first difference.
 bool profile_fits(const llvm::Module& m, const profile::Profile& p, std::string& error);

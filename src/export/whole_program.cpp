@@ -67,6 +67,10 @@ ProgramCounts apply_profile(Module& m, const profile::Profile& p, bool drop_unex
       profile::attach_counts(*f, pf->calls, pf->edges, summary);
       continue;
     }
+    if (pf && ran_compiled(*pf)) {  // compiled ahead: it may have run, uncounted; no counts
+      counts.executed++;
+      continue;
+    }
     if (drop_unexecuted) {
       replace_with_stub(*f, app);
       counts.dropped++;
@@ -113,6 +117,7 @@ void name_cpu(Module& m, const std::string& cpu, const std::string& features) {
       f.removeFnAttr(Attribute::OptimizeNone);
       f.removeFnAttr(Attribute::NoInline);
     }
+    profile::keep_unfused(f);
     // The source's own additions (a file built with -mavx2 for kernels chosen at run time)
     // come last, so that they win over the chosen CPU's list.
     std::string merged = features;

@@ -23,6 +23,7 @@
 
 #include "jit/osr.h"
 #include "jit/symbols.h"
+#include "profile/metadata.h"
 #include "vm/machine.h"
 
 namespace bf::jit {
@@ -196,30 +197,6 @@ const profile::FunctionProfile* past(const UnitBuild& u, uint32_t k) {
   return f.name == u.machine().functions[k]->name ? &f : nullptr;
 }
 
-// Without +fma in the function's own target features, the native build never fuses a multiply
-// and an add: llvm.fmuladd and `contract` stay two roundings on the host CPU too, or results
-// would differ from the native build's (and tier 0's) in the last bit.
-void keep_unfused(Function& f) {
-  if (f.getFnAttribute("target-features").getValueAsString().contains("+fma")) return;
-  std::vector<CallInst*> muladds;
-  for (Instruction& I : instructions(f)) {
-    if (auto* call = dyn_cast<CallInst>(&I); call && call->getIntrinsicID() == Intrinsic::fmuladd)
-      muladds.push_back(call);
-    else if (isa<FPMathOperator>(&I) && I.hasAllowContract())
-      I.setHasAllowContract(false);
-  }
-  for (CallInst* call : muladds) {
-    IRBuilder<> b(call);
-    b.setFastMathFlags(call->getFastMathFlags());
-    Value* product = b.CreateFMul(call->getArgOperand(0), call->getArgOperand(1));
-    Value* sum = b.CreateFAdd(product, call->getArgOperand(2));
-    for (Value* v : {product, sum})
-      if (auto* I = dyn_cast<Instruction>(v)) I->setHasAllowContract(false);
-    call->replaceAllUsesWith(sum);
-    call->eraseFromParent();
-  }
-}
-
 // e. The host CPU on every function (clang's per-function attributes would pin baseline
 // x86-64), no optnone (clang -O0), and the profile.
 void target_and_profile(UnitBuild& u) {
@@ -232,7 +209,7 @@ void target_and_profile(UnitBuild& u) {
       f->removeFnAttr(Attribute::OptimizeNone);
       f->removeFnAttr(Attribute::NoInline);
     }
-    keep_unfused(*f);
+    bf::profile::keep_unfused(*f);
     f->addFnAttr("target-cpu", u.context.cpu);
     f->addFnAttr("target-features", u.context.features);
     f->removeFnAttr("tune-cpu");

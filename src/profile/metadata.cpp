@@ -1,5 +1,7 @@
 #include "profile/metadata.h"
 
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/InstIterator.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/ProfileData/InstrProf.h>
@@ -39,6 +41,27 @@ void attach_counts(Function& f, uint64_t calls, ArrayRef<Edge> edges, InstrProfS
     term->setMetadata(LLVMContext::MD_prof, md.createBranchWeights(scaled));
   }
   summary.addRecord(record);
+}
+
+void keep_unfused(Function& f) {
+  if (f.getFnAttribute("target-features").getValueAsString().contains("+fma")) return;
+  std::vector<CallInst*> muladds;
+  for (Instruction& I : instructions(f)) {
+    if (auto* call = dyn_cast<CallInst>(&I); call && call->getIntrinsicID() == Intrinsic::fmuladd)
+      muladds.push_back(call);
+    else if (isa<FPMathOperator>(&I) && I.hasAllowContract())
+      I.setHasAllowContract(false);
+  }
+  for (CallInst* call : muladds) {
+    IRBuilder<> b(call);
+    b.setFastMathFlags(call->getFastMathFlags());
+    Value* product = b.CreateFMul(call->getArgOperand(0), call->getArgOperand(1));
+    Value* sum = b.CreateFAdd(product, call->getArgOperand(2));
+    for (Value* v : {product, sum})
+      if (auto* I = dyn_cast<Instruction>(v)) I->setHasAllowContract(false);
+    call->replaceAllUsesWith(sum);
+    call->eraseFromParent();
+  }
 }
 
 }  // namespace bf::profile

@@ -20,4 +20,9 @@ namespace bf::profile {
 void attach_counts(llvm::Function& f, uint64_t calls, llvm::ArrayRef<Edge> edges,
                    llvm::InstrProfSummaryBuilder& summary);
 
+// Before f gets the host CPU's features (the JIT's tiers and the export alike): without +fma in
+// its own target features, the native build never fuses a multiply and an add, so neither may
+// code generated for a CPU with FMA (llvm.fmuladd becomes fmul + fadd, `contract` is dropped).
+void keep_unfused(llvm::Function& f);
+
 }  // namespace bf::profile
