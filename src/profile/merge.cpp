@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "profile/profile.h"
 
@@ -107,9 +108,14 @@ void merge(Profile& store, const Profile& run, double half_life_runs) {
   const double factor = aging_factor(half_life_runs);
   std::unordered_map<std::string, const FunctionProfile*> in_run;
   for (const FunctionProfile& f : run.functions) in_run.emplace(f.name, &f);
-  Profile counts = run;
-  counts.functions.clear();
+  Profile counts;  // what add() takes: the run's header, and the functions the run counted
+  counts.module = run.module;
+  counts.module_hash = run.module_hash;
+  counts.tsc_hz = run.tsc_hz;
+  counts.timed = run.timed;
+  std::unordered_set<std::string> stored;
   for (FunctionProfile& f : store.functions) {
+    stored.insert(f.name);
     auto it = in_run.find(f.name);
     if (it != in_run.end() && !counted(*it->second)) {
       if (!it->second->tier.empty()) f.tier = it->second->tier;
@@ -120,12 +126,11 @@ void merge(Profile& store, const Profile& run, double half_life_runs) {
     age_function(f, factor);
     f.weight += 1;
   }
-  std::unordered_map<std::string, bool> stored;
-  for (const FunctionProfile& f : store.functions) stored.emplace(f.name, true);
   for (const FunctionProfile& f : run.functions) {
-    if (!counted(f) && stored.count(f.name)) continue;
+    const bool known = stored.count(f.name) != 0;
+    if (known && !counted(f)) continue;
     counts.functions.push_back(f);
-    if (!stored.count(f.name)) counts.functions.back().weight = counted(f) ? 1 : 0;
+    if (!known) counts.functions.back().weight = counted(f) ? 1 : 0;
   }
   add(store, counts);
   store.run_weight = store.run_weight * factor + 1;
