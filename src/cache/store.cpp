@@ -317,8 +317,20 @@ Miss Store::get_profile(const Digest& module, profile::Profile& store) {
   Miss miss = impl_->read(d.get(), kProfileFile, "v1/modules/" + module.hex() + "/" + kProfileFile,
                           Kind::profile, &module, nullptr, &payload, false);
   if (miss != Miss::hit) return miss;
+  {
+    std::lock_guard<std::mutex> hold(impl_->mutex);
+    if (payload == impl_->last_profile_payload && impl_->last_profile.module_hash == module.hex()) {
+      store = impl_->last_profile;
+      return Miss::hit;
+    }
+  }
   profile::Profile p;
   if (!profile::from_json(payload, p, error) || p.module_hash != module.hex()) return Miss::bad_content;
+  {
+    std::lock_guard<std::mutex> hold(impl_->mutex);
+    impl_->last_profile_payload = std::move(payload);
+    impl_->last_profile = p;
+  }
   store = std::move(p);
   return Miss::hit;
 }
@@ -336,8 +348,13 @@ bool Store::merge_profile(const Digest& module, const profile::Profile& counts, 
   store.module_hash = module.hex();
   if (new_run) profile::merge(store, counts, half_life_runs);
   else profile::add(store, counts);
-  return impl_->write(d.get(), kProfileFile, Kind::profile, module, module_meta(module, store.runs),
-                      profile::store_to_json(store), error);
+  std::string json = profile::store_to_json(store);
+  if (!impl_->write(d.get(), kProfileFile, Kind::profile, module, module_meta(module, store.runs), json, error))
+    return false;
+  std::lock_guard<std::mutex> hold(impl_->mutex);
+  impl_->last_profile_payload = std::move(json);
+  impl_->last_profile = std::move(store);
+  return true;
 }
 
 bool RunRecorder::checkpoint(const profile::Profile& so_far, std::string& error) {

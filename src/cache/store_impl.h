@@ -6,6 +6,7 @@
 
 #include "cache/cache.h"
 #include "cache/fs.h"
+#include "profile/profile.h"
 
 namespace bf::cache {
 
@@ -31,8 +32,14 @@ struct Store::Impl {
   fs::Fd root, top, objects, modules;  // DIR, DIR/v1, DIR/v1/objects, DIR/v1/modules
   bool present = false;                // false: read_only on a directory that does not exist
 
-  std::mutex mutex;  // guards `warned`
+  std::mutex mutex;  // guards `warned` and the last profile read
   bool warned = false;
+
+  // The last profile store read, with the payload it came from: a run reads its module's store
+  // at start and again to merge at exit, and the second read finds the same bytes unless another
+  // run merged in between, so it takes the copy instead of parsing again.
+  std::string last_profile_payload;
+  profile::Profile last_profile;
 
   bool writable() const { return present && settings.mode == Mode::read_write; }
   // The store's one warning; later ones are dropped.

@@ -3,9 +3,13 @@
 #include <llvm/Support/JSON.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
+#include <unordered_map>
 
 namespace bf::profile {
 
@@ -90,42 +94,82 @@ std::string write(const Profile& p, int version) {
   return s;
 }
 
-// A count read back: JSON integers, never negative.
-uint64_t count_of(const llvm::json::Object& o, llvm::StringRef key) {
-  int64_t v = o.getInteger(key).value_or(0);
+// Reading goes through nlohmann/json: a store of the llama app is ~250 KB, and llvm::json's
+// parser deep-copies every array element as its vector grows (json::Value's move is not
+// noexcept), which made each read take 10-25 ms of every warm run's start and exit.
+using Json = nlohmann::json;
+
+const Json* member(const Json& o, const char* key) {
+  auto it = o.find(key);
+  return it == o.end() ? nullptr : &*it;
+}
+
+// An integer as llvm::json reads one (which wrote these files first): a JSON integer that fits
+// int64_t, or a number with no fractional part.
+std::optional<int64_t> integer_of(const Json& o, const char* key) {
+  const Json* v = member(o, key);
+  if (!v || !v->is_number()) return std::nullopt;
+  if (v->is_number_unsigned()) {
+    uint64_t u = v->get<uint64_t>();
+    return u <= uint64_t(INT64_MAX) ? std::optional<int64_t>(int64_t(u)) : std::nullopt;
+  }
+  if (v->is_number_integer()) return v->get<int64_t>();
+  double d = v->get<double>();
+  if (d == std::floor(d) && d >= -0x1p63 && d < 0x1p63) return static_cast<int64_t>(d);
+  return std::nullopt;
+}
+
+// A count read back: never negative.
+uint64_t count_of(const Json& o, const char* key) {
+  int64_t v = integer_of(o, key).value_or(0);
   return v > 0 ? static_cast<uint64_t>(v) : 0;
 }
 
-void read_tiers(const llvm::json::Object& o, llvm::StringRef key, std::map<std::string, double>& out) {
-  const llvm::json::Object* tiers = o.getObject(key);
-  if (!tiers) return;
-  for (const auto& [tier, value] : *tiers) {
-    double w = value.getAsNumber().value_or(0);
-    if (w > 0) out[tier.str()] = w;
+double number_of(const Json& o, const char* key, double absent) {
+  const Json* v = member(o, key);
+  return v && v->is_number() ? v->get<double>() : absent;
+}
+
+std::string string_of(const Json& o, const char* key) {
+  const Json* v = member(o, key);
+  return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+bool bool_of(const Json& o, const char* key) {
+  const Json* v = member(o, key);
+  return v && v->is_boolean() && v->get<bool>();
+}
+
+void read_tiers(const Json& o, const char* key, std::map<std::string, double>& out) {
+  const Json* tiers = member(o, key);
+  if (!tiers || !tiers->is_object()) return;
+  for (const auto& [tier, value] : tiers->items()) {
+    double w = value.is_number() ? value.get<double>() : 0;
+    if (w > 0) out[tier] = w;
   }
 }
 
-FunctionProfile read_function(const llvm::json::Object& o) {
+FunctionProfile read_function(const Json& o) {
   FunctionProfile f;
-  f.name = o.getString("name").value_or("").str();
-  f.tier = o.getString("tier").value_or("").str();
+  f.name = string_of(o, "name");
+  f.tier = string_of(o, "tier");
   f.calls = count_of(o, "calls");
   f.inclusive_tsc = count_of(o, "inclusive_tsc");
   f.exclusive_tsc = count_of(o, "exclusive_tsc");
   f.blocks = static_cast<uint32_t>(count_of(o, "blocks"));
-  f.weight = o.getNumber("weight").value_or(-1);  // -1: absent (from_json settles it)
+  f.weight = number_of(o, "weight", -1);  // -1: absent (from_json settles it)
   read_tiers(o, "tier_ups", f.tier_ups);
   read_tiers(o, "failures", f.failures);
-  if (const llvm::json::Array* es = o.getArray("edges")) {
-    for (const llvm::json::Value& ev : *es) {
-      const llvm::json::Object* eo = ev.getAsObject();
-      if (!eo) continue;
+  if (const Json* es = member(o, "edges"); es && es->is_array()) {
+    f.edges.reserve(es->size());
+    for (const Json& eo : *es) {
+      if (!eo.is_object()) continue;
       Edge e;
-      e.from = static_cast<uint32_t>(count_of(*eo, "from"));
-      e.to = static_cast<uint32_t>(count_of(*eo, "to"));
-      e.successor = static_cast<uint32_t>(count_of(*eo, "successor"));
-      e.back_edge = eo->getBoolean("back_edge").value_or(false);
-      e.count = count_of(*eo, "count");
+      e.from = static_cast<uint32_t>(count_of(eo, "from"));
+      e.to = static_cast<uint32_t>(count_of(eo, "to"));
+      e.successor = static_cast<uint32_t>(count_of(eo, "successor"));
+      e.back_edge = bool_of(eo, "back_edge");
+      e.count = count_of(eo, "count");
       f.edges.push_back(e);
     }
   }
@@ -134,18 +178,17 @@ FunctionProfile read_function(const llvm::json::Object& o) {
 
 // The JIT's tier-up events of one run ("tier_ups": [{function, from, to, failed?}, ...]) as
 // each function's tier_ups/failures: 1 for every tier it reached, or failed to compile at.
-void fold_tier_events(const llvm::json::Array& events, Profile& p) {
-  for (const llvm::json::Value& v : events) {
-    const llvm::json::Object* e = v.getAsObject();
-    if (!e) continue;
-    auto name = e->getString("function");
-    auto to = e->getString("to");
-    if (!name || !to) continue;
-    for (FunctionProfile& f : p.functions) {
-      if (f.name != *name) continue;
-      (e->getBoolean("failed").value_or(false) ? f.failures : f.tier_ups)[to->str()] = 1;
-      break;
-    }
+void fold_tier_events(const Json& events, Profile& p) {
+  std::unordered_map<std::string, FunctionProfile*> by_name;
+  for (FunctionProfile& f : p.functions) by_name.emplace(f.name, &f);
+  for (const Json& e : events) {
+    if (!e.is_object()) continue;
+    const Json* name = member(e, "function");
+    const Json* to = member(e, "to");
+    if (!name || !to || !name->is_string() || !to->is_string()) continue;
+    auto it = by_name.find(name->get<std::string>());
+    if (it == by_name.end()) continue;
+    (bool_of(e, "failed") ? it->second->failures : it->second->tier_ups)[to->get<std::string>()] = 1;
   }
 }
 
@@ -155,17 +198,18 @@ std::string to_json(const Profile& p) { return write(p, 1); }
 std::string store_to_json(const Profile& p) { return write(p, 2); }
 
 bool from_json(const std::string& text, Profile& p, std::string& error) {
-  auto parsed = llvm::json::parse(text);
-  if (!parsed) {
-    error = "not JSON: " + llvm::toString(parsed.takeError());
+  Json root;
+  try {
+    root = Json::parse(text);
+  } catch (const Json::exception& e) {
+    error = std::string("not JSON: ") + e.what();
     return false;
   }
-  const llvm::json::Object* root = parsed->getAsObject();
-  if (!root || root->getString("format") != "bareflow-profile") {
+  if (!root.is_object() || string_of(root, "format") != "bareflow-profile") {
     error = "not a bareflow profile";
     return false;
   }
-  std::optional<int64_t> version = root->getInteger("version");
+  std::optional<int64_t> version = integer_of(root, "version");
   if (!version) {
     error = "bareflow profile without a version";
     return false;
@@ -176,17 +220,18 @@ bool from_json(const std::string& text, Profile& p, std::string& error) {
     return false;
   }
   p = Profile{};
-  p.module = root->getString("module").value_or("").str();
-  p.module_hash = root->getString("module_hash").value_or("").str();
-  p.runs = count_of(*root, "runs");
-  p.run_weight = std::max(0.0, root->getNumber("run_weight").value_or(0));
-  p.timed = root->getBoolean("timed").value_or(false);
-  p.tsc_hz = root->getNumber("tsc_hz").value_or(0);
-  if (const llvm::json::Array* fs = root->getArray("functions")) {
-    for (const llvm::json::Value& v : *fs)
-      if (const llvm::json::Object* o = v.getAsObject()) p.functions.push_back(read_function(*o));
+  p.module = string_of(root, "module");
+  p.module_hash = string_of(root, "module_hash");
+  p.runs = count_of(root, "runs");
+  p.run_weight = std::max(0.0, number_of(root, "run_weight", 0));
+  p.timed = bool_of(root, "timed");
+  p.tsc_hz = number_of(root, "tsc_hz", 0);
+  if (const Json* fs = member(root, "functions"); fs && fs->is_array()) {
+    p.functions.reserve(fs->size());
+    for (const Json& o : *fs)
+      if (o.is_object()) p.functions.push_back(read_function(o));
   }
-  if (const llvm::json::Array* events = root->getArray("tier_ups")) fold_tier_events(*events, p);
+  if (const Json* events = member(root, "tier_ups"); events && events->is_array()) fold_tier_events(*events, p);
   // A store written before functions had their own weight: every run counted every function.
   for (FunctionProfile& f : p.functions)
     if (!(f.weight >= 0)) f.weight = *version == 2 ? p.run_weight : 0;

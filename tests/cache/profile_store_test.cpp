@@ -174,6 +174,33 @@ TEST_F(CacheTest, RunCheckpointsCountTheRunOnce) {
   EXPECT_EQ(find(p, "f")->calls, uint64_t(std::floor(400 * std::exp2(-1 / profile::kDefaultHalfLifeRuns))) + 100);
 }
 
+// A store keeps the last profile it read or wrote and takes it instead of parsing the same bytes
+// again; what another process merged in between must still be seen.
+TEST_F(CacheTest, MergeSeesWhatAnotherProcessMerged) {
+  auto ours = open();
+  auto theirs = open();  // another process: a Store of its own on the same directory
+  Digest module = hash_bytes("bitcode");
+  std::string error;
+  Profile run;
+  run.functions = {fn("f", 100)};
+  ASSERT_TRUE(ours->merge_profile(module, run, true, error, 1e9)) << error;
+  Profile p;
+  ASSERT_EQ(ours->get_profile(module, p), Miss::hit);  // from the copy it kept
+  EXPECT_EQ(find(p, "f")->calls, 100u);
+  run.functions = {fn("f", 10), fn("g", 5)};
+  ASSERT_TRUE(theirs->merge_profile(module, run, true, error, 1e9)) << error;
+  run.functions = {fn("f", 1)};
+  ASSERT_TRUE(ours->merge_profile(module, run, true, error, 1e9)) << error;
+  for (Store* s : {ours.get(), theirs.get()}) {
+    ASSERT_EQ(s->get_profile(module, p), Miss::hit);
+    EXPECT_EQ(p.runs, 3u);
+    // Aging by a factor just under 1 rounds down: 100 aged twice is 99, 10 and 5 once 9 and 4.
+    EXPECT_EQ(find(p, "f")->calls, 99u + 9u + 1u);
+    ASSERT_TRUE(find(p, "g"));
+    EXPECT_EQ(find(p, "g")->calls, 4u);
+  }
+}
+
 // What `bareflow run --profile-out` writes today, with the JIT's tier-up events.
 const char kVersion1[] = R"({
  "format": "bareflow-profile",
