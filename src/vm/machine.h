@@ -165,6 +165,8 @@ struct Import {
   void* address;
 };
 const Import* find_import(llvm::StringRef name);
+// Whether the generated import tables are sorted by name, as find_import searches them.
+bool generated_imports_sorted();
 
 // Vector and rare operations implemented out of line (vecops.h), chosen by the CPU.
 struct ExtOps;

@@ -6,7 +6,13 @@
 #include <string>
 
 #include "profile/profile.h"
+#include "vm/machine.h"
 #include "vm/vm.h"
+
+extern "C" {
+extern const bf::vm::Import bf_generated_imports[];
+extern const size_t bf_generated_imports_count;
+}
 
 namespace {
 
@@ -52,6 +58,21 @@ TEST(Loader, UnresolvedImport) {
   std::string error;
   EXPECT_EQ(bf::vm::Program::load(input("unresolved.bc"), error), nullptr);
   EXPECT_NE(error.find("unresolved import 'no_such_host_function'"), std::string::npos) << error;
+}
+
+// find_import searches the generated table by binary search: every name in it must be found,
+// as the table itself or a hand-written entry of the same name.
+TEST(Loader, EveryGeneratedImportIsFound) {
+  ASSERT_TRUE(bf::vm::generated_imports_sorted());
+  ASSERT_GT(bf_generated_imports_count, 1000u);
+  for (size_t i = 0; i < bf_generated_imports_count; i++) {
+    const bf::vm::Import* found = bf::vm::find_import(bf_generated_imports[i].name);
+    ASSERT_NE(found, nullptr) << bf_generated_imports[i].name;
+    EXPECT_STREQ(found->name, bf_generated_imports[i].name);
+  }
+  EXPECT_EQ(bf::vm::find_import("no_such_host_function"), nullptr);
+  EXPECT_EQ(bf::vm::find_import(""), nullptr);
+  EXPECT_EQ(bf::vm::find_import("~~~"), nullptr);
 }
 
 TEST(LoaderDeathTest, MissingMain) {
