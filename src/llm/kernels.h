@@ -86,9 +86,8 @@ struct Kernels {
 const Kernels& scalar_kernels();
 // nullptr when the CPU (or the build) lacks AVX2 and FMA.
 const Kernels* avx2_kernels();
-// nullptr when the CPU lacks AVX-512 F/BW/VL/VNNI, or the build has no such set (the bitcode
-// build, apps/llama, leaves it out: BareFlow's interpreter runs generic IR and AVX2's three
-// integer intrinsics only).
+// nullptr when the CPU lacks AVX-512 F/BW/VL/VNNI (the bitcode build, apps/llama, has the set
+// too: docs/kernels.md).
 const Kernels* avx512_kernels();
 // The fastest set this CPU runs; BAREFLOW_KERNELS=scalar|avx2|avx512 in the environment asks for
 // one (a set the CPU lacks falls back to the next best, with a warning).

@@ -43,6 +43,18 @@ void attach_counts(Function& f, uint64_t calls, ArrayRef<Edge> edges, InstrProfS
   summary.addRecord(record);
 }
 
+std::string features_with_own(const Function& f, const std::string& cpu_features) {
+  std::string merged = cpu_features;
+  SmallVector<StringRef, 16> own;
+  f.getFnAttribute("target-features").getValueAsString().split(own, ',', -1, false);
+  for (StringRef feature : own) {
+    if (!feature.starts_with("+")) continue;
+    if (!merged.empty()) merged += ",";
+    merged += feature.str();
+  }
+  return merged;
+}
+
 void keep_unfused(Function& f) {
   if (f.getFnAttribute("target-features").getValueAsString().contains("+fma")) return;
   std::vector<CallInst*> muladds;

@@ -14,16 +14,12 @@
 #include <vector>
 
 #include "llm/weight_types.h"
+#include "kernel_cases.h"
 
 namespace bf::llm {
 namespace {
 
-std::vector<float> random_floats(int n, std::mt19937& rng, float scale = 1.0f) {
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using namespace kernel_cases;
 
 // ---- scalar reference against independent computations ----
 
@@ -164,8 +160,6 @@ TEST(Fp16, EveryHalfRoundTrips) {
 
 // ---- every kernel set against the scalar reference ----
 
-constexpr float kEps = 1.1920929e-7f;  // FLT_EPSILON
-
 std::vector<const Kernels*> simd_sets() {
   std::vector<const Kernels*> sets;
   if (const Kernels* k = avx2_kernels()) sets.push_back(k);
@@ -184,16 +178,6 @@ TEST(SimdKernels, Avx512SetPresent) {
     GTEST_SKIP() << "this CPU lacks AVX-512 F/BW/VL/VNNI: the avx512 set is untested";
   EXPECT_STREQ(avx512_kernels()->name, "avx512");
 }
-
-// Sums in another order than the reference differ by rounding: for a sum of n terms we allow
-// 8 * eps * sqrt(n) * sum|terms| (the random-walk bound of rounding errors, with margin).
-float sum_tolerance(double abs_terms, int n) {
-  return static_cast<float>(8.0 * kEps * std::sqrt(static_cast<double>(n) + 1) * abs_terms) +
-         1e-30f;
-}
-
-const int kSizes[] = {1, 3, 7, 8, 15, 16, 17, 33, 65, 172, 1000};
-const int kRows[] = {1, 3, 4, 5, 67};
 
 TEST(SimdKernels, MatmulF32MatchesScalar) {
   std::mt19937 rng(10);
@@ -310,112 +294,6 @@ TEST(SimdKernels, MatmulQ8MatchesScalar) {
       }
     }
   }
-}
-
-// ---- GGUF formats: random blocks (every bit pattern of the quants, scales of realistic size).
-
-const WeightType kBlockTypes[] = {WeightType::kQ8_0, WeightType::kQ4_0, WeightType::kQ4_1,
-                                  WeightType::kQ5_0, WeightType::kQ5_1, WeightType::kQ4K,
-                                  WeightType::kQ5K,  WeightType::kQ6K};
-
-// d rows of n values of type t: random bytes, then the half-precision scales and minimums made
-// finite and of the size a quantizer gives.
-std::vector<uint8_t> random_blocks(WeightType t, int n, int d, std::mt19937& rng) {
-  const WeightTypeInfo& info = weight_type_info(t);
-  std::vector<uint8_t> bytes(weight_bytes(t, uint64_t(n) * d));
-  std::uniform_int_distribution<int> byte(0, 255);
-  for (uint8_t& b : bytes) b = uint8_t(byte(rng));
-  std::uniform_real_distribution<float> scale(1e-4f, 2e-2f);
-  auto half = [&](uint8_t* p) {
-    const uint16_t h = fp32_to_fp16(scale(rng) * (byte(rng) < 128 ? -1.0f : 1.0f));
-    std::memcpy(p, &h, 2);
-  };
-  for (size_t at = 0; at < bytes.size(); at += info.block_bytes) {
-    uint8_t* blk = bytes.data() + at;
-    if (t == WeightType::kQ6K) {
-      half(blk + offsetof(BlockQ6K, d));
-    } else {
-      half(blk);  // d
-      if (t == WeightType::kQ4_1 || t == WeightType::kQ5_1 || t == WeightType::kQ4K ||
-          t == WeightType::kQ5K)
-        half(blk + 2);  // m, dmin
-    }
-  }
-  return bytes;
-}
-
-// Sum over a row of |every term the kernels round|: the scaled quants' products with x, and the
-// minimums' products with x, each counted in full.
-double abs_terms(WeightType t, const uint8_t* row, const std::vector<int8_t>& xq,
-                 const std::vector<float>& xs, int n) {
-  double total = 0;
-  auto add = [&](int j, double w_scaled, double offset) {
-    const double x = double(xq[j]) * xs[j / 32];
-    total += std::fabs(w_scaled * x) + std::fabs(offset * x);
-  };
-  const int blocks = n / weight_type_info(t).block_values;
-  for (int b = 0; b < blocks; b++) {
-    const uint8_t* p = row + size_t(b) * weight_type_info(t).block_bytes;
-    const int base = b * weight_type_info(t).block_values;
-    int8_t sq[256];
-    uint8_t uq[256];
-    int sc[8], mn[8];
-    switch (t) {
-      case WeightType::kQ8_0: {
-        auto& blk = *reinterpret_cast<const BlockQ8_0*>(p);
-        for (int j = 0; j < 32; j++) add(base + j, fp16_to_fp32(blk.d) * blk.qs[j], 0);
-        break;
-      }
-      case WeightType::kQ4_0:
-      case WeightType::kQ5_0: {
-        const uint16_t d16 = reinterpret_cast<const uint16_t*>(p)[0];
-        if (t == WeightType::kQ4_0) unpack_q4_0(*reinterpret_cast<const BlockQ4_0*>(p), sq);
-        else unpack_q5_0(*reinterpret_cast<const BlockQ5_0*>(p), sq);
-        for (int j = 0; j < 32; j++) add(base + j, fp16_to_fp32(d16) * sq[j], 0);
-        break;
-      }
-      case WeightType::kQ4_1:
-      case WeightType::kQ5_1: {
-        const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
-        if (t == WeightType::kQ4_1) unpack_q4_1(*reinterpret_cast<const BlockQ4_1*>(p), uq);
-        else unpack_q5_1(*reinterpret_cast<const BlockQ5_1*>(p), uq);
-        for (int j = 0; j < 32; j++) add(base + j, fp16_to_fp32(h[0]) * uq[j], fp16_to_fp32(h[1]));
-        break;
-      }
-      case WeightType::kQ4K:
-      case WeightType::kQ5K: {
-        const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
-        if (t == WeightType::kQ4K) unpack_q4_k(*reinterpret_cast<const BlockQ4K*>(p), uq, sc, mn);
-        else unpack_q5_k(*reinterpret_cast<const BlockQ5K*>(p), uq, sc, mn);
-        for (int j = 0; j < 256; j++)
-          add(base + j, fp16_to_fp32(h[0]) * sc[j / 32] * uq[j], fp16_to_fp32(h[1]) * mn[j / 32]);
-        break;
-      }
-      default: {
-        auto& blk = *reinterpret_cast<const BlockQ6K*>(p);
-        unpack_q6_k(blk, sq);
-        for (int j = 0; j < 256; j++) add(base + j, fp16_to_fp32(blk.d) * blk.scales[j / 16] * sq[j], 0);
-      }
-    }
-  }
-  return total;
-}
-
-struct BlockCase {
-  std::vector<int8_t> xq;
-  std::vector<float> xs;
-  std::vector<int32_t> sums;
-  Q8Input input() const { return {xq.data(), xs.data(), sums.data()}; }
-};
-
-BlockCase quantized_input(int n, std::mt19937& rng) {
-  BlockCase c{std::vector<int8_t>(n), std::vector<float>(n / 32), std::vector<int32_t>(n / 32)};
-  auto x = random_floats(n, rng);
-  scalar_kernels().quantize_q8(c.xq.data(), c.xs.data(), x.data(), n, 32);
-  c.xq[0] = 127;  // the extremes a quantized x holds
-  if (n > 1) c.xq[n - 1] = -127;
-  q8_block_sums(c.sums.data(), c.xq.data(), n);
-  return c;
 }
 
 TEST(SimdKernels, BlockFormatMatmulsMatchScalar) {
