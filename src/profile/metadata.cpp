@@ -45,9 +45,11 @@ void attach_counts(Function& f, uint64_t calls, ArrayRef<Edge> edges, InstrProfS
 
 std::string features_with_own(const Function& f, const std::string& cpu_features) {
   std::string merged = cpu_features;
-  SmallVector<StringRef, 16> own;
-  f.getFnAttribute("target-features").getValueAsString().split(own, ',', -1, false);
-  for (StringRef feature : own) {
+  // split(char) into a pair rather than into a vector: the JIT is also bitcode (src/meta), and
+  // this one is inline.
+  for (StringRef rest = f.getFnAttribute("target-features").getValueAsString(); !rest.empty();) {
+    auto [feature, tail] = rest.split(',');
+    rest = tail;
     if (!feature.starts_with("+")) continue;
     if (!merged.empty()) merged += ",";
     merged += feature.str();

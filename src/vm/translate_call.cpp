@@ -490,6 +490,14 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::x86_avx512_vpdpbusd_512:  // (acc, unsigned bytes, signed bytes)
       emit_vec(X.vpdpbusd, d, arg(1), arg(2), arg(0), vt->getNumElements());
       return true;
+    case Intrinsic::x86_avx512bf16_cvtne2ps2bf16_128: case Intrinsic::x86_avx512bf16_cvtne2ps2bf16_256:
+    case Intrinsic::x86_avx512bf16_cvtne2ps2bf16_512:  // (high half's floats, low half's)
+      emit_vec(X.cvtne2ps2bf16, d, arg(0), arg(1), 0, vt->getNumElements() / 2);
+      return true;
+    case Intrinsic::x86_avx512bf16_dpbf16ps_128: case Intrinsic::x86_avx512bf16_dpbf16ps_256:
+    case Intrinsic::x86_avx512bf16_dpbf16ps_512:  // (acc, bfloat16 pairs, bfloat16 pairs)
+      emit_vec(X.dpbf16ps, d, arg(1), arg(2), arg(0), vt->getNumElements());
+      return true;
     case Intrinsic::masked_load: {  // (address, alignment, mask, passthru)
       if (!masked_lanes_ok(vt)) return false;
       emit_vec(X.masked_load, d, arg(0), arg(2), arg(3), vt->getNumElements(),
