@@ -321,7 +321,7 @@ Kernels make_set() {
   k.name = "avx512";
   k.matmul_f32 = matmul_f32;
   k.matmul_f16 = matmul_f16;
-  k.matmul_bf16 = matmul_bf16;
+  k.matmul_bf16 = avx512_bf16_matmul() ? avx512_bf16_matmul() : matmul_bf16;
   k.matmul_q8_0 = matmul_blocks32<BlockQ8_0>;
   k.matmul_q4_1 = matmul_blocks32<BlockQ4_1>;
   k.matmul_q5_1 = matmul_blocks32<BlockQ5_1>;

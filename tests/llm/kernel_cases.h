@@ -31,6 +31,13 @@ inline float sum_tolerance(double abs_terms, int n) {
          1e-30f;
 }
 
+// A half-width matmul's tolerance beyond the sum's: the BF16 kernel on AVX-512 BF16 rounds x to
+// bfloat16 (to nearest: 2^-8 of |x| at most), so up to 2^-8 of sum |w x| more.
+inline float half_matmul_tolerance(const Kernels& k, WeightType t, double abs_terms, int n) {
+  const bool rounds_x = t == WeightType::kBF16 && avx512_bf16_matmul() && k.matmul_bf16 == avx512_bf16_matmul();
+  return sum_tolerance(abs_terms, n) + (rounds_x ? static_cast<float>(abs_terms * 0x1p-8) : 0.0f);
+}
+
 inline constexpr int kSizes[] = {1, 3, 7, 8, 15, 16, 17, 33, 65, 172, 1000};
 inline constexpr int kRows[] = {1, 3, 4, 5, 67};
 

@@ -321,6 +321,12 @@ TEST(SimdKernels, BlockFormatMatmulsMatchScalar) {
   }
 }
 
+TEST(SimdKernels, Avx512TakesTheBf16DotKernel) {
+  if (avx512_kernels() == nullptr || avx512_bf16_matmul() == nullptr)
+    GTEST_SKIP() << "this CPU lacks AVX-512 BF16: the vdpbf16ps matmul is untested";
+  EXPECT_EQ(avx512_kernels()->matmul_bf16, avx512_bf16_matmul());
+}
+
 TEST(SimdKernels, HalfMatmulsMatchScalar) {
   std::mt19937 rng(19);
   for (const Kernels* k : simd_sets()) {
@@ -340,7 +346,7 @@ TEST(SimdKernels, HalfMatmulsMatchScalar) {
             dequantize_row(t, w.data() + i * n, row.data(), n);
             double terms = 0;
             for (int j = 0; j < n; j++) terms += std::fabs(row[j] * x[j]);
-            ASSERT_NEAR(got[i], want[i], sum_tolerance(terms, n))
+            ASSERT_NEAR(got[i], want[i], half_matmul_tolerance(*k, t, terms, n))
                 << k->name << " " << weight_type_info(t).name << " n=" << n << " d=" << d << " row " << i;
           }
         }
