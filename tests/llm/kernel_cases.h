@@ -147,4 +147,89 @@ inline BlockCase quantized_input(int n, std::mt19937& rng) {
   return c;
 }
 
+// ---- The matmul cases: each calls check(what, n, d, row, got, want, tolerance) for every row
+// of every case, got from set k, want from the scalar set.
+
+template <class Check>
+void matmul_f32_cases(const Kernels& k, Check check) {
+  std::mt19937 rng(10);
+  for (int n : kSizes) {
+    for (int d : kRows) {
+      auto w = random_floats(n * d, rng), x = random_floats(n, rng);
+      std::vector<float> want(d), got(d);
+      scalar_kernels().matmul_f32(want.data(), x.data(), w.data(), n, d);
+      k.matmul_f32(got.data(), x.data(), w.data(), n, d);
+      for (int i = 0; i < d; i++) {
+        double terms = 0;
+        for (int j = 0; j < n; j++) terms += std::fabs(w[i * n + j] * x[j]);
+        check("matmul_f32", n, d, i, got[i], want[i], sum_tolerance(terms, n));
+      }
+    }
+  }
+}
+
+template <class Check>
+void half_matmul_cases(const Kernels& k, Check check) {
+  std::mt19937 rng(19);
+  for (WeightType t : {WeightType::kF16, WeightType::kBF16}) {
+    const bool f16 = t == WeightType::kF16;
+    for (int n : kSizes) {
+      for (int d : kRows) {
+        auto wf = random_floats(n * d, rng), x = random_floats(n, rng);
+        std::vector<uint16_t> w(n * d);
+        quantize_row(t, wf.data(), w.data(), n * d);
+        std::vector<float> want(d), got(d), row(n);
+        (f16 ? scalar_kernels().matmul_f16 : scalar_kernels().matmul_bf16)(want.data(), x.data(), w.data(), n, d);
+        (f16 ? k.matmul_f16 : k.matmul_bf16)(got.data(), x.data(), w.data(), n, d);
+        for (int i = 0; i < d; i++) {
+          dequantize_row(t, w.data() + i * n, row.data(), n);
+          double terms = 0;
+          for (int j = 0; j < n; j++) terms += std::fabs(row[j] * x[j]);
+          check(weight_type_info(t).name, n, d, i, got[i], want[i], half_matmul_tolerance(k, t, terms, n));
+        }
+      }
+    }
+  }
+}
+
+template <class Check>
+void dot_axpy_cases(const Kernels& k, Check check) {
+  std::mt19937 rng(11);
+  for (int n : kSizes) {
+    auto a = random_floats(n, rng), b = random_floats(n, rng);
+    double terms = 0;
+    for (int j = 0; j < n; j++) terms += std::fabs(a[j] * b[j]);
+    check("dot", n, 1, 0, k.dot(a.data(), b.data(), n), scalar_kernels().dot(a.data(), b.data(), n),
+          sum_tolerance(terms, n));
+    auto y1 = b, y2 = b;  // axpy: one fused rounding instead of two, per element
+    scalar_kernels().axpy(y1.data(), 0.37f, a.data(), n);
+    k.axpy(y2.data(), 0.37f, a.data(), n);
+    for (int j = 0; j < n; j++)
+      check("axpy", n, 1, j, y2[j], y1[j], 2 * kEps * (std::fabs(b[j]) + std::fabs(0.37f * a[j])));
+  }
+}
+
+// Integer dots are exact; the float sums over blocks (and sub-blocks) are reassociated.
+template <class Check>
+void block_matmul_cases(const Kernels& k, Check check) {
+  std::mt19937 rng(14);
+  for (WeightType t : kBlockTypes) {
+    const int block = weight_type_info(t).block_values;
+    for (int nb : {1, 2, 3, 7, 11}) {
+      for (int d : kRows) {
+        const int n = nb * block;
+        const std::vector<uint8_t> w = random_blocks(t, n, d, rng);
+        const BlockCase x = quantized_input(n, rng);
+        std::vector<float> want(d), got(d);
+        block_matmul(scalar_kernels(), t)(want.data(), x.input(), w.data(), n, d);
+        block_matmul(k, t)(got.data(), x.input(), w.data(), n, d);
+        for (int i = 0; i < d; i++) {
+          const double terms = abs_terms(t, w.data() + weight_bytes(t, uint64_t(i) * n), x.xq, x.xs, n);
+          check(weight_type_info(t).name, n, d, i, got[i], want[i], sum_tolerance(terms, n / 16 + 8));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace bf::llm::kernel_cases

@@ -179,45 +179,20 @@ TEST(SimdKernels, Avx512SetPresent) {
   EXPECT_STREQ(avx512_kernels()->name, "avx512");
 }
 
+// One case's agreement as a GoogleTest expectation; after a first failure the rest stay quiet.
+auto expect_near(const Kernels& k) {
+  return [&k](const char* what, int n, int d, int row, float got, float want, float tolerance) {
+    if (::testing::Test::HasFailure()) return;
+    EXPECT_NEAR(got, want, tolerance) << k.name << " " << what << " n=" << n << " d=" << d << " row " << row;
+  };
+}
+
 TEST(SimdKernels, MatmulF32MatchesScalar) {
-  std::mt19937 rng(10);
-  for (const Kernels* k : simd_sets()) {
-    for (int n : kSizes) {
-      for (int d : kRows) {
-        auto w = random_floats(n * d, rng), x = random_floats(n, rng);
-        std::vector<float> want(d), got(d);
-        scalar_kernels().matmul_f32(want.data(), x.data(), w.data(), n, d);
-        k->matmul_f32(got.data(), x.data(), w.data(), n, d);
-        for (int i = 0; i < d; i++) {
-          double abs_terms = 0;
-          for (int j = 0; j < n; j++) abs_terms += std::fabs(w[i * n + j] * x[j]);
-          ASSERT_NEAR(got[i], want[i], sum_tolerance(abs_terms, n))
-              << k->name << " n=" << n << " d=" << d << " row " << i;
-        }
-      }
-    }
-  }
+  for (const Kernels* k : simd_sets()) matmul_f32_cases(*k, expect_near(*k));
 }
 
 TEST(SimdKernels, DotAndAxpyMatchScalar) {
-  std::mt19937 rng(11);
-  for (const Kernels* k : simd_sets()) {
-    for (int n : kSizes) {
-      auto a = random_floats(n, rng), b = random_floats(n, rng);
-      double abs_terms = 0;
-      for (int j = 0; j < n; j++) abs_terms += std::fabs(a[j] * b[j]);
-      EXPECT_NEAR(k->dot(a.data(), b.data(), n), scalar_kernels().dot(a.data(), b.data(), n),
-                  sum_tolerance(abs_terms, n))
-          << k->name << " n=" << n;
-      // axpy: one fused rounding instead of two, per element.
-      auto y1 = b, y2 = b;
-      scalar_kernels().axpy(y1.data(), 0.37f, a.data(), n);
-      k->axpy(y2.data(), 0.37f, a.data(), n);
-      for (int j = 0; j < n; j++)
-        ASSERT_NEAR(y2[j], y1[j], 2 * kEps * (std::fabs(b[j]) + std::fabs(0.37f * a[j])))
-            << k->name << " n=" << n << " at " << j;
-    }
-  }
+  for (const Kernels* k : simd_sets()) dot_axpy_cases(*k, expect_near(*k));
 }
 
 struct Q8Matrix {
@@ -297,28 +272,7 @@ TEST(SimdKernels, MatmulQ8MatchesScalar) {
 }
 
 TEST(SimdKernels, BlockFormatMatmulsMatchScalar) {
-  std::mt19937 rng(14);
-  for (const Kernels* k : simd_sets()) {
-    for (WeightType t : kBlockTypes) {
-      const int block = weight_type_info(t).block_values;
-      for (int nb : {1, 2, 3, 7, 11}) {
-        for (int d : kRows) {
-          const int n = nb * block;
-          const std::vector<uint8_t> w = random_blocks(t, n, d, rng);
-          const BlockCase x = quantized_input(n, rng);
-          std::vector<float> want(d), got(d);
-          block_matmul(scalar_kernels(), t)(want.data(), x.input(), w.data(), n, d);
-          block_matmul(*k, t)(got.data(), x.input(), w.data(), n, d);
-          for (int i = 0; i < d; i++) {
-            // Integer dots are exact; the float sums over blocks (and sub-blocks) are reassociated.
-            const double terms = abs_terms(t, w.data() + weight_bytes(t, uint64_t(i) * n), x.xq, x.xs, n);
-            ASSERT_NEAR(got[i], want[i], sum_tolerance(terms, n / 16 + 8))
-                << k->name << " " << weight_type_info(t).name << " n=" << n << " d=" << d << " row " << i;
-          }
-        }
-      }
-    }
-  }
+  for (const Kernels* k : simd_sets()) block_matmul_cases(*k, expect_near(*k));
 }
 
 TEST(SimdKernels, Avx512TakesTheBf16DotKernel) {
@@ -328,31 +282,7 @@ TEST(SimdKernels, Avx512TakesTheBf16DotKernel) {
 }
 
 TEST(SimdKernels, HalfMatmulsMatchScalar) {
-  std::mt19937 rng(19);
-  for (const Kernels* k : simd_sets()) {
-    for (WeightType t : {WeightType::kF16, WeightType::kBF16}) {
-      for (int n : kSizes) {
-        for (int d : kRows) {
-          auto wf = random_floats(n * d, rng), x = random_floats(n, rng);
-          std::vector<uint16_t> w(n * d);
-          quantize_row(t, wf.data(), w.data(), n * d);
-          std::vector<float> want(d), got(d), row(n);
-          auto fn = [&](const Kernels& set) {
-            return t == WeightType::kF16 ? set.matmul_f16 : set.matmul_bf16;
-          };
-          fn(scalar_kernels())(want.data(), x.data(), w.data(), n, d);
-          fn(*k)(got.data(), x.data(), w.data(), n, d);
-          for (int i = 0; i < d; i++) {
-            dequantize_row(t, w.data() + i * n, row.data(), n);
-            double terms = 0;
-            for (int j = 0; j < n; j++) terms += std::fabs(row[j] * x[j]);
-            ASSERT_NEAR(got[i], want[i], half_matmul_tolerance(*k, t, terms, n))
-                << k->name << " " << weight_type_info(t).name << " n=" << n << " d=" << d << " row " << i;
-          }
-        }
-      }
-    }
-  }
+  for (const Kernels* k : simd_sets()) half_matmul_cases(*k, expect_near(*k));
 }
 
 TEST(SimdKernels, RmsnormMatchesScalar) {
