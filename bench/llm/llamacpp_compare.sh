@@ -59,7 +59,9 @@ model_path() {  # type -> path of the GGUF file, made on first use
   if [[ ! -s $fp32 ]]; then
     "$bareflow" synth --shape "$shape" "$fp32.tmp" >&2 && mv "$fp32.tmp" "$fp32"
   fi
-  if [[ ! -s $path ]]; then
+  # engine_bench.sh writes files of the same names without a vocabulary, which llama.cpp needs
+  # (GGUF keeps its metadata at the front).
+  if [[ ! -s $path ]] || ! grep -aq tokenizer.ggml.tokens < <(head -c 8000000 "$path"); then
     "$bareflow" quantize "$fp32" "$path.tmp" --type "$type" -z "$tokenizer" >&2 && mv "$path.tmp" "$path"
   fi
   echo "$path"
@@ -82,9 +84,10 @@ for ((r = 0; r < reps; r++)); do
   for type in $types; do
     path=$(model_path "$type")
     for t in $threads; do
-      l=$(llamacpp_tps "$path" "$t")
+      l=$(llamacpp_tps "$path" "$t") || l=""
       [[ -n $l ]] || { echo "bareflow: llamacpp_compare.sh: llama-bench gave no figure for $path" >&2; exit 1; }
-      line=$("$engine" "$path" --threads "$t" --tokens "$tokens")
+      line=$("$engine" "$path" --threads "$t" --tokens "$tokens") ||
+        { echo "bareflow: llamacpp_compare.sh: llm_engine_bench failed on $path" >&2; exit 1; }
       echo "$type t=$t llama.cpp=$l $line" >> "$log"
       got[$type/$t/l]+="$l "
       got[$type/$t/b]+="$(echo "$line" | field tok_per_s) "
