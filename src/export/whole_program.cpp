@@ -118,16 +118,7 @@ void name_cpu(Module& m, const std::string& cpu, const std::string& features) {
       f.removeFnAttr(Attribute::NoInline);
     }
     profile::keep_unfused(f);
-    // The source's own additions (a file built with -mavx2 for kernels chosen at run time)
-    // come last, so that they win over the chosen CPU's list.
-    std::string merged = features;
-    SmallVector<StringRef, 16> own;
-    f.getFnAttribute("target-features").getValueAsString().split(own, ',', -1, false);
-    for (StringRef feature : own) {
-      if (!feature.starts_with("+")) continue;
-      if (!merged.empty()) merged += ",";
-      merged += feature.str();
-    }
+    const std::string merged = profile::features_with_own(f, features);
     f.addFnAttr("target-cpu", cpu);
     if (merged.empty()) f.removeFnAttr("target-features");
     else f.addFnAttr("target-features", merged);

@@ -198,7 +198,8 @@ const profile::FunctionProfile* past(const UnitBuild& u, uint32_t k) {
 }
 
 // e. The host CPU on every function (clang's per-function attributes would pin baseline
-// x86-64), no optnone (clang -O0), and the profile.
+// x86-64) with the function's own additions (the engine's AVX-512 kernels on a host without
+// AVX-512, never called there), no optnone (clang -O0), and the profile.
 void target_and_profile(UnitBuild& u) {
   const CompileRequest& request = u.request;
   InstrProfSummaryBuilder summary(ProfileSummaryBuilder::DefaultCutoffs);
@@ -211,7 +212,7 @@ void target_and_profile(UnitBuild& u) {
     }
     bf::profile::keep_unfused(*f);
     f->addFnAttr("target-cpu", u.context.cpu);
-    f->addFnAttr("target-features", u.context.features);
+    f->addFnAttr("target-features", bf::profile::features_with_own(*f, u.context.features));
     f->removeFnAttr("tune-cpu");
     const vm::Function& slot = *u.machine().functions[k];
     if (request.profile) attach_profile(*f, slot, past(u, k), summary);

@@ -41,6 +41,8 @@ struct Kernels {
 
   // GGUF F16 and BF16 weights (IEEE halves, bfloat16) against fp32 x: each product exact in
   // fp32, summed as matmul_f32 sums.
+  // The avx512 set on a CPU with AVX-512 BF16 rounds x to bfloat16 for BF16 (vdpbf16ps, as
+  // llama.cpp does): products of bfloat16 pairs, up to 2^-8 of sum |w x| further off.
   void (*matmul_f16)(float* out, const float* x, const uint16_t* w, int n, int d);
   void (*matmul_bf16)(float* out, const float* x, const uint16_t* w, int n, int d);
 
@@ -86,10 +88,13 @@ struct Kernels {
 const Kernels& scalar_kernels();
 // nullptr when the CPU (or the build) lacks AVX2 and FMA.
 const Kernels* avx2_kernels();
-// nullptr when the CPU lacks AVX-512 F/BW/VL/VNNI, or the build has no such set (the bitcode
-// build, apps/llama, leaves it out: BareFlow's interpreter runs generic IR and AVX2's three
-// integer intrinsics only).
+// nullptr when the CPU lacks AVX-512 F/BW/VL/VNNI (the bitcode build, apps/llama, has the set
+// too: docs/kernels.md).
 const Kernels* avx512_kernels();
+// The BF16 matmul on AVX-512 BF16 (vdpbf16ps) that the avx512 set takes; nullptr where the CPU
+// or the build lacks it.
+using HalfMatmul = void (*)(float* out, const float* x, const uint16_t* w, int n, int d);
+HalfMatmul avx512_bf16_matmul();
 // The fastest set this CPU runs; BAREFLOW_KERNELS=scalar|avx2|avx512 in the environment asks for
 // one (a set the CPU lacks falls back to the next best, with a warning).
 const Kernels& kernels();

@@ -10,15 +10,16 @@
 // the int32 lanes as dot(q, x) - dot(32, x). Every integer dot is exact, so results differ from
 // the scalar set by the order of float additions.
 //
-// Intrinsics tier 0 does not implement: the engine's bitcode (apps/llama, BF_LLM_BITCODE) leaves
-// this set out, and there avx512_kernels() is nullptr.
+// The engine's bitcode (apps/llama) carries this set too: tier 0 implements the x86 intrinsics
+// it leaves in the IR (vpdpbusd, docs/kernels.md), the JIT compiles it for the host's features,
+// and CPU detection picks it as natively (under QEMU's TCG, which has no AVX-512, it is AVX2).
 #include "llm/kernels.h"
 
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
-    defined(__AVX512VNNI__) && !defined(BF_LLM_BITCODE)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__)
 
 #include <immintrin.h>
 
+#include <atomic>
 #include <cstring>
 
 namespace bf::llm {
@@ -52,11 +53,29 @@ struct LoadF32 {
   static __m512 at(const float* p) { return _mm512_loadu_ps(p); }
   static __m512 tail(const float* p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
 };
+#ifdef BF_LLM_BITCODE
+// Tier 0 has no IR type `half`: the bitcode widens halves through integers, as simd_avx2.h does
+// (the magnitude scaled by 2^112, infinities and NaNs given a float's top exponent, the sign back).
+inline __m512 widen_halves(__m256i h) {
+  const __m512i w = _mm512_cvtepu16_epi32(h);
+  const __m512 scaled = _mm512_mul_ps(
+      _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_and_si512(w, _mm512_set1_epi32(0x7fff)), 13)),
+      _mm512_set1_ps(0x1p112f));
+  const __m512i exp = _mm512_set1_epi32(0x7c00);
+  const __mmask16 special = _mm512_cmpeq_epi32_mask(_mm512_and_si512(w, exp), exp);
+  const __m512i magnitude =
+      _mm512_mask_or_epi32(_mm512_castps_si512(scaled), special, _mm512_castps_si512(scaled), _mm512_set1_epi32(0x7f800000));
+  return _mm512_castsi512_ps(_mm512_or_si512(magnitude, _mm512_slli_epi32(_mm512_and_si512(w, _mm512_set1_epi32(0x8000)), 16)));
+}
+#else
+inline __m512 widen_halves(__m256i h) { return _mm512_cvtph_ps(h); }
+#endif
+
 struct LoadF16 {
   using T = uint16_t;
   static constexpr bool kPrefetch = true;
-  static __m512 at(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
-  static __m512 tail(const uint16_t* p, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
+  static __m512 at(const uint16_t* p) { return widen_halves(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+  static __m512 tail(const uint16_t* p, __mmask16 m) { return widen_halves(_mm256_maskz_loadu_epi16(m, p)); }
 };
 struct LoadBF16 {
   using T = uint16_t;
@@ -302,7 +321,7 @@ Kernels make_set() {
   k.name = "avx512";
   k.matmul_f32 = matmul_f32;
   k.matmul_f16 = matmul_f16;
-  k.matmul_bf16 = matmul_bf16;
+  k.matmul_bf16 = avx512_bf16_matmul() ? avx512_bf16_matmul() : matmul_bf16;
   k.matmul_q8_0 = matmul_blocks32<BlockQ8_0>;
   k.matmul_q4_1 = matmul_blocks32<BlockQ4_1>;
   k.matmul_q5_1 = matmul_blocks32<BlockQ5_1>;
@@ -318,7 +337,17 @@ Kernels make_set() {
 
 const Kernels* avx512_kernels() {
   if (!cpu_has_avx512() || avx2_kernels() == nullptr) return nullptr;
-  static const Kernels k = make_set();
+  // Built once without a function-local static's guard, which would call into the C++ runtime
+  // library (the bitcode has only libc behind it): 0 empty, 1 being filled, 2 ready.
+  static Kernels k;
+  static std::atomic<int> state{0};
+  int expected = 0;
+  if (state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
+    k = make_set();
+    state.store(2, std::memory_order_release);
+  }
+  while (state.load(std::memory_order_acquire) != 2) {
+  }
   return &k;
 }
 

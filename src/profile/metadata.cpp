@@ -43,6 +43,20 @@ void attach_counts(Function& f, uint64_t calls, ArrayRef<Edge> edges, InstrProfS
   summary.addRecord(record);
 }
 
+std::string features_with_own(const Function& f, const std::string& cpu_features) {
+  std::string merged = cpu_features;
+  // split(char) into a pair rather than into a vector: the JIT is also bitcode (src/meta), and
+  // this one is inline.
+  for (StringRef rest = f.getFnAttribute("target-features").getValueAsString(); !rest.empty();) {
+    auto [feature, tail] = rest.split(',');
+    rest = tail;
+    if (!feature.starts_with("+")) continue;
+    if (!merged.empty()) merged += ",";
+    merged += feature.str();
+  }
+  return merged;
+}
+
 void keep_unfused(Function& f) {
   if (f.getFnAttribute("target-features").getValueAsString().contains("+fma")) return;
   std::vector<CallInst*> muladds;

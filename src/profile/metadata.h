@@ -8,6 +8,7 @@
 #include <llvm/ProfileData/ProfileCommon.h>
 
 #include <cstdint>
+#include <string>
 
 #include "profile/profile.h"
 
@@ -24,5 +25,11 @@ void attach_counts(llvm::Function& f, uint64_t calls, llvm::ArrayRef<Edge> edges
 // its own target features, the native build never fuses a multiply and an add, so neither may
 // code generated for a CPU with FMA (llvm.fmuladd becomes fmul + fadd, `contract` is dropped).
 void keep_unfused(llvm::Function& f);
+
+// The target features f is compiled with for a CPU with `cpu_features`: the CPU's, then the
+// source's own additions (a file built with -mavx512f for kernels chosen at run time), so that
+// these win. A function for an extension the CPU lacks still compiles (it is never called there:
+// CPU detection chooses); with the CPU's list alone, its intrinsics could not be selected.
+std::string features_with_own(const llvm::Function& f, const std::string& cpu_features);
 
 }  // namespace bf::profile

@@ -64,6 +64,13 @@ class KernelNames {
     add(x.pmaddwd, "pmaddwd");
     add(x.pmaddubsw, "pmaddubsw");
     add(x.psignb, "psignb");
+    add(x.vpdpbusd, "vpdpbusd");
+    add(x.cvtne2ps2bf16, "cvtne2ps2bf16");
+    add(x.dpbf16ps, "dpbf16ps");
+    add(x.bits_to_lanes, "bits_to_lanes");
+    add(x.lanes_to_bits, "lanes_to_bits");
+    add(x.masked_load, "masked_load");
+    add(x.masked_store, "masked_store");
     const ScalarOps& s = scalar_ops();
     const std::pair<ExtFn, const char*> scalars[] = {
         {s.smin, "smin"}, {s.smax, "smax"}, {s.umin, "umin"}, {s.umax, "umax"}, {s.abs, "abs"},

@@ -30,8 +30,11 @@ uint32_t Translator::slot_bytes_other(Type* t) {
   if (t->isFloatTy() || t->isDoubleTy() || t->isPointerTy() || t->isHalfTy()) return 8;
   if (t->isX86_FP80Ty() || t->isFP128Ty()) return 16;
   if (auto* vt = dyn_cast<FixedVectorType>(t)) {
-    ElemKind k = elem_kind(vt->getElementType());
-    return round_up(vt->getNumElements() * elem_bytes(k), 8);
+    // Lanes of half and bfloat are held (loaded, stored, moved, bitcast, given to x86
+    // intrinsics such as vdpbf16ps) but not computed on: arithmetic on them is refused.
+    Type* et = vt->getElementType();
+    uint32_t eb = et->isHalfTy() || et->isBFloatTy() ? 2 : elem_bytes(elem_kind(et));
+    return round_up(vt->getNumElements() * eb, 8);
   }
   if (t->isStructTy() || t->isArrayTy()) return round_up(DL_.getTypeAllocSize(t), 8);
   if (t->isVoidTy()) return 0;

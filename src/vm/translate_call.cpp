@@ -20,6 +20,15 @@ bool has_param_attr(const CallBase& call, Attribute::AttrKind kind) {
   return f && f->getAttributes().hasAttrSomewhere(kind);
 }
 
+// The vectors the masked load and store kernels take (vecops_impl.inc): lanes of whole bytes,
+// at most 512 bytes.
+bool masked_lanes_ok(FixedVectorType* vt) {
+  Type* et = vt->getElementType();
+  if (et->isIntegerTy(1) || !(et->isIntegerTy() || et->isFloatTy() || et->isDoubleTy() || et->isPointerTy()))
+    return false;
+  return vt->getNumElements() * elem_bytes(elem_kind(et)) <= 512;
+}
+
 }  // namespace
 
 bool has_inline_asm(const llvm::Function& f) {
@@ -477,6 +486,31 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::x86_ssse3_pmadd_ub_sw_128:
       emit_vec(X.pmaddubsw, d, arg(0), arg(1), 0, 8);
       return true;
+    case Intrinsic::x86_avx512_vpdpbusd_128: case Intrinsic::x86_avx512_vpdpbusd_256:
+    case Intrinsic::x86_avx512_vpdpbusd_512:  // (acc, unsigned bytes, signed bytes)
+      emit_vec(X.vpdpbusd, d, arg(1), arg(2), arg(0), vt->getNumElements());
+      return true;
+    case Intrinsic::x86_avx512bf16_cvtne2ps2bf16_128: case Intrinsic::x86_avx512bf16_cvtne2ps2bf16_256:
+    case Intrinsic::x86_avx512bf16_cvtne2ps2bf16_512:  // (high half's floats, low half's)
+      emit_vec(X.cvtne2ps2bf16, d, arg(0), arg(1), 0, vt->getNumElements() / 2);
+      return true;
+    case Intrinsic::x86_avx512bf16_dpbf16ps_128: case Intrinsic::x86_avx512bf16_dpbf16ps_256:
+    case Intrinsic::x86_avx512bf16_dpbf16ps_512:  // (acc, bfloat16 pairs, bfloat16 pairs)
+      emit_vec(X.dpbf16ps, d, arg(1), arg(2), arg(0), vt->getNumElements());
+      return true;
+    case Intrinsic::masked_load: {  // (address, alignment, mask, passthru)
+      if (!masked_lanes_ok(vt)) return false;
+      emit_vec(X.masked_load, d, arg(0), arg(2), arg(3), vt->getNumElements(),
+               elem_bytes(elem_kind(vt->getElementType())));
+      return true;
+    }
+    case Intrinsic::masked_store: {  // (value, address, alignment, mask)
+      auto* st = cast<FixedVectorType>(call.getArgOperand(0)->getType());
+      if (!masked_lanes_ok(st)) return false;
+      emit_vec(X.masked_store, 0, arg(0), arg(1), arg(3), st->getNumElements(),
+               elem_bytes(elem_kind(st->getElementType())));
+      return true;
+    }
     default: return false;
   }
 }

@@ -36,8 +36,15 @@ void Translator::emit_load(uint32_t dst, uint32_t addr, Type* t) {
     }
     return;
   }
-  if (auto* vt = dyn_cast<FixedVectorType>(t)) {
-    if (vt->getElementType()->isIntegerTy(1)) unsupported("load of an i1 vector");
+  if (auto* vt = dyn_cast<FixedVectorType>(t); vt && vt->getElementType()->isIntegerTy(1)) {
+    // In memory one bit a lane (an AVX-512 mask kept in a variable): the bits, then a byte a lane.
+    uint32_t n = vt->getNumElements();
+    if (n > 512) unsupported("load of an i1 vector of more than 512 lanes");
+    uint32_t bits = new_slot(round_up((n + 7) / 8, 8));
+    Inst& in = emit(OP_LOADN);
+    in.d = bits, in.a = addr, in.c = (n + 7) / 8;
+    emit_vec(ext_ops().bits_to_lanes, dst, bits, 0, 0, n);
+    return;
   }
   uint32_t bytes = DL_.getTypeStoreSize(t);
   Inst& in = emit(bytes == 16 ? OP_LOADV16 : bytes == 32 ? OP_LOADV32 : OP_LOADN);
@@ -45,8 +52,15 @@ void Translator::emit_load(uint32_t dst, uint32_t addr, Type* t) {
 }
 
 void Translator::emit_store(uint32_t addr, uint32_t src, Type* t) {
-  if (auto* vt = dyn_cast<FixedVectorType>(t))
-    if (vt->getElementType()->isIntegerTy(1)) unsupported("store of an i1 vector");
+  if (auto* vt = dyn_cast<FixedVectorType>(t); vt && vt->getElementType()->isIntegerTy(1)) {
+    uint32_t n = vt->getNumElements();
+    if (n > 512) unsupported("store of an i1 vector of more than 512 lanes");
+    uint32_t bytes = (n + 7) / 8, bits = new_slot(round_up(bytes, 8));
+    emit_vec(ext_ops().lanes_to_bits, bits, src, 0, bytes, n);
+    Inst& in = emit(OP_STOREN);
+    in.a = addr, in.b = bits, in.c = bytes;
+    return;
+  }
   uint32_t store = store_bytes(t);
   bool scalar = t->isIntegerTy() || t->isFloatTy() || t->isDoubleTy() || t->isPointerTy();
   Op op = !scalar ? (store == 16 ? OP_STOREV16 : store == 32 ? OP_STOREV32 : OP_STOREN) : store == 1 ? OP_STORE8 : store == 2 ? OP_STORE16

@@ -43,9 +43,18 @@ void Translator::translate_vector_cast(const Instruction& I, FixedVectorType* vt
   auto* vs = dyn_cast<FixedVectorType>(x->getType());
   uint32_t a = val(x);
   if (I.getOpcode() == Instruction::BitCast) {
-    if (vt->getElementType()->isIntegerTy(1) || (vs && vs->getElementType()->isIntegerTy(1)))
-      unsupported("bitcast of an i1 vector");
-    emit_move(d, a, slot_bytes(vt));  // same bytes; slot sizes agree up to padding
+    bool to_lanes = vt->getElementType()->isIntegerTy(1);
+    bool from_lanes = vs && vs->getElementType()->isIntegerTy(1);
+    if (to_lanes && from_lanes) {
+      emit_move(d, a, slot_bytes(vt));
+    } else if (to_lanes) {  // bits (an integer's, another vector's) to a byte a lane: AVX-512 masks
+      if (vt->getNumElements() > 512) unsupported("bitcast to an i1 vector of more than 512 lanes");
+      emit_vec(ext_ops().bits_to_lanes, d, a, 0, 0, vt->getNumElements());
+    } else if (from_lanes) {
+      emit_lanes_to_bits(d, a, vs->getNumElements(), vt);
+    } else {
+      emit_move(d, a, slot_bytes(vt));  // same bytes; slot sizes agree up to padding
+    }  // same bytes; slot sizes agree up to padding
     return;
   }
   if (!vs) unsupported("cast");
@@ -63,6 +72,12 @@ void Translator::translate_vector_cast(const Instruction& I, FixedVectorType* vt
   uint32_t flags = (vs->getElementType()->isIntegerTy(1) ? 1 : 0) |
                    (vt->getElementType()->isIntegerTy(1) ? 2 : 0);
   emit_vec(ext_ops().cast[op][from][to], d, a, 0, flags, vt->getNumElements());
+}
+
+void Translator::emit_lanes_to_bits(uint32_t d, uint32_t a, uint32_t lanes, Type* t) {
+  if (lanes > 512) unsupported("bitcast of an i1 vector of more than 512 lanes");
+  // The whole slot is written: an integer's is zero-extended past its bits.
+  emit_vec(ext_ops().lanes_to_bits, d, a, 0, std::min<uint32_t>(slot_bytes(t), 64), lanes);
 }
 
 void Translator::translate_extract_element(const ExtractElementInst& ee, uint32_t d) {

@@ -283,6 +283,8 @@ class Translator {
   void translate_vector_binop(const llvm::Instruction& I, llvm::FixedVectorType* vt,  // translate_vector.cpp
                               uint32_t d);
   void translate_vector_cast(const llvm::Instruction& I, llvm::FixedVectorType* vt, uint32_t d);
+  // A bitcast of <lanes x i1> (a byte a lane) to the bits of type t (an integer, a vector).
+  void emit_lanes_to_bits(uint32_t d, uint32_t a, uint32_t lanes, llvm::Type* t);
   void translate_extract_element(const llvm::ExtractElementInst& ee, uint32_t d);
   void translate_insert_element(const llvm::InsertElementInst& ie, uint32_t d);
   void translate_shuffle(const llvm::ShuffleVectorInst& sv, uint32_t d);

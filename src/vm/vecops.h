@@ -49,6 +49,10 @@ struct ExtOps {
   ExtFn splat[EK_COUNT];              // d[i] = scalar a
   ExtFn pmaddwd, pmaddubsw;           // x86 avx2 integer dot products
   ExtFn psignb;                       // x86 psign.b: a negated, zeroed or kept by the sign of b
+  ExtFn vpdpbusd;                     // x86 avx512 vnni: d = c + u8 a . i8 b, four bytes a lane
+  ExtFn cvtne2ps2bf16, dpbf16ps;      // x86 avx512 bf16: floats to bfloat16, pairs' dot products
+  ExtFn bits_to_lanes, lanes_to_bits; // bitcasts to and from <e x i1>
+  ExtFn masked_load, masked_store;    // llvm.masked.load/store, e lanes of f bytes
 };
 
 // Scalar helpers that the translator points Inst::ptr at.

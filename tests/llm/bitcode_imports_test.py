@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 ALLOWED_CXX = {"_Znwm", "_Znam", "_ZdlPv", "_ZdaPv", "_ZdlPvm", "_ZdaPvm"}  # operator new/delete
-ALLOWED_RUNTIME = {"__cpu_model", "__cpu_indicator_init", "__errno_location"}
+ALLOWED_RUNTIME = {"__cpu_model", "__cpu_features2", "__cpu_indicator_init", "__errno_location"}
 
 nm, bitcode = sys.argv[1], sys.argv[2]
 out = subprocess.run([nm, "-u", bitcode], capture_output=True, text=True, check=True).stdout
