@@ -18,6 +18,9 @@ const char kUsage[] =
     "exports the program with the profile they gathered into DIR, and from then on runs that.\n\n"
     "  --dir DIR                    the state: cache/, lifecycle.jsonl, the appliance\n"
     "  --converge-after K           quiet runs in a row before the export (default 2)\n"
+    "  --in-image                   a boot of an image (bareflow image --grow): run in this\n"
+    "                               process, times from the machine's boot, and switch\n"
+    "                               DIR/boot.cfg to the appliance when converged\n"
     "  --show DIR                   print DIR's lifecycle table and write its plot\n"
     "  --svg FILE                   where --show writes the plot (default DIR/lifecycle.svg)\n"
     "  -h, --help                   this text\n";
@@ -74,6 +77,8 @@ int bf_cmd_lifecycle(int argc, char** argv) {
         if (v.empty() || *end || k < 1 || k > 1000000) return malformed("--converge-after " + v + ": not a count from 1");
         request.converge_after = int(k);
       }
+    } else if (a == "--in-image") {
+      request.in_image = true;
     } else if (a == "--") {
       return malformed("'--' before the program");
     } else if (!a.empty() && a[0] == '-') {

@@ -14,6 +14,7 @@ struct Request {
   int converge_after = 2;         // K
   std::string app;                // the program's bitcode
   std::vector<std::string> args;  // its arguments (without argv[0])
+  bool in_image = false;          // a boot of an image: in this process, switching DIR/boot.cfg
 };
 
 // Paths inside DIR.

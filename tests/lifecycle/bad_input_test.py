@@ -6,6 +6,7 @@ directory and the problem; the program never runs and DIR's journal is left as i
 usage: bad_input_test.py BAREFLOW PROGRAM_BC"""
 import fcntl
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,8 @@ def main():
         busy = os.path.join(tmp, "busy")
         os.mkdir(busy)
         lock = open(os.path.join(busy, "lifecycle.lock"), "w")
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        # As bareflow locks it: an open file description lock (F_OFD_SETLK, 37) on the whole file.
+        fcntl.fcntl(lock, getattr(fcntl, "F_OFD_SETLK", 37), struct.pack("hh4xqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))
 
         cases = [  # (arguments, exit status, words the line must hold)
             ([program_bc], 2, ["--dir"]),
