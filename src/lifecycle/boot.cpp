@@ -298,11 +298,17 @@ void end_image_boot(int status, void*) {
 
 }  // namespace
 
+bool read_bitcode(const std::string& path, std::string& bytes, std::string& error) {
+  if (!read_file(path, bytes, error)) return false;
+  if (is_bitcode(bytes)) return true;
+  error = path + ": not LLVM bitcode";
+  return false;
+}
+
 int boot(const Request& request) {
   const Clock::time_point start = Clock::now();
   std::string bitcode, error;
-  if (!read_file(request.app, bitcode, error)) return refuse(error);
-  if (!is_bitcode(bitcode)) return refuse(request.app + ": not LLVM bitcode");
+  if (!read_bitcode(request.app, bitcode, error)) return refuse(error);
   const cache::Digest module = cache::hash_bytes(bitcode);
   int lock_fd = -1;
   if (!prepare_dir(request.dir, lock_fd, error)) return refuse(error);

@@ -23,6 +23,9 @@ std::string journal_path(const std::string& dir);
 // The appliance of the program whose bitcode hashes to module_hex.
 std::string appliance_path(const std::string& dir, const std::string& module_hex);
 
+// APP.bc's bytes when it is readable LLVM bitcode, else false with `error` naming it.
+bool read_bitcode(const std::string& path, std::string& bytes, std::string& error);
+
 // One boot; returns the program's exit status, or 1 with one line on stderr when it cannot run.
 int boot(const Request& request);
 
