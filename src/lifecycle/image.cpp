@@ -175,9 +175,12 @@ int image_grow(int argc, char** argv) {
                                std::string("--")})
     grow.push_back(w);
   grow.insert(grow.end(), args.begin(), args.end());
+  // The appliance knows nothing of the journal: the kernel appends its boot's line (kernel/journal.cpp).
+  const std::string module = cache::hash_bytes(bitcode).hex();
   std::vector<std::string> appliance = env_words(o.env);
-  appliance.push_back("--");
-  appliance.push_back(appliance_path(state, cache::hash_bytes(bitcode).hex()));
+  for (const std::string& w : {"lifecycle-journal=" + journal_path(state), "lifecycle-module=" + module,
+                               std::string("--"), appliance_path(state, module)})
+    appliance.push_back(w);
   appliance.insert(appliance.end(), args.begin(), args.end());
   if (int r = boot::check_kernel_words(grow)) return r;
   if (int r = boot::check_kernel_words(appliance)) return r;
