@@ -5,9 +5,10 @@ loop: an image booted with `bareflow boot --image` until it runs its appliance: 
       the reference tokens and leaves a FAT partition that fsck.fat -n finds clean; the journal
       (read from the image by `bareflow lifecycle --show IMAGE`) says grow..., converged,
       appliance, one line per boot, and the appliance loads at least 50x fewer bytes of code.
-kill: QEMU killed as the converging boot switches its boot configuration: the image still
-      boots, correctly (grow again or the appliance) and fsck-clean, and reaches the appliance;
-      then `bareflow image --regrow` makes it grow, converge and switch again.
+kill: QEMU killed during the guest's export, then as the converging boot switches its boot
+      configuration: each time the image still boots, correctly (grow again or the appliance)
+      and fsck-clean, with no temporary left; it reaches the appliance; then `bareflow image
+      --regrow` makes it grow, converge and switch again.
 
 usage: image_test.py loop|kill BAREFLOW LLAMA_BC SHARED"""
 import json
@@ -24,7 +25,9 @@ from lifecycle_test import appliance_problems, main, show_problem  # noqa: E402 
 
 TOKENS = 8
 MAX_BOOTS = 6  # grow can take a few boots before one compiles nothing new
+EXPORTING = "exporting the appliance"
 SWITCHING = "switching the boot configuration"
+INTO_EXPORT_S = 20  # the guest's export takes about two minutes under TCG
 
 
 def fat_partition(image):
@@ -85,9 +88,10 @@ def tokens_problem(entry, out, status):
     return None
 
 
-def boot(bareflow, image, entry, tmp, kill_on=None):
+def boot(bareflow, image, entry, tmp, kill_on=None, kill_after=0):
     """One boot of the image. Returns (problem or None, what it said); with kill_on, QEMU is
-    killed as soon as stderr shows that text (problem None, said 'killed')."""
+    killed kill_after seconds after stderr shows that text (said 'killed', when the program had
+    printed the reference tokens)."""
     start = time.monotonic()
     p = subprocess.Popen([bareflow, "boot", "--image", image], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
@@ -95,10 +99,12 @@ def boot(bareflow, image, entry, tmp, kill_on=None):
     for line in p.stderr:
         err.append(line)
         if kill_on and kill_on in line:
+            time.sleep(kill_after)
             p.send_signal(signal.SIGKILL)  # QEMU dies with it (PR_SET_PDEATHSIG)
             p.wait()
             wait_for_qemu_exit(image)
-            return None, "killed"
+            problem = tokens_problem(entry, p.stdout.read(), 0)
+            return (f"before the kill: {problem}", "") if problem else (None, "killed")
     out = p.stdout.read()
     p.wait()
     seconds = time.monotonic() - start
@@ -162,30 +168,49 @@ def loop(bareflow, llama_bc, shared, entry, tmp):
     return failures
 
 
-def kill_during_switch(bareflow, llama_bc, shared, entry, tmp):
-    image = grow_image(bareflow, llama_bc, shared, entry, tmp)
-    killed = False
+def temporaries(image):
+    """The names under /bareflow that are temporaries (.tmp-)."""
+    offset, _ = fat_partition(image)
+    p = subprocess.run(["mdir", "-b", "-i", f"{image}@@{offset}", "::/bareflow"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    return [line for line in p.stdout.splitlines() if ".tmp-" in line]
+
+
+def kill_at(bareflow, image, entry, tmp, text, after, moment):
+    """Boots until a boot's stderr shows `text` and kills QEMU `after` seconds later; then the
+    partition must be clean. Returns the failures."""
     for _ in range(MAX_BOOTS):
-        problem, said = boot(bareflow, image, entry, tmp, kill_on=SWITCHING)
+        problem, said = boot(bareflow, image, entry, tmp, kill_on=text, kill_after=after)
         if problem:
-            print(f"FAIL: before the kill: {problem}")
+            print(f"FAIL: {problem}")
             return 1
         if said == "killed":
-            killed = True
             break
         print(f"boot {read_journal(bareflow, image, tmp)[-1]['boot']}: {said}", flush=True)
-    if not killed:
-        print(f"FAIL: no boot switched its configuration in {MAX_BOOTS} boots")
+    else:
+        print(f"FAIL: no boot got to '{text}' in {MAX_BOOTS} boots")
         return 1
     fsck = fsck_problem(image, tmp)
-    print(f"killed during the switch; the journal holds {len(read_journal(bareflow, image, tmp))} boots; "
-          f"fsck: {'clean' if not fsck else fsck}", flush=True)
-    failures = fsck is not None
-    failures += boot_until_appliance(bareflow, image, entry, tmp, "after the kill,")
+    print(f"killed {moment}, after the reference tokens; the journal holds {len(read_journal(bareflow, image, tmp))} "
+          f"boots, temporaries {temporaries(image)}; fsck: {'clean' if not fsck else fsck}", flush=True)
+    return fsck is not None
+
+
+def kill_during_switch(bareflow, llama_bc, shared, entry, tmp):
+    image = grow_image(bareflow, llama_bc, shared, entry, tmp)
+    failures = kill_at(bareflow, image, entry, tmp, EXPORTING, INTO_EXPORT_S, "during the export")
+    # The next boot grows (its streak still K), removes the export's temporaries and exports again.
+    failures += kill_at(bareflow, image, entry, tmp, SWITCHING, 0, "during the switch")
+    if failures:
+        return failures
+    failures += boot_until_appliance(bareflow, image, entry, tmp, "after the kills,")
     records = read_journal(bareflow, image, tmp)
     if not records or records[-1]["phase"] != "appliance":
-        print("FAIL: no appliance after the kill")
+        print("FAIL: no appliance after the kills")
         return failures + 1
+    if temporaries(image):
+        print(f"FAIL: temporaries left: {temporaries(image)}")
+        failures += 1
     p = subprocess.run([bareflow, "image", "--regrow", image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True)
     if p.returncode != 0:
