@@ -168,12 +168,16 @@ def loop(bareflow, llama_bc, shared, entry, tmp):
     return failures
 
 
-def temporaries(image):
-    """The names under /bareflow that are temporaries (.tmp-)."""
+def state_files(image, part):
+    """The names under /bareflow that hold `part`."""
     offset, _ = fat_partition(image)
     p = subprocess.run(["mdir", "-b", "-i", f"{image}@@{offset}", "::/bareflow"], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
-    return [line for line in p.stdout.splitlines() if ".tmp-" in line]
+    return [line for line in p.stdout.splitlines() if part in line]
+
+
+def temporaries(image):
+    return state_files(image, ".tmp-")
 
 
 def kill_at(bareflow, image, entry, tmp, text, after, moment):
@@ -216,6 +220,9 @@ def kill_during_switch(bareflow, llama_bc, shared, entry, tmp):
     if p.returncode != 0:
         print(f"FAIL: --regrow: exit {p.returncode}: {p.stdout}")
         return failures + 1
+    if state_files(image, "appliance-"):
+        print(f"FAIL: --regrow left {state_files(image, 'appliance-')}")
+        failures += 1
     before = len(records)
     failures += boot_until_appliance(bareflow, image, entry, tmp, "after --regrow,")
     phases = [r["phase"] for r in read_journal(bareflow, image, tmp)[before:]]
