@@ -1,6 +1,7 @@
 #include "console.h"
 
 #include "drivers/virtio_console.h"
+#include "journal.h"
 
 bool console_verbose = false;
 
@@ -70,6 +71,7 @@ void console_init() {
 void console_use_virtio() { virtio = virtio_console_init(); }
 
 void console_write(Channel ch, const char* s, usize n) {
+  journal_output(ch, s, n);
   switch (ch) {
     case Channel::Stdout:
       if (virtio) return virtio_console_write(0, s, n);

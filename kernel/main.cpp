@@ -1,7 +1,8 @@
 // The kernel's start: read what the boot loader left (PVH or multiboot2), bring up memory, CPU,
 // clock, disk and file system, then load the program named on the command line and run it.
 //
-// Command line: [verbose] [strace] [env=NAME=VALUE]... -- PROGRAM [ARG]...  (HOME=/ unless given)
+// Command line: [verbose] [strace] [env=NAME=VALUE]... [lifecycle-journal=PATH lifecycle-module=HEX]
+//               -- PROGRAM [ARG]...  (HOME=/ unless given)
 // Words are separated by spaces; "double quotes" group, a backslash takes the next character.
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
@@ -10,6 +11,7 @@
 #include "drivers/block.h"
 #include "exec/program.h"
 #include "fs/fat32.h"
+#include "journal.h"
 #include "mm/memory.h"
 #include "sched/scheduler.h"
 #include "syscall/syscall.h"
@@ -164,6 +166,7 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
   int n_words = split_words(cmdline, words, 512);
   static char* envp[256];
   int envc = 0, first_arg = -1;
+  const char *journal_path = nullptr, *journal_module = "";
   for (int i = 0; i < n_words; i++) {
     if (!strcmp(words[i], "--")) {
       first_arg = i + 1;
@@ -172,6 +175,8 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
     if (!strcmp(words[i], "verbose")) console_verbose = true;
     else if (!strcmp(words[i], "strace")) syscall_trace = true;
     else if (!strncmp(words[i], "env=", 4) && envc < 255) envp[envc++] = words[i] + 4;
+    else if (!strncmp(words[i], "lifecycle-journal=", 18)) journal_path = words[i] + 18;
+    else if (!strncmp(words[i], "lifecycle-module=", 17)) journal_module = words[i] + 17;
   }
   // The program's home is the disk's root, unless the command line names another: what it keeps
   // under $HOME (bareflow's code cache, ~/.cache/bareflow) lives on the disk, across boots.
@@ -200,5 +205,6 @@ extern "C" [[noreturn]] void kernel_main(u32 protocol, u32 info) {
   int status = program_load(program_path, &img);
   if (status) machine_exit(status);
   words[first_arg] = program_path;
+  if (journal_path) journal_configure(journal_path, journal_module, program_path);
   program_start(img, n_words - first_arg, words + first_arg, envc, envp);
 }

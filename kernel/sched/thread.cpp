@@ -1,6 +1,7 @@
 #include "sched/thread.h"
 
 #include "arch/x86_64/cpu.h"
+#include "journal.h"
 #include "mm/memory.h"
 
 Thread threads[kMaxThreads];
@@ -104,5 +105,6 @@ Thread* thread_create(const TrapFrame& frame, const void* xsave, u64 fs_base, u6
 void program_end(int status) {
   if (program_end_hook) program_end_hook();
   if (exit_hook) exit_hook();
+  journal_append(status);  // after the program's files: the journal may be one of them
   machine_exit(status);
 }

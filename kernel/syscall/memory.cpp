@@ -44,6 +44,10 @@ i64 sys_mmap(const SyscallArgs& a) {
     f = file_for((i32)a.a4);
     if (!f) return -EBADF;
     if (f->kind != FileKind::File || f->node->is_dir()) return -ENODEV;
+    // File mappings are private copies: a shared writable one would lose its writes silently.
+    // Refused as Linux refuses a file system without shared mappings (LLVM's output buffers, lld's
+    // included, then write through write()).
+    if ((flags & kMapShared) && (prot & kProtWrite)) return -ENODEV;
   }
   if (fixed) {
     if (!page_aligned(addr) || !user_range(addr, len) || addr < 0x10000) return -EINVAL;

@@ -15,13 +15,13 @@
 
 #include "boot/elf_check.h"
 #include "boot/host_tools.h"
+#include "boot/image.h"
 #include "boot/qemu.h"
 
 extern "C" const char bf_kernel_image[];
 extern "C" const char bf_kernel_image_end[];
 
 int bf_cmd_boot(int argc, char** argv);
-int bf_cmd_image(int argc, char** argv);
 
 namespace bf::boot {
 namespace {
@@ -35,6 +35,7 @@ constexpr int kMaxCpus = 16;  // the kernel's kMaxCpus
 struct Options {
   std::string disk;  // directory or image
   std::string keep;
+  std::string image;  // boot an image that `bareflow image` wrote, as it is
   std::string mem = "2G";  // room for a static bareflow with LLVM, a model and the JIT (docs/unikernel.md)
   std::string output;      // image
   int cpus = 1;
@@ -45,10 +46,13 @@ struct Options {
 
 const char kBootUsage[] =
     "usage: bareflow boot [OPTIONS] -- PROGRAM [ARGS...]\n"
+    "       bareflow boot [--mem SIZE] [--smp N] [--verbose] --image IMAGE\n"
     "Runs a static Linux x86-64 program in the BareFlow unikernel under QEMU, as if it were a local\n"
     "command: its stdout and stderr are ours, its exit status is ours.\n"
     "  --disk DIR|IMAGE   the files of DIR on the guest's FAT32 disk, or an existing disk image\n"
     "  --keep IMAGE       keep the disk in IMAGE (made on the first boot, reused afterwards)\n"
+    "  --image IMAGE      boot an image that bareflow image wrote, through its GRUB (--verbose\n"
+    "                     prints the QEMU command line)\n"
     "  --mem SIZE         guest memory, such as 512M or 1G (default 2G)\n"
     "  --smp N            N virtual CPUs (default 1; QEMU runs each on a host thread)\n"
     "  --env NAME=VALUE   an environment variable for the program (repeatable)\n"
@@ -57,11 +61,18 @@ const char kBootUsage[] =
     "  --help             this text\n";
 const char kImageUsage[] =
     "usage: bareflow image -o IMAGE [OPTIONS] -- PROGRAM [ARGS...]\n"
+    "       bareflow image --grow -o IMAGE [--converge-after K] [OPTIONS] -- APP.bc [ARGS...]\n"
+    "       bareflow image --regrow IMAGE\n"
     "Writes a disk image that boots the unikernel with GRUB (BIOS) on a PC or under QEMU and runs the\n"
     "static program, with the program and the files of DIR on a FAT32 partition.\n"
     "  -o, --output IMAGE the image to write\n"
     "  --disk DIR         the files of DIR on the FAT32 partition\n"
     "  --env NAME=VALUE   an environment variable for the program (repeatable)\n"
+    "  --grow             boots run APP.bc under bareflow-static with the code cache on the disk,\n"
+    "                     export it when K boots in a row compiled nothing new, and boot that\n"
+    "                     from then on (docs/lifecycle.md)\n"
+    "  --converge-after K with --grow: the quiet boots before the export (default 2)\n"
+    "  --regrow IMAGE     a grown image boots bareflow again and converges anew\n"
     "  --verbose          the kernel also writes its log to the program's stderr\n"
     "  --strace           the kernel logs every system call\n"
     "  --help             this text\n";
@@ -97,24 +108,32 @@ std::vector<std::string> kernel_words(const Options& o, const std::string& progr
   return w;
 }
 
-std::string kernel_command_line(const Options& o, const std::string& program_name) {
+std::string kernel_command_line(const std::vector<std::string>& words) {
   std::string cmd;
-  for (const std::string& w : kernel_words(o, program_name)) cmd += (cmd.empty() ? "" : " ") + quote_word(w);
+  for (const std::string& w : words) cmd += (cmd.empty() ? "" : " ") + quote_word(w);
   return cmd;
 }
 
-// Refuses a command line the kernel would not get whole, naming its longest word.
-int check_command_line(const Options& o, const std::string& program_name) {
-  std::string cmd = kernel_command_line(o, program_name);
+}  // namespace
+
+int check_kernel_words(const std::vector<std::string>& words) {
+  std::string cmd = kernel_command_line(words);
   if (cmd.size() <= kMaxCommandLine) return 0;
   std::string longest;
-  for (const std::string& w : kernel_words(o, program_name))
+  for (const std::string& w : words)
     if (w.size() > longest.size()) longest = w;
   return fail("the kernel command line",
               std::to_string(cmd.size()) + " bytes of program arguments and --env values, more than the " +
                   std::to_string(kMaxCommandLine) + " that reach the kernel (the longest word, " +
                   std::to_string(longest.size()) + " bytes, starts \"" + longest.substr(0, 40) +
                   "\"); pass long data in a file on the disk");
+}
+
+namespace {
+
+// Refuses a command line the kernel would not get whole, naming its longest word.
+int check_command_line(const Options& o, const std::string& program_name) {
+  return check_kernel_words(kernel_words(o, program_name));
 }
 
 // GRUB script quoting: each word in single quotes; GRUB re-quotes words with spaces for the
@@ -124,6 +143,16 @@ std::string grub_quote(const std::string& w) {
   for (char c : w) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
+
+}  // namespace
+
+std::string grub_menu_entry(const std::string& title, const std::vector<std::string>& words) {
+  std::string cfg = "menuentry \"" + title + "\" {\n  multiboot2 /boot/bareflow-kernel.elf";
+  for (const std::string& w : words) cfg += " " + grub_quote(w);
+  return cfg + "\n  boot\n}\n";
+}
+
+namespace {
 
 // Opens a file for QEMU to inherit, on a descriptor above the serial pipes' 3..5.
 int hold_open(const std::string& path, int flags) {
@@ -164,6 +193,8 @@ int parse(int argc, char** argv, bool image, Options* o) {
       if (!value(&o->disk)) return -1;
     } else if (a == "--keep" && !image) {
       if (!value(&o->keep)) return -1;
+    } else if (a == "--image" && !image) {
+      if (!value(&o->image)) return -1;
     } else if (a == "--mem" && !image) {
       if (!value(&o->mem)) return -1;
     } else if (a == "--smp" && !image) {
@@ -192,6 +223,13 @@ int parse(int argc, char** argv, bool image, Options* o) {
     }
   }
   for (; i < argc; i++) o->program.push_back(argv[i]);
+  if (!o->image.empty()) {  // the image says what runs
+    if (!o->program.empty() || !o->disk.empty() || !o->keep.empty() || !o->env.empty() || o->strace) {
+      std::fprintf(stderr, "bareflow: boot: --image takes no program, --disk, --keep, --env or --strace\n");
+      return -1;
+    }
+    return 0;
+  }
   if (o->program.empty()) return -1;
   if (parse_mem_mib(o->mem) < 16) {
     std::fprintf(stderr, "bareflow: --mem %s: expected a size such as 256M or 1G (at least 16M)\n", o->mem.c_str());
@@ -240,7 +278,65 @@ int fill_disk(const std::string& image, const Options& o, const std::string& pro
   return copy_into_image(image, program, name);
 }
 
+// Through the image's own GRUB (SeaBIOS boots the virtio disk), in place: what the guest writes stays.
+int boot_image(const Options& o) {
+  if (!is_file(o.image)) return fail(o.image, "no such disk image");
+  long long offset = 0;
+  std::string error;
+  if (!fat_partition_offset(o.image, offset, error)) return fail("--image", error);
+  QemuRun run;
+  run.image = o.image;
+  run.mem_mib = parse_mem_mib(o.mem);
+  run.cpus = o.cpus;
+  run.verbose = o.verbose;
+  return run_qemu(run);
+}
+
 }  // namespace
+
+// An ISO 9660 tree with GRUB (BIOS, multiboot2) and the kernel; grub-mkrescue makes it a hybrid
+// image that boots as a hard disk too, and appends the FAT32 partition.
+int write_grub_image(const std::string& output, const std::string& grub_cfg, const std::string& fat,
+                     const std::string& tmp) {
+  std::string iso = tmp + "/iso";
+  if (mkdir(iso.c_str(), 0755) || mkdir((iso + "/boot").c_str(), 0755) || mkdir((iso + "/boot/grub").c_str(), 0755))
+    return fail(iso, std::strerror(errno));
+  if (int r = write_kernel(iso + "/boot/bareflow-kernel.elf")) return r;
+  FILE* f = std::fopen((iso + "/boot/grub/grub.cfg").c_str(), "w");
+  if (!f || std::fputs(grub_cfg.c_str(), f) < 0 || std::fclose(f)) return fail(iso, "cannot write grub.cfg");
+  std::string out;
+  // grub-mkrescue's own temporary files go into ours; a partial image goes if we are stopped.
+  remove_on_signal(output);
+  int status = run_tool({"grub-mkrescue", "-o", output, iso, "-append_partition", "2", "0x0c", fat}, &out,
+                        {"TMPDIR=" + tmp});
+  remove_on_signal("");
+  if (status) {
+    unlink(output.c_str());
+    return fail(output, "grub-mkrescue failed (grub-pc-bin, xorriso, mtools): " + last_line(out));
+  }
+  return 0;
+}
+
+bool fat_partition_offset(const std::string& image, long long& offset, std::string& error) {
+  unsigned char mbr[512];
+  std::ifstream in(image, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(mbr), sizeof mbr)) {
+    error = image + ": " + (in.is_open() ? "shorter than a boot sector" : std::strerror(errno));
+    return false;
+  }
+  if (mbr[510] == 0x55 && mbr[511] == 0xAA)
+    for (int i = 0; i < 4; i++) {
+      const unsigned char* e = mbr + 446 + 16 * i;
+      uint32_t lba = e[8] | e[9] << 8 | e[10] << 16 | uint32_t(e[11]) << 24;
+      if ((e[4] == 0x0B || e[4] == 0x0C) && lba) {
+        offset = (long long)lba * 512;
+        return true;
+      }
+    }
+  error = image + ": no FAT32 partition (not an image that bareflow image wrote)";
+  return false;
+}
+
 }  // namespace bf::boot
 
 using namespace bf::boot;
@@ -248,6 +344,7 @@ using namespace bf::boot;
 int bf_cmd_boot(int argc, char** argv) {
   Options o;
   if (parse(argc, argv, false, &o) || o.help) return usage(kBootUsage, o.help);
+  if (!o.image.empty()) return boot_image(o);
   const std::string& program = o.program[0];
   bool program_on_host = is_file(program), existing_image = !o.disk.empty() && is_file(o.disk);
   std::string program_name = base_name(program);
@@ -288,7 +385,7 @@ int bf_cmd_boot(int argc, char** argv) {
   run.image = temporary_disk ? "/proc/self/fd/" + std::to_string(disk_fd) : image;
   Options kernel_options = o;
   kernel_options.verbose = false;  // the host shows the log itself
-  run.command_line = kernel_command_line(kernel_options, program_name);
+  run.command_line = kernel_command_line(kernel_words(kernel_options, program_name));
   run.mem_mib = parse_mem_mib(o.mem);
   run.cpus = o.cpus;
   run.verbose = o.verbose;
@@ -296,7 +393,7 @@ int bf_cmd_boot(int argc, char** argv) {
   return run_qemu(run);
 }
 
-int bf_cmd_image(int argc, char** argv) {
+int bf::boot::image_command(int argc, char** argv) {
   Options o;
   if (parse(argc, argv, true, &o) || o.help || o.output.empty()) return usage(kImageUsage, o.help);
   const std::string& program = o.program[0];
@@ -306,28 +403,8 @@ int bf_cmd_image(int argc, char** argv) {
   if (int r = check_command_line(o, name)) return r;
   TempDir tmp;
   if (tmp.path().empty()) return fail("temporary directory", std::strerror(errno));
-  // An ISO 9660 tree with GRUB (BIOS, multiboot2) and the kernel; grub-mkrescue makes it a hybrid
-  // image that boots as a hard disk too, and appends the FAT32 partition with the program.
-  std::string iso = tmp.path() + "/iso";
-  if (mkdir(iso.c_str(), 0755) || mkdir((iso + "/boot").c_str(), 0755) || mkdir((iso + "/boot/grub").c_str(), 0755))
-    return fail(iso, std::strerror(errno));
-  if (int r = write_kernel(iso + "/boot/bareflow-kernel.elf")) return r;
-  std::string cfg = "set timeout=0\nset default=0\nmenuentry \"BareFlow\" {\n  multiboot2 /boot/bareflow-kernel.elf";
-  for (const std::string& w : kernel_words(o, name)) cfg += " " + grub_quote(w);
-  cfg += "\n  boot\n}\n";
-  FILE* f = std::fopen((iso + "/boot/grub/grub.cfg").c_str(), "w");
-  if (!f || std::fputs(cfg.c_str(), f) < 0 || std::fclose(f)) return fail(iso, "cannot write grub.cfg");
   std::string fat = tmp.path() + "/fat.img";
   if (int r = fill_disk(fat, o, program, name)) return r;
-  std::string out;
-  // grub-mkrescue's own temporary files go into ours; a partial image goes if we are stopped.
-  remove_on_signal(o.output);
-  int status = run_tool({"grub-mkrescue", "-o", o.output, iso, "-append_partition", "2", "0x0c", fat}, &out,
-                        {"TMPDIR=" + tmp.path()});
-  remove_on_signal("");
-  if (status) {
-    unlink(o.output.c_str());
-    return fail(o.output, "grub-mkrescue failed (grub-pc-bin, xorriso, mtools): " + last_line(out));
-  }
-  return 0;
+  return write_grub_image(o.output, "set timeout=0\nset default=0\n" + grub_menu_entry("BareFlow", kernel_words(o, name)),
+                          fat, tmp.path());
 }

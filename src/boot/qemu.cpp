@@ -25,8 +25,8 @@ namespace {
 
 std::vector<std::string> qemu_arguments(const QemuRun& run, const std::string& qemu) {
   std::vector<std::string> a = {qemu, "-M", "pc", "-cpu", "max", "-m", std::to_string(run.mem_mib) + "M",
-                                "-smp", std::to_string(run.cpus), "-nodefaults", "-display", "none", "-no-reboot",
-                                "-kernel", run.kernel, "-append", run.command_line};
+                                "-smp", std::to_string(run.cpus), "-nodefaults", "-display", "none", "-no-reboot"};
+  if (!run.kernel.empty()) a.insert(a.end(), {"-kernel", run.kernel, "-append", run.command_line});
   if (run.cpus > 1) a.insert(a.end(), {"-accel", "tcg,thread=multi"});  // a host thread per CPU
   for (int fd : {3, 4, 5}) a.insert(a.end(), {"-serial", "file:/dev/fd/" + std::to_string(fd)});
   // One virtio-serial device, stdout on port 1 and stderr on port 2. Not virtconsole ports: QEMU
@@ -40,7 +40,7 @@ std::vector<std::string> qemu_arguments(const QemuRun& run, const std::string& q
   }
   a.insert(a.end(), {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-drive",
                      "file=" + run.image + ",format=raw,if=none,id=disk0,cache=writeback", "-device",
-                     "virtio-blk-pci,disable-modern=on,drive=disk0"});
+                     std::string("virtio-blk-pci,disable-modern=on,drive=disk0") + (run.kernel.empty() ? ",bootindex=0" : "")});
   return a;
 }
 
@@ -95,6 +95,11 @@ int run_qemu(const QemuRun& run) {
   for (auto& p : pipes)
     if (pipe(p)) return fail("qemu", std::strerror(errno));
   std::vector<std::string> args = qemu_arguments(run, qemu);
+  if (run.kernel.empty() && run.verbose) {  // an image's boot: the command that boots it, for plain QEMU
+    std::string line;
+    for (const std::string& a : args) line += (line.empty() ? "" : " ") + a;
+    std::fprintf(stderr, "bareflow: %s\n", line.c_str());
+  }
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return fail("qemu", std::strerror(errno));

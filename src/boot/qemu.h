@@ -5,7 +5,7 @@
 namespace bf::boot {
 
 struct QemuRun {
-  std::string kernel, image, command_line;
+  std::string kernel, image, command_line;  // no kernel: the image boots through its GRUB
   long long mem_mib = 2048;
   int cpus = 1;
   bool verbose = false;  // copy the kernel log to stderr as it comes

@@ -3,12 +3,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -80,7 +80,11 @@ bool prepare_dir(const std::string& dir, int& lock_fd, std::string& error) {
     error = lock + ": " + std::strerror(errno);
     return false;
   }
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  // An open file description lock (as flock's, it goes with this open; the unikernel has fcntl's).
+  struct flock whole = {};
+  whole.l_type = F_WRLCK;
+  whole.l_whence = SEEK_SET;
+  if (::fcntl(lock_fd, F_OFD_SETLK, &whole) != 0) {
     error = dir + ": in use by another bareflow lifecycle";
     return false;
   }
@@ -147,23 +151,19 @@ bool run_appliance(const std::string& path, const Request& request, Clock::time_
   return true;
 }
 
-bool grow(const Request& request, const cache::Digest& module, uint64_t bitcode_bytes, Clock::time_point start,
-          Record& r, std::string& error) {
-  CacheCounts before = cache_counts(request.dir, module);
+runtime::RunRequest run_request(const Request& request) {
   runtime::RunRequest run;
   run.app = request.app;
   run.args = {request.app};
   run.args.insert(run.args.end(), request.args.begin(), request.args.end());
   run.jit.params = jit::Params::from_environment();
   run.cache.dir = cache_dir(request.dir);
-  Observed seen;
-  auto child = [&] {
-    int status = runtime::run(run);  // returns only when the program cannot start
-    fflush(nullptr);
-    _exit(status);
-  };
-  if (!observe(child, start, seen, error)) return false;
-  CacheCounts after = cache_counts(request.dir, module);
+  return run;
+}
+
+// A grow boot's record from what was seen of the run and the cache's counters around it.
+void grow_record(const Observed& seen, const CacheCounts& before, const CacheCounts& after, uint64_t bitcode_bytes,
+                 Record& r) {
   r.phase = "grow";
   r.code_bytes = file_size("/proc/self/exe") + bitcode_bytes;
   r.status = seen.status;
@@ -173,11 +173,26 @@ bool grow(const Request& request, const cache::Digest& module, uint64_t bitcode_
   r.compiles = after.misses - std::min(after.misses, before.misses);
   r.cache_hits = after.hits - std::min(after.hits, before.hits);
   r.tiers = after.tiers;
+}
+
+bool grow(const Request& request, const cache::Digest& module, uint64_t bitcode_bytes, Clock::time_point start,
+          Record& r, std::string& error) {
+  CacheCounts before = cache_counts(request.dir, module);
+  runtime::RunRequest run = run_request(request);
+  Observed seen;
+  auto child = [&] {
+    int status = runtime::run(run);  // returns only when the program cannot start
+    fflush(nullptr);
+    _exit(status);
+  };
+  if (!observe(child, start, seen, error)) return false;
+  grow_record(seen, before, cache_counts(request.dir, module), bitcode_bytes, r);
   return true;
 }
 
-// The program with the profile that every run left in DIR's cache, written atomically.
-void converge(const Request& request, const std::string& appliance, Record& r) {
+// The program with the profile that every run left in DIR's cache, written atomically; false
+// (said in one line) when the export failed.
+bool export_appliance(const Request& request, const std::string& appliance, Record& r) {
   exporter::ExportRequest ex;
   ex.app = request.app;
   ex.output = appliance;
@@ -187,20 +202,113 @@ void converge(const Request& request, const std::string& appliance, Record& r) {
   std::string error;
   if (!exporter::export_program(ex, report, error)) {
     fprintf(stderr, "bareflow: lifecycle: export: %s (the next run grows again)\n", error.c_str());
-    return;
+    return false;
   }
   fputs(exporter::report_text(report).c_str(), stderr);
-  r.phase = "converged";
   r.export_s = report.seconds;
+  return true;
+}
+
+// --- A boot of an image (`bareflow image --grow`, docs/lifecycle.md): the unikernel has no fork,
+// so the run happens in this process, which it ends; the rest of the boot is an exit handler
+// that runs after the session's own (the JIT stopped, the code cache's last checkpoint written).
+
+// GRUB reads DIR/boot.cfg; `bareflow image --grow` wrote the appliance's configuration beside it
+// as appliance.cfg. Its copy is fsynced as a temporary and renamed over boot.cfg, so that a
+// machine stopped at any moment boots one configuration or the other, whole.
+bool switch_boot_config(const std::string& dir, const std::string& appliance, std::string& error) {
+  std::string text;
+  const std::string from = dir + "/appliance.cfg", to = dir + "/boot.cfg", tmp = to + ".tmp-switch";
+  if (!read_file(from, text, error)) return false;
+  const std::string name = appliance.substr(appliance.rfind('/') + 1);
+  if (text.find("/" + name + "'") == std::string::npos) {
+    error = from + ": does not boot " + name;
+    return false;
+  }
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == ssize_t(text.size()) && ::fsync(fd) == 0;
+  ok = fd >= 0 && ::close(fd) == 0 && ok;
+  if (!ok || ::rename(tmp.c_str(), to.c_str()) != 0) {
+    error = tmp + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  if (int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+    ::fsync(d);
+    ::close(d);
+  }
+  return true;
+}
+
+struct ImageBoot {
+  Request request;
+  cache::Digest module;
+  uint64_t bitcode_bytes = 0;
+  std::vector<Record> records;  // the journal before this boot
+  Record record;
+  CacheCounts before;
+  InProcessObserver observer;
+};
+ImageBoot* g_image_boot = nullptr;  // an exit handler takes no context of its own
+
+// Converges when this boot made the streak: exports unless a boot stopped after its export left
+// the appliance, then switches the boot configuration. The phase is `converged` when it switched.
+void converge_image(const Request& request, Record& r) {
+  const std::string appliance = appliance_path(request.dir, r.module);
+  if (::access(appliance.c_str(), F_OK) != 0) {  // FAT has no execute bits
+    fprintf(stderr, "bareflow: lifecycle: %d quiet boot(s): exporting the appliance\n", request.converge_after);
+    if (!export_appliance(request, appliance, r)) return;
+  }
+  fprintf(stderr, "bareflow: lifecycle: switching the boot configuration to %s\n", appliance.c_str());
+  std::string error;
+  if (!switch_boot_config(request.dir, appliance, error)) {
+    fprintf(stderr, "bareflow: lifecycle: %s (the next boot grows again)\n", error.c_str());
+    r.export_s.reset();  // the journal gives export_s to converged boots only
+    return;
+  }
+  r.phase = "converged";
+}
+
+void end_image_boot(int status, void*) {
+  ImageBoot& b = *g_image_boot;
+  Observed seen;
+  b.observer.end(status, seen);
+  Record& r = b.record;
+  grow_record(seen, b.before, cache_counts(b.request.dir, b.module), b.bitcode_bytes, r);
+  b.records.push_back(r);
+  if (quiet_streak(b.records, r.module) >= b.request.converge_after) converge_image(b.request, r);
+  std::string error;
+  if (!append_record(journal_path(b.request.dir), r, error)) fprintf(stderr, "bareflow: lifecycle: %s\n", error.c_str());
+}
+
+// Never returns: the program's end ends the process.
+[[noreturn]] void boot_image(ImageBoot* b) {
+  g_image_boot = b;
+  b->before = cache_counts(b->request.dir, b->module);
+  runtime::RunRequest run = run_request(b->request);
+  std::string error;
+  // The unikernel's monotonic clock starts at the machine's boot: times are from there.
+  if (!b->observer.begin(Clock::time_point{}, error)) {
+    fprintf(stderr, "bareflow: lifecycle: %s\n", error.c_str());
+    exit(1);
+  }
+  on_exit(end_image_boot, nullptr);  // before the session registers its own, so it runs after
+  exit(runtime::run(run));           // runtime::run returns only when the program cannot start
 }
 
 }  // namespace
 
+bool read_bitcode(const std::string& path, std::string& bytes, std::string& error) {
+  if (!read_file(path, bytes, error)) return false;
+  if (is_bitcode(bytes)) return true;
+  error = path + ": not LLVM bitcode";
+  return false;
+}
+
 int boot(const Request& request) {
   const Clock::time_point start = Clock::now();
   std::string bitcode, error;
-  if (!read_file(request.app, bitcode, error)) return refuse(error);
-  if (!is_bitcode(bitcode)) return refuse(request.app + ": not LLVM bitcode");
+  if (!read_bitcode(request.app, bitcode, error)) return refuse(error);
   const cache::Digest module = cache::hash_bytes(bitcode);
   int lock_fd = -1;
   if (!prepare_dir(request.dir, lock_fd, error)) return refuse(error);
@@ -212,13 +320,17 @@ int boot(const Request& request) {
   Record r;
   r.boot = records.empty() ? 1 : records.back().boot + 1;
   r.module = module.hex();
+  if (request.in_image) {
+    boot_image(new ImageBoot{request, module, bitcode.size(), std::move(records), r, {}, {}});
+  }
   const std::string appliance = appliance_path(request.dir, r.module);
   if (::access(appliance.c_str(), X_OK) == 0) {
     if (!run_appliance(appliance, request, start, r, error)) return refuse(error);
   } else {
     if (!grow(request, module, bitcode.size(), start, r, error)) return refuse(error);
     records.push_back(r);
-    if (quiet_streak(records, r.module) >= request.converge_after) converge(request, appliance, r);
+    if (quiet_streak(records, r.module) >= request.converge_after && export_appliance(request, appliance, r))
+      r.phase = "converged";
   }
   if (!append_record(journal, r, error)) return refuse(error);
   ::close(lock_fd);

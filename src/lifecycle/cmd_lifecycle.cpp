@@ -1,10 +1,13 @@
 // bareflow lifecycle --dir DIR [--converge-after K] APP.bc [--] [ARGS...]
-// bareflow lifecycle --show DIR [--svg FILE]
+// bareflow lifecycle --show DIR|IMAGE [--svg FILE]
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
+#include "lifecycle/image.h"
 #include "lifecycle/journal.h"
 #include "lifecycle/lifecycle.h"
 
@@ -12,14 +15,19 @@ namespace {
 
 const char kUsage[] =
     "usage: bareflow lifecycle --dir DIR [--converge-after K] APP.bc [--] [ARGS...]\n"
-    "       bareflow lifecycle --show DIR [--svg FILE]\n"
+    "       bareflow lifecycle --show DIR|IMAGE [--svg FILE]\n"
     "Each invocation is one boot of a program that optimizes itself over its runs: it grows (runs\n"
     "APP.bc with the JIT, the code cache in DIR) until K runs in a row compiled nothing new, then\n"
     "exports the program with the profile they gathered into DIR, and from then on runs that.\n\n"
     "  --dir DIR                    the state: cache/, lifecycle.jsonl, the appliance\n"
     "  --converge-after K           quiet runs in a row before the export (default 2)\n"
-    "  --show DIR                   print DIR's lifecycle table and write its plot\n"
-    "  --svg FILE                   where --show writes the plot (default DIR/lifecycle.svg)\n"
+    "  --in-image                   a boot of an image (bareflow image --grow): run in this\n"
+    "                               process, times from the machine's boot, and switch\n"
+    "                               DIR/boot.cfg to the appliance when converged\n"
+    "  --show DIR|IMAGE             print the lifecycle table of DIR, or of an image of\n"
+    "                               bareflow image --grow, and write its plot\n"
+    "  --svg FILE                   where --show writes the plot (default DIR/lifecycle.svg,\n"
+    "                               IMAGE.svg)\n"
     "  -h, --help                   this text\n";
 
 int malformed(const std::string& error) {
@@ -27,15 +35,19 @@ int malformed(const std::string& error) {
   return 2;
 }
 
+// DIR's journal, or an image's (bareflow image --grow), read with mtools.
 int show(const std::string& dir, std::string svg) {
   std::vector<bf::lifecycle::Record> records;
   std::string error;
-  if (!bf::lifecycle::read_journal(bf::lifecycle::journal_path(dir), records, error)) {
+  struct stat st;
+  const bool image = ::stat(dir.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if (image ? !bf::lifecycle::read_image_journal(dir, records, error)
+            : !bf::lifecycle::read_journal(bf::lifecycle::journal_path(dir), records, error)) {
     fprintf(stderr, "bareflow: lifecycle: %s\n", error.c_str());
     return 1;
   }
   fputs(bf::lifecycle::table_text(records).c_str(), stdout);
-  if (svg.empty()) svg = dir + "/lifecycle.svg";
+  if (svg.empty()) svg = image ? dir + ".svg" : dir + "/lifecycle.svg";
   std::ofstream out(svg, std::ios::trunc);
   out << bf::lifecycle::plot_svg(records);
   out.close();
@@ -74,6 +86,8 @@ int bf_cmd_lifecycle(int argc, char** argv) {
         if (v.empty() || *end || k < 1 || k > 1000000) return malformed("--converge-after " + v + ": not a count from 1");
         request.converge_after = int(k);
       }
+    } else if (a == "--in-image") {
+      request.in_image = true;
     } else if (a == "--") {
       return malformed("'--' before the program");
     } else if (!a.empty() && a[0] == '-') {

@@ -14,6 +14,7 @@ struct Request {
   int converge_after = 2;         // K
   std::string app;                // the program's bitcode
   std::vector<std::string> args;  // its arguments (without argv[0])
+  bool in_image = false;          // a boot of an image: in this process, switching DIR/boot.cfg
 };
 
 // Paths inside DIR.
@@ -21,6 +22,9 @@ std::string cache_dir(const std::string& dir);
 std::string journal_path(const std::string& dir);
 // The appliance of the program whose bitcode hashes to module_hex.
 std::string appliance_path(const std::string& dir, const std::string& module_hex);
+
+// APP.bc's bytes when it is readable LLVM bitcode, else false with `error` naming it.
+bool read_bitcode(const std::string& path, std::string& bytes, std::string& error);
 
 // One boot; returns the program's exit status, or 1 with one line on stderr when it cannot run.
 int boot(const Request& request);

@@ -6,6 +6,7 @@ directory and the problem; the program never runs and DIR's journal is left as i
 usage: bad_input_test.py BAREFLOW PROGRAM_BC"""
 import fcntl
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,8 @@ def main():
         busy = os.path.join(tmp, "busy")
         os.mkdir(busy)
         lock = open(os.path.join(busy, "lifecycle.lock"), "w")
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        # As bareflow locks it: an open file description lock (F_OFD_SETLK, 37) on the whole file.
+        fcntl.fcntl(lock, getattr(fcntl, "F_OFD_SETLK", 37), struct.pack("hh4xqqi4x", fcntl.F_WRLCK, 0, 0, 0, 0))
 
         cases = [  # (arguments, exit status, words the line must hold)
             ([program_bc], 2, ["--dir"]),
@@ -47,6 +49,7 @@ def main():
             (["--dir", damaged, program_bc], 1, ["lifecycle.jsonl:1", "not a lifecycle record"]),
             (["--show", damaged], 1, ["lifecycle.jsonl:1", "not a lifecycle record"]),
             (["--show", empty], 1, ["lifecycle.jsonl", "No such file"]),
+            (["--show", a_file], 1, ["a-file", "boot sector"]),  # a file is an image
         ]
         for args, status, words in cases:
             total += 1
@@ -60,6 +63,29 @@ def main():
             print(f"{'ok  ' if ok else 'FAIL'} {' '.join(os.path.basename(a) for a in args)}: exit {p.returncode}: {first}")
             if not ok:
                 print(f"     want exit {status} and one line with {words}; stderr:\n{p.stderr}")
+                failures += 1
+        # bareflow image --grow and --regrow: usage errors (2) and refusals (125), no image written.
+        out = os.path.join(tmp, "flow.img")
+        image_cases = [
+            (["--grow", "--", program_bc], 2, ["bareflow: image: ", "no image given"]),
+            (["--grow", "-o", out], 2, ["bareflow: image: ", "no program"]),
+            (["--grow", "-o", out, "--converge-after", "0", "--", program_bc], 2, ["--converge-after 0"]),
+            (["--grow", "-o", out, "--keep", "x", "--", program_bc], 2, ["unknown option '--keep'"]),
+            (["--grow", "-o", out, "--", not_bc], 125, ["not.bc", "not LLVM bitcode"]),
+            (["--grow", "-o", out, "--disk", a_file, "--", program_bc], 125, ["a-file", "no such directory"]),
+            (["--regrow", a_file], 125, ["a-file", "boot sector"]),
+            (["--regrow"], 2, ["--regrow IMAGE"]),
+        ]
+        for args, status, words in image_cases:
+            total += 1
+            p = subprocess.run([bareflow, "image"] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, timeout=120)
+            first = (p.stderr.splitlines() or [""])[0]
+            ok = p.returncode == status and all(w in first for w in words) and not os.path.exists(out)
+            print(f"{'ok  ' if ok else 'FAIL'} image {' '.join(os.path.basename(a) for a in args)}: exit {p.returncode}: "
+                  f"{first}")
+            if not ok:
+                print(f"     want exit {status}, a first line with {words} and no image; stderr:\n{p.stderr}")
                 failures += 1
         lock.close()
         if os.path.exists(os.path.join(state, "lifecycle.jsonl")) or os.listdir(busy) != ["lifecycle.lock"]:

@@ -52,6 +52,39 @@ def check_phases(records):
     return None
 
 
+def appliance_problems(records):
+    """What is wrong with a journal that should end in the appliance: its phases, and an
+    appliance that loads less than 50x fewer bytes of code than the first grow (the ratio is
+    printed) or whose record lacks its figures."""
+    problem = check_phases(records)
+    if problem or records[-1]["phase"] != "appliance":
+        return [problem or f"no appliance after {len(records)} boots"]
+    grow, appliance = records[0], records[-1]
+    ratio = grow["code_bytes"] / appliance["code_bytes"]
+    print(f"code bytes: grow {grow['code_bytes']}, appliance {appliance['code_bytes']} ({ratio:.0f}x)")
+    problems = []
+    if ratio < 50:
+        problems.append("the appliance loads less than 50x fewer bytes of code than the first grow")
+    if (appliance["compiles"] or appliance["tiers"] or grow["tok_s"] is None or appliance["tok_s"] is None
+            or appliance["first_output_s"] is None or appliance["module"] != grow["module"]):
+        problems.append(f"records {grow} / {appliance}")
+    return problems
+
+
+def show_problem(bareflow, state, records, tmp):
+    """None when `--show STATE` (a DIR or an image) prints a row per record and writes an SVG
+    with a point per record in each panel (the table is printed), else what is wrong."""
+    svg = os.path.join(tmp, "plot.svg")
+    p = subprocess.run([bareflow, "lifecycle", "--show", state, "--svg", svg], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    rows = [line for line in p.stdout.splitlines() if line.split() and line.split()[0].isdigit()]
+    circles = [e for e in ET.parse(svg).iter() if e.tag.endswith("circle")] if p.returncode == 0 else []
+    if p.returncode != 0 or len(rows) != len(records) or len(circles) != 2 * len(records):
+        return f"--show: exit {p.returncode}, {len(rows)} rows, {len(circles)} points\n{p.stdout}{p.stderr}"
+    print(p.stdout, end="")
+    return None
+
+
 def loop(bareflow, llama_bc, shared, entry, tmp):
     d = os.path.join(tmp, "state")
     failures = 0
@@ -63,32 +96,17 @@ def loop(bareflow, llama_bc, shared, entry, tmp):
         if phase == "appliance" and journal(d)[-2]["phase"] == "converged":
             break
     records = journal(d)
-    problem = check_phases(records)
-    if problem or records[-1]["phase"] != "appliance":
-        print(f"FAIL: {problem or 'no appliance after ' + str(MAX_BOOTS) + ' boots'}")
-        return failures + 1
-    grow, appliance = records[0], records[-1]
-    ratio = grow["code_bytes"] / appliance["code_bytes"]
-    print(f"code bytes: grow {grow['code_bytes']}, appliance {appliance['code_bytes']} ({ratio:.0f}x)")
-    if ratio < 50:
-        print("FAIL: the appliance loads less than 50x fewer bytes of code than the first grow")
-        failures += 1
-    if appliance["compiles"] or appliance["tiers"] or grow["tok_s"] is None or appliance["tok_s"] is None:
-        print(f"FAIL: records {records[0]} / {records[-1]}")
-        failures += 1
+    problems = appliance_problems(records)
+    for problem in problems:
+        print(f"FAIL: {problem}")
+    failures += len(problems)
     if not any(r["compiles"] for r in records) or records[0]["first_output_s"] is None:
         print("FAIL: no grow run compiled anything, or no first output time")
         failures += 1
-    svg = os.path.join(tmp, "plot.svg")
-    p = subprocess.run([bareflow, "lifecycle", "--show", d, "--svg", svg], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True)
-    rows = [line for line in p.stdout.splitlines() if line.split() and line.split()[0].isdigit()]
-    circles = [e for e in ET.parse(svg).iter() if e.tag.endswith("circle")] if p.returncode == 0 else []
-    if p.returncode != 0 or len(rows) != len(records) or len(circles) != 2 * len(records):
-        print(f"FAIL: --show: exit {p.returncode}, {len(rows)} rows, {len(circles)} points\n{p.stdout}{p.stderr}")
+    problem = show_problem(bareflow, d, records, tmp)
+    if problem:
+        print(f"FAIL: {problem}")
         failures += 1
-    else:
-        print(p.stdout, end="")
     return failures
 
 
@@ -142,14 +160,15 @@ def kill_during_export(bareflow, llama_bc, shared, entry, tmp):
     return failures
 
 
-def main():
+def main(modes, prefix):
+    """Runs modes[argv[1]](bareflow, llama_bc, shared, entry, tmp) on stories260K's entry."""
     what, bareflow, llama_bc, shared = sys.argv[1:5]
     entry = reference.load(shared)[0]  # stories260K, fp32
-    with tempfile.TemporaryDirectory(prefix="bareflow-lifecycle.") as tmp:
-        failures = (loop if what == "loop" else kill_during_export)(bareflow, llama_bc, shared, entry, tmp)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        failures = modes[what](bareflow, llama_bc, shared, entry, tmp)
     print("PASS" if failures == 0 else f"FAIL: {failures}")
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main({"loop": loop, "kill": kill_during_export}, "bareflow-lifecycle."))

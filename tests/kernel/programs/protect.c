@@ -51,6 +51,13 @@ static int ok(void) {
   int fd = open("/protect", O_RDONLY);
   CHECK(fd >= 0);
   CHECK(read(fd, p, 16) == -1 && errno == EFAULT);
+  // Unlike Linux: a shared writable mapping of a file is refused (the kernel's file mappings are
+  // private copies, which would lose the writes); a read-only one is a copy.
+  int rw = open("/protect", O_RDWR);
+  CHECK(rw >= 0);
+  CHECK(mmap(NULL, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0) == MAP_FAILED && errno == ENODEV);
+  char* shared = mmap(NULL, kPage, PROT_READ, MAP_SHARED, rw, 0);
+  CHECK(shared != MAP_FAILED && shared[1] == 'E' && close(rw) == 0);
   char* none = map(1, PROT_NONE);
   CHECK(write(1, none, 1) == -1 && errno == EFAULT);
   // A JIT's way: write code into a writable page, make it executable, run it.

@@ -1,0 +1,244 @@
+// A boot image that grows into its appliance. Its FAT32 partition holds, under /bareflow:
+//   bareflow-static, APP.bc         what grow boots run (`bareflow-static lifecycle --in-image`)
+//   sysroot/                        what export links in the guest (musl's start files, libc.a, libgcc.a)
+//   boot.cfg                        the menu entry GRUB boots; the ISO's grub.cfg sources it
+//   grow.cfg, appliance.cfg         the two entries boot.cfg is a copy of: the guest renames a copy
+//                                   of appliance.cfg over boot.cfg when it converged; --regrow puts
+//                                   grow.cfg back
+//   lifecycle.jsonl, cache/, ...    the state of `bareflow lifecycle --dir /bareflow`
+// and, at its root, the files of --disk DIR (the program's working directory is the root).
+#include "lifecycle/image.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "boot/host_tools.h"
+#include "boot/image.h"
+#include "cache/cache.h"
+#include "export/steps.h"
+#include "lifecycle/lifecycle.h"
+
+namespace bf::lifecycle {
+
+namespace {
+
+namespace fs = std::filesystem;
+using boot::fail;
+
+const char kState[] = "/bareflow";  // the lifecycle's DIR on the FAT partition
+const char kSysroot[] = "/bareflow/sysroot";
+// Room beyond the content for what the boots add: the code cache, the export's temporaries and
+// the appliance (a few MB for the llama app; make_fat_image adds its own margin).
+constexpr long long kGrowRoom = 16LL << 20;
+
+struct GrowOptions {
+  std::string output, disk;
+  int converge_after = 2;
+  std::vector<std::string> env;
+  std::vector<std::string> program;  // APP.bc ARGS...
+};
+
+const char kGrowUsage[] =
+    "usage: bareflow image --grow -o IMAGE [--disk DIR] [--converge-after K] [--env NAME=VALUE]... -- APP.bc "
+    "[ARGS...]\n"
+    "       bareflow image --regrow IMAGE\n"
+    "An image whose boots run APP.bc under bareflow-static with the code cache on its disk, until K\n"
+    "boots in a row compiled nothing new; that boot exports the program and switches the image's GRUB\n"
+    "configuration to it (docs/lifecycle.md). --regrow makes a converged image grow again.\n";
+
+int malformed(const std::string& what) {
+  fprintf(stderr, "bareflow: image: %s\n%s", what.c_str(), kGrowUsage);
+  return 2;
+}
+
+int parse_grow(int argc, char** argv, GrowOptions& o) {
+  int i = 1;
+  for (; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--") {
+      i++;
+      break;
+    }
+    if (a == "--grow") continue;
+    if (a == "-o" || a == "--output" || a == "--disk" || a == "--converge-after" || a == "--env") {
+      if (i + 1 >= argc) return malformed(a + " needs a value");
+      std::string v = argv[++i];
+      if (a == "--disk") {
+        o.disk = v;
+      } else if (a == "--env") {
+        if (v.find('=') == std::string::npos) return malformed("--env " + v + ": expected NAME=VALUE");
+        o.env.push_back(v);
+      } else if (a == "--converge-after") {
+        char* end = nullptr;
+        long k = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end || k < 1 || k > 1000000) return malformed("--converge-after " + v + ": not a count from 1");
+        o.converge_after = int(k);
+      } else {
+        o.output = v;
+      }
+    } else if (!a.empty() && a[0] == '-') {
+      return malformed("unknown option '" + a + "' with --grow");
+    } else {
+      break;
+    }
+  }
+  for (; i < argc; i++) o.program.push_back(argv[i]);
+  if (o.output.empty()) return malformed("no image given (-o IMAGE)");
+  if (o.program.empty()) return malformed("no program given (-- APP.bc [ARGS...])");
+  return 0;
+}
+
+// The static bareflow that grow boots run: $BAREFLOW_STATIC, else the one beside this bareflow
+// (a build directory has both), or this one when it is the static one.
+std::string find_bareflow_static() {
+  if (const char* env = getenv("BAREFLOW_STATIC"); env && *env) return env;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  if (self.filename() == "bareflow-static") return self;
+  return (self.parent_path() / "bareflow-static").string();
+}
+
+std::vector<std::string> env_words(const std::vector<std::string>& env) {
+  std::vector<std::string> w;
+  for (const std::string& e : env) w.push_back("env=" + e);
+  return w;
+}
+
+bool write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return bool(out);
+}
+
+// tmp/bareflow: the configurations and the sysroot, copied into the image as one tree.
+int stage_state_dir(const std::string& dir, const std::string& grow_cfg, const std::string& appliance_cfg) {
+  exporter::Toolchain toolchain;
+  std::string error;
+  if (!exporter::find_toolchain(exporter::Libc::musl, toolchain, error))
+    return fail("export's static libc, for the guest", error);
+  std::error_code ec;
+  fs::create_directories(dir + "/sysroot", ec);
+  if (ec) return fail(dir, ec.message());
+  std::vector<std::string> files = toolchain.start_files;
+  files.insert(files.end(), toolchain.archives.begin(), toolchain.archives.end());
+  files.insert(files.end(), toolchain.end_files.begin(), toolchain.end_files.end());
+  for (const std::string& f : files) {
+    // The guest's export looks for libgcc.a by that name (compiler-rt's builtins stand in for it).
+    std::string name = fs::path(f).filename().string();
+    if (name.find("builtins") != std::string::npos) name = "libgcc.a";
+    fs::copy_file(f, dir + "/sysroot/" + name, fs::copy_options::overwrite_existing, ec);
+    if (ec) return fail(f, ec.message());
+  }
+  if (!write_text(dir + "/boot.cfg", grow_cfg) || !write_text(dir + "/grow.cfg", grow_cfg) ||
+      !write_text(dir + "/appliance.cfg", appliance_cfg))
+    return fail(dir, "cannot write the boot configurations");
+  return 0;
+}
+
+// mtools' name of the image's FAT32 partition.
+bool fat_of(const std::string& image, std::string& fat, std::string& error) {
+  long long offset = 0;
+  if (!boot::fat_partition_offset(image, offset, error)) return false;
+  fat = image + "@@" + std::to_string(offset);
+  return true;
+}
+
+}  // namespace
+
+int image_grow(int argc, char** argv) {
+  GrowOptions o;
+  if (int r = parse_grow(argc, argv, o)) return r;
+  const std::string& app = o.program[0];
+  std::string bitcode, error;
+  if (!read_bitcode(app, bitcode, error)) return fail("image --grow", error);
+  if (!o.disk.empty() && !boot::is_dir(o.disk)) return fail(o.disk, "no such directory");
+  const std::string bareflow_static = find_bareflow_static();
+  if (!boot::is_file(bareflow_static))
+    return fail(bareflow_static.empty() ? "bareflow-static" : bareflow_static,
+                "no static bareflow to run in the guest (build bareflow-static, or set $BAREFLOW_STATIC)");
+  const std::string app_name = boot::base_name(app);
+  const std::string state = kState;
+  std::vector<std::string> args(o.program.begin() + 1, o.program.end());
+
+  std::vector<std::string> grow = env_words(o.env);
+  grow.push_back(std::string("env=BAREFLOW_EXPORT_LIBDIR=") + kSysroot);
+  for (const std::string& w : {std::string("--"), state + "/bareflow-static", std::string("lifecycle"),
+                               std::string("--dir"), state, std::string("--converge-after"),
+                               std::to_string(o.converge_after), std::string("--in-image"), state + "/" + app_name,
+                               std::string("--")})
+    grow.push_back(w);
+  grow.insert(grow.end(), args.begin(), args.end());
+  // The appliance knows nothing of the journal: the kernel appends its boot's line (kernel/journal.cpp).
+  const std::string module = cache::hash_bytes(bitcode).hex();
+  std::vector<std::string> appliance = env_words(o.env);
+  for (const std::string& w : {"lifecycle-journal=" + journal_path(state), "lifecycle-module=" + module,
+                               std::string("--"), appliance_path(state, module)})
+    appliance.push_back(w);
+  appliance.insert(appliance.end(), args.begin(), args.end());
+  if (int r = boot::check_kernel_words(grow)) return r;
+  if (int r = boot::check_kernel_words(appliance)) return r;
+
+  boot::TempDir tmp;
+  if (tmp.path().empty()) return fail("temporary directory", std::strerror(errno));
+  const std::string staged = tmp.path() + "/bareflow", fat = tmp.path() + "/fat.img";
+  if (int r = stage_state_dir(staged, boot::grub_menu_entry("BareFlow lifecycle: grow", grow),
+                              boot::grub_menu_entry("BareFlow lifecycle: appliance", appliance)))
+    return r;
+  long long bytes = boot::tree_bytes(staged) + boot::tree_bytes(bareflow_static) + (long long)bitcode.size() +
+                    (o.disk.empty() ? 0 : boot::tree_bytes(o.disk)) + kGrowRoom;
+  if (int r = boot::make_fat_image(fat, bytes)) return r;
+  if (int r = boot::copy_into_image(fat, staged, "bareflow")) return r;
+  if (int r = boot::copy_into_image(fat, bareflow_static, "bareflow/bareflow-static")) return r;
+  if (int r = boot::copy_into_image(fat, app, "bareflow/" + app_name)) return r;
+  if (!o.disk.empty())
+    for (const std::string& e : boot::dir_entries(o.disk))
+      if (int r = boot::copy_into_image(fat, o.disk + "/" + e, e)) return r;
+  // GRUB finds the FAT partition by the file and reads the entry there, which the guest rewrites.
+  const std::string grub_cfg = std::string("set timeout=0\nset default=0\n") +
+                               "search --no-floppy --file --set=bareflow_disk " + state + "/boot.cfg\n" +
+                               "source ($bareflow_disk)" + state + "/boot.cfg\n";
+  return boot::write_grub_image(o.output, grub_cfg, fat, tmp.path());
+}
+
+int image_regrow(const std::string& image) {
+  std::string fat, error, out;
+  if (!fat_of(image, fat, error)) return fail("image --regrow", error);
+  boot::TempDir tmp;
+  if (tmp.path().empty()) return fail("temporary directory", std::strerror(errno));
+  const std::string grow = tmp.path() + "/grow.cfg", state = kState;
+  if (boot::run_tool({"mcopy", "-n", "-i", fat, "::" + state + "/grow.cfg", grow}, &out))
+    return fail(image, "not an image of bareflow image --grow (" + boot::last_line(out) + ")");
+  // The appliance goes, so that the next convergence exports again (new hardware, a new profile);
+  // then the grow entry is boot.cfg again. The cache and the journal stay.
+  boot::run_tool({"mdel", "-i", fat, "::" + state + "/appliance-*"}, &out);
+  if (boot::run_tool({"mcopy", "-o", "-i", fat, grow, "::" + state + "/boot.cfg"}, &out))
+    return fail(image, "cannot write " + state + "/boot.cfg: " + boot::last_line(out));
+  return 0;
+}
+
+bool read_image_journal(const std::string& image, std::vector<Record>& records, std::string& error) {
+  std::string fat, out;
+  if (!fat_of(image, fat, error)) return false;
+  boot::TempDir tmp;
+  if (tmp.path().empty()) {
+    error = std::string("temporary directory: ") + std::strerror(errno);
+    return false;
+  }
+  const std::string copy = tmp.path() + "/lifecycle.jsonl", name = image + ":" + kState + "/lifecycle.jsonl";
+  if (boot::run_tool({"mcopy", "-n", "-i", fat, std::string("::") + kState + "/lifecycle.jsonl", copy}, &out)) {
+    error = name + ": cannot read it (" + boot::last_line(out) + ")";
+    return false;
+  }
+  if (read_journal(copy, records, error)) return true;
+  if (error.rfind(copy, 0) == 0) error = name + error.substr(copy.size());  // the image's name, not ours
+  return false;
+}
+
+}  // namespace bf::lifecycle

@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""`bareflow image --grow` under QEMU (TCG): the llama app on stories260K, a few tokens, K=1.
+
+loop: an image booted with `bareflow boot --image` until it runs its appliance: every boot prints
+      the reference tokens and leaves a FAT partition that fsck.fat -n finds clean; the journal
+      (read from the image by `bareflow lifecycle --show IMAGE`) says grow..., converged,
+      appliance, one line per boot, and the appliance loads at least 50x fewer bytes of code.
+kill: QEMU killed during the guest's export, then as the converging boot switches its boot
+      configuration: each time the image still boots, correctly (grow again or the appliance)
+      and fsck-clean, with no temporary left; it reaches the appliance; then `bareflow image
+      --regrow` makes it grow, converge and switch again.
+
+usage: image_test.py loop|kill BAREFLOW LLAMA_BC SHARED"""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from lifecycle_test import appliance_problems, main, show_problem  # noqa: E402  (beside this file)
+
+TOKENS = 8
+MAX_BOOTS = 6  # grow can take a few boots before one compiles nothing new
+EXPORTING = "exporting the appliance"
+SWITCHING = "switching the boot configuration"
+INTO_EXPORT_S = 20  # the guest's export takes about two minutes under TCG
+
+
+def fat_partition(image):
+    """(offset, size) in bytes of the image's FAT32 partition, from its MBR."""
+    with open(image, "rb") as f:
+        mbr = f.read(512)
+    for i in range(4):
+        entry = mbr[446 + 16 * i:462 + 16 * i]
+        lba, sectors = struct.unpack("<II", entry[8:16])
+        if entry[4] in (0x0B, 0x0C) and lba:
+            return lba * 512, sectors * 512
+    raise RuntimeError(f"{image}: no FAT32 partition")
+
+
+def fsck_problem(image, tmp):
+    """None when fsck.fat -n finds the image's FAT partition clean, else its report."""
+    offset, size = fat_partition(image)
+    part = os.path.join(tmp, "fat-partition.img")
+    with open(image, "rb") as src, open(part, "wb") as dst:
+        src.seek(offset)
+        dst.write(src.read(size))
+    p = subprocess.run(["fsck.fat", "-n", part], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    os.unlink(part)
+    return None if p.returncode == 0 else p.stdout
+
+
+def read_journal(bareflow, image, tmp):
+    """The image's journal, as the host reads it with mtools."""
+    offset, _ = fat_partition(image)
+    p = subprocess.run(["mtype", "-i", f"{image}@@{offset}", "::/bareflow/lifecycle.jsonl"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    return [json.loads(line) for line in p.stdout.splitlines() if line.strip()] if p.returncode == 0 else []
+
+
+def grow_image(bareflow, llama_bc, shared, entry, tmp):
+    models = os.path.join(tmp, "models")
+    os.mkdir(models)
+    for name in (entry["model"], entry["tokenizer"]):
+        shutil.copy(os.path.join(shared, "models", name), models)
+    image = os.path.join(tmp, "flow.img")
+    args = ["-m", entry["model"], "-z", entry["tokenizer"], "-p", entry["prompt"], "-n", str(TOKENS), "--temp", "0",
+            "--json"]
+    p = subprocess.run([bareflow, "image", "--grow", "-o", image, "--disk", models, "--converge-after", "1", "--",
+                        llama_bc] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"image --grow: exit {p.returncode}: {p.stdout}")
+    return image
+
+
+def tokens_problem(entry, out, status):
+    want = entry["generated_tokens"][:TOKENS]
+    try:
+        got = json.loads(out)
+    except ValueError:
+        return f"exit {status}, no JSON on stdout: {out[-300:]!r}"
+    if status != 0 or got["prompt_tokens"] != entry["prompt_tokens"] or got["generated_tokens"] != want:
+        return f"exit {status}, tokens {got['generated_tokens']} (want {want})"
+    return None
+
+
+def boot(bareflow, image, entry, tmp, kill_on=None, kill_after=0):
+    """One boot of the image. Returns (problem or None, what it said); with kill_on, QEMU is
+    killed kill_after seconds after stderr shows that text (said 'killed', when the program had
+    printed the reference tokens)."""
+    start = time.monotonic()
+    p = subprocess.Popen([bareflow, "boot", "--image", image], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    err = []
+    for line in p.stderr:
+        err.append(line)
+        if kill_on and kill_on in line:
+            time.sleep(kill_after)
+            p.send_signal(signal.SIGKILL)  # QEMU dies with it (PR_SET_PDEATHSIG)
+            p.wait()
+            wait_for_qemu_exit(image)
+            problem = tokens_problem(entry, p.stdout.read(), 0)
+            return (f"before the kill: {problem}", "") if problem else (None, "killed")
+    out = p.stdout.read()
+    p.wait()
+    seconds = time.monotonic() - start
+    problem = tokens_problem(entry, out, p.returncode)
+    if problem:
+        return f"{problem}; stderr: {''.join(err)[-800:]}", ""
+    fsck = fsck_problem(image, tmp)
+    if fsck:
+        return f"fsck.fat -n: {fsck}", ""
+    return None, f"{TOKENS} reference tokens, fsck clean, {seconds:.1f} s"
+
+
+def wait_for_qemu_exit(image):
+    for _ in range(200):
+        busy = False
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read()
+            except OSError:
+                continue
+            busy |= b"qemu" in cmd and image.encode() in cmd
+        if not busy:
+            return
+        time.sleep(0.05)
+
+
+def boot_until_appliance(bareflow, image, entry, tmp, label):
+    """Boots until a boot ran the appliance; returns the failures."""
+    failures = 0
+    for _ in range(MAX_BOOTS):
+        problem, said = boot(bareflow, image, entry, tmp)
+        records = read_journal(bareflow, image, tmp)
+        phase = records[-1]["phase"] if records else "?"
+        print(f"{label} boot {records[-1]['boot'] if records else '?'} ({phase}): {problem or said}", flush=True)
+        failures += problem is not None
+        if problem or phase == "appliance":
+            break
+    return failures
+
+
+def image_bytes(image):
+    st = os.stat(image)
+    return f"{st.st_size} bytes ({st.st_blocks * 512} allocated)"
+
+
+def loop(bareflow, llama_bc, shared, entry, tmp):
+    image = grow_image(bareflow, llama_bc, shared, entry, tmp)
+    print(f"image before: {image_bytes(image)}")
+    failures = boot_until_appliance(bareflow, image, entry, tmp, "")
+    print(f"image after: {image_bytes(image)}")
+    records = read_journal(bareflow, image, tmp)
+    problems = appliance_problems(records)
+    for problem in problems:
+        print(f"FAIL: {problem}")
+    failures += len(problems)
+    problem = show_problem(bareflow, image, records, tmp)
+    if problem:
+        print(f"FAIL: {problem}")
+        failures += 1
+    return failures
+
+
+def state_files(image, part):
+    """The names under /bareflow that hold `part`."""
+    offset, _ = fat_partition(image)
+    p = subprocess.run(["mdir", "-b", "-i", f"{image}@@{offset}", "::/bareflow"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    return [line for line in p.stdout.splitlines() if part in line]
+
+
+def temporaries(image):
+    return state_files(image, ".tmp-")
+
+
+def kill_at(bareflow, image, entry, tmp, text, after, moment):
+    """Boots until a boot's stderr shows `text` and kills QEMU `after` seconds later; then the
+    partition must be clean. Returns the failures."""
+    for _ in range(MAX_BOOTS):
+        problem, said = boot(bareflow, image, entry, tmp, kill_on=text, kill_after=after)
+        if problem:
+            print(f"FAIL: {problem}")
+            return 1
+        if said == "killed":
+            break
+        print(f"boot {read_journal(bareflow, image, tmp)[-1]['boot']}: {said}", flush=True)
+    else:
+        print(f"FAIL: no boot got to '{text}' in {MAX_BOOTS} boots")
+        return 1
+    fsck = fsck_problem(image, tmp)
+    print(f"killed {moment}, after the reference tokens; the journal holds {len(read_journal(bareflow, image, tmp))} "
+          f"boots, temporaries {temporaries(image)}; fsck: {'clean' if not fsck else fsck}", flush=True)
+    return fsck is not None
+
+
+def kill_during_switch(bareflow, llama_bc, shared, entry, tmp):
+    image = grow_image(bareflow, llama_bc, shared, entry, tmp)
+    failures = kill_at(bareflow, image, entry, tmp, EXPORTING, INTO_EXPORT_S, "during the export")
+    # The next boot grows (its streak still K), removes the export's temporaries and exports again.
+    failures += kill_at(bareflow, image, entry, tmp, SWITCHING, 0, "during the switch")
+    if failures:
+        return failures
+    failures += boot_until_appliance(bareflow, image, entry, tmp, "after the kills,")
+    records = read_journal(bareflow, image, tmp)
+    if not records or records[-1]["phase"] != "appliance":
+        print("FAIL: no appliance after the kills")
+        return failures + 1
+    if temporaries(image):
+        print(f"FAIL: temporaries left: {temporaries(image)}")
+        failures += 1
+    p = subprocess.run([bareflow, "image", "--regrow", image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if p.returncode != 0:
+        print(f"FAIL: --regrow: exit {p.returncode}: {p.stdout}")
+        return failures + 1
+    if state_files(image, "appliance-"):
+        print(f"FAIL: --regrow left {state_files(image, 'appliance-')}")
+        failures += 1
+    before = len(records)
+    failures += boot_until_appliance(bareflow, image, entry, tmp, "after --regrow,")
+    phases = [r["phase"] for r in read_journal(bareflow, image, tmp)[before:]]
+    if not phases or phases[0] == "appliance" or "converged" not in phases or phases[-1] != "appliance":
+        print(f"FAIL: after --regrow the phases are {phases}, not grow..., converged, appliance")
+        failures += 1
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main({"loop": loop, "kill": kill_during_switch}, "bareflow-lifecycle-image."))
