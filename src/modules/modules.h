@@ -1,12 +1,30 @@
-// Reading the program's modules: the memory cap under which LLVM's readers run
-// (docs/interpreter.md, "Input modules").
+// The program's modules as its commands take them (run, export, lifecycle): LLVM bitcode or IR
+// text, told apart by content, one file or several linked into one module at load; and the
+// memory cap under which LLVM's readers run (docs/interpreter.md, "Input modules").
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace bf::modules {
+
+// The program as one module's bitcode. A single bitcode file is its own bytes, untouched (so its
+// identity, the hash of those bytes, is what it always was); IR text and linked sets are the
+// bitcode LLVM writes for the module they make, whose hash changes with any input's content.
+struct Program {
+  std::string name;     // how messages name it: the file, or "a.bc+b.ll" for a linked set
+  std::string bitcode;
+};
+
+// Reads `paths` (at least one) into `out`, or returns false with `error` set to one line: the
+// file and the problem; for IR text "FILE:LINE:COLUMN: problem"; for two strong definitions of
+// one symbol "symbol 'S' is defined in both A and B".
+bool read_program(const std::vector<std::string>& paths, Program& out, std::string& error);
+
+// Whether `bytes` start like LLVM bitcode (raw or in its wrapper).
+bool is_bitcode(const std::string& bytes);
 
 // How a read under the cap ended.
 enum class Read {
