@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`bareflow run` with IR text and several modules (docs/interpreter.md, "Input modules"):
+"""IR text and several modules (docs/interpreter.md, "Input modules").
 
+run: `bareflow run`
   - constant3.ll (IR text, told from bitcode by content) prints what constant3.native prints;
   - two_main.bc with two_lib3.ll (and with two_lib3.bc, and in the other order) linked at load
     print, in every tier, what the native link of both prints, with the same exit status;
@@ -11,8 +12,14 @@
   - refusals, one line each and exit 1: an IR parse error (FILE:LINE:COLUMN), IR that does not
     verify, a symbol defined in two modules (the symbol and both files), a missing module, a
     file that is neither bitcode nor text.
+export: `bareflow export two_main.bc two_lib3.ll` with the profile of a run of the same list:
+  the executable prints what the native link prints; IR text alone exports too; a symbol
+  defined twice is refused in one line and nothing is written.
+lifecycle: `bareflow lifecycle --dir D two_main.bc two_lib3.ll --` grows, converges and runs its
+  appliance, printing the native link's output every time (no arguments: status 0, which a run
+  needs to count as quiet).
 
-usage: modules_test.py BAREFLOW PROGRAMS_DIR"""
+usage: modules_test.py run|export|lifecycle BAREFLOW PROGRAMS_DIR"""
 import json
 import os
 import re
@@ -50,10 +57,7 @@ def one_line_error(rc, out, err, *words):
         all(w in lines[0] for w in words)
 
 
-def main():
-    bareflow, programs = sys.argv[1:3]
-    p = lambda name: os.path.join(programs, name)  # noqa: E731
-
+def test_run(bareflow, p):
     want = native(p("constant3.native"))
     for tier in ["interp", "O2"]:
         rc, out, err = run(bareflow, "--no-cache", f"--tier={tier}", p("constant3.ll"))
@@ -115,6 +119,59 @@ def main():
             f.write(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)))
         rc, out, err = run(bareflow, "--no-cache", binary)
         check(one_line_error(rc, out, err, binary + ": neither LLVM bitcode nor LLVM IR text"), f"a binary file ({err.strip()})")
+
+
+def test_export(bareflow, p):
+    args = ["exported"]
+    with tempfile.TemporaryDirectory(prefix="bareflow-modules.") as tmp:
+        for name, modules, native_exe in [("two_main.bc + two_lib3.ll", [p("two_main.bc"), p("two_lib3.ll")], "two3.native"),
+                                          ("constant3.ll", [p("constant3.ll")], "constant3.native")]:
+            profile, exe = os.path.join(tmp, "profile.json"), os.path.join(tmp, "exe")
+            rc, out, err = run(bareflow, "--no-cache", "--profile-out", profile, *modules, "--", *args)
+            check(rc == native(p(native_exe), *args)[0], f"{name}: the profiled run")
+            e = subprocess.run([bareflow, "export", *modules, "-o", exe, "--profile-from", profile],
+                               capture_output=True, text=True, timeout=600)
+            check(e.returncode == 0 and os.access(exe, os.X_OK), f"{name}: exported ({e.stderr.strip()[:200]})")
+            if e.returncode == 0:
+                got = native(exe, *args)
+                want = native(p(native_exe), *args)
+                check(got == want, f"{name}: the executable prints the native output {want}")
+            os.remove(profile)
+            if os.path.exists(exe):
+                os.remove(exe)
+        profile = os.path.join(tmp, "profile.json")
+        run(bareflow, "--no-cache", "--profile-out", profile, p("two_main.bc"), p("two_lib3.ll"), "--")
+        e = subprocess.run([bareflow, "export", p("two_main.bc"), p("two_lib3.ll"), p("two_conflict.bc"),
+                            "-o", os.path.join(tmp, "exe"), "--profile-from", profile], capture_output=True, text=True,
+                           timeout=120)
+        lines = e.stderr.splitlines()
+        check(e.returncode == 1 and len(lines) == 1 and "symbol 'mix' is defined in both" in lines[0] and
+              p("two_conflict.bc") in lines[0] and sorted(os.listdir(tmp)) == ["profile.json"],
+              f"export: a symbol defined twice, one line, nothing written ({e.stderr.strip()})")
+
+
+def test_lifecycle(bareflow, p):
+    args = []
+    want = native(p("two3.native"), *args)
+    with tempfile.TemporaryDirectory(prefix="bareflow-modules.") as tmp:
+        d = os.path.join(tmp, "state")
+        phases = []
+        for _ in range(6):
+            l = subprocess.run([bareflow, "lifecycle", "--dir", d, "--converge-after", "1", p("two_main.bc"),
+                                p("two_lib3.ll"), "--", *args], capture_output=True, text=True, timeout=600)
+            check((l.returncode, l.stdout) == want, f"lifecycle boot {len(phases) + 1}: the native link's output")
+            with open(os.path.join(d, "lifecycle.jsonl")) as f:
+                phases = [json.loads(line)["phase"] for line in f if line.strip()]
+            if phases[-1] == "appliance":
+                break
+        check(phases and phases[-1] == "appliance" and "converged" in phases,
+              f"lifecycle: grows, converges and runs the appliance ({phases})")
+
+
+def main():
+    what, bareflow, programs = sys.argv[1:4]
+    p = lambda name: os.path.join(programs, name)  # noqa: E731
+    {"run": test_run, "export": test_export, "lifecycle": test_lifecycle}[what](bareflow, p)
     return finish()
 
 
