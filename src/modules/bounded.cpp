@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <mutex>
 #include <new>
 
 #include <llvm/Support/CrashRecoveryContext.h>
@@ -55,6 +56,9 @@ uint64_t memory_budget(uint64_t input_bytes) {
 }
 
 Read read_bounded(uint64_t input_bytes, const std::function<void()>& read) {
+  // The limit and the handlers are the process's: one read at a time.
+  static std::mutex one_at_a_time;
+  std::lock_guard<std::mutex> lock(one_at_a_time);
   rlimit before{};
   const bool limited = getrlimit(RLIMIT_AS, &before) == 0;
   if (limited) {

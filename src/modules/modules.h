@@ -40,8 +40,8 @@ uint64_t memory_budget(uint64_t input_bytes);
 
 // Runs `read` (a parse of `input_bytes` of input) with the address space capped at what the
 // process maps now plus memory_budget(input_bytes), allocation failure turned into a return,
-// and LLVM's crash recovery around it. The cap is process-wide while `read` runs: reading
-// happens before a run starts other threads. After anything but `done`, what `read` built is
+// and LLVM's crash recovery around it. The cap is process-wide while `read` runs (reading
+// happens before a run starts other threads), so reads take turns. After anything but `done`, what `read` built is
 // in an unknown state and must be leaked, not destroyed.
 Read read_bounded(uint64_t input_bytes, const std::function<void()>& read);
 
