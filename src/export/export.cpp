@@ -13,7 +13,6 @@
 //   7. optimize at O3 and emit the object for the CPU (codegen.cpp);
 //   8. link it statically and stripped with lld (link.cpp), then rename into place.
 #include <llvm/Bitcode/BitcodeReader.h>
-#include <llvm/IR/Verifier.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/Path.h>
@@ -117,10 +116,8 @@ std::unique_ptr<Module> load_module(const ExportRequest& request, LLVMContext& c
     error = name + ": " + problem;
     return nullptr;
   }
-  std::string problems;
-  raw_string_ostream os(problems);
-  if (verifyModule(*m, &os)) {
-    error = name + ": does not verify: " + problems.substr(0, problems.find('\n'));
+  if (std::string unverified = modules::verify_problem(*m); !unverified.empty()) {
+    error = name + ": " + unverified;
     return nullptr;
   }
   if (!m->getFunction("main") || m->getFunction("main")->isDeclaration()) {

@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace llvm {
+class Module;
+}
+
 namespace bf::modules {
 
 // The program as one module's bitcode. A single bitcode file is its own bytes, untouched (so its
@@ -25,6 +29,9 @@ bool read_program(const std::vector<std::string>& paths, Program& out, std::stri
 
 // Whether `bytes` start like LLVM bitcode (raw or in its wrapper).
 bool is_bitcode(const std::string& bytes);
+
+// Empty when `m` verifies, else "the module does not verify: " and the verifier's first line.
+std::string verify_problem(const llvm::Module& m);
 
 // How a read under the cap ended.
 enum class Read {

@@ -28,6 +28,13 @@ bool is_bitcode(const std::string& bytes) {
                    reinterpret_cast<const unsigned char*>(bytes.data() + bytes.size()));
 }
 
+std::string verify_problem(const Module& m) {
+  std::string problems;
+  raw_string_ostream os(problems);
+  if (!verifyModule(m, &os)) return "";
+  return "the module does not verify: " + problems.substr(0, problems.find('\n'));
+}
+
 namespace {
 
 bool read_file(const std::string& path, std::string& bytes, std::string& error) {
@@ -72,10 +79,8 @@ std::unique_ptr<Module> parse(const std::string& path, const std::string& bytes,
     error = path + (bitcode ? ": " : ":") + problem;
     return nullptr;
   }
-  std::string verify;
-  raw_string_ostream vs(verify);
-  if (verifyModule(*m, &vs)) {
-    error = path + ": the module does not verify: " + verify.substr(0, verify.find('\n'));
+  if (std::string problem = verify_problem(*m); !problem.empty()) {
+    error = path + ": " + problem;
     return nullptr;
   }
   return m;

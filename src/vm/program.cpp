@@ -2,10 +2,8 @@
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/Support/BLAKE3.h>
-#include <llvm/IR/Verifier.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
 #include <mutex>
@@ -97,9 +95,7 @@ std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, con
       problem = "cannot read the module (" + toString(std::move(e)) + ")";
       return;
     }
-    std::string verify;
-    raw_string_ostream vs(verify);
-    if (verifyModule(*m.module, &vs)) problem = "the module does not verify: " + verify.substr(0, verify.find('\n'));
+    problem = modules::verify_problem(*m.module);
   });
   if (how != modules::Read::done) {
     // The module is in an unknown state: let it go rather than destroy it.
