@@ -11,6 +11,7 @@
 #include <llvm/AsmParser/Parser.h>
 #include <llvm/Linker/Linker.h>
 #include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/Path.h>
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/raw_ostream.h>
 
@@ -64,8 +65,10 @@ std::unique_ptr<Module> parse(const std::string& path, const std::string& bytes,
       else problem = "not valid LLVM bitcode (" + toString(parsed.takeError()) + ")";
       return;
     }
+    // Named by the file's name alone: text without a source_filename takes the module's name
+    // as its own, which is in the bitcode, and ./a.ll must be the same module as a.ll.
     SMDiagnostic diagnostic;
-    m = parseAssembly(MemoryBufferRef(bytes, path), diagnostic, ctx);
+    m = parseAssembly(MemoryBufferRef(bytes, sys::path::filename(path)), diagnostic, ctx);
     if (!m)
       problem = std::to_string(diagnostic.getLineNo()) + ":" + std::to_string(diagnostic.getColumnNo() + 1) + ": " +
                 diagnostic.getMessage().str();

@@ -98,6 +98,20 @@ def test_run(bareflow, p):
         rc, out, err = run(bareflow, *cached)
         check((rc, out) == native(p("two3.native")) and taken(err), "lib.ll edited back: from the cache again")
 
+        # IR text without a source_filename: the same file by another spelling of its path is
+        # the same module (one identity in the cache).
+        bare = os.path.join(tmp, "bare.ll")
+        with open(bare, "w") as f:
+            f.write("define i32 @main() {\n  ret i32 0\n}\n")
+        bare_cache = os.path.join(tmp, "bare-cache")
+        for spelling in [bare, os.path.join(tmp, ".", "bare.ll")]:
+            rc, out, err = run(bareflow, "--cache-dir", bare_cache, spelling)
+            check(rc == 0 and not err, f"{spelling}: runs")
+        listing = json.loads(subprocess.run([bareflow, "cache", "ls", "--json", "--cache-dir", bare_cache],
+                                            capture_output=True, text=True, check=True).stdout)
+        check(len({m["module"] for m in listing["modules"]}) == 1,
+              "IR text under two spellings of its path is one module to the cache")
+
         bad = os.path.join(tmp, "bad.ll")
         with open(bad, "w") as f:
             f.write("define i32 @main() {\n  ret i32 %nowhere\n}\n")
