@@ -1,4 +1,4 @@
-// bareflow export APP.bc -o OUT [--profile-from CACHE_DIR|PROFILE.json]... [OPTIONS]
+// bareflow export MODULE... -o OUT [--profile-from CACHE_DIR|PROFILE.json]... [OPTIONS]
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -8,9 +8,10 @@
 namespace {
 
 const char kUsage[] =
-    "usage: bareflow export APP.bc -o OUT [--profile-from CACHE_DIR|PROFILE.json]... [OPTIONS]\n"
+    "usage: bareflow export MODULE... -o OUT [--profile-from CACHE_DIR|PROFILE.json]... [OPTIONS]\n"
     "Compiles a program and what its profiled runs learned into a small static executable\n"
-    "(no LLVM, interpreter or libffi inside) that runs on Linux and in the unikernel.\n\n"
+    "(no LLVM, interpreter or libffi inside) that runs on Linux and in the unikernel. The program\n"
+    "is its modules as `bareflow run` takes them: bitcode or IR text, several linked into one.\n\n"
     "  -o OUT                       the executable to write (atomically)\n"
     "  --profile-from CACHE_DIR|PROFILE.json\n"
     "                               the profile store of the program in a code cache, or a\n"
@@ -65,10 +66,9 @@ Parsed parse(int argc, char** argv, bf::exporter::ExportRequest& request, std::s
       request.drop_unexecuted = true;
     } else if (!a.empty() && a[0] == '-') {
       error = "unknown option '" + a + "'";
-    } else if (request.app.empty()) {
-      request.app = a;
     } else {
-      error = "one program only ('" + request.app + "', then '" + a + "')";
+      if (request.app.empty()) request.app = a;
+      request.modules.push_back(a);
     }
   }
   if (error.empty() && request.app.empty()) error = "no program given";

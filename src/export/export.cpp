@@ -1,7 +1,7 @@
 // `bareflow export`, step by step:
 //   1. reserve the output (and the report): temporary files beside them, so that an
 //      unwritable path fails before any work and nothing partial is ever left at its name;
-//   2. read and verify the program's bitcode;
+//   2. read the program's modules (bitcode or IR text, several linked: src/modules) and verify it;
 //   3. read the profiles (the code cache's profile store, profile files), each checked against
 //      the module, and sum them (profile_input.cpp);
 //   4. find the static libc, libgcc and start files (toolchain.cpp) and name the CPU;
@@ -13,7 +13,6 @@
 //   7. optimize at O3 and emit the object for the CPU (codegen.cpp);
 //   8. link it statically and stripped with lld (link.cpp), then rename into place.
 #include <llvm/Bitcode/BitcodeReader.h>
-#include <llvm/IR/Verifier.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/Path.h>
@@ -24,6 +23,7 @@
 #include <chrono>
 
 #include "export/steps.h"
+#include "modules/modules.h"
 
 namespace bf::exporter {
 
@@ -89,38 +89,50 @@ class PendingFile {
   bool committed_ = false;
 };
 
-// The module, and `hash` of its bytes (the identity the code cache files its profile under).
-std::unique_ptr<Module> load_module(const std::string& path, LLVMContext& ctx, cache::Digest& hash,
-                                    std::string& error) {
-  auto buffer = MemoryBuffer::getFile(path);
-  if (!buffer) {
-    error = path + ": " + buffer.getError().message();
+// The program's module (its modules linked: modules::read_program), and `hash` of its
+// bitcode (the identity the code cache files its profile under). `name` names it in messages.
+std::unique_ptr<Module> load_module(const ExportRequest& request, LLVMContext& ctx, cache::Digest& hash,
+                                    std::string& name, uint64_t& bytes, std::string& error) {
+  modules::Program input;
+  if (!modules::read_program(request.modules.empty() ? std::vector<std::string>{request.app} : request.modules,
+                             input, error))
+    return nullptr;
+  name = input.name;
+  bytes = input.bitcode.size();
+  hash = cache::hash_bytes(input.bitcode);
+  std::unique_ptr<Module> m;
+  std::string problem;
+  modules::Read how = modules::read_bounded(input.bitcode.size(), [&] {
+    auto parsed = parseBitcodeFile(MemoryBufferRef(input.bitcode, name), ctx);
+    if (parsed) m = std::move(*parsed);
+    else problem = toString(parsed.takeError());
+  });
+  if (how != modules::Read::done) {
+    (void)m.release();  // in an unknown state: leaked, not destroyed
+    error = name + ": " + modules::read_problem(how, input.bitcode.size());
     return nullptr;
   }
-  hash = cache::hash_bytes((*buffer)->getBuffer());
-  auto parsed = parseBitcodeFile((*buffer)->getMemBufferRef(), ctx);
-  if (!parsed) {
-    error = path + ": " + toString(parsed.takeError());
+  if (!m) {
+    error = name + ": " + problem;
     return nullptr;
   }
-  std::string problems;
-  raw_string_ostream os(problems);
-  if (verifyModule(**parsed, &os)) {
-    error = path + ": does not verify: " + problems.substr(0, problems.find('\n'));
+  if (std::string unverified = modules::verify_problem(*m); !unverified.empty()) {
+    error = name + ": " + unverified;
     return nullptr;
   }
-  if (!(*parsed)->getFunction("main") || (*parsed)->getFunction("main")->isDeclaration()) {
-    error = path + ": no main";
+  if (!m->getFunction("main") || m->getFunction("main")->isDeclaration()) {
+    error = name + ": no main";
     return nullptr;
   }
-  return std::move(*parsed);
+  return m;
 }
 
-bool check_imports(const Module& m, const Toolchain& toolchain, const ExportRequest& request, std::string& error) {
+bool check_imports(const Module& m, const Toolchain& toolchain, const ExportRequest& request, const std::string& app,
+                   std::string& error) {
   std::vector<std::string> missing;
   if (!undefined_in(toolchain, imports_of(m), missing, error)) return false;
   if (missing.empty()) return true;
-  error = request.app + ": import '" + missing[0] + "' is defined neither in " +
+  error = app + ": import '" + missing[0] + "' is defined neither in " +
           (request.libc == Libc::musl ? "musl" : "glibc") + "'s static libraries nor in BareFlow's export runtime";
   if (missing.size() > 1) error += " (nor " + std::to_string(missing.size() - 1) + " more)";
   return false;
@@ -163,10 +175,11 @@ uint64_t file_size(const std::string& path) {
   return sys::fs::file_size(path, size) ? 0 : size;
 }
 
-ExportReport make_report(const ExportRequest& request, const std::string& cpu, const ProgramCounts& counts,
-                         const ProfileInput& profile, StringRef object, const std::string& executable) {
+ExportReport make_report(const ExportRequest& request, const std::string& app, uint64_t bitcode_bytes,
+                         const std::string& cpu, const ProgramCounts& counts, const ProfileInput& profile,
+                         StringRef object, const std::string& executable) {
   ExportReport report;
-  report.app = request.app;
+  report.app = app;
   report.output = request.output;
   report.cpu = request.cpu == "host" ? "host (" + cpu + ")" : cpu;
   report.libc = request.libc == Libc::musl ? "musl" : "glibc";
@@ -177,7 +190,7 @@ ExportReport make_report(const ExportRequest& request, const std::string& cpu, c
   code_bytes(object, report.hot_code_bytes, report.cold_code_bytes);
   report.output_bytes = file_size(executable);
   report.bareflow_bytes = file_size(sys::fs::getMainExecutable(nullptr, nullptr));
-  report.bitcode_bytes = file_size(request.app);
+  report.bitcode_bytes = bitcode_bytes;
   report.profile_runs = profile.runs;
   report.profile_timed = profile.counts.timed;
   report.top = top_functions(profile.counts, 10);
@@ -195,11 +208,13 @@ bool export_program(const ExportRequest& request, ExportReport& report, std::str
   // 2.
   LLVMContext ctx;
   cache::Digest hash;
-  std::unique_ptr<Module> m = load_module(request.app, ctx, hash, error);
+  std::string app;
+  uint64_t bitcode_bytes = 0;
+  std::unique_ptr<Module> m = load_module(request, ctx, hash, app, bitcode_bytes, error);
   if (!m) return false;
   // 3.
   ProfileInput profile;
-  if (!read_profiles(request.profiles, *m, hash, request.app, profile, error)) return false;
+  if (!read_profiles(request.profiles, *m, hash, app, profile, error)) return false;
   // 4.
   Toolchain toolchain;
   if (!find_toolchain(request.libc, toolchain, error)) return false;
@@ -207,7 +222,7 @@ bool export_program(const ExportRequest& request, ExportReport& report, std::str
   if (!resolve_cpu(request.cpu, cpu, features, error)) return false;
   std::unique_ptr<TargetMachine> tm = make_target_machine(*m, cpu, features, error);
   if (!tm) {
-    error = request.app + ": " + error;
+    error = app + ": " + error;
     return false;
   }
   m->setTargetTriple(tm->getTargetTriple().str());
@@ -219,17 +234,17 @@ bool export_program(const ExportRequest& request, ExportReport& report, std::str
   internalize_program(*m);
   name_cpu(*m, cpu, features);
   // 6.
-  if (!check_imports(*m, toolchain, request, error)) return false;
+  if (!check_imports(*m, toolchain, request, app, error)) return false;
   // 7.
   optimize(*m, *tm);
-  if (!check_imports(*m, toolchain, request, error)) return false;
+  if (!check_imports(*m, toolchain, request, app, error)) return false;
   SmallVector<char, 0> object;
   if (!emit_object(*m, *tm, object, error)) return false;
   // 8.
   TempObject object_file;
   if (!object_file.write(request.output, object, error)) return false;
   if (!link_executable(toolchain, object_file.path(), output.temp(), error)) return false;
-  report = make_report(request, cpu, counts, profile, StringRef(object.data(), object.size()), output.temp());
+  report = make_report(request, app, bitcode_bytes, cpu, counts, profile, StringRef(object.data(), object.size()), output.temp());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!request.report.empty() && !report_file.write(report_json(report), error)) return false;
   return output.commit(0755, error) && (request.report.empty() || report_file.commit(0644, error));

@@ -11,7 +11,8 @@ namespace bf::exporter {
 enum class Libc { musl, glibc };
 
 struct ExportRequest {
-  std::string app;                    // the program's bitcode
+  std::string app;                    // the program's (first) module
+  std::vector<std::string> modules;   // every module, app first (bitcode or IR text, linked); none: app
   std::string output;                 // the executable to write (atomically)
   std::vector<std::string> profiles;  // --profile-from (cache directories, files), summed; none: the default cache
   std::string cpu = "host";           // host, x86-64, x86-64-v2 or x86-64-v3

@@ -11,12 +11,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "cache/cache.h"
 #include "export/export.h"
 #include "lifecycle/journal.h"
 #include "lifecycle/observe.h"
+#include "modules/modules.h"
 #include "runtime/session.h"
 
 namespace bf::lifecycle {
@@ -47,11 +49,6 @@ bool read_file(const std::string& path, std::string& bytes, std::string& error) 
   s << in.rdbuf();
   bytes = s.str();
   return true;
-}
-
-bool is_bitcode(const std::string& b) {
-  return b.size() >= 4 && ((b[0] == 'B' && b[1] == 'C' && uint8_t(b[2]) == 0xC0 && uint8_t(b[3]) == 0xDE) ||
-                           (uint8_t(b[0]) == 0xDE && uint8_t(b[1]) == 0xC0 && b[2] == 0x17 && b[3] == 0x0B));
 }
 
 uint64_t file_size(const std::string& path) {
@@ -154,6 +151,7 @@ bool run_appliance(const std::string& path, const Request& request, Clock::time_
 runtime::RunRequest run_request(const Request& request) {
   runtime::RunRequest run;
   run.app = request.app;
+  run.modules = request.modules;
   run.args = {request.app};
   run.args.insert(run.args.end(), request.args.begin(), request.args.end());
   run.jit.params = jit::Params::from_environment();
@@ -195,6 +193,7 @@ bool grow(const Request& request, const cache::Digest& module, uint64_t bitcode_
 bool export_appliance(const Request& request, const std::string& appliance, Record& r) {
   exporter::ExportRequest ex;
   ex.app = request.app;
+  ex.modules = request.modules;
   ex.output = appliance;
   ex.profiles = {cache_dir(request.dir)};
   ex.report = request.dir + "/export.json";
@@ -300,16 +299,19 @@ void end_image_boot(int status, void*) {
 
 bool read_bitcode(const std::string& path, std::string& bytes, std::string& error) {
   if (!read_file(path, bytes, error)) return false;
-  if (is_bitcode(bytes)) return true;
+  if (modules::is_bitcode(bytes)) return true;
   error = path + ": not LLVM bitcode";
   return false;
 }
 
 int boot(const Request& request) {
   const Clock::time_point start = Clock::now();
-  std::string bitcode, error;
-  if (!read_bitcode(request.app, bitcode, error)) return refuse(error);
-  const cache::Digest module = cache::hash_bytes(bitcode);
+  std::string error;
+  modules::Program program;
+  if (!modules::read_program(request.modules.empty() ? std::vector<std::string>{request.app} : request.modules,
+                             program, error))
+    return refuse(error);
+  const cache::Digest module = cache::hash_bytes(program.bitcode);
   int lock_fd = -1;
   if (!prepare_dir(request.dir, lock_fd, error)) return refuse(error);
   remove_temporaries(request.dir);
@@ -327,7 +329,7 @@ int boot(const Request& request) {
   if (::access(appliance.c_str(), X_OK) == 0) {
     if (!run_appliance(appliance, request, start, r, error)) return refuse(error);
   } else {
-    if (!grow(request, module, bitcode.size(), start, r, error)) return refuse(error);
+    if (!grow(request, module, program.bitcode.size(), start, r, error)) return refuse(error);
     records.push_back(r);
     if (quiet_streak(records, r.module) >= request.converge_after && export_appliance(request, appliance, r))
       r.phase = "converged";

@@ -1,4 +1,4 @@
-// bareflow lifecycle --dir DIR [--converge-after K] APP.bc [--] [ARGS...]
+// bareflow lifecycle --dir DIR [--converge-after K] APP.bc|APP.ll [ARGS...] | MODULE... -- [ARGS...]
 // bareflow lifecycle --show DIR|IMAGE [--svg FILE]
 #include <sys/stat.h>
 
@@ -14,11 +14,14 @@
 namespace {
 
 const char kUsage[] =
-    "usage: bareflow lifecycle --dir DIR [--converge-after K] APP.bc [--] [ARGS...]\n"
+    "usage: bareflow lifecycle --dir DIR [--converge-after K] APP.bc|APP.ll [ARGS...]\n"
+    "       bareflow lifecycle --dir DIR [--converge-after K] MODULE... -- [ARGS...]\n"
     "       bareflow lifecycle --show DIR|IMAGE [--svg FILE]\n"
     "Each invocation is one boot of a program that optimizes itself over its runs: it grows (runs\n"
     "APP.bc with the JIT, the code cache in DIR) until K runs in a row compiled nothing new, then\n"
-    "exports the program with the profile they gathered into DIR, and from then on runs that.\n\n"
+    "exports the program with the profile they gathered into DIR, and from then on runs that. The\n"
+    "program is its modules as `bareflow run` takes them (bitcode or IR text; with '--', every word\n"
+    "before it is a module, linked into one).\n\n"
     "  --dir DIR                    the state: cache/, lifecycle.jsonl, the appliance\n"
     "  --converge-after K           quiet runs in a row before the export (default 2)\n"
     "  --in-image                   a boot of an image (bareflow image --grow): run in this\n"
@@ -103,6 +106,12 @@ int bf_cmd_lifecycle(int argc, char** argv) {
   if (!svg.empty()) return malformed("--svg goes with --show");
   if (request.dir.empty()) return malformed("no state directory given (--dir DIR)");
   if (request.app.empty()) return malformed("no program given");
+  if (!request.app.empty()) request.modules.push_back(request.app);
+  // As for `bareflow run`: with a '--' after the first module, the words before it are modules.
+  int separator = i;
+  while (separator < argc && std::string(argv[separator]) != "--") separator++;
+  if (separator < argc)
+    for (; i < separator && argv[i][0] != '-'; i++) request.modules.push_back(argv[i]);
   if (i < argc && std::string(argv[i]) == "--") i++;
   for (; i < argc; i++) request.args.push_back(argv[i]);
   return bf::lifecycle::boot(request);

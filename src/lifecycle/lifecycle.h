@@ -12,7 +12,8 @@ namespace bf::lifecycle {
 struct Request {
   std::string dir;                // the state: cache/, lifecycle.jsonl, appliance
   int converge_after = 2;         // K
-  std::string app;                // the program's bitcode
+  std::string app;                // the program's (first) module
+  std::vector<std::string> modules;  // every module, app first (bitcode or IR text, linked)
   std::vector<std::string> args;  // its arguments (without argv[0])
   bool in_image = false;          // a boot of an image: in this process, switching DIR/boot.cfg
 };

@@ -5,8 +5,12 @@ namespace bf::runtime {
 
 std::string run_usage() {
   return std::string(
-             "usage: bareflow run [OPTIONS] APP.bc [--] [ARGS...]\n"
-             "Runs LLVM bitcode: the tier-0 interpreter, with hot code tiered up by the JIT.\n\n") +
+             "usage: bareflow run [OPTIONS] APP.bc|APP.ll [ARGS...]\n"
+             "       bareflow run [OPTIONS] MODULE... -- [ARGS...]\n"
+             "Runs LLVM bitcode or IR text (told apart by content): the tier-0 interpreter, with hot code\n"
+             "tiered up by the JIT. Before '--', every word that is not an option is a module, linked into\n"
+             "one at load (a symbol defined in two is refused); without '--', the first is the only one and\n"
+             "the words after it are the program's arguments.\n\n") +
          jit::run_options_help() +
          "  --profile                    print the top functions by time on stderr at exit\n"
          "  --profile-out FILE.json      write the profile as JSON at exit (docs/profile-format.md)\n"
@@ -21,6 +25,14 @@ std::string run_usage() {
 
 Parsed parse_run_request(int argc, char** argv, RunRequest& request, std::string& error) {
   request.jit.params = jit::Params::from_environment();
+  // With a '--', the words before it are modules; without, the program's arguments start
+  // after the first module.
+  int separator = 0;  // none
+  for (int k = 1; k < argc; k++)
+    if (std::string(argv[k]) == "--") {
+      separator = k;
+      break;
+    }
   int i = 1;
   for (; i < argc; i++) {
     std::string a = argv[i];
@@ -71,8 +83,9 @@ Parsed parse_run_request(int argc, char** argv, RunRequest& request, std::string
     } else if (!a.empty() && a[0] == '-' && request.app.empty()) {
       error = "run: unknown option '" + a + "'";
       return Parsed::malformed;
-    } else if (request.app.empty()) {
-      request.app = a;
+    } else if (request.app.empty() || (i < separator && !a.empty() && a[0] != '-')) {
+      request.modules.push_back(a);
+      if (request.app.empty()) request.app = a;
     } else {
       break;  // program arguments without '--'
     }

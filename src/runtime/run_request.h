@@ -10,7 +10,8 @@
 namespace bf::runtime {
 
 struct RunRequest {
-  std::string app;                // the program's bitcode
+  std::string app;                // the program's first module (its argv[0])
+  std::vector<std::string> modules;  // every module, app first: bitcode or IR text, linked at load
   std::vector<std::string> args;  // the program's argv (argv[0] is app)
   jit::Options jit;
   bool profile = false;           // --profile: the top functions on stderr at exit

@@ -17,8 +17,7 @@
 #include <mutex>
 #include <thread>
 
-#include <llvm/Support/MemoryBuffer.h>
-
+#include "modules/modules.h"
 #include "profile/profile.h"
 #include "runtime/code_cache.h"
 #include "vm/vm.h"
@@ -104,23 +103,24 @@ void finish() {
 
 int run(const RunRequest& request) {
   std::string error;
-  auto bytes = llvm::MemoryBuffer::getFile(request.app);
-  if (!bytes) {
-    fprintf(stderr, "bareflow: %s: %s\n", request.app.c_str(), bytes.getError().message().c_str());
+  modules::Program input;
+  if (!modules::read_program(request.modules.empty() ? std::vector<std::string>{request.app} : request.modules,
+                             input, error)) {
+    fprintf(stderr, "bareflow: %s\n", error.c_str());
     return 1;
   }
-  const void* data = (*bytes)->getBufferStart();
-  const size_t size = (*bytes)->getBufferSize();
+  const void* data = input.bitcode.data();
+  const size_t size = input.bitcode.size();
   // The cache first: a module that a run loaded before needs no second verification, and its
   // function bodies are read only when they are translated.
   std::unique_ptr<CodeCache> cache;
   if (request.dump_code.empty())
-    cache = CodeCache::open(request.cache, vm::Program::hash_of(data, size), request.app,
+    cache = CodeCache::open(request.cache, vm::Program::hash_of(data, size), input.name,
                             jit::environment(request.jit), request.jit.tier_log);
   vm::LoadOptions load;
   load.verified_before = cache && cache->module_known();
-  std::unique_ptr<vm::Program> program = vm::Program::load_buffer(data, size, request.app, error, load);
-  bytes->reset();
+  std::unique_ptr<vm::Program> program = vm::Program::load_buffer(data, size, input.name, error, load);
+  std::string().swap(input.bitcode);  // the program keeps its own copy
   if (!program) {
     fprintf(stderr, "bareflow: %s\n", error.c_str());
     return 1;

@@ -2,15 +2,13 @@
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/IR/Constants.h>
 #include <llvm/Support/BLAKE3.h>
-#include <llvm/IR/Verifier.h>
-#include <llvm/Support/CrashRecoveryContext.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/MemoryBuffer.h>
-#include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
 #include <mutex>
 
+#include "modules/modules.h"
 #include "vm/machine.h"
 
 extern char** environ;
@@ -73,12 +71,10 @@ std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, con
   m.lazy = options.verified_before;
   // The module refers to these bytes while function bodies are still to be read (m.lazy).
   const MemoryBufferRef buffer(m.bitcode, name);
-  // LLVM's bitcode reader can crash on malformed input instead of reporting it; its crash
-  // recovery turns that into an error like any other.
+  // LLVM's bitcode reader can crash, or allocate without bound, on malformed input instead of
+  // reporting it: it runs under a memory cap and crash recovery (modules::read_bounded).
   std::string problem;
-  CrashRecoveryContext::Enable();
-  CrashRecoveryContext crc;
-  bool completed = crc.RunSafely([&] {
+  modules::Read how = modules::read_bounded(size, [&] {
     if (m.lazy) {
       auto parsed = getLazyBitcodeModule(buffer, m.context);
       if (!parsed) {
@@ -99,16 +95,13 @@ std::unique_ptr<Program> Program::load_buffer(const void* data, size_t size, con
       problem = "cannot read the module (" + toString(std::move(e)) + ")";
       return;
     }
-    std::string verify;
-    raw_string_ostream vs(verify);
-    if (verifyModule(*m.module, &vs)) problem = "the module does not verify: " + verify.substr(0, verify.find('\n'));
+    problem = modules::verify_problem(*m.module);
   });
-  CrashRecoveryContext::Disable();
-  if (!completed) {
+  if (how != modules::Read::done) {
     // The module is in an unknown state: let it go rather than destroy it.
     (void)m.module.release();
     (void)p->machine_.release();
-    error = name + ": malformed LLVM bitcode (the reader failed on it)";
+    error = name + ": " + modules::read_problem(how, size);
     return nullptr;
   }
   if (!problem.empty()) {

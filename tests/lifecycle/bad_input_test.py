@@ -43,7 +43,7 @@ def main():
             (["--show", state, program_bc], 2, ["--show"]),
             (["--svg", "x.svg", "--dir", state, program_bc], 2, ["--svg"]),
             (["--dir", state, os.path.join(tmp, "missing.bc")], 1, ["missing.bc", "No such file"]),
-            (["--dir", state, not_bc], 1, ["not.bc", "not LLVM bitcode"]),
+            (["--dir", state, not_bc], 1, ["not.bc:1:1: ", "expected top-level entity"]),
             (["--dir", a_file, program_bc], 1, ["a-file", "not a directory"]),
             (["--dir", busy, program_bc], 1, ["busy", "in use"]),
             (["--dir", damaged, program_bc], 1, ["lifecycle.jsonl:1", "not a lifecycle record"]),

@@ -2,8 +2,10 @@
 // the translator of every function; nothing is executed. Mutations happen at the IR level
 // (LLVM's FuzzMutate), so every input is well-formed bitcode that reaches the translator:
 // byte-level garbage stops in LLVM's own reader, which is not robust enough to fuzz (it can
-// crash or allocate without bound on malformed input; the loader contains such crashes with
-// LLVM's crash recovery, and unit tests cover garbage and truncated files).
+// crash or allocate without bound on malformed input; the loader bounds both with crash
+// recovery and a memory cap, modules::read_bounded, but libFuzzer's malloc limit would report
+// the cap's first large request as a failure). Unit tests cover garbage and truncated files,
+// and tests/vm/regressions keeps malformed bitcode that crashed or exhausted the reader.
 #include <llvm/FuzzMutate/IRMutator.h>
 #include <llvm/FuzzMutate/Operations.h>
 #include <llvm/IR/LLVMContext.h>

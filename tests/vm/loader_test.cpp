@@ -1,10 +1,15 @@
 // Loader and runtime behaviour on bad and edge-case input: one clear message, non-zero exit.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <cstring>
+#include <vector>
 
 #include <fstream>
 #include <iterator>
 #include <string>
 
+#include "modules/modules.h"
 #include "profile/profile.h"
 #include "vm/machine.h"
 #include "vm/vm.h"
@@ -29,6 +34,44 @@ TEST(Loader, GarbageIsNotBitcode) {
   auto p = bf::vm::Program::load_buffer(junk, sizeof junk, "junk.bc", error);
   EXPECT_EQ(p, nullptr);
   EXPECT_NE(error.find("junk.bc: not valid LLVM bitcode"), std::string::npos) << error;
+}
+
+// The memory cap under which the reader runs (modules::read_bounded): an allocation that grows
+// without bound, and one too large at once, end the read as out of memory; the process's own
+// limit is as it was afterwards, and a read that fits is done.
+char* volatile g_kept;  // what the reads below allocate is observable, not optimized away
+
+TEST(Loader, ReadsAreBoundedInMemory) {
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_AS, &before), 0);
+  const uint64_t input = 4096;
+  size_t grown = 0;
+  auto how = bf::modules::read_bounded(input, [&] {
+    for (;;) {
+      char* block = new char[1 << 20];
+      std::memset(block, 1, 1 << 20);
+      g_kept = block;
+      grown += 1 << 20;
+    }
+  });
+  EXPECT_EQ(how, bf::modules::Read::out_of_memory);
+  EXPECT_LE(grown, bf::modules::memory_budget(input));
+  EXPECT_GT(grown, bf::modules::memory_budget(input) / 2);
+  how = bf::modules::read_bounded(input, [] {
+    std::vector<uint64_t> huge;
+    huge.resize(uint64_t(1) << 36);
+    g_kept = reinterpret_cast<char*>(huge.data());
+  });
+  EXPECT_EQ(how, bf::modules::Read::out_of_memory);
+  rlimit after{};
+  ASSERT_EQ(getrlimit(RLIMIT_AS, &after), 0);
+  EXPECT_EQ(after.rlim_cur, before.rlim_cur);
+  EXPECT_EQ(bf::modules::read_bounded(input, [] {
+              std::vector<char> fits(64 << 20, 1);
+              g_kept = fits.data();
+            }),
+            bf::modules::Read::done);
+  EXPECT_NE(bf::modules::read_problem(bf::modules::Read::out_of_memory, input).find("256 MiB"), std::string::npos);
 }
 
 TEST(Loader, TruncatedBitcode) {

@@ -6,9 +6,11 @@ usage: run_regression.py BAREFLOW FUZZER|- DESCRIPTION INPUT.bc
 `bareflow run --tier=interp INPUT.bc` must give what DESCRIPTION's header says:
   ; EXPECT-EXIT: N        exit status N, nothing on stderr
   ; EXPECT-ERROR: TEXT    exit status 1 and the one line "bareflow: INPUT.bc: TEXT"
+  ; MEMORY-LIMIT-MB: N    (optional) bareflow runs with its address space limited to N MiB
 Then, unless FUZZER is '-', the fuzz target (tests/vm/fuzz_bitcode.cpp: the loader and the
 translator under ASan+UBSan, with the leak check) runs INPUT.bc once and must exit cleanly.
 """
+import resource
 import subprocess
 import sys
 
@@ -19,15 +21,23 @@ def main():
         return 2
     bareflow, fuzzer, description, bc = sys.argv[1:]
     expect = {}
+    limit_mb = None
     with open(description) as f:
         for line in f:
             for key in ("EXPECT-EXIT:", "EXPECT-ERROR:"):
                 if line.startswith("; " + key):
                     expect[key] = line[len("; " + key):].strip()
+            if line.startswith("; MEMORY-LIMIT-MB:"):
+                limit_mb = int(line.split(":", 1)[1])
     if len(expect) != 1:
         print(f"{description}: needs exactly one EXPECT-EXIT or EXPECT-ERROR line", file=sys.stderr)
         return 1
-    r = subprocess.run([bareflow, "run", "--tier=interp", bc], capture_output=True, text=True, timeout=60)
+    def limit():
+        if limit_mb:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_mb << 20, limit_mb << 20))
+
+    r = subprocess.run([bareflow, "run", "--tier=interp", bc], capture_output=True, text=True,
+                       timeout=60, preexec_fn=limit)
     ok = True
     if "EXPECT-EXIT:" in expect:
         want = int(expect["EXPECT-EXIT:"])
