@@ -323,7 +323,7 @@ int boot(const Request& request) {
   r.boot = records.empty() ? 1 : records.back().boot + 1;
   r.module = module.hex();
   if (request.in_image) {
-    boot_image(new ImageBoot{request, module, bitcode.size(), std::move(records), r, {}, {}});
+    boot_image(new ImageBoot{request, module, program.bitcode.size(), std::move(records), r, {}, {}});
   }
   const std::string appliance = appliance_path(request.dir, r.module);
   if (::access(appliance.c_str(), X_OK) == 0) {
