@@ -171,6 +171,7 @@ class CompilerImpl final : public Compiler {
   vm::Machine& m_;
   Options options_;
   std::vector<void*> global_addresses_;  // by position in the module's global list
+  std::vector<bool> thread_local_;       // the same: a thread-local's address is its control block
   std::unique_ptr<LLJIT> jit_;
   std::unique_ptr<CodeGenerator> codegen_;
   std::string cpu_, features_, environment_;
@@ -187,7 +188,11 @@ bool CompilerImpl::init(std::string& error) {
     InitializeNativeTargetAsmPrinter();
     InitializeNativeTargetAsmParser();  // inline assembly is parsed when the code is emitted
   });
-  for (GlobalVariable& g : m_.module->globals()) global_addresses_.push_back(m_.addresses.lookup(&g));
+  for (GlobalVariable& g : m_.module->globals()) {
+    void* thread_local_control = m_.thread_locals.lookup(&g);
+    global_addresses_.push_back(thread_local_control ? thread_local_control : m_.addresses.lookup(&g));
+    thread_local_.push_back(thread_local_control != nullptr);
+  }
   if (!create_jit(error)) return false;
   if (options_.gdb) register_with_gdb();
   return define_program_symbols(error);
@@ -206,6 +211,9 @@ bool CompilerImpl::create_jit(std::string& error) {
   // large code model (absolute 64-bit addresses everywhere, about 9% more instructions).
   jtmb->setRelocationModel(Reloc::PIC_);
   jtmb->setCodeModel(CodeModel::Small);
+  // Thread-locals are the interpreter's emulated-TLS control blocks, so that compiled and
+  // interpreted code of one thread see the same copy (loader.cpp).
+  jtmb->getOptions().EmulatedTLS = true;
   cpu_ = jtmb->getCPU();
   features_ = jtmb->getFeatures().getString();
   environment_ = jit::environment(options_);
@@ -248,7 +256,8 @@ bool CompilerImpl::define_program_symbols(std::string& error) {
     map[jit_->mangleAndIntern(name)] = {ExecutorAddr::fromPtr(address), JITSymbolFlags::Exported};
   };
   for (size_t i = 0; i < global_addresses_.size(); i++)
-    if (global_addresses_[i]) define(symbols::global(i), global_addresses_[i]);
+    if (global_addresses_[i])
+      define(thread_local_[i] ? symbols::thread_local_control(i) : symbols::global(i), global_addresses_[i]);
   vm::FunctionTable& table = m_.table;
   define(symbols::kResolve, table.resolver());
   define(symbols::kNoTarget, table.no_target());

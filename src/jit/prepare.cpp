@@ -10,7 +10,8 @@
 //   e. names the host CPU on every function, strips -O0's optnone, attaches the profile and the
 //      counters (profile_metadata.cpp);
 //   f. adds an adapter void(void** args, void* ret) per root: the interpreter calls it;
-//   g. builds the OSR continuations (osr.cpp) and verifies the module.
+//   g. builds the OSR continuations (osr.cpp);
+//   h. brackets setjmp calls with the interpreter stack's save and restore, and verifies.
 #include "jit/prepare.h"
 
 #include <llvm/IR/IRBuilder.h>
@@ -278,6 +279,32 @@ bool add_osr_continuations(UnitBuild& u) {
   return true;
 }
 
+// h. Each setjmp call keeps the interpreter stack as it was: a longjmp through interpreted
+// frames back to it leaves the stack as those frames had it (vm/setjmp.cpp). The state lives in
+// an alloca of the function's entry (OSR continuations included, hence after g).
+void bracket_setjmps(UnitBuild& u) {
+  LLVMContext& ctx = u.mod.getContext();
+  Type* ptr = PointerType::getUnqual(ctx);
+  auto* hook_type = FunctionType::get(Type::getVoidTy(ctx), {ptr}, false);
+  for (Function& f : u.mod) {
+    if (f.isDeclaration()) continue;
+    AllocaInst* state = nullptr;
+    for (Instruction& inst : make_early_inc_range(instructions(f))) {
+      auto* call = dyn_cast<CallInst>(&inst);
+      Function* callee = call ? call->getCalledFunction() : nullptr;
+      if (!callee || !callee->isDeclaration() || !vm::is_setjmp(callee->getName())) continue;
+      if (!state) {
+        IRBuilder<> entry(&*f.getEntryBlock().getFirstInsertionPt());
+        state = entry.CreateAlloca(ArrayType::get(ptr, 2), nullptr, "bf.setjmp.state");
+      }
+      IRBuilder<> b(call);
+      b.CreateCall(u.mod.getOrInsertFunction("bf_vm_setjmp_save", hook_type), {state});
+      b.SetInsertPoint(call->getNextNode());
+      b.CreateCall(u.mod.getOrInsertFunction("bf_vm_setjmp_restore", hook_type), {state});
+    }
+  }
+}
+
 bool verify(UnitBuild& u) {
   std::string problems;
   raw_string_ostream os(problems);
@@ -302,7 +329,9 @@ bool prepare_module(Module& mod, const CompileRequest& request, const PrepareCon
     route_indirect_calls(mod, u.defs);
     target_and_profile(u);
     add_adapters(u);
-    ok = add_osr_continuations(u) && verify(u);
+    ok = add_osr_continuations(u);
+    if (ok) bracket_setjmps(u);
+    ok = ok && verify(u);
   }
   if (!ok) error = u.error;
   return ok;

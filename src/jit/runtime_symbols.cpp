@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "vm/setjmp.h"
+
 // Provided by libgcc / compiler-rt; only their addresses are taken here.
 extern "C" {
 void __udivti3();
@@ -24,6 +26,10 @@ void __floattisf();
 void __floattidf();
 void __floatuntisf();
 void __floatuntidf();
+// Compiled code calls the C library's setjmp family directly (tier 0 runs its own,
+// vm/setjmp.cpp), bracketed by the interpreter stack's save and restore.
+void bf_vm_setjmp_save(void**);
+void bf_vm_setjmp_restore(void* const*);
 }
 
 namespace bf::jit {
@@ -51,6 +57,9 @@ void* runtime_symbol(llvm::StringRef name) {
     return reinterpret_cast<void*>(&llvm_orc_registerJITLoaderGDBAllocAction);
   for (const Routine& r : kRoutines)
     if (name == r.name) return reinterpret_cast<void*>(r.address);
+  if (void* setjmp = vm::setjmp_address(name)) return setjmp;
+  if (name == "bf_vm_setjmp_save") return reinterpret_cast<void*>(&bf_vm_setjmp_save);
+  if (name == "bf_vm_setjmp_restore") return reinterpret_cast<void*>(&bf_vm_setjmp_restore);
   return nullptr;
 }
 

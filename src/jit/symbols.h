@@ -12,6 +12,9 @@ namespace bf::jit::symbols {
 
 // Global variable i (by position in the module's global list), at the interpreter's storage.
 inline std::string global(size_t i) { return "__bf_g" + std::to_string(i); }
+// A thread-local global i: its emulated-TLS control block (the interpreter's, vm::Machine::
+// thread_locals), the name LLVM's emulated TLS refers to for the declaration global(i).
+inline std::string thread_local_control(size_t i) { return "__emutls_v." + global(i); }
 // Function k's stable entry (what the program sees as its address).
 inline std::string entry(uint32_t k) { return "__bf_e" + std::to_string(k); }
 // Function k's native cell in the function table: compiled callers load their callee from it.

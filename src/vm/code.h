@@ -133,7 +133,7 @@ namespace bf::vm {
   X(VFADD_F32X8, D_A_B) X(VFSUB_F32X8, D_A_B) X(VFMUL_F32X8, D_A_B) X(VFDIV_F32X8, D_A_B)        \
   X(VFMA32_LOAD, FMA_LOAD) X(INTRIN, KERNEL) X(VEC, KERNEL) X(SHUFFLE, SHUFFLE)                  \
   X(SPLAT, D_A_ELEM_LANES) X(EXTRACTELT, D_A_B_ELEM_LANES) X(INSERTELT, D_A_B_ELEM_LANES)        \
-  X(ATOMIC_RMW, D_A_B_BYTES_OP) X(CMPXCHG, D_A_B_C_BYTES_FLAG) X(FENCE, NONE) X(TRAP, NONE)      \
+  X(ATOMIC_RMW, D_A_B_BYTES_OP) X(CMPXCHG, D_A_B_C_BYTES_FLAG) X(FENCE, NONE) X(TRAP, NONE) X(SETJMP, D_A_B)      \
   X(OSR_PROBE, PROBE)
 
 enum Op : uint16_t {
@@ -347,7 +347,18 @@ struct Code {
   // all in their own block).
   std::vector<uint32_t> value_slots;
   static constexpr uint32_t kNoSlot = ~0u;
+  // Constants that name a thread-local global (plus a constant offset): written at every entry
+  // after the pool, with the running thread's copy (__emutls_get_address of the control block).
+  struct ThreadLocalConstant {
+    uint32_t slot;
+    void* control;
+    uint64_t offset;
+  };
+  std::vector<ThreadLocalConstant> thread_locals;
 };
+
+// Writes the running thread's addresses of code's thread-local constants into frame fp.
+void write_thread_locals(const Code& code, uint8_t* fp);
 
 // Points the back-edges of every loop of `code` at their probes (idempotent, thread-safe; the
 // interpreter may be running the code).

@@ -13,7 +13,8 @@ import subprocess
 import sys
 
 # Names a program must not reach directly: they return twice or jump across the interpreter's
-# native frames (tier 0 gives setjmp/longjmp its own meaning), or are the runtime's own.
+# native frames (tier 0 runs setjmp itself and wraps longjmp: setjmp.cpp, imports.cpp), or are
+# the runtime's own.
 EXCLUDED = {
     "setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "longjmp", "_longjmp", "siglongjmp",
     "__longjmp_chk", "getcontext", "setcontext", "swapcontext", "makecontext", "vfork",

@@ -79,6 +79,11 @@ const Import kImports[] = {
     {"__dso_handle", &__dso_handle},
     {"exit", reinterpret_cast<void*>(&program_exit)},
     {"pthread_create", reinterpret_cast<void*>(&program_pthread_create)},
+    // longjmp notes its target for setjmp's runner (setjmp.cpp); setjmp itself is tier 0's
+    {"longjmp", reinterpret_cast<void*>(&program_longjmp)},
+    {"_longjmp", reinterpret_cast<void*>(&program_longjmp)},
+    {"siglongjmp", reinterpret_cast<void*>(&program_longjmp)},
+    {"__longjmp_chk", reinterpret_cast<void*>(&program_longjmp_chk)},
     // CPU feature detection (__builtin_cpu_supports)
     {"__cpu_model", __cpu_model},
     {"__cpu_features2", __cpu_features2},

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "vm/machine.h"
+#include "vm/setjmp.h"
 #include "vm/vecops.h"
 
 namespace bf::vm {
@@ -152,6 +153,7 @@ __attribute__((noinline)) void call_interp(Machine& m, Function* callee, const C
   *(uint8_t**)(nfp + kFrameCaller) = caller_top;
   *(void**)(nfp + kFrameNativeSp) = __builtin_frame_address(0);
   memcpy(nfp + kConstBase, cc->constants.data(), cc->constants.size());
+  if (!cc->thread_locals.empty()) [[unlikely]] write_thread_locals(*cc, nfp);
   size_t nparams = cc->param_slots.size();
   if (cc->params_plain) {  // the common case, without the checks below
     const uint32_t* ps = cc->param_slots.data();
@@ -218,6 +220,8 @@ __attribute__((noinline)) void call_host(void* fn, HostCif* hc, const CallSite& 
 __attribute__((noinline)) void call_indirect(Machine& m, Function* f, const CallSite& cs, uint8_t* fp, void* target) {
   if (Function* callee = m.table.function_at(target)) return call_interp(m, callee, cs, fp);
   if (!cs.cif) m.fatal("function '" + f->name + "': indirect call to host code with an unsupported signature");
+  if (is_setjmp_address(target))
+    m.fatal("function '" + f->name + "': setjmp called through a pointer (tier 0 runs setjmp only as a direct call)");
   call_host(target, cs.cif, cs, fp);
 }
 
@@ -300,6 +304,7 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
   *(void**)(nfp + kFrameNativeSp) = __builtin_frame_address(0);
   ts.top = nfp;
   memcpy(nfp + kConstBase, cc->constants.data(), cc->constants.size());
+  if (!cc->thread_locals.empty()) write_thread_locals(*cc, nfp);
   for (size_t i = 0; i < cc->param_slots.size(); i++) {
     uint8_t* dst = nfp + cc->param_slots[i];
     memset(dst, 0, 8);
@@ -326,6 +331,13 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
 }
 
 uint8_t* innermost_frame() { return t_stack.top; }
+
+extern "C" void* __emutls_get_address(void* control);  // libgcc's emulated TLS
+
+void write_thread_locals(const Code& code, uint8_t* fp) {
+  for (const Code::ThreadLocalConstant& t : code.thread_locals)
+    *(u64a*)(fp + t.slot) = reinterpret_cast<uint64_t>(__emutls_get_address(t.control)) + t.offset;
+}
 
 // d = lanes of a and b picked by the mask (out of line: its buffers would enlarge every
 // interpreted call's native frame).
@@ -367,7 +379,7 @@ __attribute__((noinline)) bool wait_for_osr_entry(LoopEntry& l) {
   return false;
 }
 
-void execute(Machine* mp, Function* f, uint8_t* fp) {
+uint32_t execute(Machine* mp, Function* f, uint8_t* fp, uint32_t resume) {
   static const void* const labels[] = {
 #define BF_VM_OP_LABEL(name, format) &&L_##name,
       BF_VM_OPS(BF_VM_OP_LABEL)
@@ -375,18 +387,18 @@ void execute(Machine* mp, Function* f, uint8_t* fp) {
   };
   if (!f) {
     g_labels = labels;
-    return;
+    return 0;
   }
   Machine& m = *mp;
   Code* code = f->code.load(std::memory_order_relaxed);
 #ifndef BF_VM_NO_COUNTERS
   // Counters are bumped with a relaxed load and store, not an atomic add: no lock prefix, and
   // an increment lost to a race between threads is acceptable for a profile.
-  f->calls.store(f->calls.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (!resume) f->calls.store(f->calls.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 #endif
   std::atomic<uint64_t>* ctr = code->counters.get();
   const Inst* base = code->insts.data();
-  const Inst* pc = base;
+  const Inst* pc = base + resume;
 
 #define U64(o) (*(u64a*)(fp + (o)))
 #define U32(o) (*(u32a*)(fp + (o)))
@@ -582,10 +594,14 @@ L_SWITCH: {
 }
 L_RET:
   if (IN.c == 8) U64(kResultSlot) = U64(IN.a); else memmove(fp + kResultSlot, fp + IN.a, IN.c);
-  return;
-L_RET_VOID: return;
+  return 0;
+L_RET_VOID: return 0;
 L_UNREACHABLE: m.fatal("function '" + f->name + "' reached 'unreachable'");
 L_TRAP: fflush(nullptr); abort();
+L_SETJMP:  // a continuation hands it back to its runner; a plain activation starts one
+  if (resume) return uint32_t(pc - base) + 1;
+  run_setjmp(m, f, fp, uint32_t(pc - base));
+  return 0;
 
 L_CALL: call_interp(m, code->calls[IN.a].callee, code->calls[IN.a], fp); NEXT;
 L_CALL_HOST: call_host(code->calls[IN.a].host_fn, code->calls[IN.a].cif, code->calls[IN.a], fp); NEXT;
@@ -705,12 +721,12 @@ L_OSR_PROBE: {
   LoopEntry& l = code->loops[IN.a];
   if (void* osr = l.osr_entry.load(std::memory_order_acquire)) {
     reinterpret_cast<void (*)(uint8_t*)>(osr)(fp);  // runs the rest of f; result at fp[0]
-    return;
+    return 0;
   }
   l.stale.store(l.stale.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (m.osr_wait.load(std::memory_order_relaxed) && wait_for_osr_entry(l)) {
     reinterpret_cast<void (*)(uint8_t*)>(l.osr_entry.load(std::memory_order_acquire))(fp);
-    return;
+    return 0;
   }
   JUMP(IN.d);
 }

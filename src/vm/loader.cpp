@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "vm/machine.h"
+#include "vm/setjmp.h"
 
 namespace bf::vm {
 
@@ -196,6 +197,10 @@ bool Machine::eval_constant_int(const Constant* c, uint64_t& out, std::string& e
   }
   if (auto* gv = dyn_cast<GlobalValue>(c)) {
     void* p = address_of(gv);
+    if (auto* g = dyn_cast<GlobalVariable>(gv); g && g->isThreadLocal()) {
+      error = "address of thread-local global '" + gv->getName().str() + "' (it differs from thread to thread)";
+      return false;
+    }
     if (!p && !gv->hasExternalWeakLinkage()) {
       error = "address of unresolved global '" + gv->getName().str() + "'";
       return false;
@@ -306,20 +311,60 @@ bool Machine::store_constant(const Constant* c, uint8_t* dst, std::string& error
 
 namespace {
 
-// The import table leaves out what returns twice or jumps across frames (gen_imports.py): the
-// interpreter's frames live on native frames that such a jump would skip.
+// The import table leaves out what returns twice or switches stacks (gen_imports.py): setjmp
+// is tier 0's own instruction (setjmp.cpp), the *context calls and vfork would jump across the
+// interpreter's native frames.
 std::string unresolved_import(StringRef name) {
-  static const char* const kJumps[] = {"setjmp", "_setjmp", "__sigsetjmp", "sigsetjmp", "longjmp", "_longjmp",
-                                       "siglongjmp", "__longjmp_chk", "getcontext", "setcontext",
-                                       "swapcontext", "makecontext", "vfork"};
+  static const char* const kJumps[] = {"getcontext", "setcontext", "swapcontext", "makecontext", "vfork"};
   for (const char* j : kJumps)
     if (name == j)
-      return "'" + name.str() + "' is not supported (setjmp/longjmp and the *context calls would jump across "
-             "the interpreter's native frames)";
+      return "'" + name.str() + "' is not supported (the *context calls and vfork would jump across the "
+             "interpreter's native frames)";
   return "unresolved import '" + name.str() + "'";
 }
 
+
+
 }  // namespace
+
+// A thread-local global is an emulated-TLS control block (libgcc's __emutls_object: size,
+// alignment, index, template), which __emutls_get_address turns into the calling thread's copy,
+// allocated on the thread's first access and initialised from the template (zero without one).
+// Tier 0 asks it at each frame's entry (Code::tls), compiled code with LLVM's emulated TLS, so
+// that both tiers of a thread see the same copy.
+struct EmutlsObject {
+  uint64_t size, align;
+  void* index;
+  void* templ;
+};
+
+bool Machine::add_thread_local(GlobalVariable& g, std::string& error) {
+  if (g.isDeclaration()) {
+    if (g.use_empty() && !lazy) return true;
+    error = "thread-local global '" + g.getName().str() + "' is not defined in the program (host thread-locals "
+            "are not supported)";
+    return false;
+  }
+  uint64_t size = layout->getTypeAllocSize(g.getValueType());
+  uint64_t align = std::max<uint64_t>(g.getAlign().valueOrOne().value(), 8);
+  auto* control = static_cast<EmutlsObject*>(std::calloc(1, sizeof(EmutlsObject)));
+  global_blocks.push_back(control);
+  control->size = std::max<uint64_t>(size, 1);
+  control->align = align;
+  if (g.hasInitializer() && !g.getInitializer()->isNullValue()) {
+    void* templ = std::aligned_alloc(align, (control->size + align - 1) / align * align);
+    memset(templ, 0, size);
+    global_blocks.push_back(templ);
+    control->templ = templ;
+  }
+  thread_locals[&g] = control;
+  return true;
+}
+
+void* Machine::thread_local_template(const GlobalVariable& g) {
+  auto* control = static_cast<EmutlsObject*>(thread_locals.lookup(&g));
+  return control ? control->templ : nullptr;
+}
 
 bool Machine::init(std::string& error) {
   layout = &module->getDataLayout();
@@ -330,6 +375,12 @@ bool Machine::init(std::string& error) {
       // With bodies still to be read, a use may not be seen yet; a declaration that no import
       // resolves was unused when this module loaded and verified before.
       if (f.isIntrinsic() || (f.use_empty() && !lazy)) continue;
+      // Tier 0 runs its direct calls (SETJMP); its address is the C library's, for compiled
+      // and host code to call.
+      if (void* setjmp = setjmp_address(f.getName())) {
+        addresses[&f] = setjmp;
+        continue;
+      }
       const Import* imp = find_import(f.getName());
       if (!imp && lazy) continue;
       if (!imp && f.hasExternalWeakLinkage()) continue;  // null, as an undefined weak symbol is
@@ -354,8 +405,8 @@ bool Machine::init(std::string& error) {
   // Globals: allocate every defined one, then write initializers (which may point anywhere).
   for (GlobalVariable& g : module->globals()) {
     if (g.isThreadLocal()) {
-      error = "thread-local global '" + g.getName().str() + "' is not supported";
-      return false;
+      if (!add_thread_local(g, error)) return false;
+      continue;
     }
     if (g.isDeclaration()) {
       if (g.use_empty() && !lazy) continue;
@@ -382,7 +433,9 @@ bool Machine::init(std::string& error) {
   for (GlobalVariable& g : module->globals()) {
     if (g.isDeclaration() || !g.hasInitializer()) continue;
     std::string e;
-    if (!store_constant(g.getInitializer(), static_cast<uint8_t*>(addresses[&g]), e)) {
+    void* dst = g.isThreadLocal() ? thread_local_template(g) : addresses[&g];
+    if (!dst) continue;  // a zero-initialised thread-local
+    if (!store_constant(g.getInitializer(), static_cast<uint8_t*>(dst), e)) {
       error = "initializer of '" + g.getName().str() + "': unsupported " + e;
       return false;
     }

@@ -50,6 +50,8 @@ class Machine {
   std::vector<std::unique_ptr<Function>> functions;
   llvm::DenseMap<const llvm::Function*, Function*> by_ir;
   llvm::DenseMap<const llvm::GlobalValue*, void*> addresses;  // globals, functions, imports
+  // Thread-local globals: their emulated-TLS control blocks (loader.cpp), not in `addresses`.
+  llvm::DenseMap<const llvm::GlobalVariable*, void*> thread_locals;
   std::vector<std::unique_ptr<HostCif>> cifs;
   // Call interfaces of host call sites, shared by sites of the same shape (key: the function
   // type, then each actual argument type, tagged in bit 0 when signext).
@@ -80,6 +82,8 @@ class Machine {
   // Writes constant C in memory layout at dst (dst must be zeroed for partial scalars).
   bool store_constant(const llvm::Constant* c, uint8_t* dst, std::string& error);
   bool eval_constant_int(const llvm::Constant* c, uint64_t& out, std::string& error);
+  bool add_thread_local(llvm::GlobalVariable& g, std::string& error);
+  void* thread_local_template(const llvm::GlobalVariable& g);  // null: zero-initialised
 
   // Translator (translator.h): code_for returns f's code, translating it on first use, or
   // prints the error and exits; translate returns null with the error.
@@ -126,8 +130,20 @@ extern "C" int bf_vm_invoke(void (*fn)(void*), void* arg, Landing* landing);
 
 // Interpreter (interp.cpp).
 const void* const* op_labels();
-// Runs f with its frame at fp (parameters already in place); the result is at fp[0].
-void execute(Machine* m, Function* f, uint8_t* fp);
+// Runs f with its frame at fp (parameters already in place); the result is at fp[0]. With
+// `resume`, runs a setjmp continuation (setjmp.cpp) from instruction `resume` instead, and
+// returns the index + 1 of the next SETJMP it reaches (0: the function returned).
+uint32_t execute(Machine* m, Function* f, uint8_t* fp, uint32_t resume = 0);
+
+// setjmp/longjmp (setjmp.cpp). The names tier 0 runs as SETJMP (only ever called directly),
+// and the signal mask each saves (-1: its second argument says).
+bool is_setjmp(llvm::StringRef name);
+int setjmp_savemask(llvm::StringRef name);
+// SETJMP at instruction `at` of f: arms it and runs the rest of the call (see setjmp.cpp).
+void run_setjmp(Machine& m, Function* f, uint8_t* fp, uint32_t at);
+// The program's longjmp, siglongjmp, _longjmp and __longjmp_chk (import table).
+[[noreturn]] void program_longjmp(void* env, int value);
+[[noreturn]] void program_longjmp_chk(void* env, int value);
 // Calls f with arguments given as pointers to values (libffi convention): closures and main.
 void call_function(Machine& m, Function* f, void* ret, void** args);
 

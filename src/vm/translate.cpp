@@ -85,9 +85,23 @@ uint32_t Translator::new_const_slot(const Constant* c) {
   uint32_t rel = off - kConstBase;
   if (pool_.size() < rel + bytes) pool_.resize(std::max<size_t>(rel + bytes, 2 * pool_.size()), 0);
   pool_end_ = std::max(pool_end_, rel + bytes);
-  write_frame_constant(c, pool_.data() + rel);
+  if (!isa<ConstantData>(c) && c->isThreadDependent()) add_thread_local_constant(c, off);
+  else write_frame_constant(c, pool_.data() + rel);
   const_slots_[c] = off;
   return off;
+}
+
+// A thread-local global, or a constant offset from one, as a pointer: the pool leaves it zero
+// and every entry writes the running thread's address (write_thread_locals).
+void Translator::add_thread_local_constant(const Constant* c, uint32_t slot) {
+  APInt offset(64, 0);
+  const Value* base = c->getType()->isPointerTy()
+                          ? c->stripAndAccumulateConstantOffsets(DL_, offset, /*AllowNonInbounds=*/true)
+                          : nullptr;
+  auto* g = dyn_cast_or_null<GlobalVariable>(base);
+  void* control = g ? m_.thread_locals.lookup(g) : nullptr;
+  if (!control) unsupported("constant over a thread-local global: " + text_of(c));
+  code_->thread_locals.push_back({slot, control, offset.getZExtValue()});
 }
 
 void Translator::translate_inst(const Instruction& I, uint32_t d) {

@@ -57,6 +57,10 @@ void Translator::translate_call(const CallBase& call, uint32_t d) {
     callee = nullptr;  // an undefined weak function is null: called, it faults as natively
     host = false;
   }
+  if (host && is_setjmp(callee->getName())) {
+    translate_setjmp(call, callee->getName(), d);
+    return;
+  }
   if (host) {
     translate_host_call(call, callee, d);
     return;
@@ -88,6 +92,17 @@ void Translator::translate_call(const CallBase& call, uint32_t d) {
   in.a = code_->calls.size();
   in.b = val(call.getCalledOperand());
   code_->calls.push_back(std::move(cs));
+}
+
+// setjmp and its kin (setjmp.cpp): d = 0 now, the longjmp's value when one comes back.
+void Translator::translate_setjmp(const CallBase& call, StringRef name, uint32_t d) {
+  if (!isa<CallInst>(call)) unsupported("setjmp through an invoke");
+  int savemask = setjmp_savemask(name);
+  Inst& in = emit(OP_SETJMP);
+  in.d = d;
+  in.a = val(call.getArgOperand(0));
+  in.b = savemask >= 0 ? val(ConstantInt::get(Type::getInt32Ty(call.getContext()), savemask))
+                       : val(call.getArgOperand(1));
 }
 
 // Where the native caller leaves each argument of a variadic call, as LLVM's x86-64 backend
@@ -269,6 +284,10 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::experimental_noalias_scope_decl: case Intrinsic::sideeffect:
     case Intrinsic::donothing: case Intrinsic::prefetch: case Intrinsic::pseudoprobe:
     case Intrinsic::var_annotation: case Intrinsic::codeview_annotation:
+    case Intrinsic::invariant_start: case Intrinsic::invariant_end:  // a hint; the result only feeds invariant.end
+      return true;
+    case Intrinsic::threadlocal_address:  // the operand's slot already holds this thread's copy
+      emit_move(d, arg(0), 8);
       return true;
     case Intrinsic::expect: case Intrinsic::expect_with_probability:
     case Intrinsic::launder_invariant_group: case Intrinsic::strip_invariant_group:

@@ -251,6 +251,7 @@ class Translator {
     return it != const_slots_.end() ? it->second : new_const_slot(c);
   }
   [[gnu::noinline]] uint32_t new_const_slot(const llvm::Constant* c);
+  void add_thread_local_constant(const llvm::Constant* c, uint32_t slot);
   void write_frame_constant(const llvm::Constant* c, uint8_t* dst);
   // Argument words of a call site, from the array sized before translation.
   uint32_t* take_words(uint32_t n, Words& w) {
@@ -293,6 +294,7 @@ class Translator {
   const LandingPad* landing_pad(const llvm::LandingPadInst& lp);
   bool translate_intrinsic(const llvm::CallBase& call, llvm::Intrinsic::ID id, uint32_t d);
   void translate_host_call(const llvm::CallBase& call, llvm::Function* callee, uint32_t d);
+  void translate_setjmp(const llvm::CallBase& call, llvm::StringRef name, uint32_t d);
   void place_varargs(const llvm::CallBase& call, CallSite& cs, uint32_t* sizes);
 
   // Emitters shared by the families.

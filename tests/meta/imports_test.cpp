@@ -65,7 +65,8 @@ std::set<std::string> unresolved(const llvm::Module& m) {
   std::set<std::string> out;
   auto check = [&](const llvm::GlobalValue& g) {
     if (!g.isDeclaration() || g.use_empty()) return;
-    if (auto* f = llvm::dyn_cast<llvm::Function>(&g); f && f->isIntrinsic()) return;
+    if (auto* f = llvm::dyn_cast<llvm::Function>(&g); f && (f->isIntrinsic() || bf::vm::is_setjmp(f->getName())))
+      return;
     if (!bf::vm::find_import(g.getName())) out.insert(category(g.getName()) + " " + g.getName().str());
   };
   for (const llvm::Function& f : m) check(f);
@@ -129,27 +130,17 @@ bool holds_blockaddress(const llvm::Constant* c) {
   return holds_blockaddress(c, seen);
 }
 
-// Thread-local globals and initializers with a blockaddress (a computed goto's label table),
-// which the loader refuses, become plain and zeroed globals here; `refused` gets their lines.
+// Initializers with a blockaddress (a computed goto's label table), which the loader refuses,
+// become zeroed here; `refused` gets their lines.
 std::string stubbed_bitcode(llvm::Module& m, std::vector<std::string>& refused) {
   for (llvm::GlobalVariable& g : m.globals())
     if (g.hasInitializer() && holds_blockaddress(g.getInitializer())) {
       refused.push_back("initializer of '" + g.getName().str() + "': unsupported constant blockaddress");
       g.setInitializer(llvm::Constant::getNullValue(g.getValueType()));
     }
-  for (llvm::GlobalVariable& g : m.globals())
-    if (g.isThreadLocal()) {
-      refused.push_back("thread-local global '" + g.getName().str() + "' is not supported");
-      g.setThreadLocal(false);
-      for (llvm::User* u : llvm::make_early_inc_range(g.users()))
-        if (auto* call = llvm::dyn_cast<llvm::IntrinsicInst>(u);
-            call && call->getIntrinsicID() == llvm::Intrinsic::threadlocal_address) {
-          call->replaceAllUsesWith(&g);
-          call->eraseFromParent();
-        }
-    }
   for (llvm::Function& f : m)
-    if (f.isDeclaration() && !f.isIntrinsic() && !f.use_empty() && !bf::vm::find_import(f.getName())) {
+    if (f.isDeclaration() && !f.isIntrinsic() && !f.use_empty() && !bf::vm::find_import(f.getName()) &&
+        !bf::vm::is_setjmp(f.getName())) {
       auto* bb = llvm::BasicBlock::Create(m.getContext(), "", &f);
       new llvm::UnreachableInst(m.getContext(), bb);
     }
@@ -187,7 +178,7 @@ TEST(MetaBitcode, RefusedConstructsAreTheListedOnes) {
   std::map<std::string, int> count;
   for (const std::string& r : loader_refusals) {
     std::printf("bareflow.bc: %s\n", r.c_str());
-    count[r.starts_with("thread-local") ? "loader: thread-local global" : "loader: blockaddress constant"]++;
+    count["loader: blockaddress constant"]++;
   }
   bf::vm::Machine& machine = program->machine();
   for (auto& f : machine.functions) {
