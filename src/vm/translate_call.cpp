@@ -260,9 +260,25 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::experimental_noalias_scope_decl: case Intrinsic::sideeffect:
     case Intrinsic::donothing: case Intrinsic::prefetch: case Intrinsic::pseudoprobe:
     case Intrinsic::var_annotation: case Intrinsic::codeview_annotation:
+    case Intrinsic::invariant_end:
       return true;
+    case Intrinsic::invariant_start: {  // its result only names the region for invariant.end
+      Inst& in = emit(OP_MOV8);
+      in.d = d, in.a = val(ConstantPointerNull::get(cast<PointerType>(t)));
+      return true;
+    }
+    case Intrinsic::readcyclecounter: case Intrinsic::x86_rdtsc:
+      emit_ext(mem_ops().cycle_counter, d, 0, 0, 0);
+      return true;
+    case Intrinsic::frameaddress: case Intrinsic::returnaddress: {
+      const MemOps& M = mem_ops();
+      uint64_t level = cast<ConstantInt>(call.getArgOperand(0))->getZExtValue();
+      emit_ext(id == Intrinsic::frameaddress ? M.frame_address : M.return_address, d, level != 0, 0, 0);
+      return true;
+    }
     case Intrinsic::expect: case Intrinsic::expect_with_probability:
     case Intrinsic::launder_invariant_group: case Intrinsic::strip_invariant_group:
+    case Intrinsic::annotation: case Intrinsic::ptr_annotation: case Intrinsic::arithmetic_fence:
       emit_move(d, arg(0), slot_bytes(t));
       return true;
     case Intrinsic::ptrmask: {
@@ -477,7 +493,7 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::x86_ssse3_pmadd_ub_sw_128:
       emit_vec(X.pmaddubsw, d, arg(0), arg(1), 0, 8);
       return true;
-    default: return false;
+    default: return translate_lane_memory(call, id, d);
   }
 }
 

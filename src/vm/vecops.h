@@ -66,6 +66,22 @@ struct ScalarOps {
 };
 const ScalarOps& scalar_ops();
 
+// Memory by lane and machine-level intrinsics (memops.cpp). Lanes: e; bytes a lane: f.
+constexpr uint32_t kMaxMaskedBytes = 512;  // the widest vector they take
+constexpr uint32_t kGepScalarBase = 1u << 30, kGepScalarIndex = 1u << 31;  // vector_gep's e
+struct MemOps {
+  ExtFn masked_load;    // d = mask b ? *a : passthru c, by lane
+  ExtFn masked_store;   // *b = a where mask c
+  ExtFn gather;         // d = mask b ? *a[i] : passthru c
+  ExtFn scatter;        // *b[i] = a where mask c
+  ExtFn x86_maskload;   // d = sign of mask b ? *a : 0
+  ExtFn x86_maskstore;  // *a = c where the sign of mask b
+  ExtFn vector_gep;     // d = a + sext(b) * c, by lane (see memops.cpp)
+  ExtFn cycle_counter;  // d = rdtsc
+  ExtFn frame_address, return_address;  // d = the address at level a (0 but for level 0)
+};
+const MemOps& mem_ops();
+
 // Floating-point types other than float and double (half, x86_fp80, fp128: floatops.cpp).
 // Numeric type codes (c, e): an integer's width (1..512), or kFloatCode | the type's bits.
 constexpr uint32_t kFloatCode = 0x10000;

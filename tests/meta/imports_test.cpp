@@ -12,7 +12,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <llvm/ADT/SmallPtrSet.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/IR/Constants.h>
@@ -114,29 +113,9 @@ namespace {
 
 // The module with every unresolved import stubbed (a function body that is `unreachable`, a
 // zeroed datum), so that tier 0 loads it and each function can be offered to the translator.
-// Globals are not entered (their initializers are checked on their own, and they may refer to
-// each other in cycles); shared constants are visited once.
-bool holds_blockaddress(const llvm::Constant* c, llvm::SmallPtrSet<const llvm::Constant*, 32>& seen) {
-  if (llvm::isa<llvm::BlockAddress>(c)) return true;
-  if (llvm::isa<llvm::GlobalValue>(c) || !seen.insert(c).second) return false;
-  for (const llvm::Use& op : c->operands())
-    if (auto* k = llvm::dyn_cast<llvm::Constant>(op.get()); k && holds_blockaddress(k, seen)) return true;
-  return false;
-}
-
-bool holds_blockaddress(const llvm::Constant* c) {
-  llvm::SmallPtrSet<const llvm::Constant*, 32> seen;
-  return holds_blockaddress(c, seen);
-}
-
-// Thread-local globals and initializers with a blockaddress (a computed goto's label table),
-// which the loader refuses, become plain and zeroed globals here; `refused` gets their lines.
+// Thread-local globals, which the loader refuses, become plain globals here; `refused` gets
+// their lines.
 std::string stubbed_bitcode(llvm::Module& m, std::vector<std::string>& refused) {
-  for (llvm::GlobalVariable& g : m.globals())
-    if (g.hasInitializer() && holds_blockaddress(g.getInitializer())) {
-      refused.push_back("initializer of '" + g.getName().str() + "': unsupported constant blockaddress");
-      g.setInitializer(llvm::Constant::getNullValue(g.getValueType()));
-    }
   for (llvm::GlobalVariable& g : m.globals())
     if (g.isThreadLocal()) {
       refused.push_back("thread-local global '" + g.getName().str() + "' is not supported");
@@ -187,7 +166,7 @@ TEST(MetaBitcode, RefusedConstructsAreTheListedOnes) {
   std::map<std::string, int> count;
   for (const std::string& r : loader_refusals) {
     std::printf("bareflow.bc: %s\n", r.c_str());
-    count[r.starts_with("thread-local") ? "loader: thread-local global" : "loader: blockaddress constant"]++;
+    count["loader: thread-local global"]++;
   }
   bf::vm::Machine& machine = program->machine();
   for (auto& f : machine.functions) {
