@@ -209,21 +209,13 @@ bool Translator::translate_lane_memory(const CallBase& call, Intrinsic::ID id, u
   };
   uint32_t lanes = 0, bytes = 0;
   switch (id) {
-    case Intrinsic::masked_load:  // (ptr, align, mask, passthru)
+    case Intrinsic::masked_load: case Intrinsic::masked_gather:  // (ptr(s), align, mask, passthru)
       shape(call.getType(), lanes, bytes);
-      emit_ext(M.masked_load, d, arg(0), arg(2), arg(3), lanes, bytes);
+      emit_ext(id == Intrinsic::masked_load ? M.masked_load : M.gather, d, arg(0), arg(2), arg(3), lanes, bytes);
       return true;
-    case Intrinsic::masked_store:  // (value, ptr, align, mask)
+    case Intrinsic::masked_store: case Intrinsic::masked_scatter:  // (value, ptr(s), align, mask)
       shape(call.getArgOperand(0)->getType(), lanes, bytes);
-      emit_ext(M.masked_store, 0, arg(0), arg(1), arg(3), lanes, bytes);
-      return true;
-    case Intrinsic::masked_gather:  // (ptrs, align, mask, passthru)
-      shape(call.getType(), lanes, bytes);
-      emit_ext(M.gather, d, arg(0), arg(2), arg(3), lanes, bytes);
-      return true;
-    case Intrinsic::masked_scatter:  // (value, ptrs, align, mask)
-      shape(call.getArgOperand(0)->getType(), lanes, bytes);
-      emit_ext(M.scatter, 0, arg(0), arg(1), arg(3), lanes, bytes);
+      emit_ext(id == Intrinsic::masked_store ? M.masked_store : M.scatter, 0, arg(0), arg(1), arg(3), lanes, bytes);
       return true;
     case Intrinsic::x86_avx_maskload_ps: case Intrinsic::x86_avx_maskload_ps_256:
     case Intrinsic::x86_avx_maskload_pd: case Intrinsic::x86_avx_maskload_pd_256:
