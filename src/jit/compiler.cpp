@@ -80,6 +80,7 @@ class ImportGenerator : public DefinitionGenerator {
 
 // The edge counters of function k (symbols::edge_counters), which live in its tier-0 code: a
 // unit from the cache may count into those of a function this run has not translated yet.
+// Likewise its block addresses (symbols::block_tokens).
 class CounterGenerator : public DefinitionGenerator {
  public:
   explicit CounterGenerator(vm::Machine& m) : m_(m) {}
@@ -88,6 +89,12 @@ class CounterGenerator : public DefinitionGenerator {
     SymbolMap found;
     for (const auto& [name, flags] : symbols) {
       uint32_t k = 0;
+      if (symbols::is_block_tokens(*name, k) && k < m_.functions.size()) {
+        Expected<void*> tokens = block_tokens(k);
+        if (!tokens) return tokens.takeError();
+        found[name] = {ExecutorAddr::fromPtr(*tokens), JITSymbolFlags::Exported};
+        continue;
+      }
       if (!symbols::is_edge_counters(*name, k) || k >= m_.functions.size()) continue;
       std::string error;
       vm::Code* code = m_.try_code_for(m_.functions[k].get(), error);
@@ -99,6 +106,19 @@ class CounterGenerator : public DefinitionGenerator {
   }
 
  private:
+  // Function k's block addresses, sized by its blocks (its body read now if it is still lazy).
+  Expected<void*> block_tokens(uint32_t k) {
+    llvm::Function* f = m_.functions[k]->ir;
+    uint32_t blocks = 0;
+    {
+      std::lock_guard<std::mutex> lock(m_.translate_mutex);
+      if (f->isMaterializable())
+        if (Error e = f->materialize()) return std::move(e);
+      blocks = static_cast<uint32_t>(f->size());
+    }
+    return m_.block_tokens(k, blocks);
+  }
+
   vm::Machine& m_;
 };
 

@@ -6,7 +6,8 @@
 //   c. chooses each function's role: the roots; private copies of what the function table
 //      cannot call (no native entry, or a by-value aggregate) and, at tiers 2-3, of hot callees
 //      for the inliner; every other body goes;
-//   d. routes calls through the function table (call_table.cpp);
+//   d. gives labels the values tier 0 gives them (labels.cpp), routes calls through the
+//      function table (call_table.cpp);
 //   e. names the host CPU on every function, strips -O0's optnone, attaches the profile and the
 //      counters (profile_metadata.cpp);
 //   f. adds an adapter void(void** args, void* ret) per root: the interpreter calls it;
@@ -324,9 +325,16 @@ bool prepare_module(Module& mod, const CompileRequest& request, const PrepareCon
   ok = copies >= 0;
   if (ok) {
     result.inlined_callees = uint32_t(copies);
+    // Before calls are routed: that makes every use of a function its entry, blockaddress too.
+    for (uint32_t k = 0; k < u.defs.size(); k++) {
+      auto values = u.osr_values.find(k);
+      if (u.roles[k] != Role::drop)
+        lower_labels(*u.defs[k], k, values == u.osr_values.end() ? nullptr : &values->second);
+    }
     route_direct_calls(mod, u.defs, u.roles);
     name_functions(u);
     route_indirect_calls(mod, u.defs);
+
     target_and_profile(u);
     add_adapters(u);
     ok = add_osr_continuations(u);

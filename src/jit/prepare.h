@@ -1,7 +1,7 @@
 // Module preparation: what a compile does to the module's IR between reading it and running
 // the optimizer (steps 2-5 of compiler.cpp), in the files that follow its steps:
 // prepare.cpp (globals, roles, adapters, OSR), call_table.cpp (calls through the function
-// table), profile_metadata.cpp (the profile as !prof, counters in compiled code).
+// table), labels.cpp (computed gotos), profile_metadata.cpp (the profile as !prof, counters in compiled code).
 #pragma once
 
 #include <llvm/ADT/ArrayRef.h>
@@ -51,6 +51,11 @@ void route_direct_calls(llvm::Module& mod, llvm::ArrayRef<llvm::Function*> defs,
 // Indirect calls go to native code when the target is a compiled function: each call site
 // caches the resolution of its last target (FunctionTable::resolve).
 void route_indirect_calls(llvm::Module& mod, llvm::ArrayRef<llvm::Function*> defs);
+
+// labels.cpp. Blockaddress and indirectbr in f (function k) as tier 0 has them: its block
+// b is __bf_b<k> + b, an indirectbr a switch. An OSR continuation's value list (osr_values)
+// names the switch in place of the indirectbr.
+void lower_labels(llvm::Function& f, uint32_t k, std::vector<llvm::Value*>* osr_values);
 
 // profile_metadata.cpp. The tier-0 counters of `slot` as !prof on f (entry count, branch
 // weights), added to `summary` as one record; with `past` (the function in a profile store),

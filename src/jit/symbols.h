@@ -27,6 +27,11 @@ inline std::string edge_counters(uint32_t k) { return "__bf_x" + std::to_string(
 inline bool is_edge_counters(llvm::StringRef name, uint32_t& k) {
   return name.consume_front("__bf_x") && !name.getAsInteger(10, k);
 }
+// Function k's block addresses (vm::Machine::block_tokens): block b is __bf_b<k> + b.
+inline std::string block_tokens(uint32_t k) { return "__bf_b" + std::to_string(k); }
+inline bool is_block_tokens(llvm::StringRef name, uint32_t& k) {
+  return name.consume_front("__bf_b") && !name.getAsInteger(10, k);
+}
 // The adapter void(void** args, void* ret) through which the interpreter calls compiled k.
 inline std::string adapter(uint32_t k, int tier) {
   return "__bf_a" + std::to_string(k) + "_t" + std::to_string(tier);

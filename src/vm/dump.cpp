@@ -69,8 +69,6 @@ class KernelNames {
     add(x.dpbf16ps, "dpbf16ps");
     add(x.bits_to_lanes, "bits_to_lanes");
     add(x.lanes_to_bits, "lanes_to_bits");
-    add(x.masked_load, "masked_load");
-    add(x.masked_store, "masked_store");
     const ScalarOps& s = scalar_ops();
     const std::pair<ExtFn, const char*> scalars[] = {
         {s.smin, "smin"}, {s.smax, "smax"}, {s.umin, "umin"}, {s.umax, "umax"}, {s.abs, "abs"},
@@ -83,6 +81,13 @@ class KernelNames {
         {s.is_fpclass, "is_fpclass"}, {s.wide_bin, "wide_bin"}, {s.wide_icmp, "wide_icmp"},
         {s.wide_cast, "wide_cast"}, {s.wide_load, "wide_load"}};
     for (auto [fn, name] : scalars) add(fn, name);
+    const MemOps& m = mem_ops();
+    const std::pair<ExtFn, const char*> memory[] = {
+        {m.masked_load, "masked_load"}, {m.masked_store, "masked_store"}, {m.gather, "gather"},
+        {m.scatter, "scatter"}, {m.x86_maskload, "x86_maskload"}, {m.x86_maskstore, "x86_maskstore"},
+        {m.vector_gep, "vector_gep"}, {m.cycle_counter, "cycle_counter"},
+        {m.frame_address, "frame_address"}, {m.return_address, "return_address"}};
+    for (auto [fn, name] : memory) add(fn, name);
   }
   std::string operator()(const void* fn) const {
     auto it = names_.find(fn);

@@ -208,6 +208,7 @@ bool Machine::eval_constant_int(const Constant* c, uint64_t& out, std::string& e
     out = reinterpret_cast<uint64_t>(p);
     return true;
   }
+  if (auto* ba = dyn_cast<BlockAddress>(c)) return block_address(ba, out, error);
   if (auto* ce = dyn_cast<ConstantExpr>(c)) {
     unsigned w = ce->getType()->isIntegerTy() ? ce->getType()->getIntegerBitWidth() : 64;
     auto mask = [&](uint64_t v) { return w >= 64 ? v : v & ((uint64_t(1) << w) - 1); };
@@ -252,6 +253,34 @@ bool Machine::eval_constant_int(const Constant* c, uint64_t& out, std::string& e
   raw_string_ostream os(s);
   c->print(os);
   error = "constant " + s;
+  return false;
+}
+
+uint8_t* Machine::block_tokens(uint32_t k, uint32_t blocks) {
+  std::lock_guard<std::mutex> lock(block_tokens_mutex);
+  auto& base = block_token_bases[k];
+  if (!base) base.reset(new uint8_t[std::max<uint32_t>(blocks, 1)]());
+  return base.get();
+}
+
+bool Machine::block_address(const BlockAddress* ba, uint64_t& out, std::string& error) {
+  llvm::Function* f = ba->getFunction();
+  Function* fn = by_ir.lookup(f);
+  if (fn && f->isMaterializable()) {
+    if (Error e = f->materialize()) {
+      error = "blockaddress in '" + f->getName().str() + "' (" + toString(std::move(e)) + ")";
+      return false;
+    }
+  }
+  uint32_t b = 0;
+  for (const BasicBlock& bb : *f) {
+    if (&bb == ba->getBasicBlock()) {
+      out = reinterpret_cast<uint64_t>(block_tokens(fn->index, static_cast<uint32_t>(f->size())) + b);
+      return true;
+    }
+    b++;
+  }
+  error = "blockaddress of a block that '" + f->getName().str() + "' does not hold";
   return false;
 }
 

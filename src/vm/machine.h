@@ -23,6 +23,10 @@
 #include "vm/code.h"
 #include "vm/vm.h"
 
+namespace llvm {
+class BlockAddress;
+}  // namespace llvm
+
 namespace bf::vm {
 
 // A prepared libffi call interface with the argument types it was built from.
@@ -84,6 +88,16 @@ class Machine {
   bool eval_constant_int(const llvm::Constant* c, uint64_t& out, std::string& error);
   bool add_thread_local(llvm::GlobalVariable& g, std::string& error);
   void* thread_local_template(const llvm::GlobalVariable& g);  // null: zero-initialised
+
+  // Labels as values (blockaddress, indirectbr): block b of function k is the address
+  // block_tokens(k, n) + b, a byte of an n-byte allocation the machine owns, so that the values
+  // are distinct, stable and the same in every tier (the JIT refers to them as a symbol and
+  // turns indirectbr into a switch over them: jit/labels.cpp). Never dereferenced.
+  uint8_t* block_tokens(uint32_t k, uint32_t blocks);
+  // The value of a blockaddress constant, reading its function's body if it is still lazy.
+  bool block_address(const llvm::BlockAddress* ba, uint64_t& out, std::string& error);
+  std::mutex block_tokens_mutex;
+  llvm::DenseMap<uint32_t, std::unique_ptr<uint8_t[]>> block_token_bases;
 
   // Translator (translator.h): code_for returns f's code, translating it on first use, or
   // prints the error and exits; translate returns null with the error.

@@ -130,6 +130,7 @@ void Translator::translate_inst(const Instruction& I, uint32_t d) {
     case Instruction::PHI: return;  // lowered to moves on the edges
     case Instruction::Br: return translate_br(cast<BranchInst>(I));
     case Instruction::Switch: return translate_switch(cast<SwitchInst>(I));
+    case Instruction::IndirectBr: return translate_indirectbr(cast<IndirectBrInst>(I));
     case Instruction::Ret: return translate_ret(cast<ReturnInst>(I));
     case Instruction::Unreachable: emit(OP_UNREACHABLE); return;
     case Instruction::Call: return translate_call(cast<CallBase>(I), d);

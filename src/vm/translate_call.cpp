@@ -20,15 +20,6 @@ bool has_param_attr(const CallBase& call, Attribute::AttrKind kind) {
   return f && f->getAttributes().hasAttrSomewhere(kind);
 }
 
-// The vectors the masked load and store kernels take (vecops_impl.inc): lanes of whole bytes,
-// at most 512 bytes.
-bool masked_lanes_ok(FixedVectorType* vt) {
-  Type* et = vt->getElementType();
-  if (et->isIntegerTy(1) || !(et->isIntegerTy() || et->isFloatTy() || et->isDoubleTy() || et->isPointerTy()))
-    return false;
-  return vt->getNumElements() * elem_bytes(elem_kind(et)) <= 512;
-}
-
 }  // namespace
 
 bool has_inline_asm(const llvm::Function& f) {
@@ -284,13 +275,28 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::experimental_noalias_scope_decl: case Intrinsic::sideeffect:
     case Intrinsic::donothing: case Intrinsic::prefetch: case Intrinsic::pseudoprobe:
     case Intrinsic::var_annotation: case Intrinsic::codeview_annotation:
-    case Intrinsic::invariant_start: case Intrinsic::invariant_end:  // a hint; the result only feeds invariant.end
+    case Intrinsic::invariant_end:
       return true;
     case Intrinsic::threadlocal_address:  // the operand's slot already holds this thread's copy
       emit_move(d, arg(0), 8);
       return true;
+    case Intrinsic::invariant_start: {  // its result only names the region for invariant.end
+      Inst& in = emit(OP_MOV8);
+      in.d = d, in.a = val(ConstantPointerNull::get(cast<PointerType>(t)));
+      return true;
+    }
+    case Intrinsic::readcyclecounter: case Intrinsic::x86_rdtsc:
+      emit_ext(mem_ops().cycle_counter, d, 0, 0, 0);
+      return true;
+    case Intrinsic::frameaddress: case Intrinsic::returnaddress: {
+      const MemOps& M = mem_ops();
+      uint64_t level = cast<ConstantInt>(call.getArgOperand(0))->getZExtValue();
+      emit_ext(id == Intrinsic::frameaddress ? M.frame_address : M.return_address, d, level != 0, 0, 0);
+      return true;
+    }
     case Intrinsic::expect: case Intrinsic::expect_with_probability:
     case Intrinsic::launder_invariant_group: case Intrinsic::strip_invariant_group:
+    case Intrinsic::annotation: case Intrinsic::ptr_annotation: case Intrinsic::arithmetic_fence:
       emit_move(d, arg(0), slot_bytes(t));
       return true;
     case Intrinsic::ptrmask: {
@@ -517,20 +523,7 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::x86_avx512bf16_dpbf16ps_512:  // (acc, bfloat16 pairs, bfloat16 pairs)
       emit_vec(X.dpbf16ps, d, arg(1), arg(2), arg(0), vt->getNumElements());
       return true;
-    case Intrinsic::masked_load: {  // (address, alignment, mask, passthru)
-      if (!masked_lanes_ok(vt)) return false;
-      emit_vec(X.masked_load, d, arg(0), arg(2), arg(3), vt->getNumElements(),
-               elem_bytes(elem_kind(vt->getElementType())));
-      return true;
-    }
-    case Intrinsic::masked_store: {  // (value, address, alignment, mask)
-      auto* st = cast<FixedVectorType>(call.getArgOperand(0)->getType());
-      if (!masked_lanes_ok(st)) return false;
-      emit_vec(X.masked_store, 0, arg(0), arg(1), arg(3), st->getNumElements(),
-               elem_bytes(elem_kind(st->getElementType())));
-      return true;
-    }
-    default: return false;
+    default: return translate_lane_memory(call, id, d);
   }
 }
 

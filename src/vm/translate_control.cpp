@@ -3,6 +3,7 @@
 // the edges into their block (edge stubs), jump fields get their targets, and every loop
 // header entered by back-edges gets its OSR probe (LoopEntry).
 #include <llvm/ADT/MapVector.h>
+#include <llvm/ADT/SmallPtrSet.h>
 
 #include <algorithm>
 
@@ -37,6 +38,21 @@ void Translator::translate_br(const BranchInst& br) {
   branch_to(in, Field::B, bb, br.getSuccessor(1));
 }
 
+namespace {
+
+// Gives `st` a jump table when its values span fewer than max_span numbers.
+void index_densely(SwitchTable& st, uint64_t max_span) {
+  if (st.values.empty()) return;
+  uint64_t lo = *std::min_element(st.values.begin(), st.values.end());
+  uint64_t hi = *std::max_element(st.values.begin(), st.values.end());
+  if (hi - lo >= max_span) return;
+  st.dense_min = lo;
+  st.dense.assign(hi - lo + 1, -1);
+  for (size_t i = 0; i < st.values.size(); i++) st.dense[st.values[i] - lo] = static_cast<int32_t>(i);
+}
+
+}  // namespace
+
 void Translator::translate_switch(const SwitchInst& sw) {
   if (sw.getCondition()->getType()->getIntegerBitWidth() > 64) unsupported("switch on a wide integer");
   const BasicBlock* bb = sw.getParent();
@@ -52,21 +68,45 @@ void Translator::translate_switch(const SwitchInst& sw) {
   }
   // A jump table when the case values (as the slot holds them, zero-extended) are dense:
   // at most 4 slots per case and 4096 in all.
-  if (!st.values.empty()) {
-    uint64_t lo = *std::min_element(st.values.begin(), st.values.end());
-    uint64_t hi = *std::max_element(st.values.begin(), st.values.end());
-    if (hi - lo < 4096 && hi - lo < 4 * st.values.size() + 8) {
-      st.dense_min = lo;
-      st.dense.assign(hi - lo + 1, -1);
-      for (size_t i = 0; i < st.values.size(); i++) st.dense[st.values[i] - lo] = static_cast<int32_t>(i);
-    }
-  }
+  index_densely(st, std::min<uint64_t>(4096, 4 * st.values.size() + 8));
   Inst& in = emit(OP_SWITCH);
   in.a = val(sw.getCondition()), in.b = table;
   fixups_.push_back({Fixup::kSwitchDefault, Field::D, 0, bb, sw.getDefaultDest(), table, 0});
   unsigned i = 0;
   for (auto& c : sw.cases())
     fixups_.push_back({Fixup::kSwitchCase, Field::D, 0, bb, c.getCaseSuccessor(), table, i++});
+}
+
+// A computed goto: a switch over the destinations' block addresses (Machine::block_tokens),
+// which lie within one allocation per function, so the table is dense. An address that is
+// none of them (undefined behaviour) reaches an `unreachable` that names the function. The
+// default's counter is a second record of the first destination's edge that nothing counts
+// but that error, so that every edge of the profile is one of the module's.
+void Translator::translate_indirectbr(const IndirectBrInst& ib) {
+  const BasicBlock* bb = ib.getParent();
+  if (ib.getNumDestinations() == 0) {
+    emit(OP_UNREACHABLE);
+    return;
+  }
+  uint8_t* tokens = m_.block_tokens(m_.by_ir.lookup(&F_)->index, code_->num_blocks);
+  uint32_t table = code_->switches.size();
+  code_->switches.emplace_back();
+  SwitchTable& st = code_->switches.back();
+  st.counter_base = new_edge(bb, ib.getDestination(0), 0);
+  SmallPtrSet<const BasicBlock*, 16> seen;
+  for (unsigned i = 0; i < ib.getNumDestinations(); i++) {
+    const BasicBlock* to = ib.getDestination(i);
+    if (!seen.insert(to).second) continue;
+    st.values.push_back(reinterpret_cast<uint64_t>(tokens + block_index_.lookup(to)));
+    st.targets.push_back(0);
+    new_edge(bb, to, i);
+    fixups_.push_back({Fixup::kSwitchCase, Field::D, 0, bb, to, table, uint32_t(st.values.size() - 1)});
+  }
+  index_densely(st, uint64_t(code_->num_blocks) + 1);
+  Inst& in = emit(OP_SWITCH);
+  in.a = val(ib.getAddress()), in.b = table;
+  st.default_target = here();
+  emit(OP_UNREACHABLE);
 }
 
 void Translator::translate_ret(const ReturnInst& r) {

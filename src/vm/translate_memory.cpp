@@ -1,6 +1,8 @@
 // Translation of memory access: loads, stores, GEPs, allocas, atomics. A GEP whose users all
 // take the address themselves is not materialized (folds(), translate_fusion.cpp): its loads
 // and stores compute base + index * scale + offset (*_OFF, *_IDX).
+#include <llvm/IR/IntrinsicsX86.h>
+
 #include <algorithm>
 
 #include "vm/translator.h"
@@ -105,8 +107,8 @@ void Translator::translate_store(const StoreInst& s) {
 }
 
 void Translator::translate_gep(const GetElementPtrInst& g, uint32_t d) {
+  if (g.getType()->isVectorTy()) return translate_vector_gep(g, d);
   if (folds(g)) return;  // the loads and stores that use it compute the address
-  if (g.getType()->isVectorTy()) unsupported("vector of pointers");
   if (const GepInfo& gi = gep_info(g); gi.decomposed) {  // at most one 64-bit index: one instruction
     Inst& in = emit(gi.a.index ? OP_GEP_IDX64 : OP_GEP_CONST);
     in.d = d, in.a = val(gi.a.base), in.imm = static_cast<int64_t>(gi.a.offset);
@@ -165,6 +167,86 @@ void Translator::translate_cmpxchg(const AtomicCmpXchgInst& cx, uint32_t d) {
   in.c = val(cx.getNewValOperand()), in.e = DL_.getTypeStoreSize(vt),
   in.f = DL_.getStructLayout(cast<StructType>(cx.getType()))->getElementOffset(1);
   if (in.e != 1 && in.e != 2 && in.e != 4 && in.e != 8) unsupported("cmpxchg width");
+}
+
+
+// A GEP whose result is a vector of pointers: one vector_gep term per variable index (the
+// first from the base, the others adding to the result), constant offsets as one more term.
+void Translator::translate_vector_gep(const GetElementPtrInst& g, uint32_t d) {
+  const MemOps& M = mem_ops();
+  uint32_t lanes = cast<FixedVectorType>(g.getType())->getNumElements();
+  if (lanes * 8 > kMaxMaskedBytes) unsupported("vector of pointers wider than 64 lanes");
+  uint32_t cur = val(g.getPointerOperand());
+  bool scalar_base = !g.getPointerOperandType()->isVectorTy();
+  auto term = [&](const Value* idx, uint64_t scale) {
+    if (scale > UINT32_MAX) unsupported("index scale");
+    unsigned w = idx->getType()->getScalarSizeInBits();
+    bool scalar_index = !idx->getType()->isVectorTy();
+    if (!scalar_index) elem_kind(idx->getType()->getScalarType());  // refuses odd widths
+    uint32_t flags = (scalar_base ? kGepScalarBase : 0) | (scalar_index ? kGepScalarIndex : 0);
+    emit_ext(M.vector_gep, d, cur, val(idx), static_cast<uint32_t>(scale), lanes | flags, w);
+    cur = d, scalar_base = false;
+  };
+  uint64_t offset = 0;  // wraps like the address arithmetic it stands for
+  bool emitted = false;
+  for (gep_type_iterator it = gep_type_begin(g), end = gep_type_end(g); it != end; ++it) {
+    const Value* idx = it.getOperand();
+    const Constant* k = dyn_cast<Constant>(idx);
+    if (k && k->getType()->isVectorTy()) k = k->getSplatValue();
+    if (StructType* st = it.getStructTypeOrNull()) {
+      offset += DL_.getStructLayout(st)->getElementOffset(cast<ConstantInt>(k)->getZExtValue());
+      continue;
+    }
+    uint64_t scale = stride_(it);
+    if (idx->getType()->getScalarSizeInBits() > 64) unsupported("index wider than 64 bits");
+    if (auto* ci = dyn_cast_or_null<ConstantInt>(k)) {
+      offset += static_cast<uint64_t>(ci->getSExtValue()) * scale;
+      continue;
+    }
+    term(idx, scale);
+    emitted = true;
+  }
+  if (offset != 0 || !emitted) term(ConstantInt::get(Type::getInt64Ty(g.getContext()), offset), 1);
+}
+
+// Masked and per-lane memory intrinsics, AVX's maskload/maskstore (memops.cpp); false if `id`
+// is none of them.
+bool Translator::translate_lane_memory(const CallBase& call, Intrinsic::ID id, uint32_t d) {
+  const MemOps& M = mem_ops();
+  auto arg = [&](unsigned i) { return val(call.getArgOperand(i)); };
+  // Lanes and bytes a lane of the data vector (the result, or the stored operand).
+  auto shape = [&](Type* t, uint32_t& lanes, uint32_t& bytes) {
+    auto* vt = cast<FixedVectorType>(t);
+    lanes = vt->getNumElements(), bytes = elem_bytes(elem_kind(vt->getElementType()));
+    if (vt->getElementType()->isIntegerTy(1) || lanes * bytes > kMaxMaskedBytes)
+      unsupported("masked operation on this vector type");
+  };
+  uint32_t lanes = 0, bytes = 0;
+  switch (id) {
+    case Intrinsic::masked_load: case Intrinsic::masked_gather:  // (ptr(s), align, mask, passthru)
+      shape(call.getType(), lanes, bytes);
+      emit_ext(id == Intrinsic::masked_load ? M.masked_load : M.gather, d, arg(0), arg(2), arg(3), lanes, bytes);
+      return true;
+    case Intrinsic::masked_store: case Intrinsic::masked_scatter:  // (value, ptr(s), align, mask)
+      shape(call.getArgOperand(0)->getType(), lanes, bytes);
+      emit_ext(id == Intrinsic::masked_store ? M.masked_store : M.scatter, 0, arg(0), arg(1), arg(3), lanes, bytes);
+      return true;
+    case Intrinsic::x86_avx_maskload_ps: case Intrinsic::x86_avx_maskload_ps_256:
+    case Intrinsic::x86_avx_maskload_pd: case Intrinsic::x86_avx_maskload_pd_256:
+    case Intrinsic::x86_avx2_maskload_d: case Intrinsic::x86_avx2_maskload_d_256:
+    case Intrinsic::x86_avx2_maskload_q: case Intrinsic::x86_avx2_maskload_q_256:  // (ptr, mask)
+      shape(call.getType(), lanes, bytes);
+      emit_ext(M.x86_maskload, d, arg(0), arg(1), 0, lanes, bytes);
+      return true;
+    case Intrinsic::x86_avx_maskstore_ps: case Intrinsic::x86_avx_maskstore_ps_256:
+    case Intrinsic::x86_avx_maskstore_pd: case Intrinsic::x86_avx_maskstore_pd_256:
+    case Intrinsic::x86_avx2_maskstore_d: case Intrinsic::x86_avx2_maskstore_d_256:
+    case Intrinsic::x86_avx2_maskstore_q: case Intrinsic::x86_avx2_maskstore_q_256:  // (ptr, mask, value)
+      shape(call.getArgOperand(2)->getType(), lanes, bytes);
+      emit_ext(M.x86_maskstore, 0, arg(0), arg(1), arg(2), lanes, bytes);
+      return true;
+    default: return false;
+  }
 }
 
 }  // namespace bf::vm

@@ -4,9 +4,10 @@
 //                             value slots, blocks in order; Machine::translate and code_for
 //   translate_arith.cpp       integer and float arithmetic, compares, select
 //   translate_cast.cpp        casts
-//   translate_memory.cpp      loads, stores, GEPs, allocas, atomics
-//   translate_control.cpp     branches, switches, returns; phi moves, edge stubs, jump
-//                             fixups and the loops' OSR probes
+//   translate_memory.cpp      loads, stores, GEPs (over vectors too), allocas, atomics,
+//                             masked loads and stores, gathers, scatters
+//   translate_control.cpp     branches, switches, computed gotos, returns; phi moves, edge
+//                             stubs, jump fixups and the loops' OSR probes
 //   translate_aggregate.cpp   extractvalue, insertvalue
 //   translate_vector.cpp      vector arithmetic and casts, lanes, shuffles
 //   translate_call.cpp        calls (interpreted, host, indirect) and intrinsics
@@ -273,11 +274,14 @@ class Translator {
   void translate_load(const llvm::LoadInst& l, uint32_t d);            // translate_memory.cpp
   void translate_store(const llvm::StoreInst& s);
   void translate_gep(const llvm::GetElementPtrInst& g, uint32_t d);
+  void translate_vector_gep(const llvm::GetElementPtrInst& g, uint32_t d);
+  bool translate_lane_memory(const llvm::CallBase& call, llvm::Intrinsic::ID id, uint32_t d);
   void translate_alloca(const llvm::AllocaInst& al, uint32_t d);
   void translate_atomic_rmw(const llvm::AtomicRMWInst& rmw, uint32_t d);
   void translate_cmpxchg(const llvm::AtomicCmpXchgInst& cx, uint32_t d);
   void translate_br(const llvm::BranchInst& br);                       // translate_control.cpp
   void translate_switch(const llvm::SwitchInst& sw);
+  void translate_indirectbr(const llvm::IndirectBrInst& ib);
   void translate_ret(const llvm::ReturnInst& r);
   void translate_extract_value(const llvm::ExtractValueInst& ev, uint32_t d);  // translate_aggregate.cpp
   void translate_insert_value(const llvm::InsertValueInst& iv, uint32_t d);

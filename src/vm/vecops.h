@@ -52,7 +52,6 @@ struct ExtOps {
   ExtFn vpdpbusd;                     // x86 avx512 vnni: d = c + u8 a . i8 b, four bytes a lane
   ExtFn cvtne2ps2bf16, dpbf16ps;      // x86 avx512 bf16: floats to bfloat16, pairs' dot products
   ExtFn bits_to_lanes, lanes_to_bits; // bitcasts to and from <e x i1>
-  ExtFn masked_load, masked_store;    // llvm.masked.load/store, e lanes of f bytes
 };
 
 // Scalar helpers that the translator points Inst::ptr at.
@@ -69,6 +68,22 @@ struct ScalarOps {
   ExtFn wide_load;   // a = address slot, e = store bytes
 };
 const ScalarOps& scalar_ops();
+
+// Memory by lane and machine-level intrinsics (memops.cpp). Lanes: e; bytes a lane: f.
+constexpr uint32_t kMaxMaskedBytes = 512;  // the widest vector they take
+constexpr uint32_t kGepScalarBase = 1u << 30, kGepScalarIndex = 1u << 31;  // vector_gep's e
+struct MemOps {
+  ExtFn masked_load;    // d = mask b ? *a : passthru c, by lane
+  ExtFn masked_store;   // *b = a where mask c
+  ExtFn gather;         // d = mask b ? *a[i] : passthru c
+  ExtFn scatter;        // *b[i] = a where mask c
+  ExtFn x86_maskload;   // d = sign of mask b ? *a : 0
+  ExtFn x86_maskstore;  // *a = c where the sign of mask b
+  ExtFn vector_gep;     // d = a + sext(b) * c, by lane (see memops.cpp)
+  ExtFn cycle_counter;  // d = rdtsc
+  ExtFn frame_address, return_address;  // d = the address at level a (0 but for level 0)
+};
+const MemOps& mem_ops();
 
 // Floating-point types other than float and double (half, x86_fp80, fp128: floatops.cpp).
 // Numeric type codes (c, e): an integer's width (1..512), or kFloatCode | the type's bits.
