@@ -477,7 +477,7 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::x86_ssse3_pmadd_ub_sw_128:
       emit_vec(X.pmaddubsw, d, arg(0), arg(1), 0, 8);
       return true;
-    default: return false;
+    default: return translate_x86(call, d);
   }
 }
 

@@ -15,7 +15,7 @@ void Translator::translate_cast(const Instruction& I, uint32_t d) {
   uint32_t a = val(x);
   if (st->isVectorTy()) {  // a bitcast of a vector to a scalar
     auto* vs = cast<FixedVectorType>(st);
-    if (vs->getElementType()->isIntegerTy(1)) unsupported("bitcast of an i1 vector");
+    if (vs->getElementType()->isIntegerTy(1)) return translate_i1_bitcast(vs, t, a, d);
     Inst& in = emit(OP_MOVZX);
     in.d = d, in.a = a, in.c = DL_.getTypeStoreSize(t);
     return;

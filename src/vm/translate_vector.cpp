@@ -44,7 +44,7 @@ void Translator::translate_vector_cast(const Instruction& I, FixedVectorType* vt
   uint32_t a = val(x);
   if (I.getOpcode() == Instruction::BitCast) {
     if (vt->getElementType()->isIntegerTy(1) || (vs && vs->getElementType()->isIntegerTy(1)))
-      unsupported("bitcast of an i1 vector");
+      return translate_i1_bitcast(x->getType(), vt, a, d);
     emit_move(d, a, slot_bytes(vt));  // same bytes; slot sizes agree up to padding
     return;
   }
@@ -63,6 +63,23 @@ void Translator::translate_vector_cast(const Instruction& I, FixedVectorType* vt
   uint32_t flags = (vs->getElementType()->isIntegerTy(1) ? 1 : 0) |
                    (vt->getElementType()->isIntegerTy(1) ? 2 : 0);
   emit_vec(ext_ops().cast[op][from][to], d, a, 0, flags, vt->getNumElements());
+}
+
+// An i1 vector is a bool byte per lane in a frame but a bit per lane in memory and integers.
+void Translator::translate_i1_bitcast(Type* from, Type* to, uint32_t a, uint32_t d) {
+  auto lanes = [](Type* t) {
+    auto* v = dyn_cast<FixedVectorType>(t);
+    return v && v->getElementType()->isIntegerTy(1) ? v->getNumElements() : 0u;
+  };
+  unsigned in = lanes(from), out = lanes(to);
+  if (in && out) return emit_move(d, a, slot_bytes(to));
+  unsigned n = in ? in : out;
+  if (n > 64) unsupported("bitcast of an i1 vector of more than 64 lanes");
+  if (in) {  // to an integer (zero-extended in its slot) or a vector of the same bits
+    emit_vec(ext_ops().pack_bits, d, a, 0, to->isVectorTy() ? (n + 7) / 8 : 8, n);
+    return;
+  }
+  emit_vec(ext_ops().unpack_bits, d, a, 0, 0, n);
 }
 
 void Translator::translate_extract_element(const ExtractElementInst& ee, uint32_t d) {

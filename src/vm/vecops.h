@@ -49,6 +49,8 @@ struct ExtOps {
   ExtFn splat[EK_COUNT];              // d[i] = scalar a
   ExtFn pmaddwd, pmaddubsw;           // x86 avx2 integer dot products
   ExtFn psignb;                       // x86 psign.b: a negated, zeroed or kept by the sign of b
+  ExtFn pack_bits;                    // bitcast from <e x i1>: d = e bool bytes as bits, c bytes
+  ExtFn unpack_bits;                  // bitcast to <e x i1>: d = e bool bytes of a's bits
 };
 
 // Scalar helpers that the translator points Inst::ptr at.
