@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libbenchmark-dev libffi-dev libzstd-dev zlib1g-dev
   qemu-system-x86 mtools dosfstools musl-tools grub-pc-bin grub-common xorriso   # unikernel, disks
   csmith libcsmith-dev                                             # interpreter conformance corpus
+  gcc-12-source                                                    # gcc's torture tests (tests/vm/gcc_torture.py)
   gdb                                                              # JIT'd code registered for gdb (a test)
   libcpp-httplib-dev nlohmann-json3-dev pkg-config                 # bareflow serve
   nodejs                                                           # the OpenAI client in the serve tests

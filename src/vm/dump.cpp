@@ -12,6 +12,7 @@
 
 #include "vm/machine.h"
 #include "vm/vecops.h"
+#include "vm/x86ops.h"
 
 namespace bf::vm {
 
@@ -69,6 +70,8 @@ class KernelNames {
     add(x.dpbf16ps, "dpbf16ps");
     add(x.bits_to_lanes, "bits_to_lanes");
     add(x.lanes_to_bits, "lanes_to_bits");
+    for (unsigned i = 0; i < kX86SseKernelCount; i++) add_x86(kX86SseKernels[i]);
+    for (unsigned i = 0; i < kX86AvxKernelCount; i++) add_x86(kX86AvxKernels[i]);
     const ScalarOps& s = scalar_ops();
     const std::pair<ExtFn, const char*> scalars[] = {
         {s.smin, "smin"}, {s.smax, "smax"}, {s.umin, "umin"}, {s.umax, "umax"}, {s.abs, "abs"},
@@ -99,6 +102,11 @@ class KernelNames {
  private:
   void add(ExtFn fn, std::string name) {
     if (fn) names_.try_emplace(reinterpret_cast<const void*>(fn), std::move(name));
+  }
+  void add_x86(const X86Kernel& k) {
+    std::string name = std::string("x86.") + k.name;
+    add(k.fn, name);
+    for (unsigned i = 0; i < k.imm_count; i++) add(k.by_imm[i], name + "." + std::to_string(i));
   }
   llvm::DenseMap<const void*, std::string> names_;
 };

@@ -137,7 +137,9 @@ void Translator::place_varargs(const CallBase& call, CallSite& cs, uint32_t* siz
       continue;
     }
     if (fixed) continue;  // a fixed argument in memory is not in the variadic area
-    if (align > 8) overflow = round_up(overflow, 16);
+    // Aligned as the callee's va_arg aligns its pointer (the area itself is 32-byte aligned).
+    if (align > 32) unsupported("variadic argument aligned to more than 32 bytes");
+    if (align > 8) overflow = round_up(overflow, static_cast<uint32_t>(align));
     cs.vararg_dest[i - cs.fixed_args] = kVaOverflow + overflow;
     overflow += round_up(static_cast<uint32_t>(bytes), 8);
     if (!(sizes[i] & kVarargByval)) sizes[i] = std::min<uint32_t>(sizes[i], bytes);
@@ -523,7 +525,8 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::x86_avx512bf16_dpbf16ps_512:  // (acc, bfloat16 pairs, bfloat16 pairs)
       emit_vec(X.dpbf16ps, d, arg(1), arg(2), arg(0), vt->getNumElements());
       return true;
-    default: return translate_lane_memory(call, id, d);
+    default:  // masked and per-lane memory, then the x86 SIMD intrinsics
+      return translate_lane_memory(call, id, d) || translate_x86(call, d);
   }
 }
 

@@ -297,6 +297,7 @@ class Translator {
   void translate_invoke(const llvm::InvokeInst& inv, uint32_t d);
   const LandingPad* landing_pad(const llvm::LandingPadInst& lp);
   bool translate_intrinsic(const llvm::CallBase& call, llvm::Intrinsic::ID id, uint32_t d);
+  bool translate_x86(const llvm::CallBase& call, uint32_t d);  // llvm.x86.* (translate_x86.cpp)
   void translate_host_call(const llvm::CallBase& call, llvm::Function* callee, uint32_t d);
   void translate_setjmp(const llvm::CallBase& call, llvm::StringRef name, uint32_t d);
   void place_varargs(const llvm::CallBase& call, CallSite& cs, uint32_t* sizes);
