@@ -83,37 +83,66 @@ void put_ov(uint8_t* fp, const Inst* in, uint64_t v, bool ov) {
   memcpy(fp + in->d, &v, in->f);
   fp[in->d + in->e] = ov;
 }
+// i128 (what __builtin_*_overflow on __int128 gives): the same with 128-bit arithmetic.
+using u128 = unsigned __int128;
+using i128 = __int128;
+u128 R128(uint8_t* fp, uint32_t o) {
+  u128 v;
+  memcpy(&v, fp + o, 16);
+  return v;
+}
+void put_ov128(uint8_t* fp, const Inst* in, u128 v, bool ov) {
+  memset(fp + in->d, 0, in->e + 1);
+  memcpy(fp + in->d, &v, 16);
+  fp[in->d + in->e] = ov;
+}
+template <typename T, bool (*Op)(T, T, T*)>
+void ov128(uint8_t* fp, const Inst* in) {
+  T r;
+  bool ov = Op(T(R128(fp, in->a)), T(R128(fp, in->b)), &r);
+  put_ov128(fp, in, u128(r), ov);
+}
+template <typename T> bool add128(T a, T b, T* r) { return __builtin_add_overflow(a, b, r); }
+template <typename T> bool sub128(T a, T b, T* r) { return __builtin_sub_overflow(a, b, r); }
+template <typename T> bool mul128(T a, T b, T* r) { return __builtin_mul_overflow(a, b, r); }
+
 void sadd_ov(uint8_t* fp, const Inst* in) {
   unsigned w = in->c;
+  if (w == 128) return ov128<i128, add128<i128>>(fp, in);
   int64_t a = sx(R(fp, in->a), w), b = sx(R(fp, in->b), w), r;
   bool ov = __builtin_add_overflow(a, b, &r) || sx(uint64_t(r), w) != r;
   put_ov(fp, in, mask(uint64_t(r), w), ov);
 }
 void ssub_ov(uint8_t* fp, const Inst* in) {
   unsigned w = in->c;
+  if (w == 128) return ov128<i128, sub128<i128>>(fp, in);
   int64_t a = sx(R(fp, in->a), w), b = sx(R(fp, in->b), w), r;
   bool ov = __builtin_sub_overflow(a, b, &r) || sx(uint64_t(r), w) != r;
   put_ov(fp, in, mask(uint64_t(r), w), ov);
 }
 void smul_ov(uint8_t* fp, const Inst* in) {
   unsigned w = in->c;
+  if (w == 128) return ov128<i128, mul128<i128>>(fp, in);
   int64_t a = sx(R(fp, in->a), w), b = sx(R(fp, in->b), w), r;
   bool ov = __builtin_mul_overflow(a, b, &r) || sx(uint64_t(r), w) != r;
   put_ov(fp, in, mask(uint64_t(r), w), ov);
 }
 void uadd_ov(uint8_t* fp, const Inst* in) {
   unsigned w = in->c;
+  if (w == 128) return ov128<u128, add128<u128>>(fp, in);
   uint64_t a = R(fp, in->a), b = R(fp, in->b), r;
   bool ov = __builtin_add_overflow(a, b, &r) || mask(r, w) != r;
   put_ov(fp, in, mask(r, w), ov);
 }
 void usub_ov(uint8_t* fp, const Inst* in) {
   unsigned w = in->c;
+  if (w == 128) return ov128<u128, sub128<u128>>(fp, in);
   uint64_t a = R(fp, in->a), b = R(fp, in->b);
   put_ov(fp, in, mask(a - b, w), a < b);
 }
 void umul_ov(uint8_t* fp, const Inst* in) {
   unsigned w = in->c;
+  if (w == 128) return ov128<u128, mul128<u128>>(fp, in);
   uint64_t a = R(fp, in->a), b = R(fp, in->b), r;
   bool ov = __builtin_mul_overflow(a, b, &r) || mask(r, w) != r;
   put_ov(fp, in, mask(r, w), ov);

@@ -34,8 +34,7 @@ void Translator::translate_extract_value(const ExtractValueInst& ev, uint32_t d)
   if (t->isStructTy() || t->isArrayTy() || t->isVectorTy()) {
     emit_move(d, src, slot_bytes(t));
   } else {
-    Inst& in = emit(OP_MOVZX);
-    in.d = d, in.a = src, in.c = DL_.getTypeStoreSize(t);
+    emit_scalar_copy(d, src, DL_.getTypeStoreSize(t));
   }
 }
 

@@ -416,6 +416,9 @@ bool Translator::translate_intrinsic(const CallBase& call, Intrinsic::ID id, uin
     case Intrinsic::smul_with_overflow: case Intrinsic::umul_with_overflow: {
       Type* vty = cast<StructType>(t)->getElementType(0);
       if (vty->isVectorTy()) return false;
+      // The kernels take up to 64 bits, and 128 (__builtin_*_overflow on __int128).
+      if (vty->getIntegerBitWidth() > 64 && vty->getIntegerBitWidth() != 128)
+        unsupported("overflow arithmetic on i" + std::to_string(vty->getIntegerBitWidth()));
       ExtFn fn = id == Intrinsic::sadd_with_overflow   ? S.sadd_ov
                  : id == Intrinsic::uadd_with_overflow ? S.uadd_ov
                  : id == Intrinsic::ssub_with_overflow ? S.ssub_ov

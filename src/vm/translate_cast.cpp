@@ -16,9 +16,7 @@ void Translator::translate_cast(const Instruction& I, uint32_t d) {
   if (st->isVectorTy()) {  // a bitcast of a vector to a scalar
     auto* vs = cast<FixedVectorType>(st);
     if (vs->getElementType()->isIntegerTy(1)) return emit_lanes_to_bits(d, a, vs->getNumElements(), t);
-    Inst& in = emit(OP_MOVZX);
-    in.d = d, in.a = a, in.c = DL_.getTypeStoreSize(t);
-    return;
+    return emit_scalar_copy(d, a, DL_.getTypeStoreSize(t));
   }
   bool wide = (st->isIntegerTy() && st->getIntegerBitWidth() > 64) ||
               (t->isIntegerTy() && t->getIntegerBitWidth() > 64);

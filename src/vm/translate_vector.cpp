@@ -84,10 +84,7 @@ void Translator::translate_extract_element(const ExtractElementInst& ee, uint32_
   auto* vt = cast<FixedVectorType>(ee.getVectorOperand()->getType());
   uint32_t eb = elem_bytes(elem_kind(vt->getElementType()));
   if (auto* ci = dyn_cast<ConstantInt>(ee.getIndexOperand())) {
-    Inst& in = emit(OP_MOVZX);
-    in.d = d, in.a = val(ee.getVectorOperand()) + ci->getZExtValue() % vt->getNumElements() * eb;
-    in.c = eb;
-    return;
+    return emit_scalar_copy(d, val(ee.getVectorOperand()) + ci->getZExtValue() % vt->getNumElements() * eb, eb);
   }
   Inst& in = emit(OP_EXTRACTELT);
   in.d = d, in.a = val(ee.getVectorOperand()), in.b = val(ee.getIndexOperand()), in.c = eb,

@@ -216,6 +216,12 @@ class Translator {
     return code_->insts.back();
   }
   uint32_t here() const { return static_cast<uint32_t>(code_->insts.size()); }
+  // A scalar of `bytes` from slot a into slot d: MOVZX zero-extends up to 8 bytes; wider ones
+  // (i128, x86_fp80, fp128) are copied whole.
+  void emit_scalar_copy(uint32_t d, uint32_t a, uint32_t bytes) {
+    Inst& in = emit(bytes > 8 ? OP_MOVN : OP_MOVZX);
+    in.d = d, in.a = a, in.c = bytes;
+  }
 
   // Bytes a value of type t takes in a frame slot (scalars inline: most calls are for them).
   uint32_t slot_bytes(llvm::Type* t) {
