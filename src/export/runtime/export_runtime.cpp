@@ -3,6 +3,7 @@
 // Compiled to bitcode at build time and embedded in bareflow; the export links in only what
 // the program uses, before optimizing, so these are inlined and specialised like its own code.
 #include <sched.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,10 @@ void __cxa_guard_release(unsigned long long* guard) {
 void __cxa_guard_abort(unsigned long long* guard) {
   __atomic_store_n(&reinterpret_cast<unsigned char*>(guard)[1], 0, __ATOMIC_RELEASE);
 }
+
+// glibc's checked longjmp, which programs built with _FORTIFY_SOURCE call and the import table
+// offers; musl has none. Weak: a libc that has it keeps its own.
+__attribute__((weak, noreturn)) void __longjmp_chk(jmp_buf env, int value) { longjmp(env, value); }
 
 // The body of a function that --drop-unexecuted removed: `message` names the program and the
 // function. exit() rather than _exit(): what the program printed before still reaches its
