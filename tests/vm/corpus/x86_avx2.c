@@ -5,9 +5,8 @@
 // Each line: the intrinsic and its result.
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
 #include <immintrin.h>
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
+
+#include "x86_simd_inputs.h"
 
 static uint8_t bytes[4][32];
 static float fl[4][8];
@@ -18,16 +17,7 @@ static float tablef[64];
 static double tabled[64];
 
 static void fill(unsigned seed) {
-  uint32_t x = seed;
-  for (int v = 0; v < 4; v++)
-    for (int i = 0; i < 32; i++) x = x * 1103515245u + 12345u, bytes[v][i] = (uint8_t)(x >> 16);
-  const float fs[] = {1.5f, -2.25f, NAN, -0.0f, 3e9f, -3e9f, 0.5f, 2.5f, -1.5f, INFINITY, 1e-40f, 7.0f,
-                      -7.75f, 0.0f, 100.5f, -100.5f};
-  const double ds[] = {2.5, -0.0, NAN, 1e300, -3.5, 0.25, -1e10, 6.0};
-  for (int v = 0; v < 4; v++) {
-    for (int i = 0; i < 8; i++) fl[v][i] = fs[(v * 5 + i * 3 + seed) % 16];
-    for (int i = 0; i < 4; i++) db[v][i] = ds[(v * 3 + i + seed) % 8];
-  }
+  fill_vectors(seed, 32, &bytes[0][0], &fl[0][0], &db[0][0]);
   for (int i = 0; i < 64; i++)
     table32[i] = i * 1000 + (int)seed, table64[i] = -(int64_t)i << 33, tablef[i] = i * 0.5f, tabled[i] = -i * 0.25;
 }
@@ -46,18 +36,6 @@ static __m256i idx8(int v) { return _mm256_and_si256(I(v), _mm256_set1_epi32(63)
 static __m128i idx4(int v) { return _mm_and_si128(I4(v), _mm_set1_epi32(63)); }
 static __m256i qidx4(int v) { return _mm256_and_si256(I(v), _mm256_set1_epi64x(63)); }
 static __m128i qidx2(int v) { return _mm_and_si128(I4(v), _mm_set1_epi64x(63)); }
-
-static void show(const char* name, const void* p, int n) {
-  printf("%-22s", name);
-  for (int i = 0; i < n; i++) printf("%02x", ((const uint8_t*)p)[i]);
-  printf("\n");
-}
-#define V(name, expr)            \
-  do {                           \
-    __typeof__(expr) r_ = expr;  \
-    show(name, &r_, sizeof r_);  \
-  } while (0)
-#define N(name, expr) printf("%-22s%lld\n", name, (long long)(expr))
 
 static void avx(void) {
   V("addsub_pd256", _mm256_addsub_pd(D(0), D(1))); V("addsub_ps256", _mm256_addsub_ps(F(0), F(1)));

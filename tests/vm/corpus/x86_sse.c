@@ -4,43 +4,19 @@
 // NaNs, signed zeros and out-of-range values among them. Each line: the intrinsic and its result.
 #pragma clang attribute push(__attribute__((target("sse4.2,popcnt"))), apply_to = function)
 #include <immintrin.h>
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "x86_simd_inputs.h"
 
 static uint8_t bytes[4][16];
 static float fl[4][4];
 static double db[4][2];
 
-static void fill(unsigned seed) {
-  uint32_t x = seed;
-  for (int v = 0; v < 4; v++)
-    for (int i = 0; i < 16; i++) x = x * 1103515245u + 12345u, bytes[v][i] = (uint8_t)(x >> 16);
-  const float fs[] = {1.5f, -2.25f, NAN, -0.0f, 3e9f, -3e9f, 0.5f, 2.5f, -1.5f, INFINITY, 1e-40f, 7.0f,
-                      -7.75f, 0.0f, 100.5f, -100.5f};
-  const double ds[] = {2.5, -0.0, NAN, 1e300, -3.5, 0.25, -1e10, 6.0};
-  for (int v = 0; v < 4; v++) {
-    for (int i = 0; i < 4; i++) fl[v][i] = fs[(v * 5 + i * 3 + seed) % 16];
-    for (int i = 0; i < 2; i++) db[v][i] = ds[(v * 3 + i + seed) % 8];
-  }
-}
+static void fill(unsigned seed) { fill_vectors(seed, 16, &bytes[0][0], &fl[0][0], &db[0][0]); }
 
 static __m128i I(int v) { return _mm_loadu_si128((const __m128i*)bytes[v]); }
 static __m128 F(int v) { return _mm_loadu_ps(fl[v]); }
 static __m128d D(int v) { return _mm_loadu_pd(db[v]); }
-
-static void show(const char* name, const void* p, int n) {
-  printf("%-22s", name);
-  for (int i = 0; i < n; i++) printf("%02x", ((const uint8_t*)p)[i]);
-  printf("\n");
-}
-#define V(name, expr)            \
-  do {                           \
-    __typeof__(expr) r_ = expr;  \
-    show(name, &r_, sizeof r_);  \
-  } while (0)
-#define N(name, expr) printf("%-22s%lld\n", name, (long long)(expr))
 
 static void sse(volatile int sh) {
   V("max_ps", _mm_max_ps(F(0), F(1))); V("min_ps", _mm_min_ps(F(0), F(1)));
