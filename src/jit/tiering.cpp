@@ -91,7 +91,7 @@ class TieringImpl final : public Tiering {
     CompileRequest request;
     request.tier = 1;
     for (uint32_t k = 0; k < m_.functions.size(); k++)
-      if (tier_of(k) == 0 && (m_.functions[k]->is_vararg || vm::has_inline_asm(*m_.functions[k]->ir)))
+      if (tier_of(k) == 0 && (m_.functions[k]->is_vararg || vm::needs_compiled_asm(*m_.functions[k]->ir)))
         request.roots.push_back(k);
     if (!request.roots.empty()) compile_unit(request);
   }

@@ -126,9 +126,9 @@ class Machine {
   [[noreturn]] void fatal(const std::string& message);
 };
 
-// Whether f contains inline assembly, which tier 0 cannot run (a JIT tier compiles such a
-// function before its first call).
-bool has_inline_asm(const llvm::Function& f);
+// Whether f contains inline assembly that tier 0 cannot run: any but an empty template whose
+// register outputs are tied to inputs (a JIT tier compiles such a function before its first call).
+bool needs_compiled_asm(const llvm::Function& f);
 
 // Exceptions (exceptions.cpp, invoke.S). An invoke calls through bf_vm_invoke, whose frame
 // the interpreter's personality routine knows: an exception that its landing pad catches (or

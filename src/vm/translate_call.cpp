@@ -1,7 +1,12 @@
 // Translation of calls: to interpreted functions (CALL: a new frame above the caller's), to
 // host imports (CALL_HOST through libffi, with one call interface per shape of call site;
 // libm math directly, MATH*), through pointers (CALL_INDIRECT: either), and intrinsics.
+#include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/IntrinsicInst.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
 #include <llvm/IR/IntrinsicsX86.h>
 
 #include "vm/translator.h"
@@ -20,17 +25,71 @@ bool has_param_attr(const CallBase& call, Attribute::AttrKind kind) {
   return f && f->getAttributes().hasAttrSomewhere(kind);
 }
 
+// An empty inline assembly template (`asm("" : "+r"(x) :: "memory")`, the compiler barrier
+// that programs use to hide a value from the optimizer) runs no instruction, so tier 0 can run
+// it when each register output is tied to an input: natively the output's register still holds
+// that input. Inputs, memory operands and clobbers need nothing. For such a call, the argument
+// that each direct output is tied to, in the outputs' order; nullopt for any other assembly.
+std::optional<std::vector<unsigned>> empty_asm_outputs(const CallBase& call) {
+  if (!isa<CallInst>(call)) return std::nullopt;  // asm goto
+  const auto* ia = cast<InlineAsm>(call.getCalledOperand());
+  const std::string& text = ia->getAsmString();
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }))
+    return std::nullopt;
+  InlineAsm::ConstraintInfoVector constraints = ia->ParseConstraints();
+  std::vector<int> argument(constraints.size(), -1);  // constraint -> the call argument it takes
+  unsigned next = 0;
+  for (unsigned i = 0; i < constraints.size(); i++) {
+    const InlineAsm::ConstraintInfo& c = constraints[i];
+    if (c.Type == InlineAsm::isInput || (c.Type == InlineAsm::isOutput && c.isIndirect)) argument[i] = next++;
+    else if (c.Type == InlineAsm::isLabel) return std::nullopt;
+  }
+  if (next != call.arg_size()) return std::nullopt;
+  std::vector<unsigned> tied;
+  for (const InlineAsm::ConstraintInfo& c : constraints) {
+    if (c.Type != InlineAsm::isOutput || c.isIndirect) continue;
+    if (!c.hasMatchingInput() || argument[c.MatchingInput] < 0) return std::nullopt;  // undefined
+    tied.push_back(argument[c.MatchingInput]);
+  }
+  return tied;
+}
+
 }  // namespace
 
-bool has_inline_asm(const llvm::Function& f) {
+bool needs_compiled_asm(const llvm::Function& f) {
   for (const BasicBlock& bb : f)
     for (const Instruction& I : bb)
-      if (auto* call = dyn_cast<CallBase>(&I); call && call->isInlineAsm()) return true;
+      if (auto* call = dyn_cast<CallBase>(&I); call && call->isInlineAsm() && !empty_asm_outputs(*call)) return true;
   return false;
 }
 
+// An empty assembly's outputs take the values of the inputs they are tied to (the low bytes,
+// as a register read at the output's width; a wider output than its input is refused: its
+// upper bytes would be whatever the register held).
+void Translator::translate_empty_asm(const CallBase& call, const std::vector<unsigned>& tied, uint32_t d) {
+  auto* st = dyn_cast<StructType>(call.getType());
+  for (unsigned i = 0; i < tied.size(); i++) {
+    Type* out = st ? st->getElementType(i) : call.getType();
+    const Value* in = call.getArgOperand(tied[i]);
+    uint64_t bytes = DL_.getTypeStoreSize(out);
+    if (bytes > DL_.getTypeStoreSize(in->getType())) unsupported("inline assembly whose output is wider than the input tied to it");
+    if (st) {
+      Inst& mv = emit(OP_MOVN);
+      mv.d = d + DL_.getStructLayout(st)->getElementOffset(i), mv.a = val(in), mv.c = bytes;
+    } else if (out->isVectorTy()) {
+      emit_move(d, val(in), slot_bytes(out));
+    } else {
+      emit_scalar_copy(d, val(in), bytes);
+    }
+  }
+}
+
 void Translator::translate_call(const CallBase& call, uint32_t d) {
-  if (call.isInlineAsm()) unsupported("inline assembly (tier 0 cannot run it; --tier=auto or O1-O3 compile it)");
+  if (call.isInlineAsm()) {
+    std::optional<std::vector<unsigned>> tied = empty_asm_outputs(call);
+    if (!tied) unsupported("inline assembly (tier 0 cannot run it; --tier=auto or O1-O3 compile it)");
+    return translate_empty_asm(call, *tied, d);
+  }
   llvm::Function* callee = call.getCalledFunction();
   if (!callee) {  // through a cast or an alias
     const Value* target = call.getCalledOperand()->stripPointerCasts();

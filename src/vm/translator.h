@@ -306,6 +306,7 @@ class Translator {
   bool translate_x86(const llvm::CallBase& call, uint32_t d);  // llvm.x86.* (translate_x86.cpp)
   void translate_host_call(const llvm::CallBase& call, llvm::Function* callee, uint32_t d);
   void translate_setjmp(const llvm::CallBase& call, llvm::StringRef name, uint32_t d);
+  void translate_empty_asm(const llvm::CallBase& call, const std::vector<unsigned>& tied, uint32_t d);
   void place_varargs(const llvm::CallBase& call, CallSite& cs, uint32_t* sizes);
 
   // Emitters shared by the families.
