@@ -32,6 +32,12 @@ struct Served {
   }
 };
 
+// Starts the engine thread on the jobs queued so far.
+void start(Scheduler& sched) {
+  Status st;
+  ASSERT_TRUE(sched.start(st)) << st.message();
+}
+
 // Takes the job's text until it ends.
 void drain(Job& j) {
   std::string text;
@@ -45,8 +51,7 @@ TEST(Scheduler, SlotsAdvanceTogetherTokenByToken) {
   JobPtr a = s.job("Once upon a time", 60), b = s.job("Once upon a time", 60);
   sched.submit(a);
   sched.submit(b);
-  Status st;
-  ASSERT_TRUE(sched.start(st)) << st.message();
+  start(sched);
   drain(*a);
   // b took its slot in the same round as a and is stepped after it: at most one token behind.
   EXPECT_EQ(a->completion_tokens(), 60);
@@ -64,8 +69,7 @@ TEST(Scheduler, ALongPromptDoesNotHoldAShortOneBack) {
   ASSERT_GT(a->prompt_tokens(), 100);
   sched.submit(a);
   sched.submit(b);
-  Status st;
-  ASSERT_TRUE(sched.start(st)) << st.message();
+  start(sched);
   drain(*b);
   // b's whole reply came while a was still reading its prompt.
   EXPECT_EQ(b->completion_tokens(), 20);
@@ -80,8 +84,7 @@ TEST(Scheduler, QueuedJobsTakeAFreeSlotInArrivalOrder) {
   std::vector<JobPtr> jobs = {s.job("Once upon a time", 15), s.job("The dog", 15), s.job("One day", 15)};
   for (const JobPtr& j : jobs) sched.submit(j);
   EXPECT_EQ(s.metrics.queued, 3);
-  Status st;
-  ASSERT_TRUE(sched.start(st)) << st.message();
+  start(sched);
   drain(*jobs[0]);
   EXPECT_EQ(jobs[1]->completion_tokens(), 0);
   EXPECT_EQ(jobs[2]->completion_tokens(), 0);
