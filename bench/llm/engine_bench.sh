@@ -3,17 +3,25 @@
 # bandwidth measured in the same window, and the figures checked against the project's targets.
 #
 #   bench/llm/engine_bench.sh [BUILD_DIR] [--tinyllama-fp32] [--huge-pages] [--keep-page-cache]
-#                             [--tokens N] [--reps N] [--sets "avx512 avx2"]
+#                             [--tokens N] [--reps N] [--sets "avx512 avx2"] [--models DIR]
+#                             [--types "Q8_0 Q4_0 Q4_K" [--shape tinyllama-1.1b]]
 #
 # --sets compares kernel sets instead (BAREFLOW_KERNELS): for stories15M and stories110M in fp32,
 # GGUF Q8_0, Q4_0 and Q4_K (quantized from the fp32 file with `bareflow quantize --type`), each
 # round runs every set on 1 and 2 threads one after the other, so the sets share the same minutes;
 # the table gives each set's median over the rounds and the ratio of the first set to the second.
 #
+# --types compares GGUF types instead, on one shape (--shape, default tinyllama-1.1b): each round
+# measures the read bandwidth (2 MiB pages, 512 MB, 1 and 2 threads), then runs every type on 1
+# and 2 threads one after the other, so the types share the same minutes; the table gives each
+# type's median tok/s over the rounds, the weight bytes it read per second (weight bytes per token
+# x median tok/s) and their share of the median bandwidth, with the load average of every round.
+#
 # BUILD_DIR (default: build) holds bareflow and bench/llm/*; the checkpoints are made once with
-# `bareflow synth` into BUILD_DIR/bench-models (3.5 GB with the copies that the two-engine runs
-# read; TinyLlama fp32 adds 8.8 GB, only with
-# --tinyllama-fp32). Each model's clean pages are first dropped from the page cache, so that the
+# `bareflow synth` into --models DIR (default BUILD_DIR/bench-models; 3.5 GB with the copies that
+# the two-engine runs read; TinyLlama fp32 adds 8.8 GB, only with --tinyllama-fp32, and 4.4 GB
+# with --types). GGUF files carry the vocabulary of ../shared/models/tokenizer.bin when it is
+# there, so that llamacpp_compare.sh can use the same files. Each model's clean pages are first dropped from the page cache, so that the
 # engine's first load reads them back as 2 MiB pages, as on a freshly booted machine (the pages of
 # a file keep the size they were cached with; --keep-page-cache skips this).
 #
@@ -29,6 +37,9 @@ tokens=128
 reps=3
 keep_cache=0
 sets=""
+types=""
+shape_of_types=tinyllama-1.1b
+models=""
 extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -38,6 +49,9 @@ while [[ $# -gt 0 ]]; do
     --tokens) tokens="$2"; shift ;;
     --reps) reps="$2"; shift ;;
     --sets) sets="$2"; shift ;;
+    --types) types="$2"; shift ;;
+    --shape) shape_of_types="$2"; shift ;;
+    --models) models="$2"; shift ;;
     -*) echo "bareflow: engine_bench.sh: unknown option $1" >&2; exit 2 ;;
     *) build="$1" ;;
   esac
@@ -50,8 +64,11 @@ bandwidth="$build/bench/llm/llm_mem_bandwidth"
 for exe in "$bareflow" "$engine" "$bandwidth"; do
   [[ -x "$exe" ]] || { echo "bareflow: $exe: not built (ninja -C $build bareflow llm_engine_bench llm_mem_bandwidth)" >&2; exit 1; }
 done
-models="$build/bench-models"
+models=${models:-$build/bench-models}
 mkdir -p "$models"
+tokenizer="$(cd "$(dirname "$0")/../.." && pwd)/../shared/models/tokenizer.bin"
+vocab=()
+[[ -s $tokenizer ]] && vocab=(-z "$tokenizer")
 
 model_path() {  # shape format -> path, made on first use
   local shape=$1 format=$2 path
@@ -64,7 +81,7 @@ model_path() {  # shape format -> path, made on first use
     case $format in
       q8) "$bareflow" synth --shape "$shape" --q8 "$path.tmp" >&2 ;;
       fp32) "$bareflow" synth --shape "$shape" "$path.tmp" >&2 ;;
-      *) "$bareflow" quantize "$(keep_cache=1 model_path "$shape" fp32)" "$path.tmp" --type "$format" >&2 ;;
+      *) "$bareflow" quantize "$(keep_cache=1 model_path "$shape" fp32)" "$path.tmp" --type "$format" "${vocab[@]}" >&2 ;;
     esac
     mv "$path.tmp" "$path"
   fi
@@ -78,7 +95,7 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 best() { sort -g | tail -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-median() { sort -g | awk '{ v[n++] = $1 } END { if (n) printf "%.2f", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'; }
+median() { sort -g | awk 'NF { v[n++] = $1 } END { if (n) printf "%.2f", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'; }
 
 # --sets: kernel sets side by side, round by round.
 if [[ -n $sets ]]; then
@@ -112,6 +129,52 @@ if [[ -n $sets ]]; then
       done
       unset got
     done
+  done
+  exit 0
+fi
+
+# --types: GGUF types side by side on one shape, round by round, beside the read bandwidth.
+if [[ -n $types ]]; then
+  read -r -a type_list <<< "$types"
+  declare -A path_of=() got=()
+  for type in "${type_list[@]}"; do path_of[$type]=$(model_path "$shape_of_types" "$type"); done
+  echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $shape_of_types, $tokens tokens, median of $reps interleaved rounds"
+  bws1="" bws2=""
+  for ((r = 0; r < reps; r++)); do
+    bw_out=$("$bandwidth" --pages 2m --mb 512 --reps 3)
+    bws1+="$(echo "$bw_out" | grep 'threads=1 ' | field gb_per_s) "
+    bws2+="$(echo "$bw_out" | grep 'threads=2 ' | field gb_per_s) "
+    echo "# round $((r + 1)): load average $(cut -d' ' -f1-3 /proc/loadavg), read bandwidth" \
+      "$(echo "$bw_out" | grep 'threads=1 ' | field gb_per_s) GB/s (1 thread)" \
+      "$(echo "$bw_out" | grep 'threads=2 ' | field gb_per_s) GB/s (2 threads)"
+    for type in "${type_list[@]}"; do
+      for t in 1 2; do
+        line=$("$engine" "${path_of[$type]}" --threads "$t" --tokens "$tokens" "${extra[@]}")
+        echo "$line" >> "$models/engine_bench.log"
+        got[$type/$t]+="$(echo "$line" | field median_tok_per_s) "
+        got[$type/$t/cpu]+="$(echo "$line" | field cpu_per_thread) "
+        got[$type/mb]=$(echo "$line" | field weight_mb)
+        got[$type/kernels]=$(echo "$line" | field kernels)
+      done
+    done
+  done
+  echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  bw1=$(echo "$bws1" | tr ' ' '\n' | median)
+  bw2=$(echo "$bws2" | tr ' ' '\n' | median)
+  echo "# read bandwidth, median: $bw1 GB/s (1 thread), $bw2 GB/s (2 threads)"
+  # of bw: weight bytes per second over the median read bandwidth; cpu: CPU time per thread (well
+  # under 1: other processes had the cores, and the figure says more about them than the engine).
+  printf '%-5s %-7s %8s | %8s %8s %5s | %8s %8s | %8s %8s | %6s %6s\n' type kernels "MB/tok" "tok/s 1t" "tok/s 2t" \
+    2t/1t "wGB/s 1t" "wGB/s 2t" "of bw 1t" "of bw 2t" "cpu 1t" "cpu 2t"
+  for type in "${type_list[@]}"; do
+    m1=$(echo "${got[$type/1]}" | tr ' ' '\n' | median)
+    m2=$(echo "${got[$type/2]}" | tr ' ' '\n' | median)
+    mb=${got[$type/mb]}
+    g1=$(awk -v a="$m1" -v b="$mb" 'BEGIN { printf "%.1f", a * b / 1000 }')
+    g2=$(awk -v a="$m2" -v b="$mb" 'BEGIN { printf "%.1f", a * b / 1000 }')
+    printf '%-5s %-7s %8.1f | %8s %8s %5s | %8s %8s | %8s %8s | %6s %6s\n' "$type" "${got[$type/kernels]}" "$mb" "$m1" "$m2" \
+      "$(ratio "$m2" "$m1")" "$g1" "$g2" "$(ratio "$g1" "$bw1")" "$(ratio "$g2" "$bw2")" \
+      "$(echo "${got[$type/1/cpu]}" | tr ' ' '\n' | median)" "$(echo "${got[$type/2/cpu]}" | tr ' ' '\n' | median)"
   done
   exit 0
 fi

@@ -3,12 +3,14 @@
 #
 #   bench/llm/llamacpp_compare.sh LLAMACPP_BUILD_DIR [--build BUILD_DIR] [--shape SHAPE]
 #       [--types "Q4_0 Q4_K Q8_0 ..."] [--tokens N] [--reps N] [--threads "1 2"] [--tokenizer PATH]
+#       [--models DIR]
 #
 # llama.cpp is not part of the project: build it elsewhere (docs/kernels.md says how) and give
 # its build directory, the one holding bin/llama-bench. The models are BareFlow's: a checkpoint of
 # random weights in a real shape (`bareflow synth`, default tinyllama-1.1b), written as GGUF of
 # each type by `bareflow quantize --type` with the vocabulary of --tokenizer (default
-# ../shared/models/tokenizer.bin beside the checkout), into BUILD_DIR/bench-models.
+# ../shared/models/tokenizer.bin beside the checkout), into --models DIR (default
+# BUILD_DIR/bench-models; engine_bench.sh writes the same files there).
 #
 # Each round runs, for every type and thread count, llama-bench (tg N: `-p 0 -n N -r 1`,
 # OMP_WAIT_POLICY=passive, whose spinning barriers otherwise lose a shared core) and then
@@ -23,6 +25,7 @@ types="Q4_0 Q4_1 Q5_0 Q5_1 Q4_K Q5_K Q6_K Q8_0 F32"
 tokens=64
 reps=3
 threads="1"
+models=""
 tokenizer="$(cd "$(dirname "$0")/../.." && pwd)/../shared/models/tokenizer.bin"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -33,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --reps) reps="$2"; shift ;;
     --threads) threads="$2"; shift ;;
     --tokenizer) tokenizer="$2"; shift ;;
+    --models) models="$2"; shift ;;
     -*) echo "bareflow: llamacpp_compare.sh: unknown option $1" >&2; exit 2 ;;
     *) llamacpp="$1" ;;
   esac
@@ -51,7 +55,7 @@ for exe in "$bareflow" "$engine"; do
   [[ -x $exe ]] || { echo "bareflow: llamacpp_compare.sh: $exe: not built (ninja -C $build bareflow llm_engine_bench)" >&2; exit 1; }
 done
 [[ -s $tokenizer ]] || { echo "bareflow: llamacpp_compare.sh: $tokenizer: no tokenizer (--tokenizer PATH)" >&2; exit 1; }
-models="$build/bench-models"
+models=${models:-$build/bench-models}
 mkdir -p "$models"
 
 model_path() {  # type -> path of the GGUF file, made on first use
@@ -59,8 +63,8 @@ model_path() {  # type -> path of the GGUF file, made on first use
   if [[ ! -s $fp32 ]]; then
     "$bareflow" synth --shape "$shape" "$fp32.tmp" >&2 && mv "$fp32.tmp" "$fp32"
   fi
-  # engine_bench.sh writes files of the same names without a vocabulary, which llama.cpp needs
-  # (GGUF keeps its metadata at the front).
+  # A file of the same name without a vocabulary (engine_bench.sh's when ../shared was missing)
+  # is made again: llama.cpp needs one (GGUF keeps its metadata at the front).
   if [[ ! -s $path ]] || ! grep -aq tokenizer.ggml.tokens < <(head -c 8000000 "$path"); then
     "$bareflow" quantize "$fp32" "$path.tmp" --type "$type" -z "$tokenizer" >&2 && mv "$path.tmp" "$path"
   fi
@@ -68,7 +72,7 @@ model_path() {  # type -> path of the GGUF file, made on first use
 }
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
-median() { sort -g | awk '{ v[n++] = $1 } END { if (n) printf "%.2f", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'; }
+median() { sort -g | awk 'NF { v[n++] = $1 } END { if (n) printf "%.2f", (n % 2) ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'; }
 
 # llama-bench's tokens per second of one tg run (its JSON: "avg_ts").
 llamacpp_tps() {  # path threads

@@ -4,38 +4,17 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "llm/tokenizer.h"
 #include "run_c_merge.h"
+#include "story_text.h"
 
 namespace {
 
 using namespace bf::llm;
 using Clock = std::chrono::steady_clock;
-
-// A story-like text: sentences of common words, punctuation and newlines, seeded.
-std::string story(size_t bytes) {
-  static const char* const kWords[] = {
-      "once", "upon", "a", "time", "there", "was", "little", "girl", "named", "Lily", "she", "loved",
-      "to", "play", "outside", "in", "the", "park", "one", "day", "saw", "big", "red", "ball", "her",
-      "mom", "said", "let's", "go", "home", "Tom", "and", "were", "happy", "friends", "tree", "sun"};
-  std::mt19937 rng(27);
-  std::string text;
-  while (text.size() < bytes) {
-    const int words = 4 + int(rng() % 10);
-    for (int w = 0; w < words; w++) {
-      std::string word = kWords[rng() % (sizeof kWords / sizeof kWords[0])];
-      if (w == 0) word[0] = char(toupper(word[0]));
-      text += word;
-      text += w + 1 < words ? (rng() % 9 == 0 ? ", " : " ") : (rng() % 5 == 0 ? ".\n" : ". ");
-    }
-  }
-  text.resize(bytes);
-  return text;
-}
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
@@ -48,7 +27,7 @@ int main(int argc, char** argv) {
   }
   const std::string shared = argv[1];
   const size_t bytes = argc > 2 ? strtoul(argv[2], nullptr, 10) : 27648;
-  const std::string text = story(bytes);
+  const std::string text = bench::story(bytes);
   printf("%zu-byte prompt; best of 3 (run.c: 1 run)\n", text.size());
   printf("%-14s %8s %14s %12s %8s\n", "tokenizer", "tokens", "run.c O(n^2)", "heap", "speedup");
   int failures = 0;

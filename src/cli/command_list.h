@@ -10,7 +10,7 @@ BF_COMMAND(chat, "a conversation with a chat model in the terminal")
 BF_COMMAND(serve, "an HTTP server with the OpenAI-compatible API (completions, chat)")
 #endif
 #ifdef BAREFLOW_CMD_quantize
-BF_COMMAND(quantize, "write a Q8_0 (version 2) checkpoint from an fp32 one")
+BF_COMMAND(quantize, "write a float checkpoint as Q8_0 (version 2) or as GGUF of a type (Q4_0, Q4_K, ...)")
 #endif
 #ifdef BAREFLOW_CMD_synth
 BF_COMMAND(synth, "write a checkpoint of random weights with a real model's shape")

@@ -1,9 +1,7 @@
 // `quantize IN OUT`: a float checkpoint (llama2.c, or GGUF F32/F16/BF16) to llama2.c version 2
 // Q8_0, or with --gguf / --type TYPE to a GGUF file whose matrices are of that type (Q8_0 by
 // default) where their rows allow it.
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <strings.h>
 
@@ -11,6 +9,7 @@
 #include "llm/commands.h"
 #include "llm/gguf.h"
 #include "llm/model.h"
+#include "llm/options.h"
 #include "llm/weight_types.h"
 
 namespace bf::llm {
@@ -18,14 +17,29 @@ namespace bf::llm {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: bareflow quantize IN OUT [--group-size G] [--gguf] [--type TYPE] [-z TOKENIZER]\n"
-    "  writes a llama2.c version 2 (Q8_0) checkpoint from a float one; the group size must divide\n"
-    "  dim and hidden_dim (default: the largest such size up to 64).\n"
-    "  --gguf writes GGUF instead, its matrices of --type TYPE (default Q8_0): F32, F16, BF16,\n"
-    "  Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K or Q6_K (--type implies --gguf). A matrix whose\n"
-    "  rows the type's block does not divide falls back as llama.cpp does (Q4_K to Q5_0, Q5_K to\n"
-    "  Q5_1, Q6_K to Q8_0), else to F32. The vocabulary of -z TOKENIZER (or of a GGUF input) is\n"
-    "  embedded.\n";
+    "quantize IN OUT [--type TYPE | --gguf | --group-size G] [-z TOKENIZER]\n"
+    "  writes a float checkpoint (llama2.c, or GGUF F32/F16/BF16) as llama2.c version 2 (Q8_0) or\n"
+    "  as GGUF. A matrix whose rows the type's block does not divide falls back as llama.cpp does\n"
+    "  (Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0), else to F32.";
+
+enum QuantizeOptionId { kOptType = 1, kOptGguf, kOptGroupSize, kOptVocabulary };
+
+constexpr Option kQuantizeOptions[] = {
+    {"--type", "TYPE", "GGUF with matrices of TYPE: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K or Q6_K", kOptType},
+    {"--gguf", nullptr, "GGUF with Q8_0 matrices (the default --type)", kOptGguf},
+    {"--group-size", "G", "version 2: values per scale, dividing dim and hidden_dim (default: the largest up to 64)", kOptGroupSize},
+    {"-z, --tokenizer", "FILE", "llama2.c tokenizer.bin whose vocabulary the GGUF file carries (default: a GGUF input's)", kOptVocabulary},
+};
+constexpr std::span<const Option> kQuantizeGroups[] = {kQuantizeOptions};
+
+struct QuantizeOptions {
+  const char* in = nullptr;
+  const char* out = nullptr;
+  const char* tokenizer = nullptr;
+  int group_size = 0;
+  bool gguf = false;
+  WeightType type = WeightType::kQ8_0;
+};
 
 // Float weights (F32, or GGUF F16/BF16): quantizing quantized ones again would compound the loss.
 bool float_weights(const Model& m) {
@@ -48,58 +62,37 @@ bool parse_type(const char* name, WeightType& out) {
       out = t;
       return true;
     }
-  fprintf(stderr,
-          "bareflow quantize: --type %s: not a type quantize writes (F32, F16, BF16, Q4_0, Q4_1, "
-          "Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)\n",
-          name);
   return false;
+}
+
+bool apply(void* ctx, int id, const char* v) {
+  QuantizeOptions& o = *static_cast<QuantizeOptions*>(ctx);
+  switch (id) {
+    case kPositional:
+      if (o.out) return false;
+      (o.in ? o.out : o.in) = v;
+      return true;
+    case kOptType:
+      o.gguf = true;
+      return parse_type(v, o.type);
+    case kOptGguf: o.gguf = true; return true;
+    case kOptGroupSize: return parse_int(v, 1, 4096, o.group_size);
+    case kOptVocabulary: o.tokenizer = v; return true;
+    default: return false;
+  }
 }
 
 }  // namespace
 
 int quantize_main(int argc, char** argv) {
-  const char* in = nullptr;
-  const char* out = nullptr;
-  const char* tokenizer = nullptr;
-  long group_size = 0;
-  bool gguf = false;
-  WeightType type = WeightType::kQ8_0;
-  for (int i = 1; i < argc; i++) {
-    const char* a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(kUsage, stdout);
-      return 0;
-    } else if (!strcmp(a, "--gguf")) {
-      gguf = true;
-    } else if (!strcmp(a, "--type") && i + 1 < argc) {
-      if (!parse_type(argv[++i], type)) return 1;
-      gguf = true;
-    } else if ((!strcmp(a, "--group-size") || !strcmp(a, "-z")) && i + 1 < argc) {
-      const char* v = argv[++i];
-      if (a[1] == 'z') {
-        tokenizer = v;
-        continue;
-      }
-      char* end;
-      errno = 0;
-      group_size = strtol(v, &end, 10);
-      if (errno || *end || group_size <= 0 || group_size > 4096) {
-        fprintf(stderr, "bareflow quantize: bad group size '%s'\n", v);
-        return 1;
-      }
-    } else if (a[0] != '-' && !in) {
-      in = a;
-    } else if (a[0] != '-' && !out) {
-      out = a;
-    } else {
-      fprintf(stderr, "bareflow quantize: unexpected argument %s\n%s", a, kUsage);
-      return 1;
-    }
-  }
-  if (!in || !out) {
-    fputs(kUsage, stderr);
+  QuantizeOptions o;
+  const CommandLine cl{"quantize", kUsage, kQuantizeGroups, apply, &o};
+  if (int rc = parse_command_line(cl, argc, argv)) return rc < 0 ? 0 : rc;
+  if (!o.out) {
+    fputs("bareflow quantize: needs IN and OUT (see --help)\n", stderr);
     return 1;
   }
+  const char *in = o.in, *out = o.out;
   Status st;
   Model model;
   if (!load_model(in, model, st)) {
@@ -115,17 +108,17 @@ int quantize_main(int argc, char** argv) {
   bool shared = model.shared_classifier ||
                 (emb.type == cls.type &&
                  !memcmp(cls.data, emb.data, weight_bytes(emb.type, uint64_t(emb.rows) * emb.cols)));
-  if (gguf) {
-    if (!gguf::write_gguf(model, tokenizer, type, out, st)) {
+  if (o.gguf) {
+    if (!gguf::write_gguf(model, o.tokenizer, o.type, out, st)) {
       report_error(out, st);
       return 1;
     }
     fprintf(stderr, "wrote %s: GGUF, matrices %s where their rows allow\n", out,
-            weight_type_info(type).name);
+            weight_type_info(o.type).name);
     return 0;
   }
   const Config& c = model.config;
-  int gs = group_size ? int(group_size) : choose_group_size(c);
+  int gs = o.group_size ? o.group_size : choose_group_size(c);
   if (c.dim % gs != 0 || c.hidden_dim % gs != 0) {
     fprintf(stderr, "bareflow: %s: group size %d does not divide dim %d and hidden_dim %d\n", in, gs,
             c.dim, c.hidden_dim);

@@ -8,8 +8,10 @@ references: every entry of reference_greedy.json through --json (and the fp32 on
             through stories260K.gguf and its own vocabulary) gives the reference tokens and text.
 bad_input:  each kind of bad file gets exactly one line `bareflow: FILE: problem` and exit 1.
 options:    llama.cpp's meanings (-t threads, -n tokens to generate, -c, -f, -p -, piped stdin,
-            -r, --ignore-eos, the seed printed, a prompt longer than the context, Ctrl-C).
-help:       every engine command has --help.
+            -r, --ignore-eos, the seed printed, a prompt longer than the context, the sampling
+            options and the long spellings, Ctrl-C).
+help:       every engine command has --help, each option with a line of meaning; generate's
+            include llama-cli's.
 """
 import json
 import os
@@ -257,8 +259,50 @@ def check_options(cmd, shared):
     expect("the printed seed reproduces the run", p2.returncode == 0 and
            json.loads(p2.stdout)["generated_tokens"] == first["generated_tokens"]
            and f"seed {first['seed']}" in p.stderr.decode(), p.stderr.decode())
+    failures += check_sampling_options(cmd, base, e)
     # Ctrl-C ends generation and still prints the timings (exit 130).
     failures += check_interrupt(cmd, shared)
+    return failures
+
+
+def check_sampling_options(cmd, base, e):
+    """llama.cpp's long spellings, and the sampling options as the command line passes them."""
+    failures = 0
+    want = e["generated_tokens"]
+
+    def tokens(*args):
+        p = run(cmd, *base, "-p", e["prompt"], "--json", *args)
+        try:
+            return json.loads(p.stdout)["generated_tokens"]
+        except ValueError:
+            return p.stderr.decode()
+
+    def expect(name, ok, detail=""):
+        nonlocal failures
+        print(f"{'ok  ' if ok else 'FAIL'} {name}{'' if ok else ': ' + str(detail)}")
+        failures += 0 if ok else 1
+
+    got = tokens("--temp", "0", "--n-predict", "7", "--threads", "2", "--ctx-size", "64", "--seed", "3")
+    expect("--n-predict, --threads, --ctx-size, --seed", got == want[:7], got)
+    # At a high temperature, each filter alone that keeps only the likeliest token is greedy.
+    for name, args in (("--top-k 1", ["--top-k", "1"]), ("--top-p 0.001", ["--top-p", "0.001"]),
+                       ("--min-p 1", ["--min-p", "1"])):
+        got = tokens("--temp", "2", "-s", "11", "-n", "30", "--top-k", "0", "--top-p", "1", "--min-p", "0", *args)
+        expect(f"{name} at --temp 2 is greedy", got == want[:30], got)
+    got = tokens("--temp", "2", "-s", "11", "-n", "30", "--top-k", "0", "--top-p", "1", "--min-p", "0")
+    expect("with the filters off, --temp 2 is not greedy", got != want[:30], got)
+    # The penalty turns greedy away from tokens seen; --repeat-last-n 0 turns it off.
+    got = tokens("--temp", "0", "-n", "30", "--repeat-penalty", "3", "--repeat-last-n", "-1")
+    expect("--repeat-penalty 3 changes greedy output", isinstance(got, list) and len(got) == 30 and got != want[:30]
+           and len(set(got)) > len(set(want[:30])), got)
+    got = tokens("--temp", "0", "-n", "30", "--repeat-penalty", "3", "--repeat-last-n", "0")
+    expect("--repeat-last-n 0 turns it off", got == want[:30], got)
+    for option, value in (("--top-p", "1.5"), ("--min-p", "-0.1"), ("--top-k", "x"), ("--repeat-penalty", "0"),
+                          ("--repeat-last-n", "-2"), ("--temp", "-1")):
+        p = run(cmd, *base, "-p", e["prompt"], option, value)
+        line = p.stderr.decode()
+        expect(f"{option} {value} is refused", p.returncode == 1 and p.stdout == b"" and len(line.splitlines()) == 1
+               and f"bad value '{value}' for {option}" in line, line)
     return failures
 
 
@@ -295,7 +339,30 @@ def check_help(bareflow, commands):
         ok = p.returncode == 0 and out.startswith(f"usage: bareflow {c}") and p.stderr == b"" and options
         print(f"{'ok  ' if ok else 'FAIL'} {c} --help: exit {p.returncode}, {len(options)} options")
         failures += 0 if ok else 1
+        # Each option the command takes has a line of meaning (on its line, or the next when the
+        # names are long); generate's include llama-cli's.
+        lines = out.splitlines()
+        listed, bare = set(), []
+        for i, line in enumerate(lines):
+            m = re.match(r"  (-\S.*?)(?:\s{2,}(\S.*))?$", line)
+            if not m:
+                continue
+            listed |= set(re.findall(r"(?<![\w-])(--?[\w-]+)", m.group(1)))
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            if not m.group(2) and not (following.startswith("    ") and following.strip()):
+                bare.append(line)
+        missing = sorted(LLAMA_CLI_OPTIONS - listed) if c == "generate" else []
+        ok = not missing and not bare
+        print(f"{'ok  ' if ok else 'FAIL'} {c} --help: every option explained"
+              f"{'' if ok else f' (missing {missing}, without meaning {bare})'}")
+        failures += 0 if ok else 1
     return failures
+
+
+# The options of llama.cpp's llama-cli that generate takes as well (docs/generate.md).
+LLAMA_CLI_OPTIONS = {"-t", "--threads", "-n", "--n-predict", "-c", "--ctx-size", "--temp", "-s", "--seed", "-f",
+                     "--file", "-p", "--prompt", "--top-k", "--top-p", "--min-p", "--repeat-penalty",
+                     "--repeat-last-n", "--ignore-eos", "-r", "--reverse-prompt", "--keep-tail", "-m", "--model"}
 
 
 def main():

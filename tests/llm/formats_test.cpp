@@ -166,6 +166,41 @@ TEST(Formats, GgufF32WriterRoundTrips) {
   std::remove(path.c_str());
 }
 
+// The llama GGUF variants small models use: grouped-query attention, the classifier tied to the
+// embedding or not, and llama.rope.freq_base reaching the rotary angles.
+TEST(Formats, GgufLlamaVariantsOfSmallModels) {
+  Loaded src;
+  load(model_path("stories260K.bin"), src);
+  EXPECT_EQ(src.model.config.n_kv_heads * 2, src.model.config.n_heads);  // GQA in every reference run
+  Status st;
+  Model untied;  // stories260K.gguf has an output.weight of its own
+  ASSERT_TRUE(load_model(model_path("stories260K.gguf").c_str(), untied, st)) << st.message();
+  EXPECT_FALSE(untied.shared_classifier);
+  EXPECT_NE(untied.classifier.data, untied.token_embedding.data);
+  EXPECT_EQ(untied.config.n_kv_heads, 4);
+
+  std::string tied_path = temp_path("tied.gguf");  // stories260K.bin shares it: no output.weight
+  ASSERT_TRUE(gguf::write_gguf(src.model, nullptr, WeightType::kF32, tied_path.c_str(), st)) << st.message();
+  Model tied;
+  ASSERT_TRUE(load_model(tied_path.c_str(), tied, st)) << st.message();
+  EXPECT_TRUE(tied.shared_classifier);
+  EXPECT_EQ(tied.classifier.data, tied.token_embedding.data);
+  EXPECT_EQ(run_greedy(tied, src.tok, kOnce, 128, 1).generated, reference_tokens(kOnce));
+  std::remove(tied_path.c_str());
+
+  // A model trained with another rope base: the file's value is the one the forward pass uses.
+  src.model.config.rope_theta = 500000.0f;
+  std::string rope_path = temp_path("rope.gguf");
+  ASSERT_TRUE(gguf::write_gguf(src.model, nullptr, WeightType::kF32, rope_path.c_str(), st)) << st.message();
+  Model rope;
+  ASSERT_TRUE(load_model(rope_path.c_str(), rope, st)) << st.message();
+  EXPECT_EQ(rope.config.rope_theta, 500000.0f);
+  std::vector<int> with_base = run_greedy(rope, src.tok, kOnce, 128, 1).generated;
+  EXPECT_EQ(with_base, run_greedy(src.model, src.tok, kOnce, 128, 1).generated);
+  EXPECT_NE(with_base, reference_tokens(kOnce));
+  std::remove(rope_path.c_str());
+}
+
 TEST(Formats, GgufQ8MatmulsAgreeWithScalarRecompute) {
   Loaded src;
   load(model_path("stories260K.bin"), src);

@@ -1,7 +1,7 @@
 // bareflow serve through the official OpenAI client (the `openai` npm package), over the loopback:
 // plain and streamed completions and chat (the same text as generate and chat write), stop
 // strings, seeds, concurrent clients, a client that disconnects mid-stream, the 4xx errors, the
-// metrics, and the default bind to 127.0.0.1.
+// metrics, the default bind to 127.0.0.1 and --host.
 //
 // usage: node serve_client_test.mjs BAREFLOW SHARED_DIR CLIENT_DIR
 // CLIENT_DIR is where `npm ci` installed the client, in the build directory (tests/llm/CMakeLists.txt).
@@ -161,6 +161,12 @@ async function main() {
       s.on("error", (e) => resolve(e.code === "ECONNREFUSED"));
     });
     expect(`not listening on ${outside.address}`, refused);
+    // --host 0.0.0.0 opens it to every interface.
+    const open = await serve(["-m", gguf, "--host", "0.0.0.0"]);
+    const openHealth = await fetch(`http://${outside.address}:${new URL(open.base).port}/health`).then((r) => r.json(), (e) => e);
+    expect(`--host 0.0.0.0 answers on ${outside.address}`, open.base.startsWith("http://0.0.0.0:") && openHealth.status === "ok",
+           [open.base, String(openHealth)]);
+    await stop(open);
   } else {
     console.log("skip the outside interface: this machine has none");
   }

@@ -68,6 +68,7 @@ class Scheduler {
   // Allocates the slots' caches and starts the engine thread.
   bool start(Status& st);
   void stop();
+  // Queues the job (jobs submitted before start wait for it); after stop, ends it cancelled.
   void submit(JobPtr job);
   int n_ctx() const { return engine_.n_ctx; }
   int n_slots() const { return n_slots_; }
