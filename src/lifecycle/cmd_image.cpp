@@ -10,11 +10,11 @@ int bf_cmd_image(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--grow") return bf::lifecycle::image_grow(argc, argv);
     if (a == "--regrow") {
-      if (argc != 3 || i != 1) {
-        fprintf(stderr, "bareflow: image: usage: bareflow image --regrow IMAGE\n");
+      if (argc < 3 || argc > 4 || i != 1) {
+        fprintf(stderr, "bareflow: image: usage: bareflow image --regrow IMAGE [APP.bc]\n");
         return 2;
       }
-      return bf::lifecycle::image_regrow(argv[2]);
+      return bf::lifecycle::image_regrow(argv[2], argc == 4 ? argv[3] : "");
     }
   }
   return bf::boot::image_command(argc, argv);

@@ -75,6 +75,8 @@ def main():
             (["--grow", "-o", out, "--disk", a_file, "--", program_bc], 125, ["a-file", "no such directory"]),
             (["--regrow", a_file], 125, ["a-file", "boot sector"]),
             (["--regrow"], 2, ["--regrow IMAGE"]),
+            (["--regrow", a_file, program_bc, "x"], 2, ["--regrow IMAGE [APP.bc]"]),
+            (["--regrow", a_file, not_bc], 125, ["a-file", "boot sector"]),
         ]
         for args, status, words in image_cases:
             total += 1
