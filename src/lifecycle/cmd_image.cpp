@@ -1,4 +1,4 @@
-// bareflow image: the lifecycle's images (--grow, --regrow) here, the others in src/boot.
+// bareflow image: the lifecycle's images (--grow, --regrow, --shrink-disk) here, the others in src/boot.
 #include <cstdio>
 #include <string>
 
@@ -15,6 +15,13 @@ int bf_cmd_image(int argc, char** argv) {
         return 2;
       }
       return bf::lifecycle::image_regrow(argv[2], argc == 4 ? argv[3] : "");
+    }
+    if (a == "--shrink-disk") {
+      if (argc != 3 || i != 1) {
+        fprintf(stderr, "bareflow: image: usage: bareflow image --shrink-disk IMAGE\n");
+        return 2;
+      }
+      return bf::lifecycle::image_shrink(argv[2]);
     }
   }
   return bf::boot::image_command(argc, argv);

@@ -49,10 +49,11 @@ const char kGrowUsage[] =
     "usage: bareflow image --grow -o IMAGE [--disk DIR] [--converge-after K] [--env NAME=VALUE]... -- APP.bc "
     "[ARGS...]\n"
     "       bareflow image --regrow IMAGE [APP.bc]\n"
+    "       bareflow image --shrink-disk IMAGE\n"
     "An image whose boots run APP.bc under bareflow-static with the code cache on its disk, until K\n"
     "boots in a row compiled nothing new; that boot exports the program and switches the image's GRUB\n"
     "configuration to it (docs/lifecycle.md). --regrow makes a converged image grow again (with APP.bc:\n"
-    "a new version of its program).\n";
+    "a new version of its program); --shrink-disk rewrites a converged image without the runtime.\n";
 
 int malformed(const std::string& what) {
   fprintf(stderr, "bareflow: image: %s\n%s", what.c_str(), kGrowUsage);
@@ -161,6 +162,9 @@ std::string image_grub_cfg() {
          "source ($bareflow_disk)" + state + "/boot.cfg\n";
 }
 
+const char kShrunk[] =
+    "shrunk by --shrink-disk: bareflow-static, the program and the cache are gone (write a new image with --grow)";
+
 // /bareflow/NAME of the FAT partition `fat`, read whole into `text` (through a copy in `tmp`).
 bool read_state_file(const std::string& fat, const std::string& tmp, const std::string& name, std::string& text,
                      std::string& out) {
@@ -182,12 +186,14 @@ int put_state_file(const std::string& fat, const std::string& tmp, const std::st
   return 0;
 }
 
-// The two entries of an image of `image --grow`.
+// The entries of an image of `image --grow`: appliance.cfg always, grow.cfg unless the image was
+// shrunk (then `grow_cfg` is empty).
 int read_grow_state(const std::string& image, const std::string& fat, const std::string& tmp, std::string& grow_cfg,
                     std::string& appliance_cfg) {
   std::string out;
-  if (!read_state_file(fat, tmp, "grow.cfg", grow_cfg, out) || !read_state_file(fat, tmp, "appliance.cfg", appliance_cfg, out))
+  if (!read_state_file(fat, tmp, "appliance.cfg", appliance_cfg, out))
     return fail(image, "not an image of bareflow image --grow (" + boot::last_line(out) + ")");
+  if (!read_state_file(fat, tmp, "grow.cfg", grow_cfg, out)) grow_cfg.clear();
   return 0;
 }
 
@@ -230,6 +236,7 @@ class ImageReplacement {
     return path_;
   }
   int commit() {
+    boot::remove_on_signal(path_);  // write_grub_image forgot it
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     bool synced = fd >= 0 && ::fsync(fd) == 0;
     if (fd >= 0) ::close(fd);
@@ -304,6 +311,7 @@ int image_regrow(const std::string& image, const std::string& program) {
   if (tmp.path().empty()) return fail("temporary directory", std::strerror(errno));
   std::string grow_cfg, appliance_cfg;
   if (int r = read_grow_state(image, fat, tmp.path(), grow_cfg, appliance_cfg)) return r;
+  if (grow_cfg.empty()) return fail(image, kShrunk);
   std::string bitcode, app_path = word_after(grow_cfg, "--in-image"), old_module = module_of(appliance_cfg);
   if (!program.empty() && !read_bitcode(program, bitcode, error)) return fail("image --regrow", error);
   if (app_path.empty() || old_module.empty()) return fail(image, "its boot configurations name no program or module");
@@ -328,6 +336,55 @@ int image_regrow(const std::string& image, const std::string& program) {
       return fail(image, "cannot write " + app_path + ": " + boot::last_line(out));
   }
   return next.commit();
+}
+
+int image_shrink(const std::string& image) {
+  std::string fat, error, out;
+  if (!fat_of(image, fat, error)) return fail("image --shrink-disk", error);
+  boot::TempDir tmp;
+  if (tmp.path().empty()) return fail("temporary directory", std::strerror(errno));
+  std::string grow_cfg, appliance_cfg, boot_cfg;
+  if (int r = read_grow_state(image, fat, tmp.path(), grow_cfg, appliance_cfg)) return r;
+  if (grow_cfg.empty()) return fail(image, "already shrunk by --shrink-disk");
+  const std::string state = kState, module = module_of(appliance_cfg);
+  if (!read_state_file(fat, tmp.path(), "boot.cfg", boot_cfg, out) || boot_cfg != appliance_cfg)
+    return fail(image, "has not converged: " + state + "/boot.cfg is not the appliance's entry (boot it until a boot "
+                       "runs its appliance; bareflow lifecycle --show IMAGE)");
+  if (module.empty()) return fail(image, "its appliance entry names no module");
+
+  // What the appliance's boots read and write: its entries, the appliance, the journal and the
+  // export's report under /bareflow, and the --disk files at the root.
+  const std::string content = tmp.path() + "/content", kept = content + "/bareflow";
+  std::error_code ec;
+  fs::create_directories(kept, ec);
+  if (ec) return fail(kept, ec.message());
+  if (!write_text(kept + "/boot.cfg", appliance_cfg) || !write_text(kept + "/appliance.cfg", appliance_cfg))
+    return fail(kept, "cannot write the boot configurations");
+  const std::string appliance = appliance_path(state, module);
+  for (const std::string& path : {appliance, journal_path(state), state + "/export.json"}) {
+    if (!boot::run_tool({"mcopy", "-n", "-i", fat, "::" + path, kept + "/"}, &out)) continue;
+    if (path != state + "/export.json") return fail(image, "cannot read " + path + ": " + boot::last_line(out));
+  }
+  if (boot::run_tool({"mdir", "-b", "-i", fat, "::/"}, &out)) return fail(image, "cannot list: " + boot::last_line(out));
+  std::istringstream listing(out);
+  for (std::string line; std::getline(listing, line);) {
+    if (line.rfind("::/", 0) != 0 || line == "::" + state + "/") continue;
+    if (boot::run_tool({"mcopy", "-s", "-n", "-i", fat, line, content + "/"}, &out))
+      return fail(image, "cannot read " + line.substr(2) + ": " + boot::last_line(out));
+  }
+
+  // A FAT32 partition as small as FAT32 goes, and room for the journal's lines.
+  const std::string small_fat = tmp.path() + "/fat.img";
+  if (int r = boot::make_fat_image(small_fat, boot::tree_bytes(content), 34, 2)) return r;
+  for (const std::string& e : boot::dir_entries(content))
+    if (int r = boot::copy_into_image(small_fat, content + "/" + e, e)) return r;
+  ImageReplacement next(image);
+  if (int r = boot::write_grub_image(next.path(), image_grub_cfg(), small_fat, tmp.path())) return r;
+  long long before = boot::tree_bytes(image);
+  if (int r = next.commit()) return r;
+  printf("%s: %lld bytes, %lld before (the runtime, the program and the cache removed)\n", image.c_str(),
+         boot::tree_bytes(image), before);
+  return 0;
 }
 
 bool read_image_journal(const std::string& image, std::vector<Record>& records, std::string& error) {

@@ -5,7 +5,9 @@ loop: an image booted with `bareflow boot --image` until it runs its appliance: 
       the reference tokens and leaves a FAT partition that fsck.fat -n finds clean; the journal
       (read from the image by `bareflow lifecycle --show IMAGE`) says grow..., converged,
       appliance, one line per boot, and the appliance loads at least 50x fewer bytes of code.
-      `--regrow` with a file that is not bitcode is refused, the image unchanged.
+      `--shrink-disk` is refused before the convergence, leaves the image as it was when
+      stopped, and after it writes a smaller image without the runtime that boots the appliance
+      (the reference tokens, fsck-clean, its line in the journal) and refuses --regrow.
 kill: QEMU killed during the guest's export, then as the converging boot switches its boot
       configuration: each time the image still boots, correctly (grow again or the appliance)
       and fsck-clean, with no temporary left; it reaches the appliance. Then `bareflow image
@@ -186,12 +188,65 @@ def refused(bareflow, image, args, words):
     return not ok
 
 
+def stop_shrink(bareflow, image, tmp):
+    """`--shrink-disk` stopped (SIGTERM) while it writes the new image, on a copy of `image`:
+    the copy stays as it was and nothing is left beside it. Returns the failures."""
+    copy = os.path.join(tmp, "copy.img")
+    subprocess.run(["cp", "--sparse=always", image, copy], check=True)
+    before = digest(copy)
+    p = subprocess.Popen([bareflow, "image", "--shrink-disk", copy], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = False
+    while p.poll() is None and not seen:
+        seen = bool(image_temporaries(copy))
+        time.sleep(0.001)
+    if seen:
+        p.send_signal(signal.SIGTERM)
+    p.wait()
+    left, same = image_temporaries(copy), digest(copy) == before
+    os.unlink(copy)
+    print(f"--shrink-disk stopped as it wrote the new image: exit {p.returncode}, the image "
+          f"{'as it was' if same else 'CHANGED'}, left beside it {left}")
+    return not seen or not same or bool(left) or p.returncode != -signal.SIGTERM
+
+
+def shrink(bareflow, image, entry, tmp):
+    """--shrink-disk of a converged image; returns the failures."""
+    failures = stop_shrink(bareflow, image, tmp)
+    size = os.path.getsize(image)
+    status, out, err = image_command(bareflow, "--shrink-disk", image)
+    if status != 0:
+        print(f"FAIL: --shrink-disk: exit {status}: {err}")
+        return failures + 1
+    print(f"--shrink-disk: {out.strip()}; image now {image_bytes(image)}")
+    left = state_files(image, "")
+    gone = [n for n in ("bareflow-static", "llama.bc", "sysroot", "cache", "grow.cfg") if any(n in f for f in left)]
+    if os.path.getsize(image) * 2 > size or gone or not state_files(image, "appliance-") or image_temporaries(image):
+        print(f"FAIL: after --shrink-disk /bareflow holds {left}, the image {os.path.getsize(image)} bytes (was {size})")
+        failures += 1
+    fsck = fsck_problem(image, tmp)
+    if fsck:
+        print(f"FAIL: fsck.fat -n after --shrink-disk: {fsck}")
+        failures += 1
+    before = len(read_journal(bareflow, image, tmp))
+    problem, said = boot(bareflow, image, entry, tmp)
+    records = read_journal(bareflow, image, tmp)
+    print(f"shrunk, boot {records[-1]['boot'] if records else '?'} ({records[-1]['phase'] if records else '?'}): "
+          f"{problem or said}")
+    if problem or len(records) != before + 1 or records[-1]["phase"] != "appliance":
+        print("FAIL: the shrunk image's boot")
+        failures += 1
+    failures += refused(bareflow, image, ["--regrow", image], ["shrunk by --shrink-disk"])
+    failures += refused(bareflow, image, ["--shrink-disk", image], ["already shrunk"])
+    return failures
+
+
 def loop(bareflow, llama_bc, shared, entry, tmp):
     image = grow_image(bareflow, llama_bc, shared, entry, tmp)
     print(f"image before: {image_bytes(image)}")
+    failures = refused(bareflow, image, ["--shrink-disk", image], ["has not converged", "boot.cfg"])
     with open(os.path.join(tmp, "not.bc"), "w") as f:
         f.write("int main() {}\n")
-    failures = refused(bareflow, image, ["--regrow", image, os.path.join(tmp, "not.bc")], ["not.bc", "not LLVM bitcode"])
+    failures += refused(bareflow, image, ["--regrow", image, os.path.join(tmp, "not.bc")], ["not.bc", "not LLVM bitcode"])
     failures += boot_until_appliance(bareflow, image, entry, tmp, "")
     print(f"image after: {image_bytes(image)}")
     records = read_journal(bareflow, image, tmp)
@@ -203,7 +258,7 @@ def loop(bareflow, llama_bc, shared, entry, tmp):
     if problem:
         print(f"FAIL: {problem}")
         failures += 1
-    return failures
+    return failures + shrink(bareflow, image, entry, tmp)
 
 
 def state_files(image, part):
