@@ -62,7 +62,8 @@ const char kBootUsage[] =
 const char kImageUsage[] =
     "usage: bareflow image -o IMAGE [OPTIONS] -- PROGRAM [ARGS...]\n"
     "       bareflow image --grow -o IMAGE [--converge-after K] [OPTIONS] -- APP.bc [ARGS...]\n"
-    "       bareflow image --regrow IMAGE\n"
+    "       bareflow image --regrow IMAGE [APP.bc]\n"
+    "       bareflow image --shrink-disk IMAGE\n"
     "Writes a disk image that boots the unikernel with GRUB (BIOS) on a PC or under QEMU and runs the\n"
     "static program, with the program and the files of DIR on a FAT32 partition.\n"
     "  -o, --output IMAGE the image to write\n"
@@ -72,7 +73,10 @@ const char kImageUsage[] =
     "                     export it when K boots in a row compiled nothing new, and boot that\n"
     "                     from then on (docs/lifecycle.md)\n"
     "  --converge-after K with --grow: the quiet boots before the export (default 2)\n"
-    "  --regrow IMAGE     a grown image boots bareflow again and converges anew\n"
+    "  --regrow IMAGE     a grown image boots bareflow again and converges anew; with APP.bc,\n"
+    "                     a new version of its program (the same name and arguments)\n"
+    "  --shrink-disk IMAGE  rewrites a converged image with only its appliance, journal and\n"
+    "                     files: no bareflow-static, program, sysroot or cache (no --regrow after)\n"
     "  --verbose          the kernel also writes its log to the program's stderr\n"
     "  --strace           the kernel logs every system call\n"
     "  --help             this text\n";

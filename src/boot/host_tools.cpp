@@ -175,8 +175,8 @@ std::string last_line(const std::string& s) {
   return p == std::string::npos ? t : t.substr(p + 1);
 }
 
-int make_fat_image(const std::string& image, long long bytes) {
-  long long mib = std::max(64LL, (bytes * 5 / 4 >> 20) + 32);
+int make_fat_image(const std::string& image, long long bytes, long long min_mib, long long margin_mib) {
+  long long mib = std::max(min_mib, (bytes * 5 / 4 >> 20) + margin_mib);
   long long sectors = mib * 2048;
   int fd = open(image.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0 || ftruncate(fd, sectors * 512)) return fail(image, std::strerror(errno));

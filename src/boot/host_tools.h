@@ -44,8 +44,9 @@ int run_tool(const std::vector<std::string>& args, std::string* output = nullptr
              const std::vector<std::string>& env = {});
 std::string last_line(const std::string& s);
 
-// A FAT32 image of at least `bytes` of content (mformat; no mounting).
-int make_fat_image(const std::string& image, long long bytes);
+// A FAT32 image of at least `bytes` of content plus `margin_mib`, and `min_mib` MiB at least
+// (mformat; no mounting). FAT32 needs 65525 clusters: 34 MiB at one sector per cluster.
+int make_fat_image(const std::string& image, long long bytes, long long min_mib = 64, long long margin_mib = 32);
 int copy_into_image(const std::string& image, const std::string& src, const std::string& dst);
 
 }  // namespace bf::boot

@@ -64,7 +64,7 @@ def main():
             if not ok:
                 print(f"     want exit {status} and one line with {words}; stderr:\n{p.stderr}")
                 failures += 1
-        # bareflow image --grow and --regrow: usage errors (2) and refusals (125), no image written.
+        # bareflow image --grow, --regrow and --shrink-disk: usage errors (2) and refusals (125), no image written.
         out = os.path.join(tmp, "flow.img")
         image_cases = [
             (["--grow", "--", program_bc], 2, ["bareflow: image: ", "no image given"]),
@@ -75,6 +75,11 @@ def main():
             (["--grow", "-o", out, "--disk", a_file, "--", program_bc], 125, ["a-file", "no such directory"]),
             (["--regrow", a_file], 125, ["a-file", "boot sector"]),
             (["--regrow"], 2, ["--regrow IMAGE"]),
+            (["--regrow", a_file, program_bc, "x"], 2, ["--regrow IMAGE [APP.bc]"]),
+            (["--regrow", a_file, not_bc], 125, ["a-file", "boot sector"]),
+            (["--shrink-disk"], 2, ["--shrink-disk IMAGE"]),
+            (["--shrink-disk", a_file], 125, ["a-file", "boot sector"]),
+            (["--shrink-disk", os.path.join(tmp, "missing.img")], 125, ["missing.img", "No such file"]),
         ]
         for args, status, words in image_cases:
             total += 1
