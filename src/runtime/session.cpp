@@ -70,6 +70,17 @@ void checkpoint_loop() {
   }
 }
 
+void stop_checkpoints() {
+  Finish& r = g_finish;
+  if (!r.checkpoints.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(r.mutex);
+    r.done = true;
+  }
+  r.wake.notify_all();
+  r.checkpoints.join();
+}
+
 void write_report() {
   Finish& r = g_finish;
   fflush(stdout);
@@ -110,6 +121,9 @@ void finish_compiles() {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                             std::chrono::duration<double>(r.finish_compiles_s));
+  // The program's counts move no more: one checkpoint now (the compiles record their units as
+  // they go), none every few seconds while they run (under TCG each costs the compiler's CPU).
+  stop_checkpoints();
   checkpoint();
   static profile::Profile store;  // read by the compiler thread until it ends
   const bool have = r.cache->read_profile(store);
@@ -120,14 +134,7 @@ void finish_compiles() {
 void finish() {
   Finish& r = g_finish;
   vm::Program::shutdown_all_in_exit();
-  if (r.checkpoints.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(r.mutex);
-      r.done = true;
-    }
-    r.wake.notify_all();
-    r.checkpoints.join();
-  }
+  stop_checkpoints();
   if (r.cache) checkpoint();
   if (r.print || !r.out.empty()) write_report();
 }
