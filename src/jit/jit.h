@@ -3,6 +3,7 @@
 // hands its JIT options here; everything else about tiering lives in src/jit.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -66,6 +67,14 @@ class Tiering {
   virtual ~Tiering() = default;
   // Stops the background compiler (waits for a compile in progress). Idempotent.
   virtual void stop() = 0;
+  // Stops as stop() does, after finishing on the compiler thread what this run found worth
+  // compiling (`bareflow run --finish-compiles`): the compile in flight, then what the next
+  // run's plan would compile at start, planned from `store` (the profile store with this run in
+  // it; null: nothing) and this run's own tier-ups and failures. No compile starts after
+  // `deadline` (one started runs to its end); `published` runs on the compiler thread after each
+  // unit is installed. Without a background compiler (interp, O1-O3), or once stopped: stop().
+  virtual void finish_compiles(const profile::Profile* store, std::chrono::steady_clock::time_point deadline,
+                               std::function<void()> published) = 0;
   // The profile JSON with the tier-ups added ("tier_ups": time, function, from, to, compile
   // ms, bytes) and each function's current tier.
   virtual std::string add_to_profile(const std::string& profile_json) const = 0;

@@ -129,6 +129,15 @@ class TieringImpl final : public Tiering {
   void plan_from_history() {
     const profile::Profile* store = history_.profile ? history_.profile() : nullptr;
     compiler_->set_history(store);
+    make_plan(store);
+  }
+
+  // The plan from `store` (plan_from_history). A function this run has compiled or loaded
+  // counts as taken to a tier, and this run's failures as the store's: at exit
+  // (finish_compiles) that is what the store will hold once the run is in it.
+  void make_plan(const profile::Profile* store) {
+    plan_.clear();
+    planned_tier_.clear();
     if (!options_.params.plan || !store || store->functions.size() != m_.functions.size() || store->run_weight <= 0) return;
     const Params& p = options_.params;
     const int max_tier = int(std::min<uint64_t>(p.max_tier, 3));
@@ -149,9 +158,9 @@ class TieringImpl final : public Tiering {
       if (f.weight >= 1) expected_[k] = hotness;
       int earned = 0;
       for (int t = 1; t <= max_tier; t++)
-        if (hotness >= double(thresholds[t - 1]) || f.tier_ups.count(tier_name(t))) earned = t;
+        if (hotness >= double(thresholds[t - 1]) || f.tier_ups.count(tier_name(t)) || tier_of(k) >= t) earned = t;
       if (earned && p.plan_tier) earned = int(std::min<uint64_t>(p.plan_tier, uint64_t(max_tier)));
-      while (earned && f.failures.count(tier_name(earned))) earned--;
+      while (earned && (f.failures.count(tier_name(earned)) || (failed_[k] & (1u << earned)))) earned--;
       if (earned > tier_of(k)) {
         planned_tier_[k] = earned;
         order.push_back({hotness, k});
@@ -159,6 +168,15 @@ class TieringImpl final : public Tiering {
     }
     std::stable_sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first > b.first; });
     for (auto [hotness, k] : order) plan_.push_back(k);
+  }
+
+  void finish_compiles(const profile::Profile* store, std::chrono::steady_clock::time_point deadline,
+                       std::function<void()> published) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!stopping_ && thread_.joinable()) finish_ = {true, store, deadline, std::move(published)};
+    }
+    stop();
   }
 
   void stop() override {
@@ -306,7 +324,7 @@ class TieringImpl final : public Tiering {
   void register_exit_hook() {
     if (exit_hook_registered_) return;
     exit_hook_registered_ = true;
-    atexit([] { vm::Program::shutdown_all(); });
+    atexit([] { vm::Program::shutdown_all_in_exit(); });
   }
 
   // Compiles one unit at request.tier with the policy's settings for that tier, and publishes
@@ -341,19 +359,39 @@ class TieringImpl final : public Tiering {
     }
   }
 
+  // The end of the compiler thread once stopping_ is set: with finish_compiles, the next run's
+  // plan, compiled now, unit by unit until the plan is done or the deadline has passed.
+  void finish_planned() {
+    if (!finish_.wanted) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    make_plan(finish_.store);
+    finishing_ = true;
+    size_t units = 0;
+    while (!plan_.empty() && std::chrono::steady_clock::now() < finish_.deadline && compile_planned()) {
+      units++;
+      if (finish_.published) finish_.published();
+    }
+    std::erase_if(plan_, [&](uint32_t k) { return tier_of(k) >= planned_tier_[k]; });
+    if (options_.tier_log)
+      fprintf(stderr, "[finish] %zu unit%s in %.3f s at exit; %zu function%s left for the next run\n", units,
+              units == 1 ? "" : "s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+              plan_.size(), plan_.size() == 1 ? "" : "s");
+  }
+
   void run() {
     const Params& p = options_.params;
     plan_from_history();
-    while (compile_planned()) {
+    bool stopped = false;
+    while (!stopped && compile_planned()) {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) return;
+      stopped = stopping_;
     }
-    for (;;) {
+    while (!stopped) {
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait_for(lock, std::chrono::microseconds(std::max<uint64_t>(p.poll_us, 50)),
                        [this] { return stopping_; });
-        if (stopping_) return;
+        if (stopping_) break;
       }
       if (p.osr && compile_osr_entries()) continue;
       // Candidates: functions that earned a higher tier and are still running (their hotness
@@ -411,6 +449,7 @@ class TieringImpl final : public Tiering {
       request.tier = best_tier;
       compile_unit(request);
     }
+    finish_planned();
   }
 
   // Reported once; the function stays where it is and is not tried at this tier again.
@@ -577,6 +616,7 @@ class TieringImpl final : public Tiering {
       if (result.functions.size() > 1 && !unit) note += " (unit of " + std::to_string(result.functions.size()) + ")";
       if (result.inlined_callees) note += " (+" + std::to_string(result.inlined_callees) + " callees)";
       if (result.from_cache) note += " (cache " + result.key.hex().substr(0, 12) + ")";
+      if (finishing_) note += " (at exit)";
       for (const Event& e : events)
         fprintf(stderr, "[tier] %8.3fs  %-40s %s->%s  %7.1f ms  %llu B%s\n", e.seconds, e.function.c_str(),
                 tier_name(e.from), tier_name(e.to), e.compile_ms, static_cast<unsigned long long>(e.bytes), note.c_str());
@@ -593,6 +633,14 @@ class TieringImpl final : public Tiering {
   std::map<uint32_t, int> planned_tier_;  // ... and the tier each is planned for
   std::vector<double> expected_;          // compiler thread: hotness per run, from history (-1: none)
   bool exit_hook_registered_ = false;     // compiler thread
+  struct FinishRequest {
+    bool wanted = false;
+    const profile::Profile* store = nullptr;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void()> published;
+  };
+  FinishRequest finish_;                  // set under mutex_ before stopping_
+  bool finishing_ = false;                // compiler thread: compiling finish_'s plan
   struct UnitUse {
     UnitKey key;
     int tier = 0;  // 0: interpreted

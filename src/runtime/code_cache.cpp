@@ -189,15 +189,28 @@ jit::History CodeCache::history() {
   return h;
 }
 
+bool CodeCache::read_profile(profile::Profile& out) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return store_->get_profile(module_, out) == cache::Miss::hit;
+}
+
 void CodeCache::checkpoint(const profile::Profile& so_far, const std::vector<jit::Unit>* units_in_use) {
+  if (!recorder_) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string error;
+    if (!recorder_->checkpoint(so_far, error)) log("profile store not written: " + error);
+  }
+  if (units_in_use) record_units(*units_in_use);
+}
+
+void CodeCache::record_units(const std::vector<jit::Unit>& units_in_use) {
   if (!recorder_) return;
   std::lock_guard<std::mutex> lock(mutex_);
   std::string error;
-  if (!recorder_->checkpoint(so_far, error)) log("profile store not written: " + error);
-  if (!units_in_use) return;
   std::vector<ManifestUnit> ours;
   std::set<uint32_t> covered;
-  for (const jit::Unit& u : *units_in_use) {
+  for (const jit::Unit& u : units_in_use) {
     ManifestUnit m;
     m.key = u.key.hex();
     m.environment = environment_digest_;

@@ -45,9 +45,17 @@ class CodeCache final : public jit::UnitCache {
   // (a line each on the tier log).
   jit::History history();
 
-  // This run's counts so far into the profile store (the first call counts a new run); at exit
-  // (`final`), also the units in use into the manifest. Safe from another thread than the JIT's.
+  // This run's counts so far into the profile store (the first call counts a new run), and the
+  // units in use, when given, into the manifest (record_units). Safe from another thread than
+  // the JIT's.
   void checkpoint(const profile::Profile& so_far, const std::vector<jit::Unit>* units_in_use);
+  // The units in use into the manifest: they replace the entries of the functions they serve.
+  void record_units(const std::vector<jit::Unit>& units_in_use);
+  // Whether this run writes the cache (not --cache=read-only).
+  bool writes() const { return recorder_ != nullptr; }
+  // The module's profile store as it is now (with this run's checkpoints in it); false when
+  // there is none or it is damaged.
+  bool read_profile(profile::Profile& out);
 
  private:
   CodeCache() = default;

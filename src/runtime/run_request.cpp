@@ -1,6 +1,8 @@
 // The command line of `bareflow run`.
 #include "runtime/run_request.h"
 
+#include <cstdlib>
+
 namespace bf::runtime {
 
 std::string run_usage() {
@@ -20,6 +22,9 @@ std::string run_usage() {
          "  --no-cache                   run without the code cache (same as --cache=off)\n"
          "  --cache=read-write|read-only|off  read-only: take cached code and profiles, write nothing\n"
          "  --cache-max SIZE             bound the cache (default 1G; K, M, G, T), least recently used go first\n"
+         "  --finish-compiles[=SECONDS]  at exit, compile and cache for up to SECONDS (default 60) what the\n"
+         "                               run found hot and did not compile yet, so that the next run of the\n"
+         "                               same command compiles nothing (--tier=auto, a writable cache)\n"
          "  -h, --help                   this text\n";
 }
 
@@ -72,6 +77,17 @@ Parsed parse_run_request(int argc, char** argv, RunRequest& request, std::string
         error = "run: --cache-max: '" + v + "' is not a size (bytes, or with K, M, G, T)";
         return Parsed::malformed;
       }
+    } else if (a == "--finish-compiles") {
+      request.finish_compiles_s = kFinishCompilesSeconds;
+    } else if (a.rfind("--finish-compiles=", 0) == 0) {
+      const std::string v = a.substr(18);
+      char* end = nullptr;
+      const double s = v.empty() ? 0 : std::strtod(v.c_str(), &end);
+      if (v.empty() || *end || !(s > 0 && s <= 86400)) {
+        error = "run: --finish-compiles: '" + v + "' is not a number of seconds (more than 0, at most 86400)";
+        return Parsed::malformed;
+      }
+      request.finish_compiles_s = s;
     } else if (a == "--dump-code" || a.rfind("--dump-code=", 0) == 0) {
       if (a == "--dump-code" && i + 1 >= argc) {
         error = "run: --dump-code needs a function name";

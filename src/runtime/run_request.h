@@ -18,7 +18,13 @@ struct RunRequest {
   std::string profile_out;        // --profile-out FILE: the profile as JSON at exit
   std::string dump_code;          // --dump-code FUNCTION: print its tier-0 code instead of running
   CacheOptions cache;             // --cache-dir, --no-cache, --cache=MODE, --cache-max
+  // --finish-compiles[=SECONDS]: at exit, with a cache to write, compile for up to SECONDS what
+  // this run found worth compiling and has not (docs/code-cache.md, "Finishing at exit"); 0: off.
+  double finish_compiles_s = 0;
 };
+
+// --finish-compiles without a value.
+constexpr double kFinishCompilesSeconds = 60;
 
 enum class Parsed {
   run,          // run the request

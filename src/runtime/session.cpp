@@ -7,6 +7,7 @@
 // and it was registered after the JIT's warm-up constructed the statics that a compile uses.
 #include "runtime/session.h"
 
+#include <signal.h>
 #include <x86intrin.h>
 
 #include <chrono>
@@ -35,6 +36,7 @@ struct Finish {
   vm::Program* program = nullptr;
   jit::Tiering* tiering = nullptr;
   CodeCache* cache = nullptr;
+  double finish_compiles_s = 0;  // --finish-compiles
   bool print = false;
   std::string out;
   uint64_t tsc0 = 0;
@@ -68,6 +70,17 @@ void checkpoint_loop() {
   }
 }
 
+void stop_checkpoints() {
+  Finish& r = g_finish;
+  if (!r.checkpoints.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(r.mutex);
+    r.done = true;
+  }
+  r.wake.notify_all();
+  r.checkpoints.join();
+}
+
 void write_report() {
   Finish& r = g_finish;
   fflush(stdout);
@@ -84,17 +97,44 @@ void write_report() {
   }
 }
 
+// With --finish-compiles, the program's shutdown hook (before exit() destroys anything a compile
+// uses): the run so far goes to the cache, then the compiler thread finishes what this run found
+// worth compiling, storing each unit and recording it in the manifest as it goes, so that a kill
+// at any moment leaves a cache that the next run reads; the next run compiles what is left.
+void finish_compiles() {
+  Finish& r = g_finish;
+  if (vm::Program::exit_started()) {  // an exit the runtime did not see: no compile can run now
+    r.tiering->stop();
+    return;
+  }
+  // The program has ended: Ctrl-C and SIGTERM end the process now, as they would a program
+  // without handlers, instead of entering the program's handlers during the compiles.
+  for (int sig : {SIGINT, SIGTERM}) {
+    struct sigaction sa {};
+    if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL) {
+      sa = {};
+      sa.sa_handler = SIG_DFL;
+      sigaction(sig, &sa, nullptr);
+    }
+  }
+  fflush(nullptr);  // the program's output is out before the wait
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(r.finish_compiles_s));
+  // The program's counts move no more: one checkpoint now (the compiles record their units as
+  // they go), none every few seconds while they run (under TCG each costs the compiler's CPU).
+  stop_checkpoints();
+  checkpoint();
+  static profile::Profile store;  // read by the compiler thread until it ends
+  const bool have = r.cache->read_profile(store);
+  r.tiering->finish_compiles(have ? &store : nullptr, deadline,
+                             [] { g_finish.cache->record_units(g_finish.tiering->units_in_use()); });
+}
+
 void finish() {
   Finish& r = g_finish;
-  r.program->shutdown();
-  if (r.checkpoints.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(r.mutex);
-      r.done = true;
-    }
-    r.wake.notify_all();
-    r.checkpoints.join();
-  }
+  vm::Program::shutdown_all_in_exit();
+  stop_checkpoints();
   if (r.cache) checkpoint();
   if (r.print || !r.out.empty()) write_report();
 }
@@ -152,6 +192,11 @@ int run(const RunRequest& request) {
   r.tsc0 = __rdtsc();
   r.t0 = std::chrono::steady_clock::now();
   if (r.cache) r.checkpoints = std::thread(checkpoint_loop);
+  if (r.tiering && r.cache && r.cache->writes() && request.jit.mode == jit::TierMode::automatic &&
+      request.finish_compiles_s > 0) {
+    r.finish_compiles_s = request.finish_compiles_s;
+    program->set_shutdown_hook(finish_compiles);
+  }
   atexit(finish);
   int status = program->run_main(request.args, options);
   program->shutdown();

@@ -6,6 +6,7 @@
 #include <llvm/Support/MemoryBuffer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "modules/modules.h"
@@ -21,6 +22,7 @@ namespace {
 // Programs alive in this process, whose hooks the program's exit() runs.
 std::mutex g_programs_mutex;
 std::vector<Program*> g_programs;
+std::atomic<bool> g_exit_started{false};
 }  // namespace
 
 Program::Program() {
@@ -46,6 +48,13 @@ void Program::shutdown() {
   }
   if (hook) hook();
 }
+
+void Program::shutdown_all_in_exit() {
+  g_exit_started = true;
+  shutdown_all();
+}
+
+bool Program::exit_started() { return g_exit_started; }
 
 void Program::shutdown_all() {
   std::vector<Program*> programs;

@@ -81,6 +81,10 @@ class Program {
   void shutdown();
   // The program's exit(): every live program's hook.
   static void shutdown_all();
+  // The same from an atexit handler: exit() has begun, and whatever it destroys before that
+  // handler (function-local statics) is gone; exit_started() says so to the hooks.
+  static void shutdown_all_in_exit();
+  static bool exit_started();
 
   Machine& machine() { return *machine_; }
 

@@ -4,6 +4,7 @@
 // the cache is written leaves a disk that fsck.fat finds clean and a cache that the next boot
 // (and `bareflow cache verify` on the host) reads correctly, and a damaged entry is a miss.
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <regex>
 #include <string>
@@ -97,31 +98,36 @@ TEST_P(TieredRun, GivesTheReferenceTokensWhileFunctionsGoUp) {
 INSTANTIATE_TEST_SUITE_P(Runtime, TieredRun, ::testing::Values(1, 2),
                          [](const ::testing::TestParamInfo<int>& info) { return "Smp" + std::to_string(info.param); });
 
-// One command, three boots of one kept disk: the first compiles and fills the cache; the second
-// takes every unit the first compiled from the disk (and compiles at start what the first found
-// hot but had no time for: the plan, docs/code-cache.md); the third compiles nothing. One CPU,
-// the shortest boots: TieredRun covers --smp 2.
+// One command, two boots of one kept disk. Under TCG the first boot's compiles outlast its run
+// (an O3 unit takes tens of seconds), so its command finishes them at exit (--finish-compiles:
+// the compile in flight and what the second boot would otherwise compile at start, the plan;
+// docs/code-cache.md, "Finishing at exit"): the second boot takes every unit from the disk,
+// compiles nothing and gives the same tokens. One CPU, the shortest boots: TieredRun covers
+// --smp 2. The bound is generous: the test is about what the second boot compiles, not time.
 TEST(Runtime, KeptDiskBootsWarm) {
   TempDir tmp;
   std::string dir = model_dir(tmp), image = tmp.path() + "/disk.img";
   std::vector<std::vector<TierUp>> boots;
-  for (int n = 1; n <= 3; n++) {
-    Result r = run(boot({"--keep", image, "--disk", dir}, run_command()));
+  for (int n = 1; n <= 2; n++) {
+    Result r = run(boot({"--keep", image, "--disk", dir}, run_command({"--finish-compiles=300"})));
     ASSERT_EQ(r.status, 0) << "boot " << n << ": " << r.err;
     EXPECT_EQ(json_ints(r.out, "generated_tokens"), reference_tokens()) << "boot " << n << ": " << r.out;
     EXPECT_EQ(r.err.find("[cache]"), std::string::npos) << "boot " << n << " missed: " << r.err;
+    EXPECT_NE(r.err.find(" 0 functions left for the next run"), std::string::npos) << "boot " << n << ": " << r.err;
     boots.push_back(tier_ups(r.err));
     expect_fsck_clean(image);
   }
   EXPECT_GE(compiled(boots[0]), 1u);
   EXPECT_EQ(compiled(boots[0]), boots[0].size()) << "a cold disk has nothing to take";
-  for (const TierUp& first : boots[0]) {
+  EXPECT_EQ(compiled(boots[1]), 0u) << "boot 2 compiled something";
+  // Every function boot 1 left compiled (at the last tier it reached) comes from the disk.
+  std::map<std::string, std::string> last;
+  for (const TierUp& u : boots[0]) last[u.function] = u.to;
+  for (const auto& [function, tier] : last) {
     bool taken = false;
-    for (const TierUp& second : boots[1]) taken |= second.cached && second.function == first.function && second.to == first.to;
-    EXPECT_TRUE(taken) << first.function << " at " << first.to << " was not taken from the disk by boot 2";
+    for (const TierUp& second : boots[1]) taken |= second.cached && second.function == function && second.to == tier;
+    EXPECT_TRUE(taken) << function << " at " << tier << " was not taken from the disk by boot 2";
   }
-  EXPECT_EQ(compiled(boots[2]), 0u) << "boot 3 compiled something";
-  EXPECT_GE(boots[2].size(), boots[0].size());
   expect_cache_verifies(tmp, image);
 }
 

@@ -16,10 +16,15 @@
                    features (BAREFLOW_TEST_CPU_FEATURES): each takes nothing from the cache and
                    prints the native output;
   refusals         a cache directory that is world-writable or another user's: one warning, the
-                   run goes on without the cache; --cache=read-only writes nothing.
+                   run goes on without the cache; --cache=read-only writes nothing;
+  finish           --finish-compiles, on a run whose compile budget leaves its hot functions to
+                   the exit: the next run of the same command compiles nothing (without the option
+                   it compiles them); SIGKILL, and SIGINT to a program with a handler of its own,
+                   during those compiles end the process at once and leave a cache that verifies
+                   clean and gives the next run the same output.
 
 usage: code_cache_test.py BAREFLOW LLAMA_BC SHARED PROGRAMS_DIR TEST [N]
-(PROGRAMS_DIR holds constant3.bc, constant4.bc and their .native builds.)"""
+(PROGRAMS_DIR holds constant3.bc, constant4.bc and their .native builds, and interrupt.bc.)"""
 import json
 import os
 import random
@@ -265,6 +270,73 @@ def test_refusals(llama, tmp):
     check(ok and taken(err) and after == listing, "--cache=read-only: takes units, writes nothing")
 
 
+# A compile budget of nothing: the run compiles nothing live but OSR entries (which the budget
+# lets through) and the variadic functions compiled before main, and leaves its hot functions to
+# the next run's plan, or to --finish-compiles.
+NO_BUDGET = ["--jit-param", "compile_share=0", "--jit-param", "compile_allowance_ms=0"]
+FINISH = ["--finish-compiles"]
+
+
+def interrupted_at_exit(command, sig, complete):
+    """COMMAND (with --finish-compiles) given SIG as soon as its output is complete by COMPLETE
+    (the compiles at exit start then): (exit status, stdout, stderr text)."""
+    p = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = b""
+    while not complete(out):
+        chunk = p.stdout.read1(65536)
+        if not chunk:
+            break
+        out += chunk
+    p.send_signal(sig)
+    err = p.stderr.read().decode(errors="replace")
+    p.wait(timeout=60)
+    return p.returncode, out, err
+
+
+def json_complete(out):
+    try:
+        json.loads(out)
+        return True
+    except ValueError:
+        return False
+
+
+def test_finish(llama, tmp, programs):
+    # Without the option, the second run compiles what the first had no budget for (at start).
+    control = os.path.join(tmp, "control")
+    llama.run(control, NO_BUDGET)
+    ok, message, err = llama.run(control, NO_BUDGET)
+    check(ok and compiles(err), f"without --finish-compiles, run 2 compiles the plan: {message}")
+    cache = os.path.join(tmp, "cache")
+    ok, message, err = llama.run(cache, NO_BUDGET + FINISH)
+    at_exit = [l for l in compiles(err) if l.endswith("(at exit)")]
+    check(ok and at_exit and "0 functions left for the next run" in err,
+          f"run 1 compiles {len(at_exit)} functions at exit: {message}; {err[-400:]}")
+    ok, message, err = llama.run(cache, NO_BUDGET + FINISH)
+    check(ok and not compiles(err) and taken(err), "run 2 of the same command compiles nothing and takes the units: "
+          + message + "; " + "; ".join(compiles(err)[:3]))
+    rc, text = verify(llama.bareflow, cache)
+    check(rc == 0, f"cache verify: {text.strip()[-300:]}")
+    # SIGKILL while the llama app's units are written; SIGINT to a program whose own handler
+    # would take it (and let the compiles go on).
+    e = llama.entries[0]
+    interrupt_bc = os.path.join(programs, "interrupt.bc")
+    tokens = lambda out: json.loads(out)["generated_tokens"] if json_complete(out) else None  # noqa: E731
+    cases = [(signal.SIGKILL, [llama.bc, "--", *reference.greedy_args(llama.shared, e, STEPS, 2)], json_complete, tokens),
+             (signal.SIGINT, [interrupt_bc], lambda out: out.endswith(b"\n"), lambda out: out)]
+    for sig, program, complete, result in cases:
+        cache = os.path.join(tmp, f"interrupted-{sig.name}")
+        command = [llama.bareflow, "run", "--cache-dir", cache, "--tier-log", *NO_BUDGET, *FINISH, *program]
+        status, out, err = interrupted_at_exit(command, sig, complete)
+        check(complete(out) and status == -sig and "[finish]" not in err,
+              f"{sig.name} during the compiles at exit ends the run at once (status {status}): {err[-300:]}")
+        rc, text = verify(llama.bareflow, cache)
+        check(rc == 0, f"after {sig.name}, cache verify: {text.strip()[-300:]}")
+        p = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
+        check(p.returncode == 0 and result(p.stdout) == result(out),
+              f"after {sig.name}, the next run's output is the same: {p.stderr[-300:]}")
+
+
 def main():
     bareflow, bc, shared, programs, test = sys.argv[1:6]
     n = int(sys.argv[6]) if len(sys.argv) > 6 else 0
@@ -284,6 +356,8 @@ def main():
             test_changes(llama, tmp, programs)
         elif test == "refusals":
             test_refusals(llama, tmp)
+        elif test == "finish":
+            test_finish(llama, tmp, programs)
         else:
             sys.exit(f"unknown test {test}")
     return finish()

@@ -24,7 +24,7 @@ def main():
     rc, out, err = run(bareflow, "--help")
     check(rc == 0 and out.startswith("usage: bareflow run") and not err, "--help: usage on stdout, exit 0")
     for option in ["--tier=", "--jit-param ", "--jit-params", "--tier-log", "--perf-map", "--jit-gdb", "--profile ",
-                   "--profile-out", "--dump-code"]:
+                   "--profile-out", "--dump-code", "--finish-compiles"]:
         check(re.search(r"^  " + re.escape(option) + r"[^\n]*? {2,}\S", out, re.M) is not None,
               f"--help: {option.strip()} has a line of meaning")
 
@@ -47,6 +47,9 @@ def main():
         (["--jit-param", "nosuch=1", "x.bc"], "unknown knob", r"unknown parameter 'nosuch'"),
         (["--jit-param", "pgo=-1", "x.bc"], "bad knob value", r"pgo: '-1' is not a non-negative integer"),
         (["--profile-out"], "--profile-out without a file", r"--profile-out needs a file name"),
+        (["--finish-compiles=soon", "x.bc"], "--finish-compiles not a number", r"--finish-compiles: 'soon' is not a number"),
+        (["--finish-compiles=0", "x.bc"], "--finish-compiles of 0", r"--finish-compiles: '0' is not a number"),
+        (["--finish-compiles=", "x.bc"], "--finish-compiles= empty", r"--finish-compiles: '' is not a number"),
         ([], "no program", r"no program given"),
     ]:
         rc, out, err = run(bareflow, *args)
