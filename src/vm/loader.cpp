@@ -359,20 +359,39 @@ std::string unresolved_import(StringRef name) {
 // A thread-local global is an emulated-TLS control block (libgcc's __emutls_object: size,
 // alignment, index, template), which __emutls_get_address turns into the calling thread's copy,
 // allocated on the thread's first access and initialised from the template (zero without one).
-// Tier 0 asks it at each frame's entry (Code::tls), compiled code with LLVM's emulated TLS, so
-// that both tiers of a thread see the same copy.
+// Tier 0 asks it at each frame's entry (Code::thread_locals), compiled code with LLVM's emulated
+// TLS, so that both tiers of a thread see the same copy. An imported thread-local (the host's
+// own, which the host's code reads too) is a block of the same shape with size 0, which no
+// defined variable has, and its accessor in place of the template.
 struct EmutlsObject {
   uint64_t size, align;
   void* index;
   void* templ;
 };
 
+extern "C" void* __emutls_get_address(void* control);  // libgcc's emulated TLS
+
+void* thread_local_address(void* control) {
+  auto* object = static_cast<EmutlsObject*>(control);
+  if (object->size == 0) [[unlikely]]
+    return reinterpret_cast<ThreadLocalAccessor>(object->templ)();
+  return __emutls_get_address(control);
+}
+
 bool Machine::add_thread_local(GlobalVariable& g, std::string& error) {
   if (g.isDeclaration()) {
     if (g.use_empty() && !lazy) return true;
-    error = "thread-local global '" + g.getName().str() + "' is not defined in the program (host thread-locals "
-            "are not supported)";
-    return false;
+    ThreadLocalAccessor accessor = find_thread_local_import(g.getName());
+    if (!accessor) {
+      error = "thread-local global '" + g.getName().str() +
+              "' is not defined in the program and the host exports no such thread-local";
+      return false;
+    }
+    auto* control = static_cast<EmutlsObject*>(std::calloc(1, sizeof(EmutlsObject)));
+    global_blocks.push_back(control);
+    control->templ = reinterpret_cast<void*>(accessor);
+    thread_locals[&g] = control;
+    return true;
   }
   uint64_t size = layout->getTypeAllocSize(g.getValueType());
   uint64_t align = std::max<uint64_t>(g.getAlign().valueOrOne().value(), 8);
@@ -391,6 +410,7 @@ bool Machine::add_thread_local(GlobalVariable& g, std::string& error) {
 }
 
 void* Machine::thread_local_template(const GlobalVariable& g) {
+  if (g.isDeclaration()) return nullptr;
   auto* control = static_cast<EmutlsObject*>(thread_locals.lookup(&g));
   return control ? control->templ : nullptr;
 }

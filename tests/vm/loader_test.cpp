@@ -7,7 +7,10 @@
 
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <string>
+#include <thread>
+
 
 #include "modules/modules.h"
 #include "profile/profile.h"
@@ -116,6 +119,23 @@ TEST(Loader, EveryGeneratedImportIsFound) {
   EXPECT_EQ(bf::vm::find_import("no_such_host_function"), nullptr);
   EXPECT_EQ(bf::vm::find_import(""), nullptr);
   EXPECT_EQ(bf::vm::find_import("~~~"), nullptr);
+}
+
+// The host's thread-locals that a program may import (std::call_once's): each accessor gives the
+// calling thread's own copy, the one the host's code uses.
+TEST(Loader, HostThreadLocalsHaveAccessors) {
+  bf::vm::ThreadLocalAccessor callable = bf::vm::find_thread_local_import("_ZSt15__once_callable");
+  bf::vm::ThreadLocalAccessor call = bf::vm::find_thread_local_import("_ZSt11__once_call");
+  ASSERT_NE(callable, nullptr);
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(callable(), static_cast<void*>(&std::__once_callable));
+  EXPECT_EQ(call(), reinterpret_cast<void*>(&std::__once_call));
+  void* other = nullptr;
+  std::thread([&] { other = callable(); }).join();
+  EXPECT_NE(other, nullptr);
+  EXPECT_NE(other, callable());
+  EXPECT_EQ(bf::vm::find_thread_local_import("errno"), nullptr);  // GLIBC_PRIVATE
+  EXPECT_EQ(bf::vm::find_thread_local_import("no_such_thread_local"), nullptr);
 }
 
 TEST(LoaderDeathTest, MissingMain) {
