@@ -73,19 +73,28 @@ ffi_type* Machine::pair_type(StructType* st) {
 HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector<Type*>& actual,
                            std::string& error, const std::vector<uint64_t>* byval_bytes) {
   auto hc = std::make_unique<HostCif>();
+  unsigned gprs = 0;  // integer registers taken by the arguments so far
   for (unsigned i = 0; i < nargs; i++) {
     if (uint64_t bytes = byval_bytes ? (*byval_bytes)[i] : 0) {
-      // SysV passes an aggregate of more than 16 bytes in memory (MEMORY class), as libffi
-      // does a struct of that size, whatever its fields; clang marks byval only those.
-      if (bytes <= 16 || bytes % 8) {
-        error = "host call with a by-value aggregate of " + std::to_string(bytes) + " bytes";
+      // clang marks byval what SysV passes in memory: an aggregate of more than 16 bytes
+      // (MEMORY class), which libffi passes in memory too whatever its fields, or a smaller one
+      // for which too few registers are left, which libffi's all-integer struct below also goes
+      // to memory for only when the integer registers are what ran out. The struct is made of
+      // the widest unit that divides the size, so that libffi copies exactly the aggregate's
+      // bytes (a 28-byte one: seven words) and pads the slot to eightbytes.
+      if (bytes <= 16 && gprs + (bytes + 7) / 8 <= 6) {
+        error = "host call with a by-value aggregate of " + std::to_string(bytes) +
+                " bytes while integer registers are left";
         return nullptr;
       }
       auto& type = byval_types[bytes];
       if (!type) {
-        auto elements = std::make_unique<ffi_type*[]>(bytes / 8 + 1);
-        for (uint64_t k = 0; k < bytes / 8; k++) elements[k] = &ffi_type_uint64;
-        elements[bytes / 8] = nullptr;
+        static ffi_type* const kUnits[] = {&ffi_type_uint8, &ffi_type_uint16, &ffi_type_uint32, &ffi_type_uint64};
+        unsigned log2 = bytes % 8 == 0 ? 3 : bytes % 4 == 0 ? 2 : bytes % 2 == 0 ? 1 : 0;
+        uint64_t count = bytes >> log2;
+        auto elements = std::make_unique<ffi_type*[]>(count + 1);
+        for (uint64_t k = 0; k < count; k++) elements[k] = kUnits[log2];
+        elements[count] = nullptr;
         type = std::make_unique<ffi_type>();
         type->size = 0, type->alignment = 0, type->type = FFI_TYPE_STRUCT;
         type->elements = elements.get();
@@ -97,6 +106,7 @@ HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector
       continue;
     }
     ffi_type* ft = ffi_type_for(actual[i]);
+    if (ft && ft != &ffi_type_float && ft != &ffi_type_double && ft != &ffi_type_longdouble) gprs++;
     if (!ft) {
       std::string s;
       raw_string_ostream os(s);
