@@ -66,6 +66,21 @@ def defined(nm, archive):
     return set(out.split())
 
 
+def write_tls_table(f, prefix, table, names):
+    """Thread-locals NAMES as accessors (each returns the calling thread's address) in TABLE and
+    TABLE_count; shared with src/meta/gen_self_imports.py."""
+    f.write("\n/* Thread-locals: an accessor that returns the calling thread's address. */\n")
+    for i, n in enumerate(names):
+        f.write(f'extern __thread char {prefix}_{i}[] __asm__("{n}");\n'
+                f'static void* {prefix}_address_{i}(void) {{ return {prefix}_{i}; }}\n')
+    f.write(f"const struct bf_import {table}[] = {{\n")
+    for i, n in enumerate(names):
+        f.write(f'    {{"{n}", (void*){prefix}_address_{i}}},\n')
+    if not names:
+        f.write("    {NULL, NULL},\n")
+    f.write(f"}};\nconst size_t {table}_count = {len(names)};\n")
+
+
 def main():
     readelf, nm, out = sys.argv[1:4]
     split = sys.argv.index("--")
@@ -92,16 +107,7 @@ def main():
         for i, n in enumerate(names):
             f.write(f'    {{"{n}", (void*)bf_import_{i}}},\n')
         f.write("};\nconst size_t bf_generated_imports_count = sizeof(bf_generated_imports) / sizeof(bf_generated_imports[0]);\n")
-        f.write("\n/* Thread-locals: an accessor that returns the calling thread's address. */\n")
-        for i, n in enumerate(tls):
-            f.write(f'extern __thread char bf_tls_import_{i}[] __asm__("{n}");\n'
-                    f'static void* bf_tls_import_address_{i}(void) {{ return bf_tls_import_{i}; }}\n')
-        f.write("const struct bf_import bf_generated_tls_imports[] = {\n")
-        for i, n in enumerate(tls):
-            f.write(f'    {{"{n}", (void*)bf_tls_import_address_{i}}},\n')
-        if not tls:
-            f.write("    {NULL, NULL},\n")
-        f.write("};\nconst size_t bf_generated_tls_imports_count = %d;\n" % len(tls))
+        write_tls_table(f, "bf_tls_import", "bf_generated_tls_imports", tls)
     return 0
 
 
