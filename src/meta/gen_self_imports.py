@@ -6,9 +6,14 @@ bareflow cannot provide fails the build, not a run. Thread-locals get an accesso
 address differs per thread), in a table of their own.
 
 usage: gen_self_imports.py LLVM_NM LLVM_DIS BITCODE OUT.c"""
+import os
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from gen_imports import write_tls_table  # noqa: E402
 
 # Declarations of thread-locals, as llvm-dis prints them.
 TLS_DECL = re.compile(r'^@("?)([^" ]+)\1 = external (?:dso_local )?(?:hidden )?thread_local')
@@ -27,20 +32,11 @@ def main():
                 "#include <stddef.h>\n\nstruct bf_import {\n  const char* name;\n  void* address;\n};\n\n")
         for i, n in enumerate(plain):
             f.write(f'extern char bf_self_{i}[] __asm__("{n}");\n')
-        for i, n in enumerate(tls):
-            f.write(f'extern __thread char bf_self_tls_{i}[] __asm__("{n}");\n'
-                    f'static void* bf_self_tls_address_{i}(void) {{ return bf_self_tls_{i}; }}\n')
         f.write("\nconst struct bf_import bf_self_imports[] = {\n")
         for i, n in enumerate(plain):
             f.write(f'    {{"{n}", (void*)bf_self_{i}}},\n')
-        f.write("};\nconst size_t bf_self_imports_count = sizeof(bf_self_imports) / sizeof(bf_self_imports[0]);\n\n")
-        f.write("/* Thread-locals: an accessor that returns the calling thread's address. */\n"
-                "const struct bf_import bf_self_tls_imports[] = {\n")
-        for i, n in enumerate(tls):
-            f.write(f'    {{"{n}", (void*)bf_self_tls_address_{i}}},\n')
-        if not tls:
-            f.write("    {NULL, NULL},\n")
-        f.write("};\nconst size_t bf_self_tls_imports_count = %d;\n" % len(tls))
+        f.write("};\nconst size_t bf_self_imports_count = sizeof(bf_self_imports) / sizeof(bf_self_imports[0]);\n")
+        write_tls_table(f, "bf_self_tls", "bf_self_tls_imports", tls)
     return 0
 
 

@@ -348,7 +348,7 @@ struct Code {
   std::vector<uint32_t> value_slots;
   static constexpr uint32_t kNoSlot = ~0u;
   // Constants that name a thread-local global (plus a constant offset): written at every entry
-  // after the pool, with the running thread's copy (__emutls_get_address of the control block).
+  // after the pool, with the running thread's copy (thread_local_address of the control block).
   struct ThreadLocalConstant {
     uint32_t slot;
     void* control;

@@ -59,6 +59,12 @@ extern const size_t bf_generated_imports_count;
 // BAREFLOW_SELF_HOSTING links it; elsewhere these weak references are null.
 extern const Import bf_self_imports[] __attribute__((weak));
 extern const size_t bf_self_imports_count __attribute__((weak));
+// Thread-locals of the host, each as an accessor (ThreadLocalAccessor): the generated one's and
+// the self-hosting table's.
+extern const Import bf_generated_tls_imports[];
+extern const size_t bf_generated_tls_imports_count;
+extern const Import bf_self_tls_imports[] __attribute__((weak));
+extern const size_t bf_self_tls_imports_count __attribute__((weak));
 }
 
 const Import kImports[] = {
@@ -88,6 +94,9 @@ const Import kImports[] = {
     {"__cpu_model", __cpu_model},
     {"__cpu_features2", __cpu_features2},
     {"__cpu_indicator_init", reinterpret_cast<void*>(&__cpu_indicator_init)},
+    // Emulated TLS as compiled code calls it: imported thread-locals' control blocks are the
+    // loader's own kind (loader.cpp), which libgcc's __emutls_get_address does not know.
+    {"__emutls_get_address", reinterpret_cast<void*>(&thread_local_address)},
 };
 
 }  // namespace
@@ -123,13 +132,21 @@ const Import* find_import(llvm::StringRef name) {
   return nullptr;
 }
 
+ThreadLocalAccessor find_thread_local_import(llvm::StringRef name) {
+  const Import* i = find_sorted(bf_generated_tls_imports, bf_generated_tls_imports_count, name);
+  if (!i && &bf_self_tls_imports_count) i = find_sorted(bf_self_tls_imports, bf_self_tls_imports_count, name);
+  return i ? reinterpret_cast<ThreadLocalAccessor>(i->address) : nullptr;
+}
+
 bool generated_imports_sorted() {
   auto sorted = [](const Import* table, size_t count) {
     return std::is_sorted(table, table + count,
                           [](const Import& a, const Import& b) { return llvm::StringRef(a.name) < llvm::StringRef(b.name); });
   };
   return sorted(bf_generated_imports, bf_generated_imports_count) &&
-         (!&bf_self_imports_count || sorted(bf_self_imports, bf_self_imports_count));
+         sorted(bf_generated_tls_imports, bf_generated_tls_imports_count) &&
+         (!&bf_self_imports_count || sorted(bf_self_imports, bf_self_imports_count)) &&
+         (!&bf_self_tls_imports_count || sorted(bf_self_tls_imports, bf_self_tls_imports_count));
 }
 
 }  // namespace bf::vm

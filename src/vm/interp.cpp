@@ -332,11 +332,9 @@ void call_function(Machine& m, Function* f, void* ret, void** args) {
 
 uint8_t* innermost_frame() { return t_stack.top; }
 
-extern "C" void* __emutls_get_address(void* control);  // libgcc's emulated TLS
-
 void write_thread_locals(const Code& code, uint8_t* fp) {
   for (const Code::ThreadLocalConstant& t : code.thread_locals)
-    *(u64a*)(fp + t.slot) = reinterpret_cast<uint64_t>(__emutls_get_address(t.control)) + t.offset;
+    *(u64a*)(fp + t.slot) = reinterpret_cast<uint64_t>(thread_local_address(t.control)) + t.offset;
 }
 
 // d = lanes of a and b picked by the mask (out of line: its buffers would enlarge every

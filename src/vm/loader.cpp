@@ -73,19 +73,28 @@ ffi_type* Machine::pair_type(StructType* st) {
 HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector<Type*>& actual,
                            std::string& error, const std::vector<uint64_t>* byval_bytes) {
   auto hc = std::make_unique<HostCif>();
+  unsigned gprs = 0;  // integer registers taken by the arguments so far
   for (unsigned i = 0; i < nargs; i++) {
     if (uint64_t bytes = byval_bytes ? (*byval_bytes)[i] : 0) {
-      // SysV passes an aggregate of more than 16 bytes in memory (MEMORY class), as libffi
-      // does a struct of that size, whatever its fields; clang marks byval only those.
-      if (bytes <= 16 || bytes % 8) {
-        error = "host call with a by-value aggregate of " + std::to_string(bytes) + " bytes";
+      // clang marks byval what SysV passes in memory: an aggregate of more than 16 bytes
+      // (MEMORY class), which libffi passes in memory too whatever its fields, or a smaller one
+      // for which too few registers are left, which libffi's all-integer struct below also goes
+      // to memory for only when the integer registers are what ran out. The struct is made of
+      // the widest unit that divides the size, so that libffi copies exactly the aggregate's
+      // bytes (a 28-byte one: seven words) and pads the slot to eightbytes.
+      if (bytes <= 16 && gprs + (bytes + 7) / 8 <= 6) {
+        error = "host call with a by-value aggregate of " + std::to_string(bytes) +
+                " bytes while integer registers are left";
         return nullptr;
       }
       auto& type = byval_types[bytes];
       if (!type) {
-        auto elements = std::make_unique<ffi_type*[]>(bytes / 8 + 1);
-        for (uint64_t k = 0; k < bytes / 8; k++) elements[k] = &ffi_type_uint64;
-        elements[bytes / 8] = nullptr;
+        static ffi_type* const kUnits[] = {&ffi_type_uint8, &ffi_type_uint16, &ffi_type_uint32, &ffi_type_uint64};
+        unsigned log2 = bytes % 8 == 0 ? 3 : bytes % 4 == 0 ? 2 : bytes % 2 == 0 ? 1 : 0;
+        uint64_t count = bytes >> log2;
+        auto elements = std::make_unique<ffi_type*[]>(count + 1);
+        for (uint64_t k = 0; k < count; k++) elements[k] = kUnits[log2];
+        elements[count] = nullptr;
         type = std::make_unique<ffi_type>();
         type->size = 0, type->alignment = 0, type->type = FFI_TYPE_STRUCT;
         type->elements = elements.get();
@@ -97,6 +106,7 @@ HostCif* Machine::make_cif(FunctionType* type, unsigned nargs, const std::vector
       continue;
     }
     ffi_type* ft = ffi_type_for(actual[i]);
+    if (ft && ft != &ffi_type_float && ft != &ffi_type_double && ft != &ffi_type_longdouble) gprs++;
     if (!ft) {
       std::string s;
       raw_string_ostream os(s);
@@ -359,20 +369,39 @@ std::string unresolved_import(StringRef name) {
 // A thread-local global is an emulated-TLS control block (libgcc's __emutls_object: size,
 // alignment, index, template), which __emutls_get_address turns into the calling thread's copy,
 // allocated on the thread's first access and initialised from the template (zero without one).
-// Tier 0 asks it at each frame's entry (Code::tls), compiled code with LLVM's emulated TLS, so
-// that both tiers of a thread see the same copy.
+// Tier 0 asks it at each frame's entry (Code::thread_locals), compiled code with LLVM's emulated
+// TLS, so that both tiers of a thread see the same copy. An imported thread-local (the host's
+// own, which the host's code reads too) is a block of the same shape with size 0, which no
+// defined variable has, and its accessor in place of the template.
 struct EmutlsObject {
   uint64_t size, align;
   void* index;
   void* templ;
 };
 
+extern "C" void* __emutls_get_address(void* control);  // libgcc's emulated TLS
+
+void* thread_local_address(void* control) {
+  auto* object = static_cast<EmutlsObject*>(control);
+  if (object->size == 0) [[unlikely]]
+    return reinterpret_cast<ThreadLocalAccessor>(object->templ)();
+  return __emutls_get_address(control);
+}
+
 bool Machine::add_thread_local(GlobalVariable& g, std::string& error) {
   if (g.isDeclaration()) {
     if (g.use_empty() && !lazy) return true;
-    error = "thread-local global '" + g.getName().str() + "' is not defined in the program (host thread-locals "
-            "are not supported)";
-    return false;
+    ThreadLocalAccessor accessor = find_thread_local_import(g.getName());
+    if (!accessor) {
+      error = "thread-local global '" + g.getName().str() +
+              "' is not defined in the program and the host exports no such thread-local";
+      return false;
+    }
+    auto* control = static_cast<EmutlsObject*>(std::calloc(1, sizeof(EmutlsObject)));
+    global_blocks.push_back(control);
+    control->templ = reinterpret_cast<void*>(accessor);
+    thread_locals[&g] = control;
+    return true;
   }
   uint64_t size = layout->getTypeAllocSize(g.getValueType());
   uint64_t align = std::max<uint64_t>(g.getAlign().valueOrOne().value(), 8);
@@ -391,6 +420,7 @@ bool Machine::add_thread_local(GlobalVariable& g, std::string& error) {
 }
 
 void* Machine::thread_local_template(const GlobalVariable& g) {
+  if (g.isDeclaration()) return nullptr;
   auto* control = static_cast<EmutlsObject*>(thread_locals.lookup(&g));
   return control ? control->templ : nullptr;
 }

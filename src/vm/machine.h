@@ -195,6 +195,13 @@ struct Import {
   void* address;
 };
 const Import* find_import(llvm::StringRef name);
+// A thread-local of the host that the program imports (std::call_once's std::__once_call): the
+// accessor that returns the calling thread's copy, or null when no table has the name.
+using ThreadLocalAccessor = void* (*)();
+ThreadLocalAccessor find_thread_local_import(llvm::StringRef name);
+// The calling thread's copy of the thread-local whose control block (Machine::thread_locals) is
+// `control`: how both tiers reach every thread-local (loader.cpp).
+void* thread_local_address(void* control);
 // Whether the generated import tables are sorted by name, as find_import searches them.
 bool generated_imports_sorted();
 

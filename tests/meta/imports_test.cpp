@@ -66,7 +66,10 @@ std::set<std::string> unresolved(const llvm::Module& m) {
     if (!g.isDeclaration() || g.use_empty()) return;
     if (auto* f = llvm::dyn_cast<llvm::Function>(&g); f && (f->isIntrinsic() || bf::vm::is_setjmp(f->getName())))
       return;
-    if (!bf::vm::find_import(g.getName())) out.insert(category(g.getName()) + " " + g.getName().str());
+    auto* v = llvm::dyn_cast<llvm::GlobalVariable>(&g);
+    bool resolved = v && v->isThreadLocal() ? bf::vm::find_thread_local_import(g.getName()) != nullptr
+                                            : bf::vm::find_import(g.getName()) != nullptr;
+    if (!resolved) out.insert(category(g.getName()) + " " + g.getName().str());
   };
   for (const llvm::Function& f : m) check(f);
   for (const llvm::GlobalVariable& g : m.globals()) check(g);

@@ -7,7 +7,11 @@
 
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <string>
+#include <thread>
+
+#include <llvm/IR/DerivedTypes.h>
 
 #include "modules/modules.h"
 #include "profile/profile.h"
@@ -116,6 +120,72 @@ TEST(Loader, EveryGeneratedImportIsFound) {
   EXPECT_EQ(bf::vm::find_import("no_such_host_function"), nullptr);
   EXPECT_EQ(bf::vm::find_import(""), nullptr);
   EXPECT_EQ(bf::vm::find_import("~~~"), nullptr);
+}
+
+// The host's thread-locals that a program may import (std::call_once's): each accessor gives the
+// calling thread's own copy, the one the host's code uses.
+TEST(Loader, HostThreadLocalsHaveAccessors) {
+  bf::vm::ThreadLocalAccessor callable = bf::vm::find_thread_local_import("_ZSt15__once_callable");
+  bf::vm::ThreadLocalAccessor call = bf::vm::find_thread_local_import("_ZSt11__once_call");
+  ASSERT_NE(callable, nullptr);
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(callable(), static_cast<void*>(&std::__once_callable));
+  EXPECT_EQ(call(), reinterpret_cast<void*>(&std::__once_call));
+  void* other = nullptr;
+  std::thread([&] { other = callable(); }).join();
+  EXPECT_NE(other, nullptr);
+  EXPECT_NE(other, callable());
+  EXPECT_EQ(bf::vm::find_thread_local_import("errno"), nullptr);  // GLIBC_PRIVATE
+  EXPECT_EQ(bf::vm::find_thread_local_import("no_such_thread_local"), nullptr);
+}
+
+// By-value aggregates of a host call go where SysV puts them: one of more than 16 bytes (of
+// any size, 28 and 17 here) in memory; one of 16 bytes in memory when fewer than two integer
+// registers are left, and the next scalar still in the last register.
+struct Words7 { uint32_t w[7]; };
+struct Bytes17 { uint8_t b[17]; };
+struct Pair { uint64_t a, b; };
+
+uint64_t checksum(const void* p, size_t n, uint64_t seed) {
+  for (size_t i = 0; i < n; i++) seed = seed * 31 + static_cast<const uint8_t*>(p)[i];
+  return seed;
+}
+
+__attribute__((noinline)) uint64_t by_value(Words7 a, Bytes17 b, uint64_t c1, uint64_t c2, uint64_t c3, uint64_t c4,
+                                            uint64_t c5, Pair p, uint64_t last) {
+  uint64_t h = checksum(&a, sizeof a, 1);
+  h = checksum(&b, sizeof b, h);
+  for (uint64_t c : {c1, c2, c3, c4, c5}) h = h * 31 + c;
+  return checksum(&p, sizeof p, h) * 31 + last;
+}
+
+TEST(Loader, HostCallsPassByValueAggregatesAsTheAbiDoes) {
+  bf::vm::Machine m;
+  llvm::Type* ptr = llvm::PointerType::get(m.context, 0);
+  llvm::Type* i64 = llvm::Type::getInt64Ty(m.context);
+  std::vector<llvm::Type*> params = {ptr, ptr, i64, i64, i64, i64, i64, ptr, i64};
+  auto* type = llvm::FunctionType::get(i64, params, false);
+  std::vector<uint64_t> byval = {28, 17, 0, 0, 0, 0, 0, 16, 0};
+  std::string error;
+  bf::vm::HostCif* hc = m.make_cif(type, params.size(), params, error, &byval);
+  ASSERT_NE(hc, nullptr) << error;
+  Words7 a;
+  Bytes17 b;
+  Pair p{0x1122334455667788, 0x99aabbccddeeff00};
+  for (int i = 0; i < 7; i++) a.w[i] = 0x01010101u * (i + 1);
+  for (int i = 0; i < 17; i++) b.b[i] = static_cast<uint8_t>(200 + i);
+  uint64_t c[5] = {11, 22, 33, 44, 55}, last = 66;
+  // As the interpreter passes them: a by-value argument's value is the address of its bytes.
+  void* av[] = {&a, &b, &c[0], &c[1], &c[2], &c[3], &c[4], &p, &last};
+  ffi_arg ret = 0;
+  ffi_call(&hc->cif, reinterpret_cast<void (*)()>(&by_value), &ret, av);
+  EXPECT_EQ(ret, by_value(a, b, c[0], c[1], c[2], c[3], c[4], p, last));
+
+  // The same 16 bytes first, with every register free: clang passes that in registers (no
+  // byval), so a byval one there is refused by name rather than passed wrong.
+  std::vector<uint64_t> first = {16, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(m.make_cif(type, params.size(), params, error, &first), nullptr);
+  EXPECT_NE(error.find("by-value aggregate of 16 bytes while integer registers are left"), std::string::npos) << error;
 }
 
 TEST(LoaderDeathTest, MissingMain) {
