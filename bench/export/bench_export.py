@@ -6,12 +6,17 @@ and medians are reported, as ratios).
 usage: bench_export.py BUILD_DIR SHARED_DIR [--rounds N] [--shapes stories15M,stories42M,stories110M|none]
                        [--threads 1,2] [--formats fp32,q8]
 
-1. Profile: `bareflow run --profile-out` of the llama app on the stories15M shape, fp32 and Q8_0
-   (a few positions each), then one export with both profiles: musl, the host's CPU.
+1. Profile: `bareflow run --profile-out` of the llama app on each shape that step 2 runs, fp32 and
+   Q8_0 (a few positions each), then one export with all the profiles: musl, the host's CPU.
+   `auto` profiles the run it compiles for; the export's loops likewise need the trip counts of
+   the shapes they will run (docs/export.md, "Why `auto` looked faster").
 2. Speed: for each shape, format and thread count, the same prompt and positions through
    native -O3 (build/apps/llama), the export (musl), the export with glibc, and `bareflow run
    --tier=auto` (its steady state: the second half of the positions, when the hot code has been
-   compiled at O3 with the profile). Steady state = median ms/token over the second half of the
+   compiled at O3 with the profile), and `auto` again with its counter poll slowed to once a
+   second (`--jit-param poll_us=1000000`; "quiet"): on a busy machine the default poll's 2,000
+   wake-ups a second win the process's main thread more of the CPU (docs/export.md), which
+   the quiet column shows apart from the code. Steady state = median ms/token over the second half of the
    positions; ratios against native and against auto, and the same ratios of the fastest token
    of the second half (robust to a busy machine, as in bench/jit). The last column says which engines gave
    other greedy tokens than native, from which position: musl's sinf/cosf round differently
@@ -21,7 +26,9 @@ usage: bench_export.py BUILD_DIR SHARED_DIR [--rounds N] [--shapes stories15M,st
 4. Export time: `bareflow export` of llama.bc, median of three.
 5. Instructions (valgrind --tool=callgrind, stable on a busy machine): native -O3 against the
    export with `--cpu x86-64-v3` (valgrind does not know AVX-512, which the host CPU may have),
-   the whole process, stories15M shape, 24 positions, 1 thread."""
+   the whole process, stories15M shape, 24 positions, 1 thread. That export is profiled on the
+   AVX2 kernel set (BAREFLOW_KERNELS=avx2), the set the engine picks under valgrind: kernels
+   that no profiled run executed are compiled cold, for size."""
 import json
 import os
 import statistics
@@ -87,24 +94,31 @@ def main():
     tokenizer = os.path.join(shared, "models", "tokenizer.bin")
     with tempfile.TemporaryDirectory(prefix="bareflow-bench-export.") as tmp:
         # 1.
-        profiles = []
-        for fmt in ("fp32", "q8"):
-            path = os.path.join(tmp, f"profile-{fmt}.json")
-            subprocess.run([bareflow, "run", "--no-cache", "--profile-out", path, llama_bc, "--", "-m",
-                            synth(bareflow, build, "stories15M", fmt), "-z", tokenizer, "-p", "Once upon a time",
-                            "-n", "32", "--temp", "0", "-t", "2"], check=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-            profiles.append(path)
+        def profile_runs(name, shapes, env=None):
+            paths = []
+            for shape in shapes:
+                for fmt in ("fp32", "q8"):
+                    path = os.path.join(tmp, f"profile-{name}-{shape}-{fmt}.json")
+                    subprocess.run([bareflow, "run", "--no-cache", "--profile-out", path, llama_bc, "--", "-m",
+                                    synth(bareflow, build, shape, fmt), "-z", tokenizer, "-p", "Once upon a time",
+                                    "-n", "32", "--temp", "0", "-t", "2"], check=True, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, env=env)
+                    paths.append(path)
+            return paths
+
+        # The shapes that run below: loops get the trip counts they will have (a stories15M profile
+        # alone made the export's stories42M fp32 run take 1.2-1.3x auto's CPU time: docs/export.md).
+        profiles = profile_runs("host", shapes or ["stories15M"])
         exported = os.path.join(tmp, "llama-musl")
         export_seconds = [timed_export(bareflow, llama_bc, exported, profiles)]
         exported_glibc = os.path.join(tmp, "llama-glibc")
         timed_export(bareflow, llama_bc, exported_glibc, profiles, "--libc", "glibc")
         # 2.
         print(f"speed: steady state (median ms/token over the second half of the positions), {rounds} rounds "
-              f"interleaved; export = musl, host CPU, profile of stories15M fp32+Q8_0")
+              f"interleaved; export = musl, host CPU, profiles of {', '.join(shapes or ['stories15M'])} fp32+Q8_0")
         print(f"{'shape':<12} {'format':<5} {'thr':>3} {'native':>8} {'export':>8} {'glibc':>8} {'auto':>8} "
-              f"{'export/native':>14} {'glibc/native':>14} {'export/auto':>12} {'fastest: e/n':>12} {'e/auto':>11}"
-              f"  same tokens as native")
+              f"{'quiet':>8} {'export/native':>14} {'glibc/native':>14} {'export/auto':>12} {'export/quiet':>12} "
+              f"{'fastest: e/n':>12} {'e/auto':>11} {'e/quiet':>11}  same tokens as native")
         for shape in shapes:
             for fmt in formats:
                 model = synth(bareflow, build, shape, fmt)
@@ -113,7 +127,9 @@ def main():
                            "--temp", "0", "-t", str(n), "--json"]
                     engines = {"native": [native] + app, "export": [exported] + app,
                                "export glibc": [exported_glibc] + app,
-                               "auto": [bareflow, "run", "--tier=auto", llama_bc, "--"] + app}
+                               "auto": [bareflow, "run", "--tier=auto", llama_bc, "--"] + app,
+                               "quiet": [bareflow, "run", "--tier=auto", "--jit-param", "poll_us=1000000", llama_bc,
+                                         "--"] + app}
                     steady = {name: [] for name in engines}
                     fastest = {name: [] for name in engines}
                     tokens, differ = None, {}
@@ -131,10 +147,11 @@ def main():
                     best = {name: statistics.median(v) for name, v in fastest.items()}
                     same = "all" if not differ else ", ".join(f"{k} from {v}" for k, v in differ.items())
                     print(f"{shape:<12} {fmt:<5} {n:>3} {ms['native']:8.3f} {ms['export']:8.3f} "
-                          f"{ms['export glibc']:8.3f} {ms['auto']:8.3f} {ms['native'] / ms['export']:13.3f}x "
-                          f"{ms['native'] / ms['export glibc']:13.3f}x {ms['auto'] / ms['export']:11.3f}x "
-                          f"{best['native'] / best['export']:11.3f}x {best['auto'] / best['export']:11.3f}x  {same}",
-                          flush=True)
+                          f"{ms['export glibc']:8.3f} {ms['auto']:8.3f} {ms['quiet']:8.3f} "
+                          f"{ms['native'] / ms['export']:13.3f}x {ms['native'] / ms['export glibc']:13.3f}x "
+                          f"{ms['auto'] / ms['export']:11.3f}x {ms['quiet'] / ms['export']:11.3f}x "
+                          f"{best['native'] / best['export']:11.3f}x {best['auto'] / best['export']:10.3f}x "
+                          f"{best['quiet'] / best['export']:10.3f}x  {same}", flush=True)
         # 3.
         glibc = exported_glibc
         runtime = os.path.getsize(bareflow) + os.path.getsize(llama_bc)
@@ -152,7 +169,8 @@ def main():
               f"of {', '.join(f'{s:.2f}' for s in export_seconds)}")
         # 5.
         v3 = os.path.join(tmp, "llama-v3")
-        timed_export(bareflow, llama_bc, v3, profiles, "--cpu", "x86-64-v3")
+        avx2_profiles = profile_runs("avx2", ["stories15M"], dict(os.environ, BAREFLOW_KERNELS="avx2"))
+        timed_export(bareflow, llama_bc, v3, avx2_profiles, "--cpu", "x86-64-v3")
         print("instructions (callgrind, whole process, stories15M shape, 24 positions, 1 thread):")
         for fmt in ("fp32", "q8"):
             app = ["-m", synth(bareflow, build, "stories15M", fmt), "-z", tokenizer, "-p", "Once upon a time",
