@@ -385,9 +385,11 @@ class TieringImpl final : public Tiering {
         if (k < expected_.size() && expected_[k] >= 0) projected = std::min(projected, std::max(double(h), expected_[k]));
         int t = target_tier(k, uint64_t(std::min(projected, 1e18)));
         // Its running activation gains only from an OSR entry (watch_loops); a function called
-        // once (main) gains little from a compile of its next call, which waits for the rest.
+        // once (main) gains nothing from a compile of its next call in this run: it is compiled
+        // after its entry, behind the rest, only for a later run that starts from the cache.
+        // Called again, it is a candidate as any other.
         if (t && p.osr && !tier_of(k) && (recent_calls == 0 || calls <= 1) && watch_loops(k, t) && calls <= 1) {
-          if (!osr_given_.count(k)) continue;
+          if (!osr_given_.count(k) || !history_.keeps_units) continue;
           recent = 0;
         }
         if (t) candidates.push_back({k, t, recent});
