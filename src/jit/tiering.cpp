@@ -171,6 +171,19 @@ class TieringImpl final : public Tiering {
     // exit() on this thread (LLVM reports some errors so) runs the hooks here: nothing to wait for.
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
     m_.osr_wait = false;  // no entry will come: loops still waiting at their probe go on
+    if (!options_.params.trace.empty()) {
+      // Calls into the interpreter through entry closures (host code, or compiled code calling
+      // what is still interpreted): each costs a libffi closure on top of the interpretation.
+      uint64_t entries = 0, top = 0;
+      std::string busiest;
+      for (const auto& f : m_.functions) {
+        const uint64_t n = f->closure_entries.load(std::memory_order_relaxed);
+        entries += n;
+        if (n > top) top = n, busiest = f->name;
+      }
+      fprintf(stderr, "[closures] %llu entries into the interpreter (most: %s, %llu)\n",
+              (unsigned long long)entries, busiest.c_str(), (unsigned long long)top);
+    }
     if (perf_map_) fclose(perf_map_), perf_map_ = nullptr;
   }
 
@@ -278,6 +291,18 @@ class TieringImpl final : public Tiering {
     return best;
   }
 
+  // A small function costs about as much to compile at O3 as at O1 (a compile's fixed costs
+  // dominate), and its tier-0 counts are profile enough: its first tier-up goes to the top
+  // tier, instead of one compile per tier on the way (virtual calls, accessors, callbacks).
+  int first_tier(uint32_t k, int earned) const {
+    if (!earned || tier_of(k)) return earned;
+    const vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire);
+    if (!code || code->insts.size() > options_.params.small_function) return earned;
+    for (int t = int(std::min<uint64_t>(options_.params.max_tier, 3)); t > earned; t--)
+      if (!(failed_[k] & (1u << t))) return t;
+    return earned;
+  }
+
   // One planned compile (plan_from_history): the next planned function and the others planned
   // for its tier, up to compile_batch. Returns false when the plan is done.
   bool compile_planned() {
@@ -383,7 +408,7 @@ class TieringImpl final : public Tiering {
         // Earlier runs know better than the rate how much more there is: a function whose whole
         // run adds up to little is not compiled for a burst.
         if (k < expected_.size() && expected_[k] >= 0) projected = std::min(projected, std::max(double(h), expected_[k]));
-        int t = target_tier(k, uint64_t(std::min(projected, 1e18)));
+        int t = first_tier(k, target_tier(k, uint64_t(std::min(projected, 1e18))));
         // Its running activation gains only from an OSR entry (watch_loops); a function called
         // once (main) gains nothing from a compile of its next call in this run: it is compiled
         // after its entry, behind the rest, only for a later run that starts from the cache.
