@@ -498,7 +498,8 @@ class TieringImpl final : public Tiering {
           // After its first entry, another loop of the function must go on iterating for
           // osr_delay_us: the activation may still be on its way to the first.
           auto first = osr_installed_.find(k);
-          if (first != osr_installed_.end() && t - first->second < p.osr_delay_us * 1e-6) continue;
+          if (first != osr_installed_.end() && t - first->second.at < std::max(p.osr_delay_us * 1e-6, first->second.hold))
+            continue;
           if (moved > most) most = moved, busiest = li;
         } else if (p.osr_wait || w.progressed - w.since >= p.osr_delay_us * 1e-6) {
           request.osr.push_back({k, li});
@@ -542,7 +543,18 @@ class TieringImpl final : public Tiering {
       return true;
     }
     install(m_.table, request.tier, result);
-    osr_installed_.try_emplace(k, now());
+    // When an enclosing loop brings the activation back to the entry's loop, another loop's
+    // entry waits for it up to as long as this compile took (what the entry saves by coming
+    // back is what another compile would cost: waiting longer than that is the loss).
+    if (watched)
+      if (vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire)) {
+        const double hold = loop_entries(*code, request.osr[0].second) > 1 ? now() - t : 0;
+        if (hold > 0 && !p.trace.empty())
+          fprintf(stderr, "[osr-hold] %.3f %s: its other loops wait %.3f s for the activation to come back\n", now(),
+                  m_.functions[k]->name.c_str(), hold);
+        osr_installed_[k] = {now(), hold};
+      }
+    osr_installed_.try_emplace(k, OsrInstalled{now(), 0});  // not watched: the first entry's time
     // What the function's other loops iterated during the compile does not count: the
     // activation was on its way to the entry.
     if (vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire))
@@ -629,7 +641,11 @@ class TieringImpl final : public Tiering {
   std::unique_ptr<Compiler> compiler_;
   std::vector<uint64_t> last_hotness_;  // at the previous poll
   std::vector<uint64_t> last_calls_;    // at the previous poll
-  std::map<uint32_t, double> osr_installed_;  // compiler thread: when a function's first OSR entry was installed
+  struct OsrInstalled {
+    double at;    // when a function's (a watched function's: latest) OSR entry was installed
+    double hold;  // how long its other loops wait for the activation to come back to it
+  };
+  std::map<uint32_t, OsrInstalled> osr_installed_;  // compiler thread
   std::set<uint32_t> osr_given_;        // compiler thread: ... and those that got an entry
   std::map<uint32_t, int> eager_osr_;   // compiler thread: interpreted functions whose loops get OSR entries at once, and at which tier
   double last_poll_ = 0;
