@@ -152,6 +152,9 @@ class TieringImpl final : public Tiering {
         if (hotness >= double(thresholds[t - 1]) || f.tier_ups.count(tier_name(t))) earned = t;
       if (earned && p.plan_tier) earned = int(std::min<uint64_t>(p.plan_tier, uint64_t(max_tier)));
       while (earned && f.failures.count(tier_name(earned))) earned--;
+      // Already compiled (the cache's units) and called once a run (main): its one activation
+      // runs the code it has, a better one would wait for a next call that does not come.
+      if (tier_of(k) && profile::per_run(f.calls, f) <= 1) earned = 0;
       if (earned > tier_of(k)) {
         planned_tier_[k] = earned;
         order.push_back({hotness, k});
@@ -417,6 +420,8 @@ class TieringImpl final : public Tiering {
           if (!osr_given_.count(k) || !history_.keeps_units) continue;
           recent = 0;
         }
+        // Compiled already and called once: its activation stays on the code it entered.
+        if (t && tier_of(k) && calls <= 1) continue;
         if (t) candidates.push_back({k, t, recent});
       }
       if (candidates.empty() || over_budget()) continue;
