@@ -50,6 +50,7 @@ bool FunctionTable::build(const std::vector<std::unique_ptr<Function>>& function
   stubs_ = static_cast<uint8_t*>(block);
   stubs_bytes_ = bytes;
   targets_ = reinterpret_cast<std::atomic<void*>*>(stubs_ + code_bytes);
+  entry_resolutions_ = std::make_unique<Resolution[]>(functions_.size());
   for (size_t k = 0; k < functions_.size(); k++) {
     uint8_t* stub = stubs_ + k * kStubBytes;
     Slot& s = functions_[k]->slot;
@@ -70,6 +71,8 @@ bool FunctionTable::build(const std::vector<std::unique_ptr<Function>>& function
     }
     s.entry_ = stub;
     s.native_.store(stub, std::memory_order_relaxed);
+    entry_resolutions_[k].target = stub;
+    entry_resolutions_[k].native = &s.native_;
   }
   // The resolver: resolve(this, target), with the target arriving in the first argument.
   uint8_t* r = stubs_ + functions_.size() * kStubBytes;
@@ -114,17 +117,15 @@ void FunctionTable::refuse_osr(uint32_t k, uint32_t loop) {
 // call through it goes to the function's native cell instead, which holds its compiled code
 // once there is some. Host functions resolve to a cell holding themselves.
 const Resolution* FunctionTable::resolve(FunctionTable* table, void* target) {
+  const uintptr_t off = reinterpret_cast<uintptr_t>(target) - reinterpret_cast<uintptr_t>(table->stubs_);
+  if (off < table->functions_.size() * kStubBytes && off % kStubBytes == 0) return &table->entry_resolutions_[off / kStubBytes];
   std::lock_guard<std::mutex> lock(table->resolve_mutex_);
   std::unique_ptr<Resolution>& r = table->resolved_[target];
   if (!r) {
     r = std::make_unique<Resolution>();
     r->target = target;
-    if (Function* f = table->function_at(target)) {
-      r->native = &f->slot.native_;
-    } else {
-      r->self.store(target, std::memory_order_relaxed);
-      r->native = &r->self;
-    }
+    r->self.store(target, std::memory_order_relaxed);
+    r->native = &r->self;
   }
   return r.get();
 }

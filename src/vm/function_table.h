@@ -104,6 +104,11 @@ class FunctionTable {
   // with this table built in: what compiled code calls, so that its call sites stay as small
   // as they would be with one table per process.
   void* resolver() const { return resolver_; }
+  // Host targets resolved so far (module functions' entries are never interned).
+  size_t interned_host_targets() {
+    std::lock_guard<std::mutex> lock(resolve_mutex_);
+    return resolved_.size();
+  }
   // A resolution that matches no target, where a call site's cache starts.
   const Resolution* no_target() const { return &no_target_; }
 
@@ -113,7 +118,10 @@ class FunctionTable {
   size_t stubs_bytes_ = 0;        // the stubs and the resolver (executable), then their cells
   std::atomic<void*>* targets_ = nullptr;  // each stub's jump target (writable)
   void* resolver_ = nullptr;  // in the stub block, after the entries
-  std::mutex resolve_mutex_;
+  // Each function's entry resolves to its own, made at build: a call site whose target changes
+  // from call to call (a virtual call, a table of handlers) resolves without a lock.
+  std::unique_ptr<Resolution[]> entry_resolutions_;
+  std::mutex resolve_mutex_;  // host targets, interned on first use
   std::unordered_map<void*, std::unique_ptr<Resolution>> resolved_;
   Resolution no_target_;
 };

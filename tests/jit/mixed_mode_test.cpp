@@ -83,6 +83,16 @@ TEST_P(MixedMode, CompiledAndInterpretedCallEachOther) {
   EXPECT_EQ(mid->calls.load(), mid_calls);
   // qsort called the compiled comparison without the closure.
   EXPECT_EQ(compare->closure_entries.load(), closure_calls);
+  // Indirect calls to the module's functions resolve to each function's own resolution, with
+  // no lock or interning (a polymorphic call site resolves on every call); host targets intern.
+  const size_t host_before = m.table.interned_host_targets();
+  const bf::vm::Resolution* r = bf::vm::FunctionTable::resolve(&m.table, compare->slot.entry());
+  EXPECT_EQ(r, bf::vm::FunctionTable::resolve(&m.table, compare->slot.entry()));
+  EXPECT_EQ(r->native, compare->slot.native_cell());
+  EXPECT_EQ(m.table.interned_host_targets(), host_before);
+  void* host = reinterpret_cast<void*>(&puts);
+  EXPECT_EQ(bf::vm::FunctionTable::resolve(&m.table, host)->native->load(), host);
+  EXPECT_EQ(m.table.interned_host_targets(), host_before + 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiers, MixedMode, testing::Values(1, 2, 3),
