@@ -51,6 +51,9 @@ struct Unit {
 // What earlier runs of the program left (the code cache, composed by the run command).
 struct History {
   UnitCache* cache = nullptr;  // compiles ask it first and give it what they compile
+  // A later run starts from what this one compiles (a writable cache): a compile that only a
+  // later run can use (a function called once, whose running loop has its OSR entry) is worth it.
+  bool keeps_units = false;
   // Units that earlier runs had in use, with their objects: linked and installed before main,
   // in this order, so that those functions never run interpreted.
   std::vector<std::pair<Unit, std::string>> units;

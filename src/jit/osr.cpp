@@ -238,4 +238,12 @@ Function* build_osr_continuation(Function& f, ArrayRef<Value*> values, ArrayRef<
   return g;
 }
 
+uint64_t loop_entries(const vm::Code& code, uint32_t loop) {
+  const uint32_t header = code.loops[loop].header_block;
+  uint64_t n = 0;
+  for (size_t i = 0; i < code.edges.size(); i++)
+    if (code.edges[i].to_block == header && !code.edges[i].back_edge) n += code.counters[i].load(std::memory_order_relaxed);
+  return n;
+}
+
 }  // namespace bf::jit

@@ -27,4 +27,9 @@ llvm::Function* build_osr_continuation(llvm::Function& f, llvm::ArrayRef<llvm::V
                                        llvm::ArrayRef<llvm::BasicBlock*> blocks, const vm::Code& code,
                                        uint32_t loop, const std::string& name, std::string& error);
 
+// How many times tier 0 entered loop `loop` of `code` from outside it (its header's edges that
+// are not back-edges): more than once in one activation means an enclosing loop brings the
+// activation back to it.
+uint64_t loop_entries(const vm::Code& code, uint32_t loop);
+
 }  // namespace bf::jit

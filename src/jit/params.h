@@ -23,6 +23,7 @@ namespace bf::jit {
   X(inline_callee_calls, 100, 1, "calls that make a callee a candidate for inlining at tiers 2-3") \
   X(inline_max_callees, 24, 1, "most callees copied into one compile")                            \
   X(lookahead_ms, 500, 0, "tier by the hotness a function will reach this much later at its current rate") \
+  X(small_function, 64, 0, "tier-0 instructions up to which a function goes straight to max_tier at its first tier-up") \
   X(compile_batch, 4, 0, "most functions that go up together, in one compile")                    \
   X(compile_share, 50, 0, "CPU time of the compiler thread, at most this percent of the program's own") \
   X(compile_allowance_ms, 300, 0, "CPU milliseconds of compiles allowed before compile_share applies") \

@@ -161,6 +161,9 @@ class TieringImpl final : public Tiering {
         if (hotness >= double(thresholds[t - 1]) || f.tier_ups.count(tier_name(t)) || tier_of(k) >= t) earned = t;
       if (earned && p.plan_tier) earned = int(std::min<uint64_t>(p.plan_tier, uint64_t(max_tier)));
       while (earned && (f.failures.count(tier_name(earned)) || (failed_[k] & (1u << earned)))) earned--;
+      // Already compiled (the cache's units) and called once a run (main): its one activation
+      // runs the code it has, a better one would wait for a next call that does not come.
+      if (tier_of(k) && profile::per_run(f.calls, f) <= 1) earned = 0;
       if (earned > tier_of(k)) {
         planned_tier_[k] = earned;
         order.push_back({hotness, k});
@@ -189,6 +192,19 @@ class TieringImpl final : public Tiering {
     // exit() on this thread (LLVM reports some errors so) runs the hooks here: nothing to wait for.
     if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
     m_.osr_wait = false;  // no entry will come: loops still waiting at their probe go on
+    if (!options_.params.trace.empty()) {
+      // Calls into the interpreter through entry closures (host code, or compiled code calling
+      // what is still interpreted): each costs a libffi closure on top of the interpretation.
+      uint64_t entries = 0, top = 0;
+      std::string busiest;
+      for (const auto& f : m_.functions) {
+        const uint64_t n = f->closure_entries.load(std::memory_order_relaxed);
+        entries += n;
+        if (n > top) top = n, busiest = f->name;
+      }
+      fprintf(stderr, "[closures] %llu entries into the interpreter (most: %s, %llu)\n",
+              (unsigned long long)entries, busiest.c_str(), (unsigned long long)top);
+    }
     if (perf_map_) fclose(perf_map_), perf_map_ = nullptr;
   }
 
@@ -294,6 +310,18 @@ class TieringImpl final : public Tiering {
     for (int t = tier_of(k) + 1; t <= int(std::min<uint64_t>(p.max_tier, 3)); t++)
       if (h >= thresholds[t - 1] && !(failed_[k] & (1u << t))) best = t;
     return best;
+  }
+
+  // A small function costs about as much to compile at O3 as at O1 (a compile's fixed costs
+  // dominate), and its tier-0 counts are profile enough: its first tier-up goes to the top
+  // tier, instead of one compile per tier on the way (virtual calls, accessors, callbacks).
+  int first_tier(uint32_t k, int earned) const {
+    if (!earned || tier_of(k)) return earned;
+    const vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire);
+    if (!code || code->insts.size() > options_.params.small_function) return earned;
+    for (int t = int(std::min<uint64_t>(options_.params.max_tier, 3)); t > earned; t--)
+      if (!(failed_[k] & (1u << t))) return t;
+    return earned;
   }
 
   // One planned compile (plan_from_history): the next planned function and the others planned
@@ -421,13 +449,17 @@ class TieringImpl final : public Tiering {
         // Earlier runs know better than the rate how much more there is: a function whose whole
         // run adds up to little is not compiled for a burst.
         if (k < expected_.size() && expected_[k] >= 0) projected = std::min(projected, std::max(double(h), expected_[k]));
-        int t = target_tier(k, uint64_t(std::min(projected, 1e18)));
+        int t = first_tier(k, target_tier(k, uint64_t(std::min(projected, 1e18))));
         // Its running activation gains only from an OSR entry (watch_loops); a function called
-        // once (main) gains little from a compile of its next call, which waits for the rest.
+        // once (main) gains nothing from a compile of its next call in this run: it is compiled
+        // after its entry, behind the rest, only for a later run that starts from the cache.
+        // Called again, it is a candidate as any other.
         if (t && p.osr && !tier_of(k) && (recent_calls == 0 || calls <= 1) && watch_loops(k, t) && calls <= 1) {
-          if (!osr_given_.count(k)) continue;
+          if (!osr_given_.count(k) || !history_.keeps_units) continue;
           recent = 0;
         }
+        // Compiled already and called once: its activation stays on the code it entered.
+        if (t && tier_of(k) && calls <= 1) continue;
         if (t) candidates.push_back({k, t, recent});
       }
       if (candidates.empty() || over_budget()) continue;
@@ -510,7 +542,8 @@ class TieringImpl final : public Tiering {
           // After its first entry, another loop of the function must go on iterating for
           // osr_delay_us: the activation may still be on its way to the first.
           auto first = osr_installed_.find(k);
-          if (first != osr_installed_.end() && t - first->second < p.osr_delay_us * 1e-6) continue;
+          if (first != osr_installed_.end() && t - first->second.at < std::max(p.osr_delay_us * 1e-6, first->second.hold))
+            continue;
           if (moved > most) most = moved, busiest = li;
         } else if (p.osr_wait || w.progressed - w.since >= p.osr_delay_us * 1e-6) {
           request.osr.push_back({k, li});
@@ -554,7 +587,18 @@ class TieringImpl final : public Tiering {
       return true;
     }
     install(m_.table, request.tier, result);
-    osr_installed_.try_emplace(k, now());
+    // When an enclosing loop brings the activation back to the entry's loop, another loop's
+    // entry waits for it up to as long as this compile took (what the entry saves by coming
+    // back is what another compile would cost: waiting longer than that is the loss).
+    if (watched)
+      if (vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire)) {
+        const double hold = loop_entries(*code, request.osr[0].second) > 1 ? now() - t : 0;
+        if (hold > 0 && !p.trace.empty())
+          fprintf(stderr, "[osr-hold] %.3f %s: its other loops wait %.3f s for the activation to come back\n", now(),
+                  m_.functions[k]->name.c_str(), hold);
+        osr_installed_[k] = {now(), hold};
+      }
+    osr_installed_.try_emplace(k, OsrInstalled{now(), 0});  // not watched: the first entry's time
     // What the function's other loops iterated during the compile does not count: the
     // activation was on its way to the entry.
     if (vm::Code* code = m_.functions[k]->code.load(std::memory_order_acquire))
@@ -650,7 +694,11 @@ class TieringImpl final : public Tiering {
   std::unique_ptr<Compiler> compiler_;
   std::vector<uint64_t> last_hotness_;  // at the previous poll
   std::vector<uint64_t> last_calls_;    // at the previous poll
-  std::map<uint32_t, double> osr_installed_;  // compiler thread: when a function's first OSR entry was installed
+  struct OsrInstalled {
+    double at;    // when a function's (a watched function's: latest) OSR entry was installed
+    double hold;  // how long its other loops wait for the activation to come back to it
+  };
+  std::map<uint32_t, OsrInstalled> osr_installed_;  // compiler thread
   std::set<uint32_t> osr_given_;        // compiler thread: ... and those that got an entry
   std::map<uint32_t, int> eager_osr_;   // compiler thread: interpreted functions whose loops get OSR entries at once, and at which tier
   double last_poll_ = 0;

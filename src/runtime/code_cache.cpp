@@ -161,6 +161,7 @@ void CodeCache::store(const jit::UnitKey& key, const jit::CompileRequest& reques
 jit::History CodeCache::history() {
   jit::History h;
   h.cache = this;
+  h.keeps_units = store_->mode() == cache::Mode::read_write;
   h.profile = [this] { return past(); };
   h.log = [this](const std::string& line) { log(line); };
   for (const ManifestUnit& m : read_units(manifest_)) {

@@ -377,6 +377,7 @@ struct Function {
   bool is_vararg = false;
   // Profile, kept beside the code.
   std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> closure_entries{0};  // host calls that came in through the closure (libffi)
   std::atomic<uint64_t> inclusive_tsc{0}, exclusive_tsc{0};
 };
 

@@ -21,8 +21,14 @@ struct Function;
 class Slot {
  public:
   // The stable native address the program sees (function pointers, host callbacks): a stub
-  // that enters the interpreter, which goes on to compiled code once there is some.
+  // that enters the interpreter (which goes on to compiled code once there is some), or jumps
+  // straight to the compiled code when the native calling convention is the closure's.
   void* entry() const { return entry_; }
+  // Where the entry stub jumps now: the closure into the interpreter, or the native code.
+  void* entry_target() const { return entry_target_ ? entry_target_->load(std::memory_order_acquire) : nullptr; }
+  // Host callers (qsort's comparison) can jump straight to the native code: the function has an
+  // entry closure and no parameter that libffi passes otherwise than the native ABI (byval).
+  bool direct_entry() const { return direct_entry_; }
   // void(void** args, void* ret), once compiled (null while interpreted or for variadic
   // functions): what the interpreter and the entry call instead of interpreting.
   void* adapter() const { return adapter_.load(std::memory_order_acquire); }
@@ -36,6 +42,8 @@ class Slot {
  private:
   friend class FunctionTable;
   void* entry_ = nullptr;
+  std::atomic<void*>* entry_target_ = nullptr;  // the stub's jump target, in a writable page
+  bool direct_entry_ = false;
   std::atomic<void*> native_{nullptr};
   std::atomic<void*> adapter_{nullptr};
   std::atomic<uint8_t> tier_{0};
@@ -61,9 +69,10 @@ class FunctionTable {
   FunctionTable(const FunctionTable&) = delete;
   FunctionTable& operator=(const FunctionTable&) = delete;
 
-  // Gives every function its stable entry: a stub that jumps to closures[k] (native code that
-  // enters the interpreter), or traps where there is none (a signature libffi cannot
-  // describe: interpreted code still calls it, host code cannot). Called once, by the loader.
+  // Gives every function its stable entry: a stub that jumps through a cell holding closures[k]
+  // (native code that enters the interpreter), or traps where there is none (a signature
+  // libffi cannot describe: interpreted code still calls it, host code cannot). Called once,
+  // by the loader.
   bool build(const std::vector<std::unique_ptr<Function>>& functions,
              const std::vector<void*>& closures, std::string& error);
 
@@ -80,7 +89,7 @@ class FunctionTable {
 
   // Moves function k onto compiled code at `tier` (a tier-up, or code loaded from the cache):
   // compiled callers first (the native cell), then the interpreter and the entry (the adapter,
-  // when the function has one). A call already running keeps running where it is, but its
+  // when the function has one), and host callers (the entry stub's cell, when direct_entry). A call already running keeps running where it is, but its
   // loops get their probes armed so that on-stack replacement can move it (install_osr).
   void install(uint32_t k, int tier, void* native, void* adapter);
   // Interpreted activations of function k move onto `entry`, void(uint8_t* frame), at their
@@ -95,15 +104,24 @@ class FunctionTable {
   // with this table built in: what compiled code calls, so that its call sites stay as small
   // as they would be with one table per process.
   void* resolver() const { return resolver_; }
+  // Host targets resolved so far (module functions' entries are never interned).
+  size_t interned_host_targets() {
+    std::lock_guard<std::mutex> lock(resolve_mutex_);
+    return resolved_.size();
+  }
   // A resolution that matches no target, where a call site's cache starts.
   const Resolution* no_target() const { return &no_target_; }
 
  private:
   std::vector<Function*> functions_;
   uint8_t* stubs_ = nullptr;
-  size_t stubs_bytes_ = 0;
+  size_t stubs_bytes_ = 0;        // the stubs and the resolver (executable), then their cells
+  std::atomic<void*>* targets_ = nullptr;  // each stub's jump target (writable)
   void* resolver_ = nullptr;  // in the stub block, after the entries
-  std::mutex resolve_mutex_;
+  // Each function's entry resolves to its own, made at build: a call site whose target changes
+  // from call to call (a virtual call, a table of handlers) resolves without a lock.
+  std::unique_ptr<Resolution[]> entry_resolutions_;
+  std::mutex resolve_mutex_;  // host targets, interned on first use
   std::unordered_map<void*, std::unique_ptr<Resolution>> resolved_;
   Resolution no_target_;
 };

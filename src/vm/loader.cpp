@@ -149,6 +149,7 @@ struct ClosureData {
 };
 void enter_interpreter(ffi_cif*, void* ret, void** args, void* user) {
   auto* cd = static_cast<ClosureData*>(user);
+  cd->function->closure_entries.fetch_add(1, std::memory_order_relaxed);
   call_function(*cd->machine, cd->function, ret, args);
 }
 }  // namespace

@@ -26,6 +26,11 @@ long hot_top(long x) { return hot_mid(x, cold_leaf) ^ x; }
 double by_value(struct pair p, signed char c, float f) { return p.a * p.b + c + f; }
 signed char narrow(long x) { return (signed char)(x * 37); }
 _Bool is_odd(long x) { return x & 1; }
+/* passed byval in memory (more than 16 bytes): its entry keeps the closure once compiled */
+struct triple {
+  long a, b, c;
+};
+long sum_triple(struct triple t) { return t.a + 2 * t.b + 3 * t.c; }
 
 int compare_longs(const void* a, const void* b) {
   long x = *(const long*)a, y = *(const long*)b;
@@ -47,6 +52,8 @@ static void report(void) {
   printf("direct %ld %ld\n", hot_top(11), hot_mid(1, hot_top));
   printf("value %.3f narrow %d %d odd %d %d\n", saved_by_value(p, -5, 0.25f), narrow(5), narrow(-9),
          is_odd(3), is_odd(8));
+  struct triple t = {1, 2, 3};
+  printf("triple %ld\n", sum_triple(t));
   printf("sorted");
   for (int i = 0; i < 8; i++) printf(" %ld", v[i]);
   printf("\n");
