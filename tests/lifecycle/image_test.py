@@ -7,7 +7,8 @@ loop: an image booted with `bareflow boot --image` until it runs its appliance: 
       appliance, one line per boot, and the appliance loads at least 50x fewer bytes of code.
       `--shrink-disk` is refused before the convergence, leaves the image as it was when
       stopped, and after it writes a smaller image without the runtime that boots the appliance
-      (the reference tokens, fsck-clean, its line in the journal) and refuses --regrow.
+      (the reference tokens, fsck-clean, its line in the journal) and refuses --regrow; plain
+      QEMU boots it with the command that `boot --image --verbose` prints.
 kill: QEMU killed during the guest's export, then as the converging boot switches its boot
       configuration: each time the image still boots, correctly (grow again or the appliance)
       and fsck-clean, with no temporary left; it reaches the appliance. Then `bareflow image
@@ -95,13 +96,13 @@ def tokens_problem(entry, out, status):
     return None
 
 
-def boot(bareflow, image, entry, tmp, kill_on=None, kill_after=0, marker=A_MARKER):
+def boot(bareflow, image, entry, tmp, kill_on=None, kill_after=0, marker=A_MARKER, options=()):
     """One boot of the image. Returns (problem or None, what it said); with kill_on, QEMU is
     killed kill_after seconds after stderr shows that text (said 'killed', when the program had
     printed the reference tokens). The program's stderr must show `marker`."""
     start = time.monotonic()
-    p = subprocess.Popen([bareflow, "boot", "--image", image], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([bareflow, "boot", *options, "--image", image], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     err = []
     for line in p.stderr:
         err.append(line)
@@ -123,7 +124,35 @@ def boot(bareflow, image, entry, tmp, kill_on=None, kill_after=0, marker=A_MARKE
     fsck = fsck_problem(image, tmp)
     if fsck:
         return f"fsck.fat -n: {fsck}", ""
-    return None, f"{TOKENS} reference tokens, fsck clean, {seconds:.1f} s"
+    commands = [line[len("bareflow: "):].strip() for line in err if line.startswith("bareflow: qemu-system")]
+    said = f"{TOKENS} reference tokens, fsck clean, {seconds:.1f} s"
+    return None, (said, commands[0] if commands else None) if "--verbose" in options else said
+
+
+def plain_qemu(bareflow, image, entry, tmp):
+    """The image boots under plain QEMU too, with the command that `boot --image --verbose`
+    printed (docs/lifecycle.md): the guest's stdout on descriptor 3, its stderr on 4, the
+    kernel log on 5. Returns the failures."""
+    problem, said = boot(bareflow, image, entry, tmp, options=("--verbose",))
+    command = said[1] if not problem else None
+    if not command:
+        print(f"FAIL: boot --image --verbose printed no QEMU command: {problem}")
+        return 1
+    before = len(read_journal(bareflow, image, tmp))
+    out, log = os.path.join(tmp, "plain.out"), os.path.join(tmp, "plain.log")
+    p = subprocess.run(["bash", "-c", f"{command} 3>{out} 4>/dev/null 5>{log}"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=900)
+    with open(out) as f:
+        problem = tokens_problem(entry, f.read(), 0)
+    with open(log) as f:
+        if not problem and "bareflow-exit: 0" not in f.read():
+            problem = "the kernel log does not end in 'bareflow-exit: 0'"
+    records = read_journal(bareflow, image, tmp)
+    if not problem and (len(records) != before + 1 or records[-1]["phase"] != "appliance"):
+        problem = f"the journal has {len(records) - before} new lines, not one appliance line"
+    problem = problem or fsck_problem(image, tmp)
+    print(f"plain QEMU (QEMU exit {p.returncode}): {problem or 'reference tokens, its journal line, fsck clean'}")
+    return problem is not None
 
 
 def wait_for_qemu_exit(image):
@@ -235,6 +264,7 @@ def shrink(bareflow, image, entry, tmp):
     if problem or len(records) != before + 1 or records[-1]["phase"] != "appliance":
         print("FAIL: the shrunk image's boot")
         failures += 1
+    failures += plain_qemu(bareflow, image, entry, tmp)
     failures += refused(bareflow, image, ["--regrow", image], ["shrunk by --shrink-disk"])
     failures += refused(bareflow, image, ["--shrink-disk", image], ["already shrunk"])
     return failures
